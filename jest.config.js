@@ -1,0 +1,23 @@
+// Three projects: `unit` (pure, no services), `integration` (real API server, S3, git; the default
+// suite) and `slow` (long scenarios, run by CI separately). The control plane and services are started
+// once per run by test/env/global-setup.ts and shared; each test takes its own namespace.
+const tsJest = [
+  'ts-jest',
+  { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151001] } },
+];
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': tsJest },
+  testEnvironment: 'node',
+};
+export default {
+  globalSetup: './test/env/global-setup.ts',
+  globalTeardown: './test/env/global-teardown.ts',
+  testTimeout: 60000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...common, displayName: 'slow', testMatch: ['<rootDir>/test/slow/**/*.test.ts'] },
+  ],
+};

@@ -1,0 +1,124 @@
+/**
+ * The one error hierarchy of kluctl-serverless (STYLE.md rule 4). Every error carries a stable `code`,
+ * an optional `cause`, and whether retrying the same operation can help. Adapters translate vendor
+ * errors into these; callers branch on `code` or `instanceof`, never on message text.
+ */
+
+/** Stable error codes. */
+export type ErrorCode =
+  | 'InvalidInput'
+  | 'ProjectLoad'
+  | 'Template'
+  | 'UnknownTarget'
+  | 'ToolFailed'
+  | 'GitSource'
+  | 'KubeApi'
+  | 'KubeConflict'
+  | 'KubeNotFound'
+  | 'StateConflict'
+  | 'StateStore'
+  | 'Timeout'
+  | 'Aborted';
+
+/** Options common to every error. */
+export interface KsErrorOptions {
+  readonly cause?: unknown;
+  /** Whether retrying the same operation may succeed (network, throttling, conflicts). */
+  readonly retryable?: boolean;
+}
+
+/** Base class: never throw anything that is not a KsError (or a subclass) from lib/. */
+export class KsError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: KsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** A file position for errors that point into the project. Lines and columns are 1-based. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** Formats `file:line:column` (omitting unknown parts). */
+export function formatPosition(pos: SourcePosition): string {
+  let s = pos.file;
+  if (pos.line !== undefined) s += `:${pos.line}`;
+  if (pos.line !== undefined && pos.column !== undefined) s += `:${pos.column}`;
+  return s;
+}
+
+/** The project could not be loaded: malformed YAML, unknown fields, missing files. */
+export class ProjectLoadError extends KsError {
+  readonly position: SourcePosition | undefined;
+  constructor(message: string, position?: SourcePosition, options: KsErrorOptions = {}) {
+    super('ProjectLoad', position ? `${formatPosition(position)}: ${message}` : message, options);
+    this.position = position;
+  }
+}
+
+/** A template failed to parse or render. The message names file, line and the construct. */
+export class TemplateError extends KsError {
+  readonly position: SourcePosition | undefined;
+  constructor(message: string, position?: SourcePosition, options: KsErrorOptions = {}) {
+    super('Template', position ? `${formatPosition(position)}: ${message}` : message, options);
+    this.position = position;
+  }
+}
+
+/** An external tool (kustomize, helm) exited with an error. */
+export class ToolError extends KsError {
+  constructor(message: string, options: KsErrorOptions = {}) {
+    super('ToolFailed', message, options);
+  }
+}
+
+/** Cloning or fetching the Git source failed. */
+export class GitSourceError extends KsError {
+  constructor(message: string, options: KsErrorOptions = {}) {
+    super('GitSource', message, options);
+  }
+}
+
+/** A Kubernetes API call failed. `status` is the HTTP status when there was one. */
+export class KubeApiError extends KsError {
+  readonly status: number | undefined;
+  /** The API's `details.causes`, e.g. the conflicting fields of a 409 on server-side apply. */
+  readonly causes: readonly { readonly field?: string; readonly message?: string; readonly reason?: string }[];
+  constructor(
+    code: 'KubeApi' | 'KubeConflict' | 'KubeNotFound',
+    message: string,
+    opts: KsErrorOptions & { status?: number; causes?: KubeApiError['causes'] } = {},
+  ) {
+    super(code, message, opts);
+    this.status = opts.status;
+    this.causes = opts.causes ?? [];
+  }
+}
+
+/** A conditional write lost against a concurrent writer (S3 412/409). Retry the read-modify-write. */
+export class StateConflictError extends KsError {
+  constructor(message: string, options: KsErrorOptions = {}) {
+    super('StateConflict', message, { retryable: true, ...options });
+  }
+}
+
+/** The state store could not be read or written for another reason. */
+export class StateStoreError extends KsError {
+  constructor(message: string, options: KsErrorOptions = {}) {
+    super('StateStore', message, options);
+  }
+}
+
+/** Renders any thrown value as a one-line message without stack (for status and logs). */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,163 @@
+/**
+ * The ports through which lib/ talks to the world (DESIGN.md §3). Adapters in lib/adapters/ implement
+ * them; tests and the composition roots (functions/, bin/) choose which.
+ */
+
+/** A Kubernetes object as plain data. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: KubeMetadata;
+  [key: string]: unknown;
+}
+
+/** The parts of `metadata` this code reads or writes. */
+export interface KubeMetadata {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  resourceVersion?: string;
+  generation?: number;
+  uid?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  ownerReferences?: unknown[];
+  managedFields?: { manager?: string; operation?: string; [key: string]: unknown }[];
+  [key: string]: unknown;
+}
+
+/** Identifies one object. `group` is "" for the core group. */
+export interface ObjectRef {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+}
+
+/** One API resource type as discovery reports it. */
+export interface ResourceInfo {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+  readonly verbs: readonly string[];
+}
+
+/** Options of a server-side apply. */
+export interface ApplyOptions {
+  readonly fieldManager: string;
+  readonly force?: boolean;
+  readonly dryRun?: boolean;
+}
+
+/** The Kubernetes API as the engine needs it. Errors are KubeApiError (lib/errors.ts). */
+export interface KubeClient {
+  /** Server-side apply of one object; returns the object as the server stored (or would store) it. */
+  apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject>;
+  /** Reads one object; undefined when it does not exist. */
+  get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /** Lists objects of one resource type, optionally in one namespace and by label selector. */
+  list(resource: ResourceInfo, opts?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
+  /** Deletes one object (propagation Background); resolves quietly when it is already gone. */
+  delete(ref: ObjectRef): Promise<void>;
+  /** JSON merge patch of an object or its status subresource. */
+  mergePatch(
+    ref: ObjectRef,
+    patch: unknown,
+    opts: { fieldManager: string; subresource?: 'status'; resourceVersion?: string },
+  ): Promise<KubeObject>;
+  /** The resource type serving `apiVersion`/`kind`, or undefined if the API does not know it. */
+  resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined>;
+  /** Every resource type (preferred versions), for orphan search. */
+  listResources(): Promise<readonly ResourceInfo[]>;
+  /** Forgets cached discovery (after CRDs were applied). */
+  invalidateDiscovery(): void;
+  /** The UID of the kube-system namespace: Kluctl's cluster id. */
+  clusterId(): Promise<string>;
+}
+
+/** A blob in the state store with its entity tag. */
+export interface StoredBlob {
+  readonly body: Uint8Array;
+  readonly etag: string;
+}
+
+/** Preconditions of a state write; at most one is set. */
+export interface WriteCondition {
+  /** Write only if the current ETag equals this. */
+  readonly ifMatch?: string;
+  /** Write only if no object exists under the key. */
+  readonly ifNoneMatch?: '*';
+}
+
+/**
+ * Object storage for reconcile state, results and caches (DESIGN.md §4). Conditional writes fail with
+ * StateConflictError. The bucket layout is owned by lib/state/layout.ts.
+ */
+export interface StateStore {
+  get(key: string): Promise<StoredBlob | undefined>;
+  put(key: string, body: Uint8Array, cond?: WriteCondition & { contentType?: string }): Promise<string>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): Promise<readonly string[]>;
+}
+
+/** A Git ref as in Kluctl's specs: exactly one of branch, tag or commit; none = default branch. */
+export interface GitRef {
+  readonly branch?: string;
+  readonly tag?: string;
+  readonly commit?: string;
+}
+
+/** Credentials for one Git request, already matched by host and path. */
+export interface GitAuth {
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/** Git access: resolving refs and checking out trees. */
+export interface GitSource {
+  /** The commit a ref points to on the remote, without fetching objects. */
+  resolveRef(url: string, ref: GitRef, auth?: GitAuth): Promise<string>;
+  /** Checks out `ref` of `url` into the empty directory `dir`; returns the commit. */
+  checkout(url: string, ref: GitRef, dir: string, auth?: GitAuth): Promise<{ commit: string }>;
+}
+
+/** Injected time, so plans are pure and tests use a fake clock. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Structured logging for operators. Fields must never hold secrets. */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+/** User-facing progress lines on the CLI (the functions discard them). */
+export interface Progress {
+  step(msg: string): void;
+}
+
+/** The real clock. */
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silentLogger;
+  },
+};
+
+/** Progress that drops everything. */
+export const silentProgress: Progress = { step() {} };

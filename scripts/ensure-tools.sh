@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds (once per machine) the pinned binaries the test environment and the engine need, into
+# ~/.cache/kluctl-serverless/<tool>-<version>/bin. Each Go tool has its own wrapper module under
+# tools/<tool>/ with a committed go.sum, so every download is checked against it (see
+# docs/adr/0002-test-environment.md). Safe to run repeatedly: a tool whose binary exists is skipped.
+#
+# usage: scripts/ensure-tools.sh [tool...]     tools: k8s etcd helm kustomize localstack (default: all)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${KLUCTL_SERVERLESS_CACHE:-$HOME/.cache/kluctl-serverless}
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
+
+# shellcheck source=../tools/versions.env
+. "$ROOT/tools/versions.env"
+
+log() { printf '[ensure-tools] %s\n' "$*" >&2; }
+
+build_go() { # name version ldflags pkg...
+  local name=$1 version=$2 ldflags=$3; shift 3
+  local out="$CACHE/$name-$version/bin"
+  if [ -f "$out/.complete" ]; then return 0; fi
+  log "building $name $version (first run on this machine; this can take several minutes)"
+  local start=$SECONDS
+  mkdir -p "$out"
+  (cd "$ROOT/tools/$name" && go build -trimpath -ldflags "$ldflags" -o "$out/" "$@")
+  touch "$out/.complete"
+  log "built $name $version in $((SECONDS - start))s -> $out"
+}
+
+ensure_k8s() {
+  local minor=${K8S_VERSION#1.}; minor=${minor%%.*}
+  local ld="-s -w" p
+  # Stamp the version, otherwise /version reports v0.0.0 and clients (helm, kubectl) misjudge skew.
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $p.gitVersion=v$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+    ld+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+  done
+  build_go k8s "$K8S_VERSION" "$ld" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+}
+
+ensure_etcd() { build_go etcd "$ETCD_VERSION" "-s -w" go.etcd.io/etcd/server/v3; }
+
+ensure_helm() {
+  local minor=${K8S_VERSION#1.}; minor=${minor%%.*}
+  local ld="-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
+  ld+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
+  build_go helm "$HELM_VERSION" "$ld" helm.sh/helm/v3/cmd/helm
+}
+
+ensure_kustomize() { build_go kustomize "$KUSTOMIZE_VERSION" "-s -w" sigs.k8s.io/kustomize/kustomize/v5; }
+
+ensure_localstack() {
+  local dir="$CACHE/localstack-$LOCALSTACK_VERSION"
+  if [ -f "$dir/.complete" ]; then return 0; fi
+  log "installing LocalStack $LOCALSTACK_VERSION into a virtualenv (first run on this machine)"
+  local py=${PYTHON:-python3}
+  "$py" -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check \
+    "localstack-core[runtime]==$LOCALSTACK_VERSION" -c "$ROOT/tools/localstack/constraints.txt"
+  touch "$dir/.complete"
+  log "installed LocalStack -> $dir"
+}
+
+tools=("$@")
+[ ${#tools[@]} -gt 0 ] || tools=(etcd kustomize helm k8s localstack)
+for t in "${tools[@]}"; do
+  case $t in
+    k8s|etcd|helm|kustomize|localstack) "ensure_$t" ;;
+    *) log "unknown tool '$t' (known: k8s etcd helm kustomize localstack)"; exit 2 ;;
+  esac
+done
