@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ToolError } from './errors.js';
 
 /** Tools built by scripts/ensure-tools.sh, by their versions.env prefix. */
 export type ToolName = 'kustomize' | 'helm' | 'kube-apiserver' | 'kubectl' | 'etcd';
@@ -54,7 +55,7 @@ export function toolPath(tool: ToolName, opts: ToolPathOptions = {}): string {
   const version = readToolVersions()[versionKey];
   const path = join(opts.cacheDir ?? defaultCacheDir(), `${dir}-${version}`, 'bin', tool);
   if (!existsSync(path)) {
-    throw new Error(`${tool} ${version} is not installed at ${path}; run 'npm run tools -- ${dir}' to build it`);
+    throw new ToolError(`${tool} ${version} is not installed at ${path}; run 'npm run tools -- ${dir}' to build it`);
   }
   return path;
 }

@@ -1,0 +1,275 @@
+/**
+ * KubeClient over the Kubernetes REST API. `@kubernetes/client-node` loads the kubeconfig and supplies
+ * TLS material and credentials; requests go through one keep-alive HTTPS agent so that content types
+ * (apply-patch, merge-patch), dry runs and subresources are explicit, and every call is counted (the
+ * no-op reconcile benchmark reports API calls).
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import http from 'node:http';
+import https from 'node:https';
+import { KubeApiError } from '../errors.js';
+import type { ApplyOptions, KubeClient, KubeObject, ObjectRef, ResourceInfo } from '../ports.js';
+import { Semaphore } from '../util/semaphore.js';
+import { DiscoveryCache } from './kube-discovery.js';
+
+/** Options of {@link HttpKubeClient.fromKubeconfig}. */
+export interface KubeconfigSource {
+  /** Path of a kubeconfig file; default: $KUBECONFIG or ~/.kube/config as client-node resolves it. */
+  readonly kubeconfigPath?: string;
+  /** Kubeconfig content (e.g. from a Secret); wins over the path. */
+  readonly kubeconfigYaml?: string;
+  /** Context to use; default: the kubeconfig's current context. */
+  readonly context?: string;
+  /** Maximum concurrent requests (default 16). */
+  readonly maxInFlight?: number;
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Counters of API requests by verb, for benchmarks and tests. */
+export interface RequestStats {
+  total: number;
+  byVerb: Record<string, number>;
+}
+
+/** The KubeClient used by the CLI, the runner and the functions. */
+export class HttpKubeClient implements KubeClient {
+  readonly stats: RequestStats = { total: 0, byVerb: {} };
+  private readonly discovery: DiscoveryCache;
+  private readonly limiter: Semaphore;
+  private clusterIdCache: string | undefined;
+
+  private constructor(
+    private readonly server: URL,
+    private readonly tls: https.RequestOptions,
+    private readonly agent: http.Agent,
+    maxInFlight: number,
+  ) {
+    this.limiter = new Semaphore(maxInFlight);
+    this.discovery = new DiscoveryCache((path) => this.getJson(path));
+  }
+
+  /** Builds a client from a kubeconfig; throws KubeApiError when the context does not exist. */
+  static async fromKubeconfig(src: KubeconfigSource = {}): Promise<HttpKubeClient> {
+    const kc = new KubeConfig();
+    if (src.kubeconfigYaml !== undefined) kc.loadFromString(src.kubeconfigYaml);
+    else if (src.kubeconfigPath !== undefined) kc.loadFromFile(src.kubeconfigPath);
+    else kc.loadFromDefault();
+    if (src.context) {
+      if (!kc.getContextObject(src.context)) {
+        throw new KubeApiError('KubeApi', `context "${src.context}" does not exist in the kubeconfig`);
+      }
+      kc.setCurrentContext(src.context);
+    }
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new KubeApiError('KubeApi', 'the kubeconfig has no current cluster');
+    const tls: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(tls);
+    const server = new URL(cluster.server);
+    const maxInFlight = src.maxInFlight ?? 16;
+    const agent =
+      server.protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, maxSockets: maxInFlight })
+        : new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
+    return new HttpKubeClient(server, tls, agent, maxInFlight);
+  }
+
+  /** Closes idle connections so the process can exit. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  async apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
+    const info = await this.requireResource(obj.apiVersion, obj.kind);
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager });
+    if (opts.force) q.set('force', 'true');
+    if (opts.dryRun) q.set('dryRun', 'All');
+    q.set('fieldValidation', 'Strict');
+    const path = objectPath(info, obj.metadata.name, obj.metadata.namespace);
+    return (await this.call('PATCH', `${path}?${q}`, obj, 'application/apply-patch+yaml', describe(obj))) as KubeObject;
+  }
+
+  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    const info = await this.requireResource(apiVersionOf(ref), ref.kind);
+    const res = await this.raw('GET', objectPath(info, ref.name, ref.namespace));
+    if (res.status === 404) return undefined;
+    return this.check(res, 'GET', refName(ref)) as KubeObject;
+  }
+
+  async list(resource: ResourceInfo, opts: { namespace?: string; labelSelector?: string } = {}): Promise<KubeObject[]> {
+    const base = collectionPath(resource, resource.namespaced ? opts.namespace : undefined);
+    const items: KubeObject[] = [];
+    let cont: string | undefined;
+    do {
+      const q = new URLSearchParams({ limit: '500' });
+      if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
+      if (cont) q.set('continue', cont);
+      const body = (await this.call('GET', `${base}?${q}`, undefined, undefined, resource.plural)) as {
+        items?: KubeObject[];
+        metadata?: { continue?: string };
+      };
+      const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
+      // List items come without apiVersion/kind; fill them in so refs can be computed.
+      for (const it of body.items ?? []) items.push({ ...it, apiVersion, kind: resource.kind });
+      cont = body.metadata?.continue || undefined;
+    } while (cont);
+    return items;
+  }
+
+  async delete(ref: ObjectRef): Promise<void> {
+    const info = await this.requireResource(apiVersionOf(ref), ref.kind);
+    const res = await this.raw('DELETE', objectPath(info, ref.name, ref.namespace), {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: 'Background',
+    });
+    if (res.status === 404) return;
+    this.check(res, 'DELETE', refName(ref));
+  }
+
+  async mergePatch(
+    ref: ObjectRef,
+    patch: unknown,
+    opts: { fieldManager: string; subresource?: 'status'; resourceVersion?: string },
+  ): Promise<KubeObject> {
+    const info = await this.requireResource(apiVersionOf(ref), ref.kind);
+    let path = objectPath(info, ref.name, ref.namespace);
+    if (opts.subresource) path += `/${opts.subresource}`;
+    const body =
+      opts.resourceVersion === undefined
+        ? patch
+        : { ...(patch as object), metadata: { ...((patch as { metadata?: object }).metadata ?? {}), resourceVersion: opts.resourceVersion } };
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager });
+    return (await this.call('PATCH', `${path}?${q}`, body, 'application/merge-patch+json', refName(ref))) as KubeObject;
+  }
+
+  resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    return this.discovery.resolve(apiVersion, kind);
+  }
+
+  listResources(): Promise<readonly ResourceInfo[]> {
+    return this.discovery.preferredResources();
+  }
+
+  invalidateDiscovery(): void {
+    this.discovery.invalidate();
+  }
+
+  async clusterId(): Promise<string> {
+    if (this.clusterIdCache === undefined) {
+      const ns = (await this.call('GET', '/api/v1/namespaces/kube-system', undefined, undefined, 'kube-system')) as KubeObject;
+      this.clusterIdCache = ns.metadata.uid ?? '';
+    }
+    return this.clusterIdCache;
+  }
+
+  private async requireResource(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const info = await this.discovery.resolve(apiVersion, kind);
+    if (!info) {
+      throw new KubeApiError('KubeNotFound', `no matches for kind "${kind}" in version "${apiVersion}"`, { status: 404 });
+    }
+    return info;
+  }
+
+  private async getJson(path: string): Promise<unknown | undefined> {
+    const res = await this.raw('GET', path);
+    if (res.status === 404) return undefined;
+    return this.check(res, 'GET', path);
+  }
+
+  private async call(method: string, path: string, body: unknown, contentType: string | undefined, what: string): Promise<unknown> {
+    return this.check(await this.raw(method, path, body, contentType), method, what);
+  }
+
+  private check(res: RawResponse, method: string, what: string): unknown {
+    if (res.status >= 200 && res.status < 300) return res.body;
+    const st = res.body as { message?: string; details?: { causes?: KubeApiError['causes'] } } | undefined;
+    const msg = st?.message ?? `HTTP ${res.status}`;
+    const code = res.status === 404 ? 'KubeNotFound' : res.status === 409 ? 'KubeConflict' : 'KubeApi';
+    const retryable = res.status === 429 || res.status >= 500;
+    throw new KubeApiError(code, `${method} ${what}: ${msg}`, { status: res.status, causes: st?.details?.causes ?? [], retryable });
+  }
+
+  private async raw(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<RawResponse> {
+    await this.limiter.acquire();
+    this.stats.total++;
+    this.stats.byVerb[method] = (this.stats.byVerb[method] ?? 0) + 1;
+    try {
+      return await this.send(method, path, body, contentType);
+    } finally {
+      this.limiter.release();
+    }
+  }
+
+  private send(method: string, path: string, body: unknown, contentType: string): Promise<RawResponse> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const url = new URL(path, this.server);
+    const mod = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(
+        url,
+        {
+          ...this.tls,
+          method,
+          agent: this.agent,
+          headers: {
+            ...(this.tls.headers ?? {}),
+            accept: 'application/json',
+            ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = undefined;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              parsed = { message: text.slice(0, 500) };
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (err) =>
+        reject(new KubeApiError('KubeApi', `cannot reach the Kubernetes API at ${this.server.origin}: ${err.message}`, { cause: err, retryable: true })),
+      );
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+}
+
+function apiVersionOf(ref: ObjectRef): string {
+  return ref.group ? `${ref.group}/${ref.version}` : ref.version;
+}
+
+function refName(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}
+
+function describe(obj: KubeObject): string {
+  return `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
+}
+
+function groupVersionPath(info: ResourceInfo): string {
+  return info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
+}
+
+function collectionPath(info: ResourceInfo, namespace: string | undefined): string {
+  const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${groupVersionPath(info)}${ns}/${info.plural}`;
+}
+
+function objectPath(info: ResourceInfo, name: string, namespace: string | undefined): string {
+  if (info.namespaced && !namespace) {
+    throw new KubeApiError('KubeApi', `${info.kind} ${name} is namespaced but has no namespace`);
+  }
+  return `${collectionPath(info, namespace)}/${encodeURIComponent(name)}`;
+}

@@ -1,0 +1,133 @@
+/**
+ * Command results as data (STYLE.md rule 3, kluctl-semantics §7.9): every object the command touched,
+ * with its changes, and errors and warnings keyed by object. A failure on one object is an entry here,
+ * not an exception.
+ */
+import type {
+  ClusterInfo,
+  CommandInfo,
+  CommandResultSummary,
+  DeploymentError,
+  GitInfo,
+  KluctlDeploymentInfo,
+  KluctlObjectRef,
+  ProjectKey,
+  TargetKey,
+  TargetSpec,
+} from '../api/types.js';
+import type { KubeObject, ObjectRef } from '../ports.js';
+import type { Change } from './changes.js';
+
+/** One object of a command result. */
+export interface ResultObject {
+  ref: ObjectRef;
+  changes?: Change[];
+  new?: boolean;
+  orphan?: boolean;
+  deleted?: boolean;
+  hook?: boolean;
+  rendered?: KubeObject;
+  remote?: KubeObject;
+  applied?: KubeObject;
+}
+
+/** A full command result (Kluctl's `CommandResult`). */
+export interface CommandResult {
+  id: string;
+  reconcileId?: string;
+  projectKey: ProjectKey;
+  targetKey: TargetKey;
+  target: TargetSpec;
+  command: CommandInfo;
+  kluctlDeployment?: KluctlDeploymentInfo;
+  gitInfo?: GitInfo;
+  clusterInfo: ClusterInfo;
+  renderedObjectsHash?: string;
+  objects: ResultObject[];
+  errors: DeploymentError[];
+  warnings: DeploymentError[];
+}
+
+/** Kluctl's serialised form of a ref: empty group and version are omitted. */
+export function toKluctlRef(ref: ObjectRef): KluctlObjectRef {
+  return {
+    ...(ref.group ? { group: ref.group } : {}),
+    ...(ref.version ? { version: ref.version } : {}),
+    kind: ref.kind,
+    name: ref.name,
+    ...(ref.namespace ? { namespace: ref.namespace } : {}),
+  };
+}
+
+/** Counts and messages of a result, as stored in `status.lastDeployResult`. */
+export function summarizeResult(r: CommandResult): CommandResultSummary {
+  const count = (p: (o: ResultObject) => boolean): number => r.objects.filter(p).length;
+  return {
+    id: r.id,
+    reconcileId: r.reconcileId ?? '',
+    projectKey: r.projectKey,
+    targetKey: r.targetKey,
+    target: r.target,
+    commandInfo: r.command,
+    ...(r.kluctlDeployment ? { kluctlDeployment: r.kluctlDeployment } : {}),
+    ...(r.gitInfo ? { gitInfo: r.gitInfo } : {}),
+    clusterInfo: r.clusterInfo,
+    renderedObjects: count((o) => o.rendered !== undefined),
+    remoteObjects: count((o) => o.remote !== undefined),
+    appliedObjects: count((o) => o.applied !== undefined && !o.hook),
+    appliedHookObjects: count((o) => o.applied !== undefined && o.hook === true),
+    newObjects: count((o) => o.new === true),
+    changedObjects: count((o) => (o.changes?.length ?? 0) > 0),
+    orphanObjects: count((o) => o.orphan === true),
+    deletedObjects: count((o) => o.deleted === true),
+    ...(r.renderedObjectsHash ? { renderedObjectsHash: r.renderedObjectsHash } : {}),
+    errors: r.errors,
+    warnings: r.warnings,
+    totalChanges: r.objects.reduce((n, o) => n + (o.changes?.length ?? 0), 0),
+  };
+}
+
+const OBFUSCATED = '*****';
+
+/**
+ * A copy of the result safe to store or print: every value under `data`/`stringData` of a Secret is
+ * replaced, in the object bodies and in the change records (DESIGN.md §4: no plaintext secret data in
+ * the bucket).
+ */
+export function obfuscateSecrets(r: CommandResult): CommandResult {
+  return {
+    ...r,
+    objects: r.objects.map((o) => {
+      if (o.ref.kind !== 'Secret' || o.ref.group !== '') return o;
+      return {
+        ...o,
+        ...(o.rendered ? { rendered: hideSecretData(o.rendered) } : {}),
+        ...(o.remote ? { remote: hideSecretData(o.remote) } : {}),
+        ...(o.applied ? { applied: hideSecretData(o.applied) } : {}),
+        ...(o.changes ? { changes: o.changes.map(hideChange) } : {}),
+      };
+    }),
+  };
+}
+
+function hideSecretData(obj: KubeObject): KubeObject {
+  const copy = structuredClone(obj);
+  for (const field of ['data', 'stringData']) {
+    const m = copy[field] as Record<string, unknown> | undefined;
+    if (m && typeof m === 'object') for (const k of Object.keys(m)) m[k] = OBFUSCATED;
+  }
+  const ann = copy.metadata.annotations;
+  if (ann) delete ann['kubectl.kubernetes.io/last-applied-configuration'];
+  return copy;
+}
+
+function hideChange(c: Change): Change {
+  if (!/^(data|stringData)([.[]|$)/.test(c.jsonPath)) return c;
+  return {
+    type: c.type,
+    jsonPath: c.jsonPath,
+    ...(c.oldValue !== undefined ? { oldValue: OBFUSCATED } : {}),
+    ...(c.newValue !== undefined ? { newValue: OBFUSCATED } : {}),
+    unifiedDiff: '***** (obfuscated)',
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The deploy command's engine: server-side apply of every rendered object with field manager `kluctl`,
+ * namespaces and CRDs first, deployment items in parallel (at most 8, as Kluctl) up to each barrier,
+ * objects inside an item in order; then orphans are found and, with `prune`, deleted.
+ */
+import { FIELD_MANAGER } from '../api/constants.js';
+import { errorMessage } from '../errors.js';
+import type { KubeClient, KubeObject, ObjectRef, Progress } from '../ports.js';
+import { silentProgress } from '../ports.js';
+import { mapBounded } from '../util/semaphore.js';
+import { computeChanges } from './changes.js';
+import type { ResultObject } from './command-result.js';
+import { isCrd, isNamespace, refKey, refOf, refString } from './object-ref.js';
+import { deleteObjects, findOrphans } from './prune.js';
+import { collectRemoteObjects } from './remote-objects.js';
+
+/** One deployment item as the deploy engine needs it (RenderedItem satisfies this). */
+export interface DeployItem {
+  readonly dir: string;
+  readonly barrier: boolean;
+  readonly onlyRender?: boolean;
+  readonly objects: readonly KubeObject[];
+}
+
+/** What to deploy (RenderedProject satisfies this). */
+export interface DeployInput {
+  readonly discriminator: string;
+  readonly items: readonly DeployItem[];
+}
+
+/** Options of {@link deployProject}. */
+export interface DeployOptions {
+  readonly dryRun?: boolean;
+  /** Delete orphans after applying. */
+  readonly prune?: boolean;
+  /** Stop starting new objects after the first error. */
+  readonly abortOnError?: boolean;
+  /** Items applied in parallel between barriers (default 8, Kluctl's bound). */
+  readonly itemConcurrency?: number;
+  readonly progress?: Progress;
+}
+
+/** Objects, errors and warnings of one deploy. */
+export interface DeployOutcome {
+  readonly objects: ResultObject[];
+  readonly errors: { ref: ObjectRef; message: string }[];
+  readonly warnings: { ref: ObjectRef; message: string }[];
+}
+
+/** Deploys a rendered project. Per-object failures are entries of the outcome, not exceptions. */
+export async function deployProject(kube: KubeClient, input: DeployInput, opts: DeployOptions = {}): Promise<DeployOutcome> {
+  const progress = opts.progress ?? silentProgress;
+  const items = input.items.filter((i) => !i.onlyRender);
+  const rendered = items.flatMap((i) => i.objects);
+  if (!input.discriminator) {
+    progress.step('warning: no discriminator configured. Orphan object detection will not work');
+  }
+  const remote = await collectRemoteObjects(kube, input.discriminator, rendered);
+  const out: DeployOutcome = { objects: [], errors: [], warnings: [...remote.warnings] };
+  const entries = new Map<string, ResultObject>();
+  for (const o of rendered) {
+    const ref = refOf(o);
+    const live = remote.byKey.get(refKey(ref));
+    entries.set(refKey(ref), { ref, rendered: o, ...(live ? { remote: live } : {}) });
+  }
+  let aborted = false;
+  const applyOne = async (obj: KubeObject): Promise<void> => {
+    if (aborted) return;
+    const entry = entries.get(refKey(refOf(obj)))!;
+    try {
+      const applied = await kube.apply(obj, { fieldManager: FIELD_MANAGER, dryRun: opts.dryRun ?? false });
+      entry.applied = applied;
+      if (entry.remote) {
+        const changes = computeChanges(entry.remote, applied);
+        if (changes.length > 0) entry.changes = changes;
+      } else {
+        entry.new = true;
+      }
+    } catch (err) {
+      out.errors.push({ ref: entry.ref, message: errorMessage(err) });
+      if (opts.abortOnError) aborted = true;
+    }
+  };
+
+  // Namespaces and CRDs go first so the objects that need them can be applied in any order.
+  const early = rendered.filter((o) => isNamespace(o) || isCrd(o));
+  if (early.length > 0) {
+    progress.step(`applying ${early.length} namespaces and CRDs`);
+    await mapBounded(early, 8, applyOne);
+    if (early.some(isCrd)) kube.invalidateDiscovery();
+  }
+  const earlyKeys = new Set(early.map((o) => refKey(refOf(o))));
+  for (const group of splitAtBarriers(items)) {
+    await mapBounded(group, opts.itemConcurrency ?? 8, async (item) => {
+      const objs = item.objects.filter((o) => !earlyKeys.has(refKey(refOf(o))));
+      if (objs.length === 0) return;
+      progress.step(`applying ${objs.length} objects of ${item.dir}`);
+      for (const o of objs) await applyOne(o);
+    });
+  }
+
+  const orphans = findOrphans(remote.byKey.values(), rendered);
+  for (const o of orphans) entries.set(refKey(refOf(o)), { ref: refOf(o), remote: o, orphan: true });
+  if (opts.prune && orphans.length > 0 && !opts.dryRun && !aborted) {
+    progress.step(`pruning ${orphans.length} orphan objects`);
+    const del = await deleteObjects(kube, orphans);
+    for (const ref of del.deleted) {
+      const e = entries.get(refKey(ref))!;
+      e.deleted = true;
+      delete e.orphan;
+    }
+    out.errors.push(...del.errors);
+  }
+  out.objects.push(...entries.values());
+  for (const e of out.errors) progress.step(`error: ${refString(e.ref)}: ${e.message}`);
+  return out;
+}
+
+/** Groups items so that each group ends at a barrier (the barrier item belongs to its group). */
+export function splitAtBarriers<T extends { readonly barrier: boolean }>(items: readonly T[]): T[][] {
+  const groups: T[][] = [[]];
+  for (const it of items) {
+    groups[groups.length - 1]!.push(it);
+    if (it.barrier) groups.push([]);
+  }
+  return groups.filter((g) => g.length > 0);
+}

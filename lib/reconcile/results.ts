@@ -1,0 +1,30 @@
+/**
+ * Stores command results in the state store as gzip JSON, with Secret values obfuscated, keeping the
+ * newest few per deployment (Kluctl keeps 5 command results, kluctl-semantics §7.10).
+ */
+import { gzipSync, gunzipSync } from 'node:zlib';
+import type { StateStore } from '../ports.js';
+import type { CommandResult } from '../deploy/command-result.js';
+import { obfuscateSecrets } from '../deploy/command-result.js';
+import { resultKey, resultsPrefix } from '../state/layout.js';
+import type { DeploymentId } from '../state/layout.js';
+
+/** Kluctl's default retention of command results. */
+export const KEEP_COMMAND_RESULTS = 5;
+
+/** Writes a result of one deployment and prunes the oldest beyond `keep`; returns its key. */
+export async function storeCommandResult(store: StateStore, d: DeploymentId, result: CommandResult, keep = KEEP_COMMAND_RESULTS): Promise<string> {
+  const safe = obfuscateSecrets(result);
+  // Prefixing the id with the end time makes the listing order the age order.
+  const key = resultKey(d.clusterId, d.namespace, d.name, `${result.command.endTime.replace(/[:.]/g, '-')}-${result.id}`);
+  await store.put(key, gzipSync(JSON.stringify(safe)), { ifNoneMatch: '*', contentType: 'application/gzip' });
+  const all = [...(await store.list(resultsPrefix(d.clusterId, d.namespace, d.name)))].sort();
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) await store.delete(old);
+  return key;
+}
+
+/** Reads a stored result by key. */
+export async function readCommandResult(store: StateStore, key: string): Promise<CommandResult | undefined> {
+  const blob = await store.get(key);
+  return blob ? (JSON.parse(gunzipSync(blob.body).toString('utf8')) as CommandResult) : undefined;
+}

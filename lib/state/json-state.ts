@@ -1,0 +1,124 @@
+/**
+ * JSON documents in the state store, updated read-modify-write with ETags (STYLE.md rule 6): read the
+ * document and its ETag, apply a pure mutator, write with `If-Match` (or `If-None-Match: *` when it did
+ * not exist), and on StateConflictError start over, a bounded number of times with jittered backoff.
+ * Two reconciles of one deployment therefore never both win; the lease below builds on that.
+ */
+import { StateConflictError, StateStoreError } from '../errors.js';
+import type { StateStore } from '../ports.js';
+
+/** Reconcile state of one deployment (layout.ts `stateKey`). */
+export interface ReconcileState {
+  readonly lastObjectsHash?: string;
+  readonly lastDeployTime?: string;
+  readonly lastCommit?: string;
+  /** Guards against concurrent reconciles of the same deployment. Times are RFC 3339. */
+  readonly lease?: { readonly holder: string; readonly expires: string };
+}
+
+/** Options of {@link updateJson}. */
+export interface UpdateJsonOptions {
+  /** Attempts before the conflict is rethrown; default 16. */
+  readonly maxAttempts?: number;
+  /** Backoff cap between attempts in ms (full jitter); default 200. */
+  readonly maxBackoffMs?: number;
+  /** Injected for tests; default setTimeout. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** The outcome of an update: the document as stored and its ETag (both undefined if absent). */
+export interface JsonVersion<T> {
+  readonly value: T | undefined;
+  readonly etag: string | undefined;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Reads and parses a JSON document; undefined when the key does not exist. */
+export async function readJson<T>(store: StateStore, key: string): Promise<JsonVersion<T>> {
+  const blob = await store.get(key);
+  if (!blob) return { value: undefined, etag: undefined };
+  try {
+    return { value: JSON.parse(decoder.decode(blob.body)) as T, etag: blob.etag };
+  } catch (err) {
+    throw new StateStoreError(`state key ${key} does not hold valid JSON; delete it to start afresh`, { cause: err });
+  }
+}
+
+/** Serializes like every writer here does, so equal documents give equal bytes. */
+export function serializeJson(value: unknown): Uint8Array {
+  return encoder.encode(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Applies `mutate` to the current document and writes the result conditionally, retrying on conflict.
+ * `mutate` must be pure (it may run several times); returning undefined, or a document equal to the
+ * current one, writes nothing.
+ */
+export async function updateJson<T>(
+  store: StateStore,
+  key: string,
+  mutate: (current: T | undefined) => T | undefined,
+  opts: UpdateJsonOptions = {},
+): Promise<JsonVersion<T>> {
+  const maxAttempts = opts.maxAttempts ?? 16;
+  const sleep = opts.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    const current = await readJson<T>(store, key);
+    const next = mutate(current.value);
+    if (next === undefined) return current;
+    const body = serializeJson(next);
+    if (current.value !== undefined && sameBytes(body, serializeJson(current.value))) return current;
+    const cond = current.etag === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: current.etag };
+    try {
+      const etag = await store.put(key, body, { ...cond, contentType: 'application/json' });
+      return { value: next, etag };
+    } catch (err) {
+      if (!(err instanceof StateConflictError) || attempt >= maxAttempts) throw err;
+    }
+    const cap = Math.min(opts.maxBackoffMs ?? 200, 5 * 2 ** attempt);
+    await sleep(Math.random() * cap);
+  }
+}
+
+/**
+ * Takes (or renews) the lease in the reconcile state at `key` for `holder` until `now + ttlMs`.
+ * Returns false, writing nothing, while another holder's lease has not expired.
+ */
+export async function acquireLease(
+  store: StateStore,
+  key: string,
+  holder: string,
+  ttlMs: number,
+  now: Date,
+): Promise<boolean> {
+  const expires = new Date(now.getTime() + ttlMs).toISOString();
+  const result = await updateJson<ReconcileState>(store, key, (current) => {
+    const lease = current?.lease;
+    if (lease && lease.holder !== holder && Date.parse(lease.expires) > now.getTime()) return undefined;
+    return { ...current, lease: { holder, expires } };
+  });
+  return result.value?.lease?.holder === holder && result.value.lease.expires === expires;
+}
+
+/** Gives up the lease if `holder` still holds it; returns whether it did. */
+export async function releaseLease(store: StateStore, key: string, holder: string): Promise<boolean> {
+  // The flag records what the last (winning) run of the mutator decided; the mutator stays pure otherwise.
+  let released = false;
+  await updateJson<ReconcileState>(store, key, (current) => {
+    released = current?.lease?.holder === holder;
+    if (!released || !current) return undefined;
+    const { lease: _lease, ...rest } = current;
+    return rest;
+  });
+  return released;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,120 @@
+/**
+ * The layout of the state store (bucket or local folder): the ONE place that names keys (STYLE.md
+ * rule 6, DESIGN.md §4). Every key is built here; nothing else concatenates key strings.
+ *
+ *   clusters/<clusterId>/deployments/<namespace>/<name>/
+ *       mirror.json              the KluctlDeployment as the shim last pushed it (spec, generation,
+ *                                annotations, deletion); written by ingest
+ *       state.json               reconcile state (ReconcileState in json-state.ts): last objects hash,
+ *                                last deploy/validate/drift times and summaries, drift resource
+ *                                versions, and the lease against concurrent reconciles
+ *       results/<resultId>.json.gz
+ *                                command results (gzip JSON, Secret values obfuscated); retention
+ *                                deletes the oldest
+ *   repos/<repoKey>/deployments.json
+ *                                index from a Git repository to the deployments that use it (webhooks)
+ *   clone-cache/<repoKey>/refs/<branch|tag|head>/<ref>.json
+ *                                short-lived "ref → commit" entry
+ *   clone-cache/<repoKey>/commits/<commit>.tar.gz
+ *                                immutable snapshot of one commit's tree, digest-checked on read
+ *
+ * `<clusterId>` is the UID of kube-system (Kluctl's cluster id). `<repoKey>` is the normalized
+ * repository (`host[:port]/path`, see Kluctl's RepoKey) with every byte outside [A-Za-z0-9._-] (and a
+ * leading '.') percent-encoded, so it is one segment. Branch and tag names are encoded the same way.
+ * Caches (`clone-cache/`) may be dropped at any time; lifecycle rules in infra/ expire them.
+ */
+import { KsError } from '../errors.js';
+import type { GitRef } from '../ports.js';
+
+/** Folder of one KluctlDeployment's state, with trailing slash. */
+export function deploymentKey(clusterId: string, namespace: string, name: string): string {
+  return `${clusterDeploymentsPrefix(clusterId)}${segment(namespace, 'namespace')}/${segment(name, 'name')}/`;
+}
+
+/** Prefix under which every deployment of one cluster lives (for listing). */
+export function clusterDeploymentsPrefix(clusterId: string): string {
+  return `clusters/${segment(clusterId, 'cluster id')}/deployments/`;
+}
+
+/** Prefix of every cluster (for listing all deployments everywhere). */
+export const CLUSTERS_PREFIX = 'clusters/';
+
+/** The KD as pushed by the shim. */
+export function mirrorKey(clusterId: string, namespace: string, name: string): string {
+  return `${deploymentKey(clusterId, namespace, name)}mirror.json`;
+}
+
+/** Reconcile state of one deployment. */
+export function stateKey(clusterId: string, namespace: string, name: string): string {
+  return `${deploymentKey(clusterId, namespace, name)}state.json`;
+}
+
+/** Prefix of the stored command results of one deployment. */
+export function resultsPrefix(clusterId: string, namespace: string, name: string): string {
+  return `${deploymentKey(clusterId, namespace, name)}results/`;
+}
+
+/** One stored command result (gzip JSON). */
+export function resultKey(clusterId: string, namespace: string, name: string, resultId: string): string {
+  return `${resultsPrefix(clusterId, namespace, name)}${segment(resultId, 'result id')}.json.gz`;
+}
+
+/** Identifies a deployment whose key was found by listing. */
+export interface DeploymentId {
+  readonly clusterId: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Parses a key below `clusters/`; undefined for keys outside a deployment folder. */
+export function parseDeploymentKey(key: string): (DeploymentId & { file: string }) | undefined {
+  const m = /^clusters\/([^/]+)\/deployments\/([^/]+)\/([^/]+)\/(.+)$/.exec(key);
+  if (!m) return undefined;
+  return { clusterId: m[1]!, namespace: m[2]!, name: m[3]!, file: m[4]! };
+}
+
+/** Index from a repository to the deployments using it. */
+export function repoIndexKey(repoKey: string): string {
+  return `repos/${encodeSegment(repoKey, 'repository key')}/deployments.json`;
+}
+
+/** Short-lived "ref → commit" cache entry; the default branch is `head/HEAD`. */
+export function cloneRefCacheKey(repoKey: string, ref: GitRef): string {
+  const [kind, value] = ref.branch ? ['branch', ref.branch] : ref.tag ? ['tag', ref.tag] : ['head', 'HEAD'];
+  if (ref.commit) throw new KsError('InvalidInput', 'a commit needs no ref cache entry; use cloneSnapshotKey');
+  return `${cloneCachePrefix(repoKey)}refs/${kind}/${encodeSegment(value, `${kind} name`)}.json`;
+}
+
+/** Immutable snapshot of one commit's tree. */
+export function cloneSnapshotKey(repoKey: string, commit: string): string {
+  if (!/^[0-9a-f]{40}$/.test(commit)) {
+    throw new KsError('InvalidInput', `invalid commit '${commit}': expected 40 lowercase hex characters`);
+  }
+  return `${cloneCachePrefix(repoKey)}commits/${commit}.tar.gz`;
+}
+
+/** Prefix of one repository's clone cache. */
+export function cloneCachePrefix(repoKey: string): string {
+  return `clone-cache/${encodeSegment(repoKey, 'repository key')}/`;
+}
+
+/** Checks a value used verbatim as one key segment (Kubernetes names and UIDs already are safe). */
+function segment(value: string, what: string): string {
+  if (value === '' || value === '.' || value === '..' || value.startsWith('.ks-') || !/^[A-Za-z0-9._:-]+$/.test(value)) {
+    throw new KsError('InvalidInput', `invalid ${what} '${value}' for a state key: expected letters, digits, '.', '_', ':' or '-'`);
+  }
+  return value;
+}
+
+/** Percent-encodes a free-form value (URLs, branch names) as UTF-8 into one ASCII segment. */
+function encodeSegment(value: string, what: string): string {
+  if (value === '') throw new KsError('InvalidInput', `empty ${what} for a state key`);
+  let out = '';
+  for (const [i, byte] of Buffer.from(value, 'utf8').entries()) {
+    const c = String.fromCharCode(byte);
+    // A leading '.' is encoded too, so no segment can read as '.', '..' or a store-internal name.
+    const plain = /[A-Za-z0-9_-]/.test(c) || (c === '.' && i > 0);
+    out += plain ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
