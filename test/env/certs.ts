@@ -37,11 +37,31 @@ export async function generateControlPlaneCerts(dir: string): Promise<ControlPla
     saPublicKey: f('sa.pub'),
     saPrivateKey: f('sa.key'),
   };
-  await issue(dir, 'ca', '/CN=kluctl-serverless-test-ca', CA_EXTENSIONS, certs.caCert, certs.caKey);
+  await issue(dir, {
+    name: 'ca',
+    subject: '/CN=kluctl-serverless-test-ca',
+    extensions: CA_EXTENSIONS,
+    certFile: certs.caCert,
+    keyFile: certs.caKey,
+  });
   const signer = { caCert: certs.caCert, caKey: certs.caKey };
   await Promise.all([
-    issue(dir, 'apiserver', '/CN=kube-apiserver', SERVING_EXTENSIONS, certs.servingCert, certs.servingKey, signer),
-    issue(dir, 'admin', '/O=system:masters/CN=admin', CLIENT_EXTENSIONS, certs.adminCert, certs.adminKey, signer),
+    issue(dir, {
+      name: 'apiserver',
+      subject: '/CN=kube-apiserver',
+      extensions: SERVING_EXTENSIONS,
+      certFile: certs.servingCert,
+      keyFile: certs.servingKey,
+      signer,
+    }),
+    issue(dir, {
+      name: 'admin',
+      subject: '/O=system:masters/CN=admin',
+      extensions: CLIENT_EXTENSIONS,
+      certFile: certs.adminCert,
+      keyFile: certs.adminKey,
+      signer,
+    }),
     writeServiceAccountKeys(certs.saPublicKey, certs.saPrivateKey),
   ]);
   return certs;
@@ -66,19 +86,24 @@ const CLIENT_EXTENSIONS = [
   'authorityKeyIdentifier = keyid',
 ];
 
+/** One certificate to issue. */
+interface CertSpec {
+  readonly name: string;
+  /** openssl's `/K=V/...` form. */
+  readonly subject: string;
+  readonly extensions: readonly string[];
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Absent for the self-signed CA. */
+  readonly signer?: { readonly caCert: string; readonly caKey: string };
+}
+
 /**
  * One `openssl req -x509` call: a new key and a certificate, self-signed or signed by `signer`.
  * A minimal config file replaces the system one so no default extensions (CA:TRUE) slip into leaves.
  */
-async function issue(
-  dir: string,
-  name: string,
-  subject: string,
-  extensions: readonly string[],
-  certFile: string,
-  keyFile: string,
-  signer?: { caCert: string; caKey: string },
-): Promise<void> {
+async function issue(dir: string, spec: CertSpec): Promise<void> {
+  const { name, subject, extensions, certFile, keyFile, signer } = spec;
   const config = join(dir, `${name}.cnf`);
   const text = ['[req]', 'distinguished_name = dn', 'x509_extensions = ext', '[dn]', '[ext]', ...extensions];
   await writeFile(config, text.join('\n') + '\n', { mode: 0o600 });

@@ -31,7 +31,8 @@ const root: Schema = version.schema.openAPIV3Schema;
 /** Every schema node by path (`.` between properties, `[]` for items), root excluded. */
 function walk(node: Schema, path: string, out: Map<string, Schema>): Map<string, Schema> {
   if (path) out.set(path, node);
-  for (const [name, child] of Object.entries(node.properties ?? {})) walk(child, path ? `${path}.${name}` : name, out);
+  for (const [name, child] of Object.entries(node.properties ?? {}))
+    walk(child, path ? `${path}.${name}` : name, out);
   if (node.items) walk(node.items, `${path}[]`, out);
   return out;
 }
@@ -82,12 +83,15 @@ describe('schema versus lib/api/types.ts', () => {
     expect(sorted(Object.keys(node('status').properties ?? {}))).toEqual(sorted(STATUS_FIELDS));
   });
 
-  it.each(Object.entries(SCHEMA_OBJECTS))('%s declares and requires the fields of its type', (path, shape) => {
-    const n = node(path);
-    expect(n.type).toBe('object');
-    expect(sorted(Object.keys(n.properties ?? {}))).toEqual(sorted(shape.fields));
-    expect(sorted(n.required ?? [])).toEqual(sorted(shape.required));
-  });
+  it.each(Object.entries(SCHEMA_OBJECTS))(
+    '%s declares and requires the fields of its type',
+    (path, shape) => {
+      const n = node(path);
+      expect(n.type).toBe('object');
+      expect(sorted(Object.keys(n.properties ?? {}))).toEqual(sorted(shape.fields));
+      expect(sorted(n.required ?? [])).toEqual(sorted(shape.required));
+    },
+  );
 
   it('every object with declared properties in the schema has a typed shape', () => {
     const declared = [...nodes].filter(([, n]) => n.properties).map(([p]) => p);
@@ -130,7 +134,12 @@ describe('defaults, enums and patterns', () => {
       [...nodes].filter(([, n]) => n.default !== undefined).map(([p, n]) => [p, n.default]),
     );
     expect(defaults).toEqual(Object.fromEntries(Object.entries(DEFAULTS).map(([k, v]) => [`spec.${k}`, v])));
-    expect(DEFAULTS).toMatchObject({ validate: true, deployMode: 'full-deploy', prune: false, delete: false });
+    expect(DEFAULTS).toMatchObject({
+      validate: true,
+      deployMode: 'full-deploy',
+      prune: false,
+      delete: false,
+    });
   });
 
   it.each([
@@ -143,14 +152,19 @@ describe('defaults, enums and patterns', () => {
 
   it('only the known fields carry enums', () => {
     const withEnum = [...nodes].filter(([, n]) => n.enum).map(([p]) => p);
-    expect(sorted(withEnum)).toEqual(sorted(['spec.deployMode', 'spec.decryption.provider', 'status.conditions[].status']));
+    expect(sorted(withEnum)).toEqual(
+      sorted(['spec.deployMode', 'spec.decryption.provider', 'status.conditions[].status']),
+    );
   });
 
-  it.each(Object.entries(DURATION_FIELDS))('spec.%s is a string with the %s duration pattern', (field, kind) => {
-    const n = node(`spec.${field}`);
-    expect(n.type).toBe('string');
-    expect(n.pattern).toBe(kind === 'strict' ? DURATION_PATTERN : SAFE_DURATION_PATTERN);
-  });
+  it.each(Object.entries(DURATION_FIELDS))(
+    'spec.%s is a string with the %s duration pattern',
+    (field, kind) => {
+      const n = node(`spec.${field}`);
+      expect(n.type).toBe('string');
+      expect(n.pattern).toBe(kind === 'strict' ? DURATION_PATTERN : SAFE_DURATION_PATTERN);
+    },
+  );
 
   it('no other spec field carries a duration pattern', () => {
     const patterned = [...nodes]
@@ -165,7 +179,9 @@ describe('defaults, enums and patterns', () => {
 
   it('requires spec.source to name git, oci or url', () => {
     const rules = node('spec.source')['x-kubernetes-validations'] ?? [];
-    expect(rules).toEqual([{ rule: 'has(self.git) || has(self.oci) || has(self.url)', message: expect.any(String) }]);
+    expect(rules).toEqual([
+      { rule: 'has(self.git) || has(self.oci) || has(self.url)', message: expect.any(String) },
+    ]);
   });
 });
 
@@ -179,10 +195,13 @@ describe('duration patterns agree with parseDuration', () => {
     expect(isDuration(v)).toBe(true);
   });
 
-  it.each(['tenminutes', '10', '', 'm', '-5m', '10 m', '1d'])('%j fails the strict pattern and parsing', (v) => {
-    expect(strict.test(v)).toBe(false);
-    expect(isDuration(v)).toBe(false);
-  });
+  it.each(['tenminutes', '10', '', 'm', '-5m', '10 m', '1d'])(
+    '%j fails the strict pattern and parsing',
+    (v) => {
+      expect(strict.test(v)).toBe(false);
+      expect(isDuration(v)).toBe(false);
+    },
+  );
 
   // Kluctl's SafeDuration pattern is anchored only at the start; the parser is the second line of defence.
   it('the safe pattern lets trailing junk through, parseDuration does not', () => {

@@ -22,19 +22,31 @@ describe('parseDuration', () => {
     expect(parseDuration(input)).toBeCloseTo(ms, 9);
   });
 
-  it.each(['', 'tenminutes', '10', '5', 'm', '1d', '10 m', ' 10m', '10m ', '-5m', '+5m', '1h-30m', '10mfoo', '.s'])(
-    'rejects %j with an InvalidInput error that names the value',
-    (input) => {
-      expect(() => parseDuration(input)).toThrow(KsError);
-      try {
-        parseDuration(input);
-      } catch (err) {
-        expect((err as KsError).code).toBe('InvalidInput');
-        expect((err as KsError).message).toContain(JSON.stringify(input));
-      }
-      expect(isDuration(input)).toBe(false);
-    },
-  );
+  it.each([
+    '',
+    'tenminutes',
+    '10',
+    '5',
+    'm',
+    '1d',
+    '10 m',
+    ' 10m',
+    '10m ',
+    '-5m',
+    '+5m',
+    '1h-30m',
+    '10mfoo',
+    '.s',
+  ])('rejects %j with an InvalidInput error that names the value', (input) => {
+    expect(() => parseDuration(input)).toThrow(KsError);
+    try {
+      parseDuration(input);
+    } catch (err) {
+      expect((err as KsError).code).toBe('InvalidInput');
+      expect((err as KsError).message).toContain(JSON.stringify(input));
+    }
+    expect(isDuration(input)).toBe(false);
+  });
 });
 
 describe('formatDuration', () => {

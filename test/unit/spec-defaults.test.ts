@@ -18,7 +18,10 @@ const S = 1000;
 const M = 60 * S;
 const H = 60 * M;
 
-type Sched = Pick<KluctlDeploymentSpec, 'interval' | 'retryInterval' | 'deployInterval' | 'validateInterval' | 'timeout'>;
+type Sched = Pick<
+  KluctlDeploymentSpec,
+  'interval' | 'retryInterval' | 'deployInterval' | 'validateInterval' | 'timeout'
+>;
 
 describe('effectiveTimeout', () => {
   it.each<[string, Sched, number]>([
@@ -42,7 +45,13 @@ describe('interval helpers', () => {
   it.each<[string, Sched, number, number, number | undefined]>([
     // name, spec, retry, validate, deploy
     ['only interval', { interval: '10m' }, 10 * M, 10 * M, undefined],
-    ['all set', { interval: '10m', retryInterval: '1m', validateInterval: '1h', deployInterval: '24h' }, M, H, 24 * H],
+    [
+      'all set',
+      { interval: '10m', retryInterval: '1m', validateInterval: '1h', deployInterval: '24h' },
+      M,
+      H,
+      24 * H,
+    ],
     ['sub-second', { interval: '500ms' }, 500, 500, undefined],
   ])('%s', (_name, spec, retry, validate, deploy) => {
     expect(intervalMs(spec)).toBeGreaterThan(0);
@@ -68,7 +77,11 @@ describe('defaults of flags', () => {
   });
 
   it('withDefaults fills what the API server would, and keeps what is set', () => {
-    const spec: KluctlDeploymentSpec = { interval: '5m', source: { git: { url: 'https://x/y.git' } }, prune: true };
+    const spec: KluctlDeploymentSpec = {
+      interval: '5m',
+      source: { git: { url: 'https://x/y.git' } },
+      prune: true,
+    };
     const out = withDefaults({ ...spec, validate: undefined });
     expect(out).toEqual({ ...DEFAULTS, ...spec, prune: true });
     expect(out.validate).toBe(true);

@@ -1,0 +1,70 @@
+/** `kluctl-serverless deploy`: render, apply with server-side apply, optionally prune. */
+import { createInterface } from 'node:readline/promises';
+import { stringify } from 'yaml';
+import { deployProject } from '../../lib/deploy/deploy-project.js';
+import { KsError } from '../../lib/errors.js';
+import { renderProject } from '../../lib/project/render-project.js';
+import { refString } from '../../lib/deploy/object-ref.js';
+import { kubeClient, kustomizePath } from '../compose.js';
+import { parseArgs } from './common.js';
+import type { ProjectFlags } from './common.js';
+
+interface DeployFlags extends ProjectFlags {
+  dryRun?: boolean;
+  prune?: boolean;
+  abortOnError?: boolean;
+  yes?: boolean;
+  outputFormat: 'text' | 'json' | 'yaml';
+}
+
+/** Deploys; exits non-zero when any object failed. */
+export async function deploy(flags: DeployFlags): Promise<void> {
+  const kube = await kubeClient(flags);
+  try {
+    const step = (m: string): void => void process.stderr.write(`${m}\n`);
+    step('Rendering project');
+    const rendered = await renderProject({
+      projectDir: flags.projectDir,
+      ...(flags.target ? { target: flags.target } : {}),
+      ...(flags.targetNameOverride ? { targetNameOverride: flags.targetNameOverride } : {}),
+      ...(flags.context ? { contextOverride: flags.context } : {}),
+      ...(flags.renderOutputDir ? { renderDir: flags.renderOutputDir } : {}),
+      args: parseArgs(flags.arg),
+      kustomizePath: kustomizePath(),
+      isNamespaced: async (av, k) => (await kube.resolve(av, k))?.namespaced,
+    });
+    step(`Rendered ${rendered.objects.length} objects in ${rendered.items.length} deployment items`);
+    if (!flags.yes && !flags.dryRun) await confirm(`Deploy ${rendered.objects.length} objects to ${flags.context ?? 'the current context'}?`);
+    const out = await deployProject(kube, rendered, { dryRun: flags.dryRun ?? false, prune: flags.prune ?? false, abortOnError: flags.abortOnError ?? false, progress: { step } });
+    const summary = {
+      applied: out.objects.filter((o) => o.applied).length,
+      new: out.objects.filter((o) => o.new).length,
+      changed: out.objects.filter((o) => (o.changes?.length ?? 0) > 0).length,
+      orphans: out.objects.filter((o) => o.orphan).length,
+      deleted: out.objects.filter((o) => o.deleted).length,
+      errors: out.errors.length,
+      warnings: out.warnings.length,
+    };
+    if (flags.outputFormat === 'json') process.stdout.write(`${JSON.stringify({ summary, errors: out.errors, warnings: out.warnings }, null, 2)}\n`);
+    else if (flags.outputFormat === 'yaml') process.stdout.write(stringify({ summary, errors: out.errors, warnings: out.warnings }));
+    else {
+      for (const o of out.objects.filter((x) => x.new)) process.stdout.write(`new: ${refString(o.ref)}\n`);
+      for (const o of out.objects.filter((x) => (x.changes?.length ?? 0) > 0)) process.stdout.write(`changed: ${refString(o.ref)} (${o.changes!.length} changes)\n`);
+      for (const o of out.objects.filter((x) => x.deleted)) process.stdout.write(`deleted: ${refString(o.ref)}\n`);
+      for (const o of out.objects.filter((x) => x.orphan)) process.stdout.write(`orphan: ${refString(o.ref)}\n`);
+      for (const e of out.errors) process.stdout.write(`error: ${refString(e.ref)}: ${e.message}\n`);
+      process.stdout.write(`${summary.applied} applied, ${summary.new} new, ${summary.changed} changed, ${summary.deleted} deleted, ${summary.orphans} orphans, ${summary.errors} errors\n`);
+    }
+    if (out.errors.length > 0) throw new KsError('KubeApi', `command failed with ${out.errors.length} errors`);
+  } finally {
+    kube.close();
+  }
+}
+
+async function confirm(question: string): Promise<void> {
+  if (!process.stdin.isTTY) throw new KsError('InvalidInput', 'refusing to deploy without confirmation; pass --yes (or --dry-run)');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${question} [y/N] `);
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new KsError('Aborted', 'aborted by user');
+}

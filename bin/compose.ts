@@ -1,0 +1,91 @@
+/**
+ * Composition root of the CLI and the local runner: reads flags and environment once and builds the
+ * adapters lib/ needs. The Lambda functions have their own root in functions/shared/.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { mkdir } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FsStateStore } from '../lib/adapters/fs-state-store.js';
+import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
+import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
+import { S3StateStore } from '../lib/adapters/s3-state-store.js';
+import { jsonLogger } from '../lib/logging/json-logger.js';
+import type { Logger, StateStore } from '../lib/ports.js';
+import { systemClock } from '../lib/ports.js';
+import type { ReconcileDeps } from '../lib/reconcile/reconcile.js';
+import { toolPath } from '../lib/tools.js';
+
+/** Flags shared by commands that talk to a cluster. */
+export interface ClusterFlags {
+  kubeconfig?: string;
+  context?: string;
+}
+
+/** Flags that choose the state store. */
+export interface StateFlags {
+  stateDir?: string;
+  s3Bucket?: string;
+  s3Endpoint?: string;
+  s3Prefix?: string;
+}
+
+/** The kustomize binary: $KLUCTL_SERVERLESS_KUSTOMIZE, else the pinned build in the cache. */
+export function kustomizePath(): string {
+  return toolPath('kustomize', { overrides: { kustomize: process.env.KLUCTL_SERVERLESS_KUSTOMIZE } });
+}
+
+/** A Kubernetes client from --kubeconfig/--context (or $KUBECONFIG). */
+export function kubeClient(flags: ClusterFlags): Promise<HttpKubeClient> {
+  return HttpKubeClient.fromKubeconfig({
+    ...(flags.kubeconfig ? { kubeconfigPath: flags.kubeconfig } : {}),
+    ...(flags.context ? { context: flags.context } : {}),
+  });
+}
+
+/** The state store: S3 when a bucket is given (flag or $KLUCTL_SERVERLESS_S3_BUCKET), else a local folder. */
+export async function stateStore(flags: StateFlags): Promise<{ store: StateStore; where: string }> {
+  const bucket = flags.s3Bucket ?? process.env.KLUCTL_SERVERLESS_S3_BUCKET;
+  if (bucket) {
+    const endpoint = flags.s3Endpoint ?? process.env.KLUCTL_SERVERLESS_S3_ENDPOINT;
+    const client = new S3Client({
+      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+      region: process.env.AWS_REGION ?? 'us-east-1',
+    });
+    return { store: new S3StateStore({ client, bucket, ...(flags.s3Prefix ? { prefix: flags.s3Prefix } : {}) }), where: `s3://${bucket}` };
+  }
+  const dir = resolve(flags.stateDir ?? process.env.KLUCTL_SERVERLESS_STATE_DIR ?? '.kluctl-serverless/state');
+  await mkdir(dir, { recursive: true });
+  return { store: new FsStateStore(dir), where: dir };
+}
+
+/** A JSON logger on stderr. */
+export function cliLogger(debug = false): Logger {
+  return jsonLogger((l) => process.stderr.write(`${l}\n`), debug ? 'debug' : 'info');
+}
+
+/** Everything a reconcile needs, for the local runner. */
+export async function reconcileDeps(flags: ClusterFlags & StateFlags & { debug?: boolean; logger?: Logger }): Promise<{
+  deps: ReconcileDeps;
+  kube: HttpKubeClient;
+  stateWhere: string;
+}> {
+  const kube = await kubeClient(flags);
+  const { store, where } = await stateStore(flags);
+  const workDir = join(tmpdir(), 'kluctl-serverless');
+  await mkdir(workDir, { recursive: true });
+  return {
+    kube,
+    stateWhere: where,
+    deps: {
+      kube,
+      store,
+      git: new IsomorphicGitSource(),
+      clock: systemClock,
+      logger: flags.logger ?? cliLogger(flags.debug),
+      workDir,
+      kustomizePath: kustomizePath(),
+      holder: `${hostname()}-${process.pid}`,
+    },
+  };
+}
