@@ -46,7 +46,11 @@ export class FsStateStore implements StateStore {
   }
 
   /** Writes a blob under the key's lock, honouring `ifMatch`/`ifNoneMatch`; returns the new ETag. */
-  async put(key: string, body: Uint8Array, cond: WriteCondition & { contentType?: string } = {}): Promise<string> {
+  async put(
+    key: string,
+    body: Uint8Array,
+    cond: WriteCondition & { contentType?: string } = {},
+  ): Promise<string> {
     const path = this.pathOf(key);
     await this.mkdirFor(path, key);
     return this.withLock(path, async () => {
@@ -57,7 +61,10 @@ export class FsStateStore implements StateStore {
           (cond.ifMatch !== undefined && (current === undefined || etagOf(current) !== cond.ifMatch));
         if (lost) throw new StateConflictError(`conditional write of ${key} lost to a concurrent writer`);
       }
-      const tmp = join(dirname(path), `${INTERNAL_PREFIX}tmp.${basename(path)}.${randomBytes(6).toString('hex')}`);
+      const tmp = join(
+        dirname(path),
+        `${INTERNAL_PREFIX}tmp.${basename(path)}.${randomBytes(6).toString('hex')}`,
+      );
       try {
         await writeSynced(tmp, body);
         await rename(tmp, path);
@@ -124,9 +131,12 @@ export class FsStateStore implements StateStore {
       }
       if (await this.breakIfStale(lock)) continue;
       if (Date.now() > deadline) {
-        throw new StateStoreError(`timed out waiting for the lock ${lock}; remove it if no writer is running`, {
-          retryable: true,
-        });
+        throw new StateStoreError(
+          `timed out waiting for the lock ${lock}; remove it if no writer is running`,
+          {
+            retryable: true,
+          },
+        );
       }
       await sleep(Math.min(2 ** attempt, 50) * (0.5 + Math.random()));
     }
@@ -164,7 +174,9 @@ export function validateKey(key: string): string[] {
     key.startsWith('/') ||
     key.includes('\\') ||
     key.includes('\0') ||
-    segments.some((s) => s === '' || s === '.' || s === '..' || s.startsWith(INTERNAL_PREFIX) || s.includes(sep));
+    segments.some(
+      (s) => s === '' || s === '.' || s === '..' || s.startsWith(INTERNAL_PREFIX) || s.includes(sep),
+    );
   if (bad) {
     throw new KsError(
       'InvalidInput',

@@ -48,7 +48,8 @@ export class IsomorphicGitSource implements GitSource {
     }
     const found = refs.find((r) => r.ref === prefix);
     if (!found) {
-      if (kind.type === 'head') throw new GitSourceError(`repository ${safeUrl(url)} has no default branch (HEAD)`);
+      if (kind.type === 'head')
+        throw new GitSourceError(`repository ${safeUrl(url)} has no default branch (HEAD)`);
       throw new GitSourceError(`ref ${kind.fullName} not found`);
     }
     // An annotated tag points to a tag object; the deployable commit is its peeled target.
@@ -79,7 +80,8 @@ export class IsomorphicGitSource implements GitSource {
           tags: false,
           ...authCallbacks(auth),
         });
-        if (!fetched.fetchHead) throw new GitSourceError(`repository ${safeUrl(url)} has no default branch (HEAD)`);
+        if (!fetched.fetchHead)
+          throw new GitSourceError(`repository ${safeUrl(url)} has no default branch (HEAD)`);
         commit = await peel(dir, fetched.fetchHead, cache);
       }
       await git.checkout({ fs, dir, cache, ref: commit, force: true });
@@ -151,9 +153,12 @@ function translateError(err: unknown, url: string, kind: RefKind): GitSourceErro
   const where = safeUrl(url);
   const status = e.code === 'HttpError' ? e.data?.statusCode : undefined;
   // Kluctl reports a missing repository as "failed to clone git source: repository not found".
-  if (status === 404) return new GitSourceError('failed to clone git source: repository not found', { cause: err });
+  if (status === 404)
+    return new GitSourceError('failed to clone git source: repository not found', { cause: err });
   if (status === 401 || status === 403 || e.code === 'UserCanceledError') {
-    return new GitSourceError(`failed to clone git source: authentication required for ${where}`, { cause: err });
+    return new GitSourceError(`failed to clone git source: authentication required for ${where}`, {
+      cause: err,
+    });
   }
   if (status !== undefined) {
     const retryable = status >= 500 || status === 429 || status === 408;
@@ -168,6 +173,8 @@ function translateError(err: unknown, url: string, kind: RefKind): GitSourceErro
   if ((e.code === 'CommitNotFetchedError' || e.code === 'NotFoundError') && kind.type === 'commit') {
     return new GitSourceError(`commit ${kind.value} not found in ${where}`, { cause: err });
   }
-  const detail = String(e.message ?? err).split(url).join(where);
+  const detail = String(e.message ?? err)
+    .split(url)
+    .join(where);
   return new GitSourceError(`failed to clone git source ${where}: ${detail}`, { cause: err });
 }

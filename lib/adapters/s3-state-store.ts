@@ -23,7 +23,13 @@ export interface S3StateStoreOptions {
 }
 
 /** S3 error names that a later attempt may get past. */
-const RETRYABLE_NAMES = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'Throttling']);
+const RETRYABLE_NAMES = new Set([
+  'SlowDown',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'Throttling',
+]);
 
 /** Reconcile state and results in an S3 bucket. */
 export class S3StateStore implements StateStore {
@@ -40,8 +46,11 @@ export class S3StateStore implements StateStore {
   /** Reads a blob; undefined when the key does not exist. */
   async get(key: string): Promise<StoredBlob | undefined> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
-      if (!out.Body || !out.ETag) throw new StateStoreError(`S3 returned no body or ETag for ${this.describe(key)}`);
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+      );
+      if (!out.Body || !out.ETag)
+        throw new StateStoreError(`S3 returned no body or ETag for ${this.describe(key)}`);
       return { body: await out.Body.transformToByteArray(), etag: out.ETag };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
@@ -50,7 +59,11 @@ export class S3StateStore implements StateStore {
   }
 
   /** Writes a blob, honouring `ifMatch`/`ifNoneMatch`; returns the new ETag. */
-  async put(key: string, body: Uint8Array, cond: WriteCondition & { contentType?: string } = {}): Promise<string> {
+  async put(
+    key: string,
+    body: Uint8Array,
+    cond: WriteCondition & { contentType?: string } = {},
+  ): Promise<string> {
     try {
       const out = await this.client.send(
         new PutObjectCommand({
@@ -68,9 +81,12 @@ export class S3StateStore implements StateStore {
       const status = statusOf(err);
       // 404 on If-Match: the object was deleted since it was read — the same lost race as a 412.
       if (status === 412 || status === 409 || (status === 404 && cond.ifMatch !== undefined)) {
-        throw new StateConflictError(`conditional write of ${this.describe(key)} lost to a concurrent writer`, {
-          cause: err,
-        });
+        throw new StateConflictError(
+          `conditional write of ${this.describe(key)} lost to a concurrent writer`,
+          {
+            cause: err,
+          },
+        );
       }
       throw this.translate(err, 'write', key);
     }
@@ -93,7 +109,11 @@ export class S3StateStore implements StateStore {
     try {
       do {
         const out = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            ContinuationToken: token,
+          }),
         );
         for (const obj of out.Contents ?? []) {
           if (obj.Key !== undefined) keys.push(obj.Key.slice(this.prefix.length));
@@ -115,7 +135,10 @@ export class S3StateStore implements StateStore {
     const status = statusOf(err);
     const name = err instanceof Error ? err.name : 'Error';
     const retryable = status === undefined || status >= 500 || status === 429 || RETRYABLE_NAMES.has(name);
-    const detail = status === undefined ? `${name}: ${err instanceof Error ? err.message : String(err)}` : `${name} (HTTP ${status})`;
+    const detail =
+      status === undefined
+        ? `${name}: ${err instanceof Error ? err.message : String(err)}`
+        : `${name} (HTTP ${status})`;
     return new StateStoreError(`cannot ${op} ${this.describe(key)}: ${detail}`, { cause: err, retryable });
   }
 }

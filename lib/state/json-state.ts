@@ -42,7 +42,9 @@ export async function readJson<T>(store: StateStore, key: string): Promise<JsonV
   try {
     return { value: JSON.parse(decoder.decode(blob.body)) as T, etag: blob.etag };
   } catch (err) {
-    throw new StateStoreError(`state key ${key} does not hold valid JSON; delete it to start afresh`, { cause: err });
+    throw new StateStoreError(`state key ${key} does not hold valid JSON; delete it to start afresh`, {
+      cause: err,
+    });
   }
 }
 

@@ -81,7 +81,8 @@ export function repoIndexKey(repoKey: string): string {
 /** Short-lived "ref → commit" cache entry; the default branch is `head/HEAD`. */
 export function cloneRefCacheKey(repoKey: string, ref: GitRef): string {
   const [kind, value] = ref.branch ? ['branch', ref.branch] : ref.tag ? ['tag', ref.tag] : ['head', 'HEAD'];
-  if (ref.commit) throw new KsError('InvalidInput', 'a commit needs no ref cache entry; use cloneSnapshotKey');
+  if (ref.commit)
+    throw new KsError('InvalidInput', 'a commit needs no ref cache entry; use cloneSnapshotKey');
   return `${cloneCachePrefix(repoKey)}refs/${kind}/${encodeSegment(value, `${kind} name`)}.json`;
 }
 
@@ -100,8 +101,17 @@ export function cloneCachePrefix(repoKey: string): string {
 
 /** Checks a value used verbatim as one key segment (Kubernetes names and UIDs already are safe). */
 function segment(value: string, what: string): string {
-  if (value === '' || value === '.' || value === '..' || value.startsWith('.ks-') || !/^[A-Za-z0-9._:-]+$/.test(value)) {
-    throw new KsError('InvalidInput', `invalid ${what} '${value}' for a state key: expected letters, digits, '.', '_', ':' or '-'`);
+  if (
+    value === '' ||
+    value === '.' ||
+    value === '..' ||
+    value.startsWith('.ks-') ||
+    !/^[A-Za-z0-9._:-]+$/.test(value)
+  ) {
+    throw new KsError(
+      'InvalidInput',
+      `invalid ${what} '${value}' for a state key: expected letters, digits, '.', '_', ':' or '-'`,
+    );
   }
   return value;
 }

@@ -111,14 +111,23 @@ describe('IsomorphicGitSource', () => {
   });
 
   it('reports a missing branch or tag with Kluctl wording', async () => {
-    await expectGitError(source.resolveRef(repo.url, { branch: 'invalid' }), 'ref refs/heads/invalid not found');
-    await expectGitError(source.checkout(repo.url, { branch: 'invalid' }, freshDir()), 'ref refs/heads/invalid not found');
+    await expectGitError(
+      source.resolveRef(repo.url, { branch: 'invalid' }),
+      'ref refs/heads/invalid not found',
+    );
+    await expectGitError(
+      source.checkout(repo.url, { branch: 'invalid' }, freshDir()),
+      'ref refs/heads/invalid not found',
+    );
     await expectGitError(source.resolveRef(repo.url, { tag: 'nope' }), 'ref refs/tags/nope not found');
   });
 
   it('reports an unknown commit and a malformed one', async () => {
     const sha = 'deadbeef'.repeat(5);
-    await expectGitError(source.checkout(repo.url, { commit: sha }, freshDir()), `commit ${sha} not found in ${repo.url}`);
+    await expectGitError(
+      source.checkout(repo.url, { commit: sha }, freshDir()),
+      `commit ${sha} not found in ${repo.url}`,
+    );
     await expectGitError(
       source.resolveRef(repo.url, { commit: 'abc' }),
       "invalid commit 'abc': expected the full 40-character hash",

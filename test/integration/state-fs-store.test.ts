@@ -86,17 +86,23 @@ describe('FsStateStore', () => {
     const data = join(root, 'data');
     const tsx = join(repoRoot, 'node_modules/tsx/dist/loader.mjs');
     await Promise.all(
-      Array.from({ length: processes }, () => exec(process.execPath, ['--import', tsx, script, data], { cwd: repoRoot })),
+      Array.from({ length: processes }, () =>
+        exec(process.execPath, ['--import', tsx, script, data], { cwd: repoRoot }),
+      ),
     );
     const store = new FsStateStore(data);
-    expect((await readJson<{ n: number }>(store, 'shared/counter.json')).value).toEqual({ n: processes * perProcess });
+    expect((await readJson<{ n: number }>(store, 'shared/counter.json')).value).toEqual({
+      n: processes * perProcess,
+    });
     expect(await readdir(join(data, 'shared'))).toEqual(['counter.json']);
   });
 
   it('keeps concurrent in-process writers to different keys independent', async () => {
     const store = new FsStateStore(root);
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => updateJson(store, `k/${i % 4}.json`, (c: { n: number } | undefined) => ({ n: (c?.n ?? 0) + 1 }))),
+      Array.from({ length: 20 }, (_, i) =>
+        updateJson(store, `k/${i % 4}.json`, (c: { n: number } | undefined) => ({ n: (c?.n ?? 0) + 1 })),
+      ),
     );
     const values = await Promise.all([0, 1, 2, 3].map((i) => readJson<{ n: number }>(store, `k/${i}.json`)));
     expect(values.map((v) => v.value?.n)).toEqual([5, 5, 5, 5]);

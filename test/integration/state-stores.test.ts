@@ -55,7 +55,8 @@ afterAll(async () => {
   if (client) {
     const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
     const objects = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (objects.length > 0) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
+    if (objects.length > 0)
+      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
     await client.send(new DeleteBucketCommand({ Bucket: bucket }));
     client.destroy();
     pagingClient.destroy();
@@ -95,10 +96,14 @@ describe.each(stores)('%s', (_name, makeStore) => {
     const stale = await store.put('update.json', bytes('v1'));
     const fresh = await store.put('update.json', bytes('v2'), { ifMatch: stale });
     expect(fresh).not.toBe(stale);
-    await expect(store.put('update.json', bytes('v3'), { ifMatch: stale })).rejects.toBeInstanceOf(StateConflictError);
+    await expect(store.put('update.json', bytes('v3'), { ifMatch: stale })).rejects.toBeInstanceOf(
+      StateConflictError,
+    );
     expect(text((await store.get('update.json'))?.body)).toBe('v2');
     await store.delete('update.json');
-    await expect(store.put('update.json', bytes('v4'), { ifMatch: fresh })).rejects.toBeInstanceOf(StateConflictError);
+    await expect(store.put('update.json', bytes('v4'), { ifMatch: fresh })).rejects.toBeInstanceOf(
+      StateConflictError,
+    );
   });
 
   it('deletes quietly, also keys that do not exist', async () => {
@@ -119,7 +124,9 @@ describe.each(stores)('%s', (_name, makeStore) => {
   it('ends at exactly 10 when 10 writers increment one counter concurrently', async () => {
     const key = 'counter.json';
     await Promise.all(
-      Array.from({ length: 10 }, () => updateJson<{ n: number }>(store, key, (cur) => ({ n: (cur?.n ?? 0) + 1 }))),
+      Array.from({ length: 10 }, () =>
+        updateJson<{ n: number }>(store, key, (cur) => ({ n: (cur?.n ?? 0) + 1 })),
+      ),
     );
     expect((await readJson<{ n: number }>(store, key)).value).toEqual({ n: 10 });
   });
@@ -130,7 +137,9 @@ describe.each(stores)('%s', (_name, makeStore) => {
     const won = await Promise.all(holders.map((h) => acquireLease(store, 'lease.json', h, 60_000, now)));
     expect(won.filter(Boolean)).toHaveLength(1);
     const winner = holders[won.indexOf(true)];
-    expect((await readJson<{ lease?: { holder: string } }>(store, 'lease.json')).value?.lease?.holder).toBe(winner);
+    expect((await readJson<{ lease?: { holder: string } }>(store, 'lease.json')).value?.lease?.holder).toBe(
+      winner,
+    );
   });
 });
 

@@ -76,7 +76,9 @@ describe('updateJson', () => {
   it('loses a create race against a writer that created the key first', async () => {
     const store = new MemoryStore();
     store.beforePut = () => store.setJson(KEY, { n: 7 });
-    const out = await updateJson<{ n: number }>(store, KEY, (cur) => ({ n: (cur?.n ?? 0) + 1 }), { sleep: noSleep });
+    const out = await updateJson<{ n: number }>(store, KEY, (cur) => ({ n: (cur?.n ?? 0) + 1 }), {
+      sleep: noSleep,
+    });
     expect(out.value).toEqual({ n: 8 });
   });
 

@@ -55,7 +55,9 @@ describe('state layout', () => {
   });
 
   it('names clone cache entries per ref kind and commit', () => {
-    expect(cloneRefCacheKey('h/r', { branch: 'feature/x' })).toBe('clone-cache/h%2Fr/refs/branch/feature%2Fx.json');
+    expect(cloneRefCacheKey('h/r', { branch: 'feature/x' })).toBe(
+      'clone-cache/h%2Fr/refs/branch/feature%2Fx.json',
+    );
     expect(cloneRefCacheKey('h/r', { tag: 'v1.0' })).toBe('clone-cache/h%2Fr/refs/tag/v1.0.json');
     expect(cloneRefCacheKey('h/r', {})).toBe('clone-cache/h%2Fr/refs/head/HEAD.json');
     const sha = 'a'.repeat(40);

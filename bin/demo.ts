@@ -1,0 +1,146 @@
+/**
+ * `npm run demo`: the newcomer's first run. Starts a local control plane (etcd + kube-apiserver from
+ * the test environment), serves the example project from a local Git server, applies the CRD and one
+ * KluctlDeployment per target, and runs the local runner until both are Ready. Then it keeps
+ * reconciling until Ctrl-C, or exits with --once.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../lib/api/constants.js';
+import type { KluctlDeployment } from '../lib/api/types.js';
+import { errorMessage } from '../lib/errors.js';
+import { LocalRunner } from '../lib/runner/local-runner.js';
+import { formatStatusTable } from '../lib/runner/status-table.js';
+import { jsonLogger } from '../lib/logging/json-logger.js';
+import { kubectl, startControlPlane } from '../test/env/control-plane.js';
+import { createRepo } from '../test/env/git-repo.js';
+import { startGitServer } from '../test/env/git-server.js';
+import { stopAll } from '../test/env/processes.js';
+import { reconcileDeps } from './compose.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const once = process.argv.includes('--once');
+const verbose = process.argv.includes('--verbose');
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`usage: npm run demo [-- --once] [-- --verbose]
+
+Starts a throwaway control plane, a local Git server holding examples/demo, applies the
+KluctlDeployment CRD and two KluctlDeployments (targets dev and prod), and reconciles them with the
+local runner until both are Ready. Keeps running until Ctrl-C unless --once is given.
+  --once      exit after both deployments are Ready (or failed)
+  --verbose   print the runner's JSON logs
+`);
+  process.exit(0);
+}
+
+const step = (msg: string): void => void process.stdout.write(`==> ${msg}\n`);
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  ensureTools();
+  const work = await mkdtemp(join(tmpdir(), 'ks-demo-'));
+  const logsDir = join(work, 'logs');
+  step('starting etcd and kube-apiserver');
+  const cp = await startControlPlane({ workDir: join(work, 'cluster'), logsDir });
+  step(`control plane ready at ${cp.server} (kubeconfig: ${cp.kubeconfigPath})`);
+  const git = await startGitServer({ root: join(work, 'git') });
+  try {
+    step('pushing examples/demo to a local Git server');
+    const repo = await createRepo(git, 'demo', await readTree(join(ROOT, 'examples/demo')));
+    await mustKubectl(cp.kubeconfigPath, ['apply', '--server-side', '-f', join(ROOT, 'crds')]);
+    await mustKubectl(cp.kubeconfigPath, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/kluctldeployments.gitops.kluctl.io']);
+    await mustKubectl(cp.kubeconfigPath, ['create', 'namespace', 'kluctl-system']);
+    for (const target of ['dev', 'prod']) {
+      step(`kubectl apply KluctlDeployment demo-${target} (target ${target})`);
+      await mustKubectl(cp.kubeconfigPath, ['apply', '-f', '-'], kdManifest(target, repo.url));
+    }
+    const logger = verbose ? jsonLogger((l) => process.stderr.write(`${l}\n`)) : jsonLogger(() => {});
+    const { deps, kube } = await reconcileDeps({ kubeconfig: cp.kubeconfigPath, stateDir: join(work, 'state'), logger });
+    const runner = new LocalRunner(deps, {
+      tickMs: 2000,
+      onReconciled: (key, o) => step(`reconciled ${key}: ${o.outcome}: ${o.message}`),
+    });
+    step('running the local runner');
+    runner.start();
+    const info = (await kube.resolve(`${GITOPS_GROUP}/${GITOPS_VERSION}`, KD_KIND))!;
+    const list = async (): Promise<KluctlDeployment[]> => (await kube.list(info, { namespace: 'kluctl-system' })) as KluctlDeployment[];
+    const deadline = Date.now() + 180_000;
+    let kds = await list();
+    while (!kds.every(settled) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      kds = await list();
+    }
+    step(`both deployments settled ${((Date.now() - t0) / 1000).toFixed(1)}s after start`);
+    process.stdout.write(`\n${formatStatusTable(kds, new Date())}\n\n`);
+    const ok = kds.every((k) => readyStatus(k) === 'True');
+    if (!ok) process.exitCode = 1;
+    if (!once) {
+      step('still reconciling (every 1m, or on change); try: kubectl --kubeconfig ' + cp.kubeconfigPath + ' get kluctldeployments -A');
+      step('press Ctrl-C to stop');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
+    await runner.stop();
+    kube.close();
+  } finally {
+    step('stopping the control plane');
+    await git.stop();
+    await cp.stop();
+    await stopAll();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function settled(kd: KluctlDeployment): boolean {
+  const s = readyStatus(kd);
+  return s === 'True' || (s === 'False' && kd.status?.conditions?.every((c) => c.type !== 'Reconciling') === true);
+}
+
+function readyStatus(kd: KluctlDeployment): string | undefined {
+  return kd.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+}
+
+function kdManifest(target: string, url: string): string {
+  return JSON.stringify({
+    apiVersion: `${GITOPS_GROUP}/${GITOPS_VERSION}`,
+    kind: KD_KIND,
+    metadata: { name: `demo-${target}`, namespace: 'kluctl-system' },
+    spec: { interval: '1m', timeout: '2m', source: { git: { url, ref: { branch: 'main' } } }, target, context: 'default', prune: true },
+  });
+}
+
+async function mustKubectl(kubeconfig: string, args: string[], input?: string): Promise<void> {
+  const r = await kubectl(kubeconfig, args, input === undefined ? {} : { input });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr.trim()}`);
+}
+
+async function readTree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else out[relative(dir, p)] = await readFile(p, 'utf8');
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/** Builds the pinned binaries on first use (minutes on a fresh machine; cached afterwards). */
+function ensureTools(): void {
+  step('checking pinned tools (first run on a machine builds them; this takes a few minutes)');
+  execFileSync(join(ROOT, 'scripts/ensure-tools.sh'), ['etcd', 'k8s', 'kustomize'], { stdio: 'inherit' });
+}
+
+main().catch(async (err: unknown) => {
+  process.stderr.write(`demo failed: ${errorMessage(err)}\n`);
+  await stopAll();
+  process.exit(1);
+});
