@@ -11,8 +11,6 @@ export interface MergeArgsInput {
   readonly targetArgs?: Dict;
   /** CLI `-a` / controller `spec.args`, already parsed into a nested dict. */
   readonly externalArgs?: Dict;
-  /** The file that declares the args, for the error message. */
-  readonly file?: string;
 }
 
 /**
@@ -29,7 +27,7 @@ export function mergeArgs(input: MergeArgsInput): Dict {
   const merged = deepMerge(defaults, given);
   for (const a of input.declarations) {
     if (!a.hasDefault && !getNested(merged, a.name.split('.')).found) {
-      throw new ProjectLoadError(`required argument ${a.name} not set`, input.file ? { file: input.file } : undefined);
+      throw new ProjectLoadError(`required argument ${a.name} not set`);
     }
   }
   return merged;

@@ -1,0 +1,252 @@
+/**
+ * The walking skeleton end to end, against the real API server, LocalStack S3, a real Git smart-HTTP
+ * server and the real kustomize: a KluctlDeployment applied with kubectl is reconciled by the reconcile
+ * function (SQS-shaped event), then changes are pushed and reconciled again.
+ * Follows Kluctl's e2e scenarios `TestGitOpsPrune` (gitops_prune_delete_test: a removed object is
+ * pruned with prune: true) and `gitops_errors_test` (bad YAML gives PrepareFailed and leaves the
+ * cluster as it was).
+ */
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { SQSEvent } from 'aws-lambda';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { handleReconcileBatch } from '../../functions/reconcile/handler.js';
+import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
+import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
+import { S3StateStore } from '../../lib/adapters/s3-state-store.js';
+import type { KluctlDeployment } from '../../lib/api/types.js';
+import type { KubeClient, KubeObject } from '../../lib/ports.js';
+import { silentLogger, systemClock } from '../../lib/ports.js';
+import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
+import { toolPath } from '../../lib/tools.js';
+import { kubectl } from '../env/control-plane.js';
+import { createRepo } from '../env/git-repo.js';
+import type { TestRepo } from '../env/git-repo.js';
+import { startGitServer } from '../env/git-server.js';
+import type { GitServer } from '../env/git-server.js';
+import { createTestNamespace, installCrds, testEnv } from '../env/test-env.js';
+
+const PROJECT: Record<string, string> = {
+  '.kluctl.yaml': [
+    'discriminator: "e2e-{{ target.name }}-{{ args.namespace }}"',
+    'args:',
+    '  - name: namespace',
+    'targets:',
+    '  - name: dev',
+    '    args: {env: dev}',
+    '  - name: prod',
+    '    args: {env: prod}',
+    '',
+  ].join('\n'),
+  'deployment.yaml': ['deployments:', '  - path: config', '  - path: services', ''].join('\n'),
+  'config/configmap.yaml': [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: app-config',
+    '  namespace: "{{ args.namespace }}"',
+    'data:',
+    '  env: "{{ args.env }}"',
+    '  color: blue',
+    '',
+  ].join('\n'),
+  'services/svc-a.yaml': serviceYaml('svc-a'),
+  'services/svc-b.yaml': serviceYaml('svc-b'),
+};
+
+function serviceYaml(name: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    `  name: ${name}`,
+    '  namespace: "{{ args.namespace }}"',
+    'spec:',
+    '  ports:',
+    '    - port: 80',
+    '',
+  ].join('\n');
+}
+
+/** Counts apply calls so a test can prove that nothing was applied. */
+class CountingKube implements KubeClient {
+  applies = 0;
+  constructor(private readonly inner: KubeClient) {}
+  apply(...a: Parameters<KubeClient['apply']>) {
+    this.applies++;
+    return this.inner.apply(...a);
+  }
+  get(...a: Parameters<KubeClient['get']>) {
+    return this.inner.get(...a);
+  }
+  list(...a: Parameters<KubeClient['list']>) {
+    return this.inner.list(...a);
+  }
+  delete(...a: Parameters<KubeClient['delete']>) {
+    return this.inner.delete(...a);
+  }
+  mergePatch(...a: Parameters<KubeClient['mergePatch']>) {
+    return this.inner.mergePatch(...a);
+  }
+  resolve(...a: Parameters<KubeClient['resolve']>) {
+    return this.inner.resolve(...a);
+  }
+  listResources() {
+    return this.inner.listResources();
+  }
+  invalidateDiscovery() {
+    this.inner.invalidateDiscovery();
+  }
+  clusterId() {
+    return this.inner.clusterId();
+  }
+}
+
+let server: GitServer;
+let repo: TestRepo;
+let http: HttpKubeClient;
+let kube: CountingKube;
+let deps: ReconcileDeps;
+let workDir: string;
+let ns: string;
+
+beforeAll(async () => {
+  const env = testEnv();
+  await installCrds();
+  server = await startGitServer();
+  repo = await createRepo(server, 'e2e-project', PROJECT);
+  http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });
+  kube = new CountingKube(http);
+  const s3 = new S3Client({
+    endpoint: env.s3.endpoint,
+    region: env.s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
+  });
+  const bucket = `reconcile-${Date.now()}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  workDir = await mkdtemp(join(tmpdir(), 'ks-reconcile-'));
+  deps = {
+    kube,
+    store: new S3StateStore({ client: s3, bucket }),
+    git: new IsomorphicGitSource(),
+    clock: systemClock,
+    logger: silentLogger,
+    workDir,
+    kustomizePath: toolPath('kustomize'),
+    holder: 'reconcile-test',
+  };
+  ns = await createTestNamespace('reconcile');
+  const kd = {
+    apiVersion: 'gitops.kluctl.io/v1beta1',
+    kind: 'KluctlDeployment',
+    metadata: { name: 'e2e', namespace: ns },
+    spec: { interval: '5m', timeout: '2m', source: { git: { url: repo.url, ref: { branch: 'main' } } }, target: 'dev', prune: true, args: { namespace: ns } },
+  };
+  const r = await kubectl(env.kubeconfigPath, ['apply', '-f', '-'], { input: JSON.stringify(kd) });
+  expect(r.stderr).toBe('');
+});
+
+afterAll(async () => {
+  http?.close();
+  await server?.stop();
+  await repo?.cleanup();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+function sqsEvent(messageId: string): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId,
+        receiptHandle: 'rh',
+        body: JSON.stringify({ namespace: ns, name: 'e2e' }),
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: `${Date.now()}`, SenderId: 'test', ApproximateFirstReceiveTimestamp: `${Date.now()}`, MessageGroupId: `${ns}/e2e` },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:reconcile.fifo',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
+
+async function reconcile(id: string): Promise<KluctlDeployment> {
+  const res = await handleReconcileBatch(sqsEvent(id), deps);
+  expect(res.batchItemFailures).toEqual([]);
+  return (await http.get({ group: 'gitops.kluctl.io', version: 'v1beta1', kind: 'KluctlDeployment', name: 'e2e', namespace: ns })) as KluctlDeployment;
+}
+
+const ready = (kd: KluctlDeployment) => kd.status?.conditions?.find((c) => c.type === 'Ready');
+
+async function liveObjects(): Promise<Map<string, KubeObject>> {
+  const out = new Map<string, KubeObject>();
+  for (const [kind, plural] of [['ConfigMap', 'configmaps'], ['Service', 'services']] as const) {
+    const items = await http.list({ group: '', version: 'v1', kind, plural, namespaced: true, verbs: [] }, { namespace: ns, labelSelector: `kluctl.io/discriminator=e2e-dev-${ns}` });
+    for (const o of items) out.set(`${kind}/${o.metadata.name}`, o);
+  }
+  return out;
+}
+
+test('first reconcile deploys the objects with the discriminator and reports Ready', async () => {
+  const kd = await reconcile('m-1');
+  expect(ready(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+  expect(ready(kd)?.message).toBe('deploy succeeded. 3 new objects. validate succeeded.');
+  expect(kd.status?.observedGeneration).toBe(kd.metadata.generation);
+  expect(kd.status?.lastObjectsHash).toMatch(/^[0-9a-f]{64}$/);
+  expect(kd.status?.observedCommit).toBe(await repo.head());
+  expect(kd.status?.lastDeployResult).toMatchObject({ appliedObjects: 3, newObjects: 3, errors: [] });
+  expect(kd.status?.targetKey?.discriminator).toBe(`e2e-dev-${ns}`);
+  expect(kd.status?.projectKey?.repoKey).toMatch(/^git:\/\/127\.0\.0\.1:\d+\/e2e-project$/);
+  const live = await liveObjects();
+  expect([...live.keys()].sort()).toEqual(['ConfigMap/app-config', 'Service/svc-a', 'Service/svc-b']);
+  const cm = live.get('ConfigMap/app-config')!;
+  expect(cm.data).toEqual({ env: 'dev', color: 'blue' });
+  expect(cm.metadata.annotations?.['kluctl.io/deployment-item-dir']).toBe('config');
+  expect(cm.metadata.labels?.['kluctl.io/tag-0']).toBe('config');
+  expect(cm.metadata.managedFields?.some((m) => m.manager === 'kluctl' && m.operation === 'Apply')).toBe(true);
+});
+
+test('a reconcile with nothing changed applies nothing', async () => {
+  const before = await liveObjects();
+  const applies = kube.applies;
+  const kd = await reconcile('m-2');
+  expect(ready(kd)?.status).toBe('True');
+  expect(kube.applies).toBe(applies);
+  const after = await liveObjects();
+  for (const [k, o] of before) expect(after.get(k)?.metadata.resourceVersion).toBe(o.metadata.resourceVersion);
+});
+
+test('a pushed commit is applied and the removed object pruned (TestGitOpsPrune)', async () => {
+  await repo.commit({ 'config/configmap.yaml': PROJECT['config/configmap.yaml']!.replace('color: blue', 'color: green'), 'services/svc-b.yaml': null }, 'green, no svc-b');
+  const kd = await reconcile('m-3');
+  expect(ready(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+  expect(ready(kd)?.message).toBe('deploy succeeded. 1 changed objects. 1 deleted objects. validate succeeded.');
+  expect(kd.status?.lastDeployResult).toMatchObject({ changedObjects: 1, deletedObjects: 1, totalChanges: 1 });
+  const live = await liveObjects();
+  expect(live.get('ConfigMap/app-config')?.data).toEqual({ env: 'dev', color: 'green' });
+  expect(live.has('Service/svc-b')).toBe(false);
+});
+
+test('broken YAML gives PrepareFailed naming file and line, and leaves the cluster untouched (gitops_errors_test)', async () => {
+  const before = await liveObjects();
+  const applies = kube.applies;
+  await repo.commit({ 'config/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\n  labels: [unclosed\n' }, 'broken yaml');
+  const kd = await reconcile('m-4');
+  expect(ready(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed', message: 'prepare failed. Check status.lastPrepareError for details' });
+  expect(kd.status?.lastPrepareError).toMatch(/configmap\.yaml:\d+/);
+  expect(kube.applies).toBe(applies);
+  const after = await liveObjects();
+  expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+  for (const [k, o] of before) expect(after.get(k)?.metadata.resourceVersion).toBe(o.metadata.resourceVersion);
+});
+
+test('fixing the commit recovers Ready', async () => {
+  await repo.commit({ 'config/configmap.yaml': PROJECT['config/configmap.yaml']! }, 'fix');
+  const kd = await reconcile('m-5');
+  expect(ready(kd)?.status).toBe('True');
+  expect(kd.status?.lastPrepareError ?? '').toBe('');
+  expect((await liveObjects()).get('ConfigMap/app-config')?.data).toEqual({ env: 'dev', color: 'blue' });
+});
