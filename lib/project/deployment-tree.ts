@@ -1,0 +1,188 @@
+/**
+ * Loads the tree of deployment projects (kluctl-semantics §2.1–2.4, 2.8) and flattens it into the
+ * ordered list of deployment items (§2.9): includes are expanded in place, an include with
+ * `barrier: true` is followed by a barrier-only item, items whose `when` is false are dropped.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, posix, relative, resolve } from 'node:path';
+import { ProjectLoadError } from '../errors.js';
+import type { TemplateEngine } from '../templating/template-engine.js';
+import { mergeArgs } from './args.js';
+import { parseDeploymentConfig } from './deployment-config.js';
+import type { DeploymentItemConfig, DeploymentProjectConfig } from './deployment-config.js';
+import { deepClone } from './merge.js';
+import type { Dict } from './merge.js';
+import { findConfigFile, isInside, toSlash } from './paths.js';
+import { S, decodeYaml } from './strict-yaml.js';
+import { loadVarsList } from './vars-loader.js';
+
+/** One loaded deployment project (a deployment.yaml, or the implicit one of a plain root dir). */
+export interface ProjectNode {
+  readonly absDir: string;
+  readonly config: DeploymentProjectConfig;
+  /** Variables after the project's own `vars:`. */
+  readonly vars: Dict;
+  readonly parent?: ProjectNode;
+  /** The item of the parent that included this project (tags already defaulted). */
+  readonly parentInclude?: DeploymentItemConfig;
+}
+
+/** One flattened deployment item, ready to be rendered. */
+export interface PlannedItem {
+  readonly project: ProjectNode;
+  /** Item config with default tags applied; a synthetic `{barrier: true}` for include barriers. */
+  readonly config: DeploymentItemConfig;
+  /** Absolute item dir; undefined for items without `path` (barriers, deleteObjects). */
+  readonly absDir?: string;
+  /** Item dir relative to the source root, forward slashes; "" when there is no dir. */
+  readonly relDir: string;
+  /** Dir inside the render dir: relDir, suffixed `-<n>` when the same dir is used again (§2.9). */
+  readonly renderedRelDir: string;
+  /** Variables for rendering the item's files (project vars plus item `vars:`). */
+  readonly vars: Dict;
+  /** Effective tags in Kluctl's order, deduplicated (§2.8). */
+  readonly tags: readonly string[];
+}
+
+/** Inputs of {@link loadDeploymentItems}. */
+export interface LoadTreeOptions {
+  readonly engine: TemplateEngine;
+  /** Absolute source root (repository root). */
+  readonly sourceRoot: string;
+  /** Absolute root project dir. */
+  readonly projectDir: string;
+  /** Root variables: `target`, `args`. */
+  readonly vars: Dict;
+}
+
+const DEPLOYMENT_NAMES = ['deployment.yml', 'deployment.yaml'];
+const KUSTOMIZATION_NAMES = ['kustomization.yml', 'kustomization.yaml', 'Kustomization'];
+const LIBRARY_NAMES = ['.kluctl-library.yml', '.kluctl-library.yaml'];
+
+interface TreeCtx extends LoadTreeOptions {
+  readonly dirUses: Map<string, number>;
+}
+
+function rel(ctx: TreeCtx, abs: string): string {
+  return toSlash(relative(ctx.sourceRoot, abs)) || '.';
+}
+
+function searchDirs(node: { absDir: string; parent?: ProjectNode }): string[] {
+  const dirs: string[] = [];
+  for (let n: { absDir: string; parent?: ProjectNode } | undefined = node; n; n = n.parent) dirs.push(n.absDir);
+  return dirs;
+}
+
+/** Kluctl's default tag: the basename of `path`/`include` when the item has no tags (§2.8). */
+function withDefaultTags(item: DeploymentItemConfig): DeploymentItemConfig {
+  if (item.tags && item.tags.length > 0) return item;
+  const p = item.path ?? item.include;
+  const tag = p === undefined ? '' : posix.basename(p.replace(/\\/g, '/').replace(/\/+$/, ''));
+  return tag && tag !== '.' && tag !== '..' ? { ...item, tags: [tag] } : item;
+}
+
+async function readProjectConfig(ctx: TreeCtx, absDir: string, vars: Dict, parent?: ProjectNode): Promise<DeploymentProjectConfig> {
+  const file = findConfigFile(absDir, DEPLOYMENT_NAMES);
+  if (!file) {
+    // A root without deployment.yaml is one plain kustomize/manifests item (§1.7).
+    if (!parent) return { deployments: [{ path: '.' }] };
+    if (findConfigFile(absDir, KUSTOMIZATION_NAMES)) {
+      throw new ProjectLoadError(`deployment.yml not found but folder ${rel(ctx, absDir)} contains a kustomization.yml`);
+    }
+    throw new ProjectLoadError(`${rel(ctx, join(absDir, 'deployment.yml'))} not found`);
+  }
+  const name = rel(ctx, file);
+  const text = await ctx.engine.render(readFileSync(file, 'utf8'), vars, { file: name });
+  const config = parseDeploymentConfig(text, name);
+  if (!parent && config.when) throw new ProjectLoadError("the root deployment project can not contain 'when'", { file: name });
+  return config;
+}
+
+function checkItemDir(ctx: TreeCtx, node: ProjectNode, p: string, what: 'path' | 'include'): string {
+  const abs = resolve(node.absDir, p);
+  if (!isInside(ctx.sourceRoot, abs)) throw new ProjectLoadError(`path/include is not part of the deployment project: ${p}`);
+  if (!existsSync(abs)) throw new ProjectLoadError(what === 'path' ? `deployment directory does not exist: ${p}` : `${p} does not exist or is not a directory`);
+  if (!statSync(abs).isDirectory()) throw new ProjectLoadError(what === 'path' ? `deployment path is not a directory: ${p}` : `${p} does not exist or is not a directory`);
+  return abs;
+}
+
+/** Variables an include starts with: a copy of the parent's, or a library's own args (§2.4). */
+async function includeVars(ctx: TreeCtx, node: ProjectNode, item: DeploymentItemConfig, absDir: string): Promise<Dict> {
+  const libFile = findConfigFile(absDir, LIBRARY_NAMES);
+  let vars: Dict;
+  if (!libFile) {
+    vars = deepClone(node.vars);
+  } else {
+    const lib = decodeYaml<{ args?: { name: string; default?: unknown }[] }>(
+      readFileSync(libFile, 'utf8'),
+      S.object({ args: S.list(S.object({ name: S.string, default: S.any })) }),
+      rel(ctx, libFile),
+    );
+    const declarations = (lib.args ?? []).map((a) => ({ name: a.name, default: a.default, hasDefault: a.default !== undefined }));
+    const passed: Dict = item.passVars ? deepClone(node.vars) : {};
+    delete passed.args; // args are not merged into a library but given 1:1
+    vars = { ...passed, args: mergeArgs({ declarations, targetArgs: item.args ?? {} }) };
+  }
+  return loadVarsList(vars, item.vars, { engine: ctx.engine, sourceRoot: ctx.sourceRoot, searchDirs: searchDirs(node), file: rel(ctx, node.absDir) });
+}
+
+function projectTags(node: ProjectNode): string[] {
+  const tags: string[] = [];
+  const add = (ts: readonly string[] | undefined): void => ts?.forEach((t) => tags.includes(t) || tags.push(t));
+  for (let n: ProjectNode | undefined = node; n; n = n.parent) {
+    add(n.config.tags);
+    add(n.parentInclude?.tags);
+  }
+  return tags;
+}
+
+async function loadProject(ctx: TreeCtx, absDir: string, vars: Dict, parent?: ProjectNode, parentInclude?: DeploymentItemConfig): Promise<PlannedItem[]> {
+  const config = await readProjectConfig(ctx, absDir, vars, parent);
+  const file = rel(ctx, findConfigFile(absDir, DEPLOYMENT_NAMES) ?? absDir);
+  const loadCtx = { engine: ctx.engine, sourceRoot: ctx.sourceRoot, searchDirs: searchDirs({ absDir, parent }), file };
+  const node: ProjectNode = {
+    absDir,
+    config: { ...config, deployments: (config.deployments ?? []).map(withDefaultTags) },
+    vars: await loadVarsList(vars, config.vars, loadCtx),
+    parent,
+    parentInclude,
+  };
+  if (config.when !== undefined && !(await ctx.engine.evaluateCondition(config.when, node.vars, { file }))) return [];
+  const items: PlannedItem[] = [];
+  for (const item of node.config.deployments ?? []) {
+    if (item.when !== undefined && !(await ctx.engine.evaluateCondition(item.when, node.vars, { file }))) continue;
+    if (item.git !== undefined || item.oci !== undefined) {
+      throw new ProjectLoadError(`${item.git !== undefined ? 'git' : 'oci'} includes are not supported yet`, { file });
+    }
+    if (item.include !== undefined) {
+      const incDir = checkItemDir(ctx, node, item.include, 'include');
+      items.push(...(await loadProject(ctx, incDir, await includeVars(ctx, node, item, incDir), node, item)));
+      if (item.barrier) items.push(planItem(ctx, node, { barrier: true }, node.vars));
+      continue;
+    }
+    const itemVars = await loadVarsList(node.vars, item.vars, loadCtx);
+    items.push(planItem(ctx, node, item, itemVars));
+  }
+  return items;
+}
+
+function planItem(ctx: TreeCtx, node: ProjectNode, config: DeploymentItemConfig, vars: Dict): PlannedItem {
+  const tags = projectTags(node);
+  config.tags?.forEach((t) => tags.includes(t) || tags.push(t));
+  if (config.path === undefined) return { project: node, config, relDir: '', renderedRelDir: '', vars, tags };
+  const absDir = checkItemDir(ctx, node, config.path, 'path');
+  const relDir = rel(ctx, absDir);
+  const uses = ctx.dirUses.get(absDir) ?? 0;
+  ctx.dirUses.set(absDir, uses + 1);
+  const renderedRelDir = uses === 0 ? relDir : `${relDir}-${uses}`;
+  return { project: node, config, absDir, relDir, renderedRelDir, vars, tags };
+}
+
+/** Loads the root project and everything it includes; returns the items depth-first, in order. */
+export async function loadDeploymentItems(opts: LoadTreeOptions): Promise<PlannedItem[]> {
+  const ctx: TreeCtx = { ...opts, dirUses: new Map() };
+  if (!isInside(opts.sourceRoot, opts.projectDir)) {
+    throw new ProjectLoadError(`project dir ${opts.projectDir} is not inside the source root ${opts.sourceRoot}`);
+  }
+  return loadProject(ctx, opts.projectDir, opts.vars);
+}
