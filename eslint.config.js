@@ -30,6 +30,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['lib/**/*.ts'],
     ignores: ['lib/adapters/**'],
     rules: {

@@ -2,14 +2,13 @@
  * Composition root of the CLI and the local runner: reads flags and environment once and builds the
  * adapters lib/ needs. The Lambda functions have their own root in functions/shared/.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import { mkdir } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FsStateStore } from '../lib/adapters/fs-state-store.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
-import { S3StateStore } from '../lib/adapters/s3-state-store.js';
+import { createS3StateStore } from '../lib/adapters/s3-factory.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
 import type { Logger, StateStore } from '../lib/ports.js';
 import { systemClock } from '../lib/ports.js';
@@ -48,11 +47,13 @@ export async function stateStore(flags: StateFlags): Promise<{ store: StateStore
   const bucket = flags.s3Bucket ?? process.env.KLUCTL_SERVERLESS_S3_BUCKET;
   if (bucket) {
     const endpoint = flags.s3Endpoint ?? process.env.KLUCTL_SERVERLESS_S3_ENDPOINT;
-    const client = new S3Client({
-      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-      region: process.env.AWS_REGION ?? 'us-east-1',
+    const store = createS3StateStore({
+      bucket,
+      ...(endpoint ? { endpoint } : {}),
+      ...(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {}),
+      ...(flags.s3Prefix ? { prefix: flags.s3Prefix } : {}),
     });
-    return { store: new S3StateStore({ client, bucket, ...(flags.s3Prefix ? { prefix: flags.s3Prefix } : {}) }), where: `s3://${bucket}` };
+    return { store, where: `s3://${bucket}` };
   }
   const dir = resolve(flags.stateDir ?? process.env.KLUCTL_SERVERLESS_STATE_DIR ?? '.kluctl-serverless/state');
   await mkdir(dir, { recursive: true });

@@ -3,13 +3,12 @@
  * `STATE_BUCKET` (required), `KUBECONFIG_CONTENT` or `KUBECONFIG` (cluster access; the CDK app passes
  * the kubeconfig from Secrets Manager), `KUSTOMIZE_PATH` (default: the layer's /opt/bin/kustomize).
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import { S3StateStore } from '../../lib/adapters/s3-state-store.js';
+import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
 import { KsError } from '../../lib/errors.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import { systemClock } from '../../lib/ports.js';
@@ -32,15 +31,11 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
   const kube = await HttpKubeClient.fromKubeconfig(
     env.KUBECONFIG_CONTENT ? { kubeconfigYaml: env.KUBECONFIG_CONTENT } : env.KUBECONFIG ? { kubeconfigPath: env.KUBECONFIG } : {},
   );
-  const s3 = new S3Client({
-    ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT, forcePathStyle: true } : {}),
-    ...(env.AWS_REGION ? { region: env.AWS_REGION } : { region: 'us-east-1' }),
-  });
   const workDir = join(tmpdir(), 'reconcile');
   await mkdir(workDir, { recursive: true });
   return {
     kube,
-    store: new S3StateStore({ client: s3, bucket }),
+    store: createS3StateStore({ bucket, ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}), ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}) }),
     git: new IsomorphicGitSource(),
     clock: systemClock,
     logger: jsonLogger((l) => process.stdout.write(`${l}\n`)),
