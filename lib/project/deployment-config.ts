@@ -132,15 +132,19 @@ function validateItem(item: DeploymentItemConfig, index: number, file: string): 
   const err = (msg: string): never => {
     throw new ProjectLoadError(`${where}: ${msg}`, { file });
   };
-  const kinds = ['path', 'include', 'git', 'oci'].filter((k) => item[k as keyof DeploymentItemConfig] !== undefined);
+  const kinds = ['path', 'include', 'git', 'oci'].filter(
+    (k) => item[k as keyof DeploymentItemConfig] !== undefined,
+  );
   const isInclude = kinds.some((k) => k !== 'path');
   if (kinds.length > 1) err('only one of path, include, git and oci can be set at the same time');
   if (item.recursive && item.path === undefined) err('recursive can only be set when path is set');
-  if (item.waitReadiness && item.path === undefined) err('only kustomize deployments are allowed to have waitReadiness set');
+  if (item.waitReadiness && item.path === undefined)
+    err('only kustomize deployments are allowed to have waitReadiness set');
   if (item.args && Object.keys(item.args).length > 0 && !isInclude) {
     err('args are only allowed when another project is included (via include, git or oci)');
   }
-  if (item.passVars && !isInclude) err('passVars is only allowed when another project is included (via include, git or oci)');
+  if (item.passVars && !isInclude)
+    err('passVars is only allowed when another project is included (via include, git or oci)');
   for (const ref of [...(item.deleteObjects ?? []), ...(item.waitReadinessObjects ?? [])]) {
     if (!ref.name) err('object references need a name');
     if (ref.group === undefined && ref.kind === undefined) err('at least one of group or kind must be set');

@@ -69,7 +69,8 @@ function rel(ctx: TreeCtx, abs: string): string {
 
 function searchDirs(node: { absDir: string; parent?: ProjectNode }): string[] {
   const dirs: string[] = [];
-  for (let n: { absDir: string; parent?: ProjectNode } | undefined = node; n; n = n.parent) dirs.push(n.absDir);
+  for (let n: { absDir: string; parent?: ProjectNode } | undefined = node; n; n = n.parent)
+    dirs.push(n.absDir);
   return dirs;
 }
 
@@ -81,33 +82,57 @@ function withDefaultTags(item: DeploymentItemConfig): DeploymentItemConfig {
   return tag && tag !== '.' && tag !== '..' ? { ...item, tags: [tag] } : item;
 }
 
-async function readProjectConfig(ctx: TreeCtx, absDir: string, vars: Dict, parent?: ProjectNode): Promise<DeploymentProjectConfig> {
+async function readProjectConfig(
+  ctx: TreeCtx,
+  absDir: string,
+  vars: Dict,
+  parent?: ProjectNode,
+): Promise<DeploymentProjectConfig> {
   const file = findConfigFile(absDir, DEPLOYMENT_NAMES);
   if (!file) {
     // A root without deployment.yaml is one plain kustomize/manifests item (§1.7).
     if (!parent) return { deployments: [{ path: '.' }] };
     if (findConfigFile(absDir, KUSTOMIZATION_NAMES)) {
-      throw new ProjectLoadError(`deployment.yml not found but folder ${rel(ctx, absDir)} contains a kustomization.yml`);
+      throw new ProjectLoadError(
+        `deployment.yml not found but folder ${rel(ctx, absDir)} contains a kustomization.yml`,
+      );
     }
     throw new ProjectLoadError(`${rel(ctx, join(absDir, 'deployment.yml'))} not found`);
   }
   const name = rel(ctx, file);
   const text = await ctx.engine.render(readFileSync(file, 'utf8'), vars, { file: name });
   const config = parseDeploymentConfig(text, name);
-  if (!parent && config.when) throw new ProjectLoadError("the root deployment project can not contain 'when'", { file: name });
+  if (!parent && config.when)
+    throw new ProjectLoadError("the root deployment project can not contain 'when'", { file: name });
   return config;
 }
 
 function checkItemDir(ctx: TreeCtx, node: ProjectNode, p: string, what: 'path' | 'include'): string {
   const abs = resolve(node.absDir, p);
-  if (!isInside(ctx.sourceRoot, abs)) throw new ProjectLoadError(`path/include is not part of the deployment project: ${p}`);
-  if (!existsSync(abs)) throw new ProjectLoadError(what === 'path' ? `deployment directory does not exist: ${p}` : `${p} does not exist or is not a directory`);
-  if (!statSync(abs).isDirectory()) throw new ProjectLoadError(what === 'path' ? `deployment path is not a directory: ${p}` : `${p} does not exist or is not a directory`);
+  if (!isInside(ctx.sourceRoot, abs))
+    throw new ProjectLoadError(`path/include is not part of the deployment project: ${p}`);
+  if (!existsSync(abs))
+    throw new ProjectLoadError(
+      what === 'path'
+        ? `deployment directory does not exist: ${p}`
+        : `${p} does not exist or is not a directory`,
+    );
+  if (!statSync(abs).isDirectory())
+    throw new ProjectLoadError(
+      what === 'path'
+        ? `deployment path is not a directory: ${p}`
+        : `${p} does not exist or is not a directory`,
+    );
   return abs;
 }
 
 /** Variables an include starts with: a copy of the parent's, or a library's own args (§2.4). */
-async function includeVars(ctx: TreeCtx, node: ProjectNode, item: DeploymentItemConfig, absDir: string): Promise<Dict> {
+async function includeVars(
+  ctx: TreeCtx,
+  node: ProjectNode,
+  item: DeploymentItemConfig,
+  absDir: string,
+): Promise<Dict> {
   const libFile = findConfigFile(absDir, LIBRARY_NAMES);
   let vars: Dict;
   if (!libFile) {
@@ -118,17 +143,27 @@ async function includeVars(ctx: TreeCtx, node: ProjectNode, item: DeploymentItem
       S.object({ args: S.list(S.object({ name: S.string, default: S.any })) }),
       rel(ctx, libFile),
     );
-    const declarations = (lib.args ?? []).map((a) => ({ name: a.name, default: a.default, hasDefault: a.default !== undefined }));
+    const declarations = (lib.args ?? []).map((a) => ({
+      name: a.name,
+      default: a.default,
+      hasDefault: a.default !== undefined,
+    }));
     const passed: Dict = item.passVars ? deepClone(node.vars) : {};
     delete passed.args; // args are not merged into a library but given 1:1
     vars = { ...passed, args: mergeArgs({ declarations, targetArgs: item.args ?? {} }) };
   }
-  return loadVarsList(vars, item.vars, { engine: ctx.engine, sourceRoot: ctx.sourceRoot, searchDirs: searchDirs(node), file: rel(ctx, node.absDir) });
+  return loadVarsList(vars, item.vars, {
+    engine: ctx.engine,
+    sourceRoot: ctx.sourceRoot,
+    searchDirs: searchDirs(node),
+    file: rel(ctx, node.absDir),
+  });
 }
 
 function projectTags(node: ProjectNode): string[] {
   const tags: string[] = [];
-  const add = (ts: readonly string[] | undefined): void => ts?.forEach((t) => tags.includes(t) || tags.push(t));
+  const add = (ts: readonly string[] | undefined): void =>
+    ts?.forEach((t) => tags.includes(t) || tags.push(t));
   for (let n: ProjectNode | undefined = node; n; n = n.parent) {
     add(n.config.tags);
     add(n.parentInclude?.tags);
@@ -136,10 +171,21 @@ function projectTags(node: ProjectNode): string[] {
   return tags;
 }
 
-async function loadProject(ctx: TreeCtx, absDir: string, vars: Dict, parent?: ProjectNode, parentInclude?: DeploymentItemConfig): Promise<PlannedItem[]> {
+async function loadProject(
+  ctx: TreeCtx,
+  absDir: string,
+  vars: Dict,
+  parent?: ProjectNode,
+  parentInclude?: DeploymentItemConfig,
+): Promise<PlannedItem[]> {
   const config = await readProjectConfig(ctx, absDir, vars, parent);
   const file = rel(ctx, findConfigFile(absDir, DEPLOYMENT_NAMES) ?? absDir);
-  const loadCtx = { engine: ctx.engine, sourceRoot: ctx.sourceRoot, searchDirs: searchDirs({ absDir, parent }), file };
+  const loadCtx = {
+    engine: ctx.engine,
+    sourceRoot: ctx.sourceRoot,
+    searchDirs: searchDirs({ absDir, parent }),
+    file,
+  };
   const node: ProjectNode = {
     absDir,
     config: { ...config, deployments: (config.deployments ?? []).map(withDefaultTags) },
@@ -147,12 +193,16 @@ async function loadProject(ctx: TreeCtx, absDir: string, vars: Dict, parent?: Pr
     parent,
     parentInclude,
   };
-  if (config.when !== undefined && !(await ctx.engine.evaluateCondition(config.when, node.vars, { file }))) return [];
+  if (config.when !== undefined && !(await ctx.engine.evaluateCondition(config.when, node.vars, { file })))
+    return [];
   const items: PlannedItem[] = [];
   for (const item of node.config.deployments ?? []) {
-    if (item.when !== undefined && !(await ctx.engine.evaluateCondition(item.when, node.vars, { file }))) continue;
+    if (item.when !== undefined && !(await ctx.engine.evaluateCondition(item.when, node.vars, { file })))
+      continue;
     if (item.git !== undefined || item.oci !== undefined) {
-      throw new ProjectLoadError(`${item.git !== undefined ? 'git' : 'oci'} includes are not supported yet`, { file });
+      throw new ProjectLoadError(`${item.git !== undefined ? 'git' : 'oci'} includes are not supported yet`, {
+        file,
+      });
     }
     if (item.include !== undefined) {
       const incDir = checkItemDir(ctx, node, item.include, 'include');
@@ -182,7 +232,9 @@ function planItem(ctx: TreeCtx, node: ProjectNode, config: DeploymentItemConfig,
 export async function loadDeploymentItems(opts: LoadTreeOptions): Promise<PlannedItem[]> {
   const ctx: TreeCtx = { ...opts, dirUses: new Map() };
   if (!isInside(opts.sourceRoot, opts.projectDir)) {
-    throw new ProjectLoadError(`project dir ${opts.projectDir} is not inside the source root ${opts.sourceRoot}`);
+    throw new ProjectLoadError(
+      `project dir ${opts.projectDir} is not inside the source root ${opts.sourceRoot}`,
+    );
   }
   return loadProject(ctx, opts.projectDir, opts.vars);
 }

@@ -45,21 +45,34 @@ function describe(node: Node): string {
 }
 
 function decodeScalar(node: Node, spec: Spec, where: string, ctx: DecodeCtx): unknown {
-  if (!isScalar(node)) return fail(ctx, node, `${where} must be ${spec.kind === 'bool' ? 'a boolean' : 'a string'}, not ${describe(node)}`);
+  if (!isScalar(node))
+    return fail(
+      ctx,
+      node,
+      `${where} must be ${spec.kind === 'bool' ? 'a boolean' : 'a string'}, not ${describe(node)}`,
+    );
   const v = node.value;
-  if (spec.kind === 'bool' && typeof v !== 'boolean') return fail(ctx, node, `${where} must be a boolean, not ${describe(node)}`);
-  if (spec.kind === 'string' && typeof v !== 'string') return fail(ctx, node, `${where} must be a string, not ${describe(node)}`);
+  if (spec.kind === 'bool' && typeof v !== 'boolean')
+    return fail(ctx, node, `${where} must be a boolean, not ${describe(node)}`);
+  if (spec.kind === 'string' && typeof v !== 'string')
+    return fail(ctx, node, `${where} must be a string, not ${describe(node)}`);
   return v;
 }
 
-function decodeObject(node: Node, fields: Readonly<Record<string, Spec>>, where: string, ctx: DecodeCtx): unknown {
-  if (!isMap(node)) return fail(ctx, node, `${where} must be an object, not ${describe(node)}`);
+function decodeObject(
+  node: Node,
+  fields: Readonly<Record<string, Spec>>,
+  where: string,
+  ctx: DecodeCtx,
+): unknown {
+  const name = where === '' ? 'the document' : where;
+  if (!isMap(node)) return fail(ctx, node, `${name} must be an object, not ${describe(node)}`);
   const out: Record<string, unknown> = {};
   for (const pair of node.items) {
     const keyNode = pair.key as Node | null;
     const key = isScalar(keyNode) ? String(keyNode.value) : '';
     const spec = Object.hasOwn(fields, key) ? fields[key] : undefined;
-    if (!spec) return fail(ctx, keyNode ?? node, `unknown field "${key}" in ${where}`);
+    if (!spec) return fail(ctx, keyNode ?? node, `unknown field "${key}" in ${name}`);
     const v = decodeNode(pair.value as Node | null, spec, where === '' ? key : `${where}.${key}`, ctx);
     if (v !== undefined) out[key] = v;
   }
@@ -88,14 +101,19 @@ function decodeNode(node: Node | null | undefined, spec: Spec, where: string, ct
       return out;
     }
     case 'object':
-      return decodeObject(node, spec.fields, where === '' ? 'the document' : where, ctx);
+      return decodeObject(node, spec.fields, where, ctx);
     case 'stringOr':
-      return isScalar(node) ? decodeScalar(node, S.string, where, ctx) : decodeNode(node, spec.object, where, ctx);
+      return isScalar(node)
+        ? decodeScalar(node, S.string, where, ctx)
+        : decodeNode(node, spec.object, where, ctx);
   }
 }
 
 /** Throws the first YAML syntax error of a parsed document as ProjectLoadError with its position. */
-function throwYamlErrors(errors: readonly { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }[], file: string): void {
+function throwYamlErrors(
+  errors: readonly { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }[],
+  file: string,
+): void {
   const e = errors[0];
   if (!e) return;
   const pos = e.linePos?.[0];

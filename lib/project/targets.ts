@@ -58,7 +58,12 @@ function buildTarget(config: KluctlProjectConfig, tc: TargetConfig): Target {
   return deepClone({ ...tc, name: tc.name ?? '', aws: mergeAws(config.aws, tc.aws), discriminator });
 }
 
-async function renderTarget(config: KluctlProjectConfig, target: Target, externalArgs: Dict, engine: TemplateEngine): Promise<Target> {
+async function renderTarget(
+  config: KluctlProjectConfig,
+  target: Target,
+  externalArgs: Dict,
+  engine: TemplateEngine,
+): Promise<Target> {
   let current = target;
   let lastError: Error | undefined;
   for (let pass = 0; pass < MAX_TARGET_RENDER_PASSES; pass++) {
@@ -74,7 +79,11 @@ async function renderTarget(config: KluctlProjectConfig, target: Target, externa
 }
 
 /** Builds and renders every target of the project (or the no-name target when there are none). */
-export async function loadTargets(config: KluctlProjectConfig, externalArgs: Dict, engine: TemplateEngine): Promise<LoadedTargets> {
+export async function loadTargets(
+  config: KluctlProjectConfig,
+  externalArgs: Dict,
+  engine: TemplateEngine,
+): Promise<LoadedTargets> {
   if (config.targets.length === 0) {
     const noNameTarget = await renderTarget(config, buildTarget(config, {}), externalArgs, engine);
     return { targets: [], noNameTarget, failed: new Map(), warnings: [] };
@@ -125,7 +134,9 @@ export function selectTarget(loaded: LoadedTargets, opts: SelectTargetOptions): 
     }
     target = found;
   } else if (loaded.targets.length !== 0 || loaded.failed.size !== 0) {
-    throw new ProjectLoadError('a target must be explicitly selected when targets are defined in the Kluctl project');
+    throw new ProjectLoadError(
+      'a target must be explicitly selected when targets are defined in the Kluctl project',
+    );
   } else if (loaded.noNameTarget) {
     target = loaded.noNameTarget;
   } else {

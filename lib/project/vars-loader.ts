@@ -27,8 +27,10 @@ export interface VarsLoadContext {
 
 function sourceType(src: VarsSource, ctx: VarsLoadContext): (typeof VARS_SOURCE_TYPES)[number] {
   const types = VARS_SOURCE_TYPES.filter((t) => src[t] !== undefined);
-  if (types.length === 0) throw new ProjectLoadError('invalid vars source: no source type set', { file: ctx.file });
-  if (types.length > 1) throw new ProjectLoadError(`more than one vars source type: ${types.join(', ')}`, { file: ctx.file });
+  if (types.length === 0)
+    throw new ProjectLoadError('invalid vars source: no source type set', { file: ctx.file });
+  if (types.length > 1)
+    throw new ProjectLoadError(`more than one vars source type: ${types.join(', ')}`, { file: ctx.file });
   return types[0]!;
 }
 
@@ -47,13 +49,18 @@ async function loadFile(src: VarsSource, vars: Dict, ctx: VarsLoadContext): Prom
   const found = findVarsFile(path, ctx);
   if (!found) {
     if (src.ignoreMissing) return {};
-    throw new ProjectLoadError(`failed to render vars file ${path}: template ${path} not found`, { file: ctx.file });
+    throw new ProjectLoadError(`failed to render vars file ${path}: template ${path} not found`, {
+      file: ctx.file,
+    });
   }
   const name = toSlash(relative(ctx.sourceRoot, found));
   const text = await ctx.engine.render(readFileSync(found, 'utf8'), vars, { file: name });
   if (src.multidoc) return parseYamlAll(text, name);
   const parsed = parseYaml(text, name) ?? {};
-  if (!isDict(parsed)) throw new ProjectLoadError(`failed to load vars from ${path}: the file must hold a dictionary`, { file: name });
+  if (!isDict(parsed))
+    throw new ProjectLoadError(`failed to load vars from ${path}: the file must hold a dictionary`, {
+      file: name,
+    });
   return parsed;
 }
 
@@ -62,9 +69,12 @@ export async function loadVarsSource(vars: Dict, source: VarsSource, ctx: VarsLo
   const rendered = await ctx.engine.renderStrings(source, vars, { file: ctx.file });
   if (rendered.errors[0]) throw rendered.errors[0];
   const src = rendered.value;
-  if (src.when !== undefined && !(await ctx.engine.evaluateCondition(src.when, vars, { file: ctx.file }))) return vars;
+  if (src.when !== undefined && !(await ctx.engine.evaluateCondition(src.when, vars, { file: ctx.file })))
+    return vars;
   if (src.multidoc && !src.targetPath) {
-    throw new ProjectLoadError('multidoc vars sources can only be used when targetPath is also specified', { file: ctx.file });
+    throw new ProjectLoadError('multidoc vars sources can only be used when targetPath is also specified', {
+      file: ctx.file,
+    });
   }
   const type = sourceType(src, ctx);
   let value: unknown;
@@ -80,7 +90,11 @@ export async function loadVarsSource(vars: Dict, source: VarsSource, ctx: VarsLo
 }
 
 /** Loads a `vars:` list in order; each entry sees the ones before it. */
-export async function loadVarsList(vars: Dict, sources: readonly VarsSource[] | undefined, ctx: VarsLoadContext): Promise<Dict> {
+export async function loadVarsList(
+  vars: Dict,
+  sources: readonly VarsSource[] | undefined,
+  ctx: VarsLoadContext,
+): Promise<Dict> {
   let current = vars;
   for (const s of sources ?? []) current = await loadVarsSource(current, s, ctx);
   return current;

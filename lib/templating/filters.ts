@@ -58,7 +58,8 @@ function strictHandler(name: string, impl: FilterImplOptions): FilterImplOptions
   const handler: FilterHandler = typeof impl === 'function' ? impl : impl.handler;
   const wrapped: FilterHandler = function (this: FilterThis, value: unknown, ...args: unknown[]) {
     if (!UNDEFINED_TOLERANT.has(name)) {
-      for (const v of [value, ...args]) if (v instanceof JinjaUndefined) throw new UndefinedValueError(undefinedName(v));
+      for (const v of [value, ...args])
+        if (v instanceof JinjaUndefined) throw new UndefinedValueError(undefinedName(v));
     }
     return handler.call(this, value, ...args);
   };
@@ -68,5 +69,6 @@ function strictHandler(name: string, impl: FilterImplOptions): FilterImplOptions
 /** Registers the Kluctl filters and makes every filter of `liquid` strict about undefined input. */
 export function registerKluctlFilters(liquid: Liquid): void {
   for (const [name, fn] of Object.entries(KLUCTL_FILTERS)) liquid.registerFilter(name, fn);
-  for (const [name, impl] of Object.entries(liquid.filters)) liquid.registerFilter(name, strictHandler(name, impl));
+  for (const [name, impl] of Object.entries(liquid.filters))
+    liquid.registerFilter(name, strictHandler(name, impl));
 }

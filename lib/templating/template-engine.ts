@@ -8,7 +8,14 @@ import { Liquid, LiquidError } from 'liquidjs';
 import type { FS, Template } from 'liquidjs';
 import { TemplateError } from '../errors.js';
 import { registerKluctlFilters } from './filters.js';
-import { JinjaUndefined, MISSING_SCOPE, UndefinedValueError, undefinedName, unwrapDeep, wrapValue } from './jinja-undefined.js';
+import {
+  JinjaUndefined,
+  MISSING_SCOPE,
+  UndefinedValueError,
+  undefinedName,
+  unwrapDeep,
+  wrapValue,
+} from './jinja-undefined.js';
 import { pyStr } from './python-format.js';
 
 /** The variables a template sees (vars, `target`, `args`, ...). */
@@ -95,7 +102,9 @@ export class TemplateEngine {
     if (!isTemplate(text)) return text;
     try {
       const templates = this.parse(prepareSource(text), origin);
-      const out: unknown = await this.liquid.render(templates, wrapValue(vars, '') as object, { globals: MISSING_SCOPE });
+      const out: unknown = await this.liquid.render(templates, wrapValue(vars, '') as object, {
+        globals: MISSING_SCOPE,
+      });
       return String(out);
     } catch (err) {
       throw toTemplateError(err, origin);
@@ -106,7 +115,11 @@ export class TemplateEngine {
    * Renders every string containing `{` inside a JSON-like value (Kluctl's RenderStruct). Strings that
    * fail keep their text and are reported in `errors`, so callers can retry (target rendering) or throw.
    */
-  async renderStrings<T>(value: T, vars: TemplateVars, origin: TemplateOrigin): Promise<RenderStringsResult<T>> {
+  async renderStrings<T>(
+    value: T,
+    vars: TemplateVars,
+    origin: TemplateOrigin,
+  ): Promise<RenderStringsResult<T>> {
     const errors: TemplateError[] = [];
     let changed = false;
     const walk = async (v: unknown): Promise<unknown> => {
@@ -141,7 +154,10 @@ export class TemplateEngine {
     if (expr.trim() === '') return true;
     const out = await this.render(`{% if ${expr} %}True{% else %}False{% endif %}`, vars, origin);
     if (out !== 'True' && out !== 'False') {
-      throw new TemplateError(`condition '${expr}' did not evaluate to True or False but to '${out}'`, origin);
+      throw new TemplateError(
+        `condition '${expr}' did not evaluate to True or False but to '${out}'`,
+        origin,
+      );
     }
     return out === 'True';
   }
@@ -166,9 +182,16 @@ function toTemplateError(err: unknown, origin: TemplateOrigin): TemplateError {
     const [line, column] = err.token.getPosition();
     const original = (err as LiquidError & { originalError?: unknown }).originalError;
     // Liquid appends ", line:N, col:M" to its own messages; the position goes into the prefix instead.
-    const message = original instanceof Error ? original.message : err.message.replace(/(, file:.*)?, line:\d+, col:\d+$/, '');
+    const message =
+      original instanceof Error
+        ? original.message
+        : err.message.replace(/(, file:.*)?, line:\d+, col:\d+$/, '');
     const construct = err.token.getText().trim();
-    return new TemplateError(`${message} (in ${construct})`, { file: origin.file, line, column }, { cause: err });
+    return new TemplateError(
+      `${message} (in ${construct})`,
+      { file: origin.file, line, column },
+      { cause: err },
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   return new TemplateError(message, { file: origin.file }, { cause: err });

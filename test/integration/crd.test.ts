@@ -124,15 +124,15 @@ describe('invalid objects are rejected, naming the field', () => {
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['missing source', { interval: '10m' }, /spec\.source: Required value/],
     ['missing interval', { source: base.source }, /spec\.interval: Required value/],
-    ['a string for a boolean', { ...base, prune: 'yes' }, /spec\.prune: Invalid value: "string"/],
-    ['a number for a duration', { ...base, interval: 5 }, /spec\.interval: Invalid value: "integer"/],
+    ['a string for a boolean', { ...base, prune: 'yes' }, /\.spec\.prune: expected boolean/],
+    ['a number for a duration', { ...base, interval: 5 }, /\.spec\.interval: expected string/],
     ['a bad duration', { ...base, interval: 'tenminutes' }, /spec\.interval: Invalid value: "tenminutes"/],
     ['a bad timeout', { ...base, timeout: '1d' }, /spec\.timeout: Invalid value: "1d"/],
     ['an unknown field', { ...base, foo: 1 }, /\.spec\.foo: field not declared in schema/],
     [
       'an unknown nested field',
       { ...base, source: { git: { url: 'x', branch: 'main' } } },
-      /spec\.source\.git\.branch/,
+      /\.spec\.source\.git\.branch: field not declared in schema/,
     ],
     [
       'a source without git, oci or url',

@@ -23,6 +23,7 @@ const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new T
 
 let client: S3Client;
 let pagingClient: S3Client;
+let listRequests = 0;
 let fsRoot: string;
 const bucket = `ks-state-stores-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -43,7 +44,10 @@ beforeAll(async () => {
   pagingClient = await s3Client();
   pagingClient.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === 'ListObjectsV2Command') (args.input as { MaxKeys?: number }).MaxKeys = 2;
+      if (context.commandName === 'ListObjectsV2Command') {
+        listRequests++;
+        (args.input as { MaxKeys?: number }).MaxKeys = 2;
+      }
       return next(args);
     },
     { step: 'initialize', name: 'smallPages' },
@@ -143,7 +147,16 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 });
 
-describe('S3StateStore prefix', () => {
+describe('S3StateStore specifics', () => {
+  it('follows continuation tokens', async () => {
+    const store = new S3StateStore({ client: pagingClient, bucket, prefix: 'pages/' });
+    const keys = ['p/1', 'p/2', 'p/3', 'p/4', 'p/5'];
+    for (const k of keys) await store.put(k, bytes(k));
+    const before = listRequests;
+    expect(await store.list('p/')).toEqual(keys);
+    expect(listRequests - before).toBe(3);
+  });
+
   it('keeps stores with different prefixes apart and lists keys without the prefix', async () => {
     const a = new S3StateStore({ client, bucket, prefix: 'iso-a/' });
     const b = new S3StateStore({ client, bucket, prefix: 'iso-b/' });

@@ -1,0 +1,68 @@
+/**
+ * The reconcile function (functions/reconcile/handler.ts) wired to its queue, the state bucket, the
+ * kubeconfig secret and the tools layer, with only the permissions it needs.
+ */
+import type { Duration } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Code, ILayerVersion } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { NodeFunction } from './node-function.js';
+import type { StateBucket } from './state-bucket.js';
+import { LAYER_KUSTOMIZE_PATH } from './tools-layer.js';
+
+/** Props of {@link ReconcileFunction}. */
+export interface ReconcileFunctionProps {
+  readonly stateBucket: StateBucket;
+  readonly queue: IQueue;
+  /** Secret whose string value is the kubeconfig of the target cluster. */
+  readonly kubeconfigSecret: ISecret;
+  /** Layer providing bin/kustomize. */
+  readonly toolsLayer: ILayerVersion;
+  /** @default functions/reconcile/handler.ts bundled with esbuild */
+  readonly code?: Code;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  /** @default none */
+  readonly reservedConcurrentExecutions?: number;
+  readonly logRetention: RetentionDays;
+  /** @default none */
+  readonly alarmActions?: readonly IAlarmAction[];
+}
+
+/** The reconcile worker: one SQS message, one reconcile. */
+export class ReconcileFunction extends Construct {
+  /** The function with its log group and errors alarm. */
+  readonly fn: NodeFunction;
+
+  constructor(scope: Construct, id: string, props: ReconcileFunctionProps) {
+    super(scope, id);
+    this.fn = new NodeFunction(this, 'Reconcile', {
+      entry: 'functions/reconcile/handler.ts',
+      code: props.code,
+      description: 'kluctl-serverless reconcile worker',
+      timeout: props.timeout,
+      memorySize: props.memorySize,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        STATE_BUCKET: props.stateBucket.bucket.bucketName,
+        KUSTOMIZE_PATH: LAYER_KUSTOMIZE_PATH,
+        // The ARN, not the kubeconfig: environment variables are visible in the console and limited to
+        // 4 KB, so the composition root reads the secret at cold start.
+        KUBECONFIG_SECRET_ARN: props.kubeconfigSecret.secretArn,
+      },
+      layers: [props.toolsLayer],
+      logRetention: props.logRetention,
+      alarmActions: props.alarmActions,
+    });
+    const fn = this.fn.function;
+    props.stateBucket.grantStateAccess(fn);
+    props.kubeconfigSecret.grantRead(fn);
+    // One message per invocation: a reconcile can take minutes, and a FIFO batch would hold the next
+    // deployments' messages back behind it. Failed items go back to the queue one by one.
+    fn.addEventSource(new SqsEventSource(props.queue, { batchSize: 1, reportBatchItemFailures: true }));
+  }
+}

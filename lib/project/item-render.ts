@@ -1,0 +1,160 @@
+/**
+ * Renders one deployment item dir into the render dir (kluctl-semantics §2.5, 2.9, 3.1) and prepares
+ * its kustomization: every file is rendered as a template (files without `{`, `.git` dirs and Helm
+ * chart dirs are copied verbatim); a missing kustomization.yml is generated from the rendered YAML files.
+ */
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { stringify } from 'yaml';
+import { ProjectLoadError } from '../errors.js';
+import type { TemplateEngine } from '../templating/template-engine.js';
+import { isDict } from './merge.js';
+import type { Dict } from './merge.js';
+import { findConfigFile, toSlash } from './paths.js';
+import { parseYaml, parseYamlAll } from './strict-yaml.js';
+
+const KUSTOMIZATION_NAMES = ['kustomization.yml', 'kustomization.yaml', 'Kustomization'];
+
+/** Strings Go's strconv.ParseBool reads as true; Kluctl parses boolean annotations with it. */
+const TRUE_STRINGS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+
+/** Whether an annotation value means true. */
+export function isTrueAnnotation(v: unknown): boolean {
+  return typeof v === 'string' && TRUE_STRINGS.has(v);
+}
+
+/** Inputs of {@link renderItemDir}. */
+export interface RenderItemDirInput {
+  readonly engine: TemplateEngine;
+  readonly sourceRoot: string;
+  readonly srcDir: string;
+  readonly destDir: string;
+  readonly vars: Dict;
+}
+
+function isBinary(buf: Buffer): boolean {
+  return buf.includes(0);
+}
+
+/** Renders every file below srcDir into destDir, mirroring the layout. */
+export async function renderItemDir(input: RenderItemDirInput): Promise<void> {
+  await mkdir(input.destDir, { recursive: true });
+  const entries = await readdir(input.srcDir, { withFileTypes: true });
+  // A Helm chart is never rendered by Kluctl: its Go templates would break Jinja.
+  const verbatim = entries.some((e) => e.isFile() && e.name === 'Chart.yaml');
+  for (const e of entries) {
+    const src = join(input.srcDir, e.name);
+    const dest = join(input.destDir, e.name);
+    if (e.isDirectory()) {
+      if (e.name === '.git') continue;
+      await renderItemDir({ ...input, srcDir: src, destDir: dest });
+    } else if (e.isFile()) {
+      const buf = await readFile(src);
+      const rendered =
+        verbatim || isBinary(buf)
+          ? buf
+          : await input.engine.render(buf.toString('utf8'), input.vars, {
+              file: toSlash(relative(input.sourceRoot, src)),
+            });
+      await writeFile(dest, rendered);
+    }
+  }
+}
+
+/** Flags Kluctl reads from the kustomization's `metadata.annotations` (§2.5). */
+export interface KustomizationFlags {
+  readonly barrier: boolean;
+  readonly waitReadiness: boolean;
+}
+
+function isYamlName(name: string): boolean {
+  const l = name.toLowerCase();
+  return l.endsWith('.yml') || l.endsWith('.yaml');
+}
+
+function isHelmFile(name: string): boolean {
+  return ['helm-values.yml', 'helm-values.yaml', 'helm-chart.yml', 'helm-chart.yaml'].includes(
+    name.toLowerCase(),
+  );
+}
+
+async function listFiles(dir: string, recursive: boolean, prefix = ''): Promise<string[]> {
+  const entries = await readdir(join(dir, prefix), { withFileTypes: true });
+  const out: string[] = [];
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const relPath = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isFile()) out.push(relPath);
+    else if (e.isDirectory() && recursive && e.name !== '.git')
+      out.push(...(await listFiles(dir, true, relPath)));
+  }
+  return out;
+}
+
+async function generateKustomization(dir: string, recursive: boolean, relDir: string): Promise<Dict> {
+  const files = await listFiles(dir, recursive);
+  if (recursive && files.some((f) => KUSTOMIZATION_NAMES.includes(f.split('/').pop()!))) {
+    throw new ProjectLoadError(
+      `recursive: true cannot be used when a (nested) kustomization.yaml/yml already exists in ${relDir}`,
+    );
+  }
+  const resources = files.filter((f) => isYamlName(f) && !isHelmFile(f.split('/').pop()!));
+  return { resources };
+}
+
+/** Checks that local resource files parse as YAML, so errors name the rendered file and line. */
+async function checkResourceFiles(dir: string, kustomization: Dict, relDir: string): Promise<void> {
+  const resources = Array.isArray(kustomization.resources) ? kustomization.resources : [];
+  for (const r of resources) {
+    if (typeof r !== 'string' || !isYamlName(r)) continue;
+    const p = join(dir, r);
+    if (!existsSync(p)) continue;
+    parseYamlAll(await readFile(p, 'utf8'), relDir === '.' ? r : `${relDir}/${r}`);
+  }
+}
+
+/** Inputs of {@link prepareKustomization}. */
+export interface PrepareKustomizationInput {
+  /** The rendered item dir. */
+  readonly dir: string;
+  /** The item dir relative to the source root (for messages). */
+  readonly relDir: string;
+  readonly recursive: boolean;
+  /** The nearest `overrideNamespace` of the include chain. */
+  readonly overrideNamespace?: string;
+}
+
+/**
+ * Reads or generates the kustomization of a rendered item, applies overrideNamespace, pins the output
+ * order and writes it back. Returns the item flags found in its annotations.
+ */
+export async function prepareKustomization(input: PrepareKustomizationInput): Promise<KustomizationFlags> {
+  const existing = findConfigFile(input.dir, KUSTOMIZATION_NAMES);
+  let kustomization: Dict;
+  if (existing) {
+    if (input.recursive)
+      throw new ProjectLoadError(
+        `recursive: true cannot be used when a kustomization.yaml/yml already exists in ${input.relDir}`,
+      );
+    const name = `${input.relDir}/${existing.split(/[\\/]/).pop()}`;
+    const parsed = parseYaml(await readFile(existing, 'utf8'), name) ?? {};
+    if (!isDict(parsed)) throw new ProjectLoadError('kustomization must be a YAML object', { file: name });
+    kustomization = parsed;
+  } else {
+    kustomization = await generateKustomization(input.dir, input.recursive, input.relDir);
+  }
+  if (input.overrideNamespace !== undefined && kustomization.namespace === undefined)
+    kustomization.namespace = input.overrideNamespace;
+  // Kluctl builds in-process without kustomize's legacy kind ordering; the CLI sorts unless told not to.
+  if (kustomization.sortOptions === undefined) kustomization.sortOptions = { order: 'fifo' };
+  await checkResourceFiles(input.dir, kustomization, input.relDir);
+  await writeFile(existing ?? join(input.dir, 'kustomization.yml'), stringify(kustomization));
+  const annotations =
+    isDict(kustomization.metadata) && isDict(kustomization.metadata.annotations)
+      ? kustomization.metadata.annotations
+      : {};
+  return {
+    barrier: isTrueAnnotation(annotations['kluctl.io/barrier']),
+    waitReadiness: isTrueAnnotation(annotations['kluctl.io/wait-readiness']),
+  };
+}

@@ -1,0 +1,263 @@
+// CDK assertions on the kluctl-serverless stack. The default stack is synthesized once with the real
+// esbuild bundling of the reconcile handler; variants use inline code so they stay fast. The tools
+// layer comes from a temporary directory with a dummy bin/kustomize, so no real binary is needed.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, CfnWaitConditionHandle, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Code } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { KluctlServerlessStack } from '../../infra/kluctl-serverless-stack.js';
+import type { KluctlServerlessStackProps } from '../../infra/kluctl-serverless-stack.js';
+
+const ENV = { account: '123456789012', region: 'eu-west-1' };
+let outRoot: string;
+let layerDir: string;
+let app: App;
+let template: Template;
+
+/** A variant of the stack with inline code; `props` may import keys or topics into a helper stack. */
+function synth(
+  props: KluctlServerlessStackProps | ((helper: Stack) => KluctlServerlessStackProps) = {},
+): Template {
+  const variantApp = new App({ outdir: mkdtempSync(join(outRoot, 'variant-')) });
+  const extra = typeof props === 'function' ? props(helperStack(variantApp)) : props;
+  const code = Code.fromInline('export const handler = async () => ({ batchItemFailures: [] });');
+  return Template.fromStack(
+    new KluctlServerlessStack(variantApp, 'Test', {
+      env: ENV,
+      toolsLayerDir: layerDir,
+      reconcileCode: code,
+      ...extra,
+    }),
+  );
+}
+
+function helperStack(scope: App): Stack {
+  const helper = new Stack(scope, 'Helper', { env: ENV });
+  // Imports add no resources, and CDK warns about a stack without any.
+  new CfnWaitConditionHandle(helper, 'Placeholder');
+  return helper;
+}
+
+function only<T>(resources: Record<string, T>): [string, T] {
+  const entries = Object.entries(resources);
+  expect(entries).toHaveLength(1);
+  return entries[0]!;
+}
+
+beforeAll(() => {
+  outRoot = mkdtempSync(join(tmpdir(), 'infra-test-'));
+  layerDir = join(outRoot, 'layer');
+  mkdirSync(join(layerDir, 'bin'), { recursive: true });
+  writeFileSync(join(layerDir, 'bin', 'kustomize'), '#!/bin/sh\necho dummy\n', { mode: 0o755 });
+  app = new App({ outdir: join(outRoot, 'default') });
+  template = Template.fromStack(
+    new KluctlServerlessStack(app, 'Test', { env: ENV, toolsLayerDir: layerDir }),
+  );
+});
+
+afterAll(() => {
+  rmSync(outRoot, { recursive: true, force: true });
+});
+describe('state bucket', () => {
+  it('is encrypted, versioned, private and expires caches and old versions', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'clone-cache/', ExpirationInDays: 3, Status: 'Enabled' }),
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+        ]),
+      },
+    });
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+  });
+
+  it('denies requests without TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('takes the lifecycle periods from props', () => {
+    const t = synth({
+      cloneCacheExpiration: Duration.days(1),
+      noncurrentVersionExpiration: Duration.days(90),
+    });
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'clone-cache/', ExpirationInDays: 1 }),
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('reconcile queue', () => {
+  it('is FIFO with explicit dedup ids, encrypted, and redrives to a FIFO dead-letter queue', () => {
+    const queues = template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile.fifo' } });
+    const [, queue] = only(queues);
+    const [dlqId] = only(
+      template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile-dlq.fifo' } }),
+    );
+    expect(queue.Properties).toMatchObject({
+      FifoQueue: true,
+      ContentBasedDeduplication: false,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'reconcile-dlq.fifo',
+      FifoQueue: true,
+      SqsManagedSseEnabled: true,
+    });
+  });
+
+  it('keeps messages invisible longer than a reconcile may run', () => {
+    const [, queue] = only(
+      template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile.fifo' } }),
+    );
+    const [, fn] = only(template.findResources('AWS::Lambda::Function'));
+    expect(fn.Properties.Timeout).toBe(600);
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThan(fn.Properties.Timeout);
+  });
+});
+
+describe('reconcile function', () => {
+  it('runs the bundled handler on nodejs22.x x86_64 with the state, tool and secret settings', () => {
+    const [bucketId] = only(template.findResources('AWS::S3::Bucket'));
+    const [secretId] = only(template.findResources('AWS::SecretsManager::Secret'));
+    const [layerId] = only(template.findResources('AWS::Lambda::LayerVersion'));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['x86_64'],
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 600,
+      Layers: [{ Ref: layerId }],
+      Environment: {
+        Variables: Match.objectLike({
+          STATE_BUCKET: { Ref: bucketId },
+          KUSTOMIZE_PATH: '/opt/bin/kustomize',
+          KUBECONFIG_SECRET_ARN: { Ref: secretId },
+        }),
+      },
+    });
+  });
+
+  it('is bundled by the local esbuild into one ESM file', () => {
+    const [, fn] = only(template.findResources('AWS::Lambda::Function'));
+    const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+    const bundle = join(app.outdir, `asset.${assetHash}`, 'index.mjs');
+    expect(existsSync(bundle)).toBe(true);
+    const head = readFileSync(bundle, 'utf8').slice(0, 200);
+    expect(head).toContain("import { createRequire } from 'node:module'");
+  });
+
+  it('ships the layer directory, with bin/kustomize, for x86_64 and nodejs22.x', () => {
+    const [, layer] = only(template.findResources('AWS::Lambda::LayerVersion'));
+    expect(layer.Properties).toMatchObject({
+      CompatibleArchitectures: ['x86_64'],
+      CompatibleRuntimes: ['nodejs22.x'],
+    });
+    const assetHash = String(layer.Properties.Content.S3Key).replace(/\.zip$/, '');
+    expect(readFileSync(join(app.outdir, `asset.${assetHash}`, 'bin', 'kustomize'), 'utf8')).toContain(
+      'echo dummy',
+    );
+  });
+
+  it('consumes the queue one message at a time and reports item failures', () => {
+    const [queueId] = only(
+      template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile.fifo' } }),
+    );
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('keeps its logs for a month in its own log group', () => {
+    const [logsId] = only(template.findResources('AWS::Logs::LogGroup'));
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logsId } } });
+  });
+
+  it('applies sizing props', () => {
+    const t = synth({
+      reconcileTimeout: Duration.minutes(14),
+      reconcileMemorySize: 2048,
+      reconcileReservedConcurrency: 7,
+      queueVisibilityTimeout: Duration.minutes(20),
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 840,
+      MemorySize: 2048,
+      ReservedConcurrentExecutions: 7,
+    });
+    t.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'reconcile.fifo', VisibilityTimeout: 1200 });
+  });
+});
+describe('alarms and outputs', () => {
+  it('alarms on dead letters and on function errors', () => {
+    const [dlqId] = only(
+      template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile-dlq.fifo' } }),
+    );
+    const [fnId] = only(template.findResources('AWS::Lambda::Function'));
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('notifies the alarm topic when one is given', () => {
+    const t = synth((helper) => ({
+      alarmTopic: Topic.fromTopicArn(helper, 'Topic', 'arn:aws:sns:eu-west-1:123456789012:ops'),
+    }));
+    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(2);
+    for (const alarm of alarms)
+      expect(alarm.Properties.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:ops']);
+  });
+
+  it('outputs the bucket name and the queue URL', () => {
+    const [bucketId] = only(template.findResources('AWS::S3::Bucket'));
+    const [queueId] = only(
+      template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile.fifo' } }),
+    );
+    template.hasOutput('StateBucketName', { Value: { Ref: bucketId } });
+    template.hasOutput('ReconcileQueueUrl', { Value: { Ref: queueId } });
+  });
+});
