@@ -5,7 +5,7 @@
  * under `workDir`, except plux's entry-point cache in ~/.cache/plux, which makes later starts faster.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { defaultCacheDir, readToolVersions } from '../../lib/tools.js';
@@ -32,28 +32,29 @@ export interface LocalStackOptions {
 /** Credentials LocalStack accepts (it does not check them). */
 export const LOCALSTACK_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test', region: 'us-east-1' } as const;
 
-/** The python of the pinned LocalStack virtualenv; throws with the command that installs it. */
-export function localStackPython(): string {
+/** The pinned LocalStack virtualenv; throws with the command that installs it. */
+export function localStackVenv(): string {
   const version = readToolVersions()['LOCALSTACK_VERSION'];
-  const venv = join(defaultCacheDir(), `localstack-${version}`);
-  const python = join(venv, 'bin', 'python');
-  if (!existsSync(join(venv, '.complete')) || !existsSync(python)) {
+  const venv = join(defaultCacheDir(), `localstack-${version}-py3.13`);
+  if (!existsSync(join(venv, '.complete')) || !existsSync(join(venv, 'bin', 'python'))) {
     throw new Error(`LocalStack ${version} is not installed in ${venv}; run 'npm run tools -- localstack'`);
   }
-  return python;
+  return venv;
 }
 
 /** Starts LocalStack's S3 on a free loopback port and waits until its health check reports it. */
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const started = Date.now();
-  const python = localStackPython();
-  const tmp = join(opts.workDir, 'tmp');
-  await Promise.all([mkdir(tmp, { recursive: true }), mkdir(opts.logsDir, { recursive: true })]);
+  const venv = localStackVenv();
+  const cacheDir = join(opts.workDir, 'filesystem', 'var', 'lib', 'localstack', 'cache');
+  const seedDir = join(venv, 'service-catalog');
+  await Promise.all([mkdir(join(opts.workDir, 'tmp'), { recursive: true }), mkdir(opts.logsDir, { recursive: true })]);
+  await copyCatalog(seedDir, cacheDir);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const proc = startProcess({
     name: 'localstack',
-    command: python,
+    command: join(venv, 'bin', 'python'),
     args: ['-m', 'localstack.runtime.main'],
     env: localStackEnv(opts.workDir, port),
     cwd: opts.workDir,
@@ -61,6 +62,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   });
   try {
     await waitForS3(proc, endpoint, opts.timeoutMs ?? 120_000);
+    if (!existsSync(seedDir)) await copyCatalog(cacheDir, seedDir);
   } catch (err) {
     await proc.stop();
     throw err;
@@ -87,12 +89,31 @@ function localStackEnv(workDir: string, port: number): NodeJS.ProcessEnv {
     SKIP_SSL_CERT_DOWNLOAD: '1',
     DISABLE_EVENTS: '1',
     PERSISTENCE: '0',
+    // The sandbox looks like a container to LocalStack, which would then write to /var/lib/localstack.
+    OVERRIDE_IN_DOCKER: '0',
     LOCALSTACK_VOLUME_DIR: join(workDir, 'volume'),
     FILESYSTEM_ROOT: join(workDir, 'filesystem'),
     // Python's tempfile and LocalStack's state dir follow TMPDIR (LocalStack warns that it is deprecated).
     TMPDIR: join(workDir, 'tmp'),
     PYTHONUNBUFFERED: '1',
   };
+}
+
+/**
+ * LocalStack spends ~2 s building its AWS service catalog on each start unless a cached copy is in its
+ * cache dir. The copy is kept next to the virtualenv (so a new install drops it) and seeded into each
+ * run's private filesystem; writes go through a rename so parallel runs never see half a file.
+ */
+async function copyCatalog(fromDir: string, toDir: string): Promise<void> {
+  const files = await readdir(fromDir).catch(() => [] as string[]);
+  const catalogs = files.filter((f) => f.startsWith('service-catalog-') && f.endsWith('.dill'));
+  if (catalogs.length === 0) return;
+  await mkdir(toDir, { recursive: true });
+  for (const f of catalogs) {
+    const tmp = join(toDir, `.${f}.${process.pid}.tmp`);
+    await copyFile(join(fromDir, f), tmp);
+    await rename(tmp, join(toDir, f));
+  }
 }
 
 async function waitForS3(proc: ManagedProcess, endpoint: string, timeoutMs: number): Promise<void> {

@@ -70,6 +70,7 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(outRoot, { recursive: true, force: true });
 });
+
 describe('least privilege', () => {
   it('grants no wildcard resource and no wildcard action, and no managed policies', () => {
     const statements = policyStatements(template);
@@ -143,7 +144,7 @@ describe('least privilege', () => {
     );
     expect(JSON.stringify(secretStatement?.Resource)).toContain(':secret:clusters/prod/kubeconfig-??????');
   });
-  it('uses the given KMS key and lets the function use it', () => {
+  it('lets the function use the state bucket key, and only for data keys', () => {
     const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/0d1e2f3a-1111-2222-3333-444455556666';
     const t = synth((helper) => ({ stateBucketKey: Key.fromKeyArn(helper, 'Key', keyArn) }));
     t.hasResourceProperties('AWS::S3::Bucket', {
