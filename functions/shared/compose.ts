@@ -1,7 +1,8 @@
 /**
  * Composition root of the Lambda functions, built once per cold start from the environment:
- * `STATE_BUCKET` (required), `KUBECONFIG_CONTENT` or `KUBECONFIG` (cluster access; the CDK app passes
- * the kubeconfig from Secrets Manager), `KUSTOMIZE_PATH` (default: the layer's /opt/bin/kustomize).
+ * `STATE_BUCKET` (required), cluster access from `KUBECONFIG_SECRET_ARN` (the kubeconfig YAML in Secrets
+ * Manager, as the CDK app wires it), else `KUBECONFIG_CONTENT` or a `KUBECONFIG` path (local use), and
+ * `KUSTOMIZE_PATH` (default: the layer's /opt/bin/kustomize).
  */
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
+import { readSecretString } from '../../lib/adapters/secrets.js';
 import { KsError } from '../../lib/errors.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import { systemClock } from '../../lib/ports.js';
@@ -28,8 +30,11 @@ export function functionDeps(env: NodeJS.ProcessEnv = process.env): Promise<Reco
 async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
   const bucket = env.STATE_BUCKET;
   if (!bucket) throw new KsError('InvalidInput', 'STATE_BUCKET is not set; the CDK app sets it to the state bucket name');
+  const kubeconfigYaml = env.KUBECONFIG_SECRET_ARN
+    ? await readSecretString(env.KUBECONFIG_SECRET_ARN, env.AWS_REGION ? { region: env.AWS_REGION } : {})
+    : env.KUBECONFIG_CONTENT;
   const kube = await HttpKubeClient.fromKubeconfig(
-    env.KUBECONFIG_CONTENT ? { kubeconfigYaml: env.KUBECONFIG_CONTENT } : env.KUBECONFIG ? { kubeconfigPath: env.KUBECONFIG } : {},
+    kubeconfigYaml ? { kubeconfigYaml } : env.KUBECONFIG ? { kubeconfigPath: env.KUBECONFIG } : {},
   );
   const workDir = join(tmpdir(), 'reconcile');
   await mkdir(workDir, { recursive: true });
