@@ -15,6 +15,8 @@ export default {
   globalSetup: './test/env/global-setup.ts',
   globalTeardown: './test/env/global-teardown.ts',
   testTimeout: 60000,
+  // log-reporter marks failed runs so the global teardown prints and keeps the server logs.
+  reporters: ['default', '<rootDir>/test/env/log-reporter.ts'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },

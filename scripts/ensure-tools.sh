@@ -40,7 +40,12 @@ ensure_k8s() {
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
 }
 
-ensure_etcd() { build_go etcd "$ETCD_VERSION" "-s -w" go.etcd.io/etcd/server/v3; }
+ensure_etcd() {
+  build_go etcd "$ETCD_VERSION" "-s -w" go.etcd.io/etcd/server/v3
+  # The package is named "server"; give the binary its usual name.
+  local bin="$CACHE/etcd-$ETCD_VERSION/bin"
+  if [ -f "$bin/server" ] && [ ! -e "$bin/etcd" ]; then mv "$bin/server" "$bin/etcd"; fi
+}
 
 ensure_helm() {
   local minor=${K8S_VERSION#1.}; minor=${minor%%.*}
@@ -74,8 +79,8 @@ ensure_localstack() {
   local start=$SECONDS
   rm -rf "$dir"
   "$py" -m venv "$dir"
-  # The constraints pin the whole dependency set as tested (cbor2 6 and a missing service-identity
-  # break 4.14.0's start-up).
+  # The constraints are LocalStack's own runtime pin set of its v4.14.0 tag (newer cbor2, twisted and
+  # pyOpenSSL releases break its start-up).
   "$dir/bin/pip" install --quiet --disable-pip-version-check \
     "localstack-core[runtime]==$LOCALSTACK_VERSION" -c "$ROOT/tools/localstack/constraints.txt"
   touch "$dir/.complete"

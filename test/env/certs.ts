@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -67,6 +67,20 @@ export async function generateControlPlaneCerts(dir: string): Promise<ControlPla
   return certs;
 }
 
+/**
+ * A self-signed serving certificate for 127.0.0.1/localhost with its key, both in one PEM file (the
+ * form LocalStack's CUSTOM_SSL_CERT_PATH takes). Returns the file's path.
+ */
+export async function writeSelfSignedPem(dir: string, name: string): Promise<string> {
+  const certFile = join(dir, `${name}.crt`);
+  const keyFile = join(dir, `${name}.key`);
+  await issue(dir, { name, subject: '/CN=localhost', extensions: SERVING_EXTENSIONS, certFile, keyFile });
+  const pemFile = join(dir, `${name}.pem`);
+  const [key, cert] = await Promise.all([readFile(keyFile, 'utf8'), readFile(certFile, 'utf8')]);
+  await writeFile(pemFile, key + cert, { mode: 0o600 });
+  return pemFile;
+}
+
 const CA_EXTENSIONS = [
   'basicConstraints = critical,CA:TRUE',
   'keyUsage = critical,keyCertSign,cRLSign,digitalSignature',
@@ -107,7 +121,16 @@ async function issue(dir: string, spec: CertSpec): Promise<void> {
   const config = join(dir, `${name}.cnf`);
   const text = ['[req]', 'distinguished_name = dn', 'x509_extensions = ext', '[dn]', '[ext]', ...extensions];
   await writeFile(config, text.join('\n') + '\n', { mode: 0o600 });
-  const args = ['req', '-x509', '-config', config, '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
+  const args = [
+    'req',
+    '-x509',
+    '-config',
+    config,
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+  ];
   args.push('-nodes', '-days', '3650', '-subj', subject, '-keyout', keyFile, '-out', certFile);
   if (signer) args.push('-CA', signer.caCert, '-CAkey', signer.caKey);
   try {

@@ -76,7 +76,11 @@ export interface KubectlResult {
 }
 
 /** Runs the pinned kubectl against `kubeconfigPath`; never throws for a non-zero exit. */
-export function kubectl(kubeconfigPath: string, args: readonly string[], opts: { input?: string } = {}): Promise<KubectlResult> {
+export function kubectl(
+  kubeconfigPath: string,
+  args: readonly string[],
+  opts: { input?: string } = {},
+): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(toolPath('kubectl'), ['--kubeconfig', kubeconfigPath, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -87,7 +91,11 @@ export function kubectl(kubeconfigPath: string, args: readonly string[], opts: {
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.once('error', reject);
     child.once('close', (code) => {
-      resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code: code ?? -1 });
+      resolve({
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        code: code ?? -1,
+      });
     });
     child.stdin.end(opts.input ?? '');
   });
@@ -131,7 +139,9 @@ async function startEtcd(opts: ControlPlaneOptions, timeoutMs: number): Promise<
   return { url, proc };
 }
 
-function startApiServer(opts: ControlPlaneOptions & { certs: ControlPlaneCerts; port: number; etcdUrl: string }): ManagedProcess {
+function startApiServer(
+  opts: ControlPlaneOptions & { certs: ControlPlaneCerts; port: number; etcdUrl: string },
+): ManagedProcess {
   const { certs, port } = opts;
   return startProcess({
     name: 'kube-apiserver',
@@ -185,7 +195,9 @@ async function writeKubeconfig(path: string, server: string, tls: Tls): Promise<
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: TEST_CONTEXT, cluster: { server, 'certificate-authority-data': b64(tls.ca) } }],
-    users: [{ name: user, user: { 'client-certificate-data': b64(tls.cert), 'client-key-data': b64(tls.key) } }],
+    users: [
+      { name: user, user: { 'client-certificate-data': b64(tls.cert), 'client-key-data': b64(tls.key) } },
+    ],
     contexts: [
       { name: TEST_CONTEXT, context },
       { name: 'default', context },
@@ -199,15 +211,23 @@ async function writeKubeconfig(path: string, server: string, tls: Tls): Promise<
  * Polls `check` until it returns true. Fails early, with the end of the log, when the process exits,
  * and after `timeoutMs`.
  */
-async function waitFor(proc: ManagedProcess, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+async function waitFor(
+  proc: ManagedProcess,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.hasExited()) {
-      throw new Error(`${proc.name} exited with ${await proc.exited} before it was ready; ${proc.logFile}:\n${tailFile(proc.logFile)}`);
+      throw new Error(
+        `${proc.name} exited with ${await proc.exited} before it was ready; ${proc.logFile}:\n${tailFile(proc.logFile)}`,
+      );
     }
     if (await check().catch(() => false)) return;
     if (Date.now() > deadline) {
-      throw new Error(`${proc.name} was not ready after ${timeoutMs} ms; ${proc.logFile}:\n${tailFile(proc.logFile)}`);
+      throw new Error(
+        `${proc.name} was not ready after ${timeoutMs} ms; ${proc.logFile}:\n${tailFile(proc.logFile)}`,
+      );
     }
     await sleep(100);
   }

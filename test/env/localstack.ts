@@ -9,6 +9,7 @@ import { copyFile, mkdir, readdir, rename } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { defaultCacheDir, readToolVersions } from '../../lib/tools.js';
+import { writeSelfSignedPem } from './certs.js';
 import { freePort, sleep, startProcess, tailFile, type ManagedProcess } from './processes.js';
 
 /** A running LocalStack. */
@@ -30,12 +31,20 @@ export interface LocalStackOptions {
 }
 
 /** Credentials LocalStack accepts (it does not check them). */
-export const LOCALSTACK_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test', region: 'us-east-1' } as const;
+export const LOCALSTACK_CREDENTIALS = {
+  accessKeyId: 'test',
+  secretAccessKey: 'test',
+  region: 'us-east-1',
+} as const;
 
-/** The pinned LocalStack virtualenv; throws with the command that installs it. */
+/**
+ * The pinned LocalStack virtualenv, or the one named by KS_TEST_LOCALSTACK_VENV; throws with the
+ * command that installs it.
+ */
 export function localStackVenv(): string {
   const version = readToolVersions()['LOCALSTACK_VERSION'];
-  const venv = join(defaultCacheDir(), `localstack-${version}-py3.13`);
+  const venv =
+    process.env['KS_TEST_LOCALSTACK_VENV'] || join(defaultCacheDir(), `localstack-${version}-py3.13`);
   if (!existsSync(join(venv, '.complete')) || !existsSync(join(venv, 'bin', 'python'))) {
     throw new Error(`LocalStack ${version} is not installed in ${venv}; run 'npm run tools -- localstack'`);
   }
@@ -48,15 +57,21 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const venv = localStackVenv();
   const cacheDir = join(opts.workDir, 'filesystem', 'var', 'lib', 'localstack', 'cache');
   const seedDir = join(venv, 'service-catalog');
-  await Promise.all([mkdir(join(opts.workDir, 'tmp'), { recursive: true }), mkdir(opts.logsDir, { recursive: true })]);
-  await copyCatalog(seedDir, cacheDir);
+  await Promise.all([
+    mkdir(join(opts.workDir, 'tmp'), { recursive: true }),
+    mkdir(opts.logsDir, { recursive: true }),
+  ]);
+  const [tlsPem] = await Promise.all([
+    writeSelfSignedPem(opts.workDir, 'gateway-tls'),
+    copyCatalog(seedDir, cacheDir),
+  ]);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const proc = startProcess({
     name: 'localstack',
     command: join(venv, 'bin', 'python'),
     args: ['-m', 'localstack.runtime.main'],
-    env: localStackEnv(opts.workDir, port),
+    env: localStackEnv(opts.workDir, port, tlsPem),
     cwd: opts.workDir,
     logsDir: opts.logsDir,
   });
@@ -74,7 +89,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
  * LocalStack reads its configuration from the environment only, so the child gets a clean one:
  * inherited AWS_* or LOCALSTACK_* settings of the developer must not change what the tests see.
  */
-function localStackEnv(workDir: string, port: number): NodeJS.ProcessEnv {
+function localStackEnv(workDir: string, port: number, tlsPem: string): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'XDG_CACHE_HOME'];
   const env: NodeJS.ProcessEnv = {};
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
@@ -87,6 +102,9 @@ function localStackEnv(workDir: string, port: number): NodeJS.ProcessEnv {
     // Host mode would otherwise start a DNS server on port 53 and fetch a TLS certificate online.
     DNS_ADDRESS: '0',
     SKIP_SSL_CERT_DOWNLOAD: '1',
+    // The gateway always serves TLS too; a certificate made here spares LocalStack its own generator,
+    // which depends on pyOpenSSL APIs that newer releases removed.
+    CUSTOM_SSL_CERT_PATH: tlsPem,
     DISABLE_EVENTS: '1',
     PERSISTENCE: '0',
     // The sandbox looks like a container to LocalStack, which would then write to /var/lib/localstack.
@@ -120,12 +138,16 @@ async function waitForS3(proc: ManagedProcess, endpoint: string, timeoutMs: numb
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.hasExited()) {
-      throw new Error(`LocalStack exited with ${await proc.exited} before S3 was ready; ${proc.logFile}:\n${tailFile(proc.logFile)}`);
+      throw new Error(
+        `LocalStack exited with ${await proc.exited} before S3 was ready; ${proc.logFile}:\n${tailFile(proc.logFile)}`,
+      );
     }
     const status = await s3Status(endpoint).catch(() => undefined);
     if (status === 'available' || status === 'running') return;
     if (Date.now() > deadline) {
-      throw new Error(`LocalStack's S3 was not ready after ${timeoutMs} ms (last status ${status}); ${proc.logFile}:\n${tailFile(proc.logFile)}`);
+      throw new Error(
+        `LocalStack's S3 was not ready after ${timeoutMs} ms (last status ${status}); ${proc.logFile}:\n${tailFile(proc.logFile)}`,
+      );
     }
     await sleep(200);
   }

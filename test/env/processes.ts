@@ -121,10 +121,13 @@ export function sleep(ms: number): Promise<void> {
 async function stopGroup(proc: ManagedProcess): Promise<void> {
   if (proc.hasExited()) return;
   killGroup(proc.pid, 'SIGTERM');
-  const timedOut = await Promise.race([proc.exited.then(() => false), sleep(STOP_GRACE_MS).then(() => true)]);
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
+  // The timer is cleared so a quick exit leaves nothing that keeps jest's process alive.
+  await Promise.race([proc.exited, grace]).finally(() => clearTimeout(timer));
   // The leader may exit before its children, so the group is killed in any case.
   killGroup(proc.pid, 'SIGKILL');
-  if (timedOut) await proc.exited;
+  await proc.exited;
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

@@ -4,7 +4,7 @@
 import { kluctlDeploymentCrdPath } from '../../lib/api/crd.js';
 import { DEFAULTS } from '../../lib/api/spec-defaults.js';
 import { kubectl } from '../env/control-plane.js';
-import { createTestNamespace, eventually, testEnv } from '../env/test-env.js';
+import { createTestNamespace, eventually, installCrds, testEnv } from '../env/test-env.js';
 
 const CRD_NAME = 'kluctldeployments.gitops.kluctl.io';
 
@@ -15,13 +15,15 @@ async function run(args: readonly string[], input?: string) {
   return await kubectl(kubeconfig, [...args], input === undefined ? {} : { input });
 }
 
-/** Applies the CRD server-side; safe to repeat and safe after another installer applied it. */
+/**
+ * Applies the CRD server-side under a field manager of its own: repeating it, or applying it next to the
+ * shared installer (installCrds, another manager), must not conflict.
+ */
 async function installCrd() {
   return await run([
     'apply',
     '--server-side',
-    '--force-conflicts',
-    '--field-manager=kluctl-serverless-test',
+    '--field-manager=crd-test-installer',
     '-f',
     kluctlDeploymentCrdPath(),
   ]);
@@ -60,7 +62,7 @@ const microservicesDemoSpec = {
 };
 
 beforeAll(async () => {
-  kubeconfig = (await testEnv()).kubeconfigPath;
+  kubeconfig = testEnv().kubeconfigPath;
   const installed = await installCrd();
   expect(installed.stderr).toBe('');
   expect(installed.code).toBe(0);
@@ -68,8 +70,10 @@ beforeAll(async () => {
 });
 
 describe('installation', () => {
-  it('is idempotent and the CRD becomes Established', async () => {
+  it('is idempotent, coexists with the shared installer, and the CRD becomes Established', async () => {
+    await installCrds();
     const again = await installCrd();
+    expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(
       `customresourcedefinition.apiextensions.k8s.io/${CRD_NAME} serverside-applied`,
