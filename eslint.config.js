@@ -4,18 +4,40 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const sdkImports = [
-  { group: ['@kubernetes/client-node', '@kubernetes/*'], message: 'Only lib/adapters/** may import the Kubernetes SDK.' },
+  {
+    group: ['@kubernetes/client-node', '@kubernetes/*'],
+    message: 'Only lib/adapters/** may import the Kubernetes SDK.',
+  },
   { group: ['@aws-sdk/*'], message: 'Only lib/adapters/** may import the AWS SDK.' },
-  { group: ['isomorphic-git', 'isomorphic-git/*'], message: 'Only lib/adapters/** may import isomorphic-git.' },
+  {
+    group: ['isomorphic-git', 'isomorphic-git/*'],
+    message: 'Only lib/adapters/** may import isomorphic-git.',
+  },
 ];
 const runtimeImports = [
-  { group: ['@middy/*', 'aws-lambda', '@types/aws-lambda'], message: 'lib/ knows nothing of Lambda; handlers live in functions/.' },
+  {
+    group: ['@middy/*', 'aws-lambda', '@types/aws-lambda'],
+    message: 'lib/ knows nothing of Lambda; handlers live in functions/.',
+  },
   { group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'CDK code lives in infra/.' },
-  { group: ['**/functions/*', '**/infra/*', '**/bin/*', '**/test/*'], message: 'lib/ must not import outer layers.' },
+  {
+    group: ['**/functions/*', '**/infra/*', '**/bin/*', '**/test/*'],
+    message: 'lib/ must not import outer layers.',
+  },
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'cdk.out/**', 'tools/**', 'coverage/**', 'test/fixtures/**', 'ui/dist/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'cdk.out/**',
+      'tools/**',
+      'coverage/**',
+      'test/fixtures/**',
+      'ui/dist/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -24,8 +46,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
-        { selector: 'CallExpression[callee.property.name="only"][callee.object.name=/^(it|describe|test)$/]', message: 'No .only in committed tests.' },
-        { selector: 'CallExpression[callee.property.name="skip"][callee.object.name=/^(it|describe|test)$/]', message: 'No .skip in committed tests.' },
+        {
+          selector: 'CallExpression[callee.property.name="only"][callee.object.name=/^(it|describe|test)$/]',
+          message: 'No .only in committed tests.',
+        },
+        {
+          selector: 'CallExpression[callee.property.name="skip"][callee.object.name=/^(it|describe|test)$/]',
+          message: 'No .skip in committed tests.',
+        },
       ],
     },
   },
@@ -38,7 +66,14 @@ export default tseslint.config(
     ignores: ['lib/adapters/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [...sdkImports, ...runtimeImports] }],
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'lib/ takes configuration as arguments; read process.env in the composition root.' }],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'lib/ takes configuration as arguments; read process.env in the composition root.',
+        },
+      ],
     },
   },
   {
@@ -47,6 +82,16 @@ export default tseslint.config(
   },
   {
     files: ['functions/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...sdkImports, { group: ['aws-cdk-lib', 'aws-cdk-lib/*'], message: 'CDK code lives in infra/.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...sdkImports,
+            { group: ['aws-cdk-lib', 'aws-cdk-lib/*'], message: 'CDK code lives in infra/.' },
+          ],
+        },
+      ],
+    },
   },
 );

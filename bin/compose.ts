@@ -55,7 +55,9 @@ export async function stateStore(flags: StateFlags): Promise<{ store: StateStore
     });
     return { store, where: `s3://${bucket}` };
   }
-  const dir = resolve(flags.stateDir ?? process.env.KLUCTL_SERVERLESS_STATE_DIR ?? '.kluctl-serverless/state');
+  const dir = resolve(
+    flags.stateDir ?? process.env.KLUCTL_SERVERLESS_STATE_DIR ?? '.kluctl-serverless/state',
+  );
   await mkdir(dir, { recursive: true });
   return { store: new FsStateStore(dir), where: dir };
 }
@@ -66,7 +68,9 @@ export function cliLogger(debug = false): Logger {
 }
 
 /** Everything a reconcile needs, for the local runner. */
-export async function reconcileDeps(flags: ClusterFlags & StateFlags & { debug?: boolean; logger?: Logger }): Promise<{
+export async function reconcileDeps(
+  flags: ClusterFlags & StateFlags & { debug?: boolean; logger?: Logger },
+): Promise<{
   deps: ReconcileDeps;
   kube: HttpKubeClient;
   stateWhere: string;

@@ -52,14 +52,23 @@ async function main(): Promise<void> {
     step('pushing examples/demo to a local Git server');
     const repo = await createRepo(git, 'demo', await readTree(join(ROOT, 'examples/demo')));
     await mustKubectl(cp.kubeconfigPath, ['apply', '--server-side', '-f', join(ROOT, 'crds')]);
-    await mustKubectl(cp.kubeconfigPath, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/kluctldeployments.gitops.kluctl.io']);
+    await mustKubectl(cp.kubeconfigPath, [
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      'crd/kluctldeployments.gitops.kluctl.io',
+    ]);
     await mustKubectl(cp.kubeconfigPath, ['create', 'namespace', 'kluctl-system']);
     for (const target of ['dev', 'prod']) {
       step(`kubectl apply KluctlDeployment demo-${target} (target ${target})`);
       await mustKubectl(cp.kubeconfigPath, ['apply', '-f', '-'], kdManifest(target, repo.url));
     }
     const logger = verbose ? jsonLogger((l) => process.stderr.write(`${l}\n`)) : jsonLogger(() => {});
-    const { deps, kube } = await reconcileDeps({ kubeconfig: cp.kubeconfigPath, stateDir: join(work, 'state'), logger });
+    const { deps, kube } = await reconcileDeps({
+      kubeconfig: cp.kubeconfigPath,
+      stateDir: join(work, 'state'),
+      logger,
+    });
     const runner = new LocalRunner(deps, {
       tickMs: 2000,
       onReconciled: (key, o) => step(`reconciled ${key}: ${o.outcome}: ${o.message}`),
@@ -67,7 +76,8 @@ async function main(): Promise<void> {
     step('running the local runner');
     runner.start();
     const info = (await kube.resolve(`${GITOPS_GROUP}/${GITOPS_VERSION}`, KD_KIND))!;
-    const list = async (): Promise<KluctlDeployment[]> => (await kube.list(info, { namespace: 'kluctl-system' })) as KluctlDeployment[];
+    const list = async (): Promise<KluctlDeployment[]> =>
+      (await kube.list(info, { namespace: 'kluctl-system' })) as KluctlDeployment[];
     const deadline = Date.now() + 180_000;
     let kds = await list();
     while (!kds.every(settled) && Date.now() < deadline) {
@@ -79,7 +89,11 @@ async function main(): Promise<void> {
     const ok = kds.every((k) => readyStatus(k) === 'True');
     if (!ok) process.exitCode = 1;
     if (!once) {
-      step('still reconciling (every 1m, or on change); try: kubectl --kubeconfig ' + cp.kubeconfigPath + ' get kluctldeployments -A');
+      step(
+        'still reconciling (every 1m, or on change); try: kubectl --kubeconfig ' +
+          cp.kubeconfigPath +
+          ' get kluctldeployments -A',
+      );
       step('press Ctrl-C to stop');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
@@ -99,7 +113,9 @@ async function main(): Promise<void> {
 
 function settled(kd: KluctlDeployment): boolean {
   const s = readyStatus(kd);
-  return s === 'True' || (s === 'False' && kd.status?.conditions?.every((c) => c.type !== 'Reconciling') === true);
+  return (
+    s === 'True' || (s === 'False' && kd.status?.conditions?.every((c) => c.type !== 'Reconciling') === true)
+  );
 }
 
 function readyStatus(kd: KluctlDeployment): string | undefined {
@@ -111,7 +127,14 @@ function kdManifest(target: string, url: string): string {
     apiVersion: `${GITOPS_GROUP}/${GITOPS_VERSION}`,
     kind: KD_KIND,
     metadata: { name: `demo-${target}`, namespace: 'kluctl-system' },
-    spec: { interval: '1m', timeout: '2m', source: { git: { url, ref: { branch: 'main' } } }, target, context: 'default', prune: true },
+    spec: {
+      interval: '1m',
+      timeout: '2m',
+      source: { git: { url, ref: { branch: 'main' } } },
+      target,
+      context: 'default',
+      prune: true,
+    },
   });
 }
 

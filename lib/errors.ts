@@ -91,7 +91,11 @@ export class GitSourceError extends KsError {
 export class KubeApiError extends KsError {
   readonly status: number | undefined;
   /** The API's `details.causes`, e.g. the conflicting fields of a 409 on server-side apply. */
-  readonly causes: readonly { readonly field?: string; readonly message?: string; readonly reason?: string }[];
+  readonly causes: readonly {
+    readonly field?: string;
+    readonly message?: string;
+    readonly reason?: string;
+  }[];
   constructor(
     code: 'KubeApi' | 'KubeConflict' | 'KubeNotFound',
     message: string,

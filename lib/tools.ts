@@ -55,7 +55,9 @@ export function toolPath(tool: ToolName, opts: ToolPathOptions = {}): string {
   const version = readToolVersions()[versionKey];
   const path = join(opts.cacheDir ?? defaultCacheDir(), `${dir}-${version}`, 'bin', tool);
   if (!existsSync(path)) {
-    throw new ToolError(`${tool} ${version} is not installed at ${path}; run 'npm run tools -- ${dir}' to build it`);
+    throw new ToolError(
+      `${tool} ${version} is not installed at ${path}; run 'npm run tools -- ${dir}' to build it`,
+    );
   }
   return path;
 }

@@ -34,8 +34,16 @@ export async function deploy(flags: DeployFlags): Promise<void> {
       isNamespaced: async (av, k) => (await kube.resolve(av, k))?.namespaced,
     });
     step(`Rendered ${rendered.objects.length} objects in ${rendered.items.length} deployment items`);
-    if (!flags.yes && !flags.dryRun) await confirm(`Deploy ${rendered.objects.length} objects to ${flags.context ?? 'the current context'}?`);
-    const out = await deployProject(kube, rendered, { dryRun: flags.dryRun ?? false, prune: flags.prune ?? false, abortOnError: flags.abortOnError ?? false, progress: { step } });
+    if (!flags.yes && !flags.dryRun)
+      await confirm(
+        `Deploy ${rendered.objects.length} objects to ${flags.context ?? 'the current context'}?`,
+      );
+    const out = await deployProject(kube, rendered, {
+      dryRun: flags.dryRun ?? false,
+      prune: flags.prune ?? false,
+      abortOnError: flags.abortOnError ?? false,
+      progress: { step },
+    });
     const summary = {
       applied: out.objects.filter((o) => o.applied).length,
       new: out.objects.filter((o) => o.new).length,
@@ -45,24 +53,35 @@ export async function deploy(flags: DeployFlags): Promise<void> {
       errors: out.errors.length,
       warnings: out.warnings.length,
     };
-    if (flags.outputFormat === 'json') process.stdout.write(`${JSON.stringify({ summary, errors: out.errors, warnings: out.warnings }, null, 2)}\n`);
-    else if (flags.outputFormat === 'yaml') process.stdout.write(stringify({ summary, errors: out.errors, warnings: out.warnings }));
+    if (flags.outputFormat === 'json')
+      process.stdout.write(
+        `${JSON.stringify({ summary, errors: out.errors, warnings: out.warnings }, null, 2)}\n`,
+      );
+    else if (flags.outputFormat === 'yaml')
+      process.stdout.write(stringify({ summary, errors: out.errors, warnings: out.warnings }));
     else {
       for (const o of out.objects.filter((x) => x.new)) process.stdout.write(`new: ${refString(o.ref)}\n`);
-      for (const o of out.objects.filter((x) => (x.changes?.length ?? 0) > 0)) process.stdout.write(`changed: ${refString(o.ref)} (${o.changes!.length} changes)\n`);
-      for (const o of out.objects.filter((x) => x.deleted)) process.stdout.write(`deleted: ${refString(o.ref)}\n`);
-      for (const o of out.objects.filter((x) => x.orphan)) process.stdout.write(`orphan: ${refString(o.ref)}\n`);
+      for (const o of out.objects.filter((x) => (x.changes?.length ?? 0) > 0))
+        process.stdout.write(`changed: ${refString(o.ref)} (${o.changes!.length} changes)\n`);
+      for (const o of out.objects.filter((x) => x.deleted))
+        process.stdout.write(`deleted: ${refString(o.ref)}\n`);
+      for (const o of out.objects.filter((x) => x.orphan))
+        process.stdout.write(`orphan: ${refString(o.ref)}\n`);
       for (const e of out.errors) process.stdout.write(`error: ${refString(e.ref)}: ${e.message}\n`);
-      process.stdout.write(`${summary.applied} applied, ${summary.new} new, ${summary.changed} changed, ${summary.deleted} deleted, ${summary.orphans} orphans, ${summary.errors} errors\n`);
+      process.stdout.write(
+        `${summary.applied} applied, ${summary.new} new, ${summary.changed} changed, ${summary.deleted} deleted, ${summary.orphans} orphans, ${summary.errors} errors\n`,
+      );
     }
-    if (out.errors.length > 0) throw new KsError('KubeApi', `command failed with ${out.errors.length} errors`);
+    if (out.errors.length > 0)
+      throw new KsError('KubeApi', `command failed with ${out.errors.length} errors`);
   } finally {
     kube.close();
   }
 }
 
 async function confirm(question: string): Promise<void> {
-  if (!process.stdin.isTTY) throw new KsError('InvalidInput', 'refusing to deploy without confirmation; pass --yes (or --dry-run)');
+  if (!process.stdin.isTTY)
+    throw new KsError('InvalidInput', 'refusing to deploy without confirmation; pass --yes (or --dry-run)');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await rl.question(`${question} [y/N] `);
   rl.close();

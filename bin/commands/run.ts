@@ -43,7 +43,10 @@ export async function run(flags: RunFlags): Promise<void> {
 }
 
 /** Prints the deployments like `kubectl get kluctldeployments`. */
-export async function printTable(kube: Awaited<ReturnType<typeof reconcileDeps>>['kube'], namespace?: string): Promise<void> {
+export async function printTable(
+  kube: Awaited<ReturnType<typeof reconcileDeps>>['kube'],
+  namespace?: string,
+): Promise<void> {
   const info = await kube.resolve(`${GITOPS_GROUP}/${GITOPS_VERSION}`, KD_KIND);
   if (!info) return;
   const kds = (await kube.list(info, namespace ? { namespace } : {})) as KluctlDeployment[];

@@ -27,7 +27,14 @@ export function parseReconcileMessage(body: string): ReconcileMessage | undefine
   }
   const m = v as Partial<ReconcileMessage> | null;
   const dns = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-  if (!m || typeof m.namespace !== 'string' || typeof m.name !== 'string' || !dns.test(m.namespace) || !dns.test(m.name)) return undefined;
+  if (
+    !m ||
+    typeof m.namespace !== 'string' ||
+    typeof m.name !== 'string' ||
+    !dns.test(m.namespace) ||
+    !dns.test(m.name)
+  )
+    return undefined;
   return { namespace: m.namespace, name: m.name };
 }
 
@@ -42,7 +49,10 @@ export async function handleReconcileBatch(event: SQSEvent, deps: ReconcileDeps)
     }
     const msg = parseReconcileMessage(record.body);
     if (!msg) {
-      deps.logger.error('dropping malformed reconcile message', { messageId: record.messageId, bodyLength: record.body.length });
+      deps.logger.error('dropping malformed reconcile message', {
+        messageId: record.messageId,
+        bodyLength: record.body.length,
+      });
       continue;
     }
     try {
@@ -57,4 +67,6 @@ export async function handleReconcileBatch(event: SQSEvent, deps: ReconcileDeps)
 }
 
 /** The Lambda entry point. */
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event) => handleReconcileBatch(event, await functionDeps()));
+export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event) =>
+  handleReconcileBatch(event, await functionDeps()),
+);

@@ -29,7 +29,11 @@ export function functionDeps(env: NodeJS.ProcessEnv = process.env): Promise<Reco
 
 async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
   const bucket = env.STATE_BUCKET;
-  if (!bucket) throw new KsError('InvalidInput', 'STATE_BUCKET is not set; the CDK app sets it to the state bucket name');
+  if (!bucket)
+    throw new KsError(
+      'InvalidInput',
+      'STATE_BUCKET is not set; the CDK app sets it to the state bucket name',
+    );
   const kubeconfigYaml = env.KUBECONFIG_SECRET_ARN
     ? await readSecretString(env.KUBECONFIG_SECRET_ARN, env.AWS_REGION ? { region: env.AWS_REGION } : {})
     : env.KUBECONFIG_CONTENT;
@@ -40,7 +44,11 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
   await mkdir(workDir, { recursive: true });
   return {
     kube,
-    store: createS3StateStore({ bucket, ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}), ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}) }),
+    store: createS3StateStore({
+      bucket,
+      ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
+      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    }),
     git: new IsomorphicGitSource(),
     clock: systemClock,
     logger: jsonLogger((l) => process.stdout.write(`${l}\n`)),

@@ -89,7 +89,13 @@ export class HttpKubeClient implements KubeClient {
     if (opts.dryRun) q.set('dryRun', 'All');
     q.set('fieldValidation', 'Strict');
     const path = objectPath(info, obj.metadata.name, obj.metadata.namespace);
-    return (await this.call('PATCH', `${path}?${q}`, obj, 'application/apply-patch+yaml', describe(obj))) as KubeObject;
+    return (await this.call(
+      'PATCH',
+      `${path}?${q}`,
+      obj,
+      'application/apply-patch+yaml',
+      describe(obj),
+    )) as KubeObject;
   }
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
@@ -99,7 +105,10 @@ export class HttpKubeClient implements KubeClient {
     return this.check(res, 'GET', refName(ref)) as KubeObject;
   }
 
-  async list(resource: ResourceInfo, opts: { namespace?: string; labelSelector?: string } = {}): Promise<KubeObject[]> {
+  async list(
+    resource: ResourceInfo,
+    opts: { namespace?: string; labelSelector?: string } = {},
+  ): Promise<KubeObject[]> {
     const base = collectionPath(resource, resource.namespaced ? opts.namespace : undefined);
     const items: KubeObject[] = [];
     let cont: string | undefined;
@@ -141,9 +150,21 @@ export class HttpKubeClient implements KubeClient {
     const body =
       opts.resourceVersion === undefined
         ? patch
-        : { ...(patch as object), metadata: { ...((patch as { metadata?: object }).metadata ?? {}), resourceVersion: opts.resourceVersion } };
+        : {
+            ...(patch as object),
+            metadata: {
+              ...((patch as { metadata?: object }).metadata ?? {}),
+              resourceVersion: opts.resourceVersion,
+            },
+          };
     const q = new URLSearchParams({ fieldManager: opts.fieldManager });
-    return (await this.call('PATCH', `${path}?${q}`, body, 'application/merge-patch+json', refName(ref))) as KubeObject;
+    return (await this.call(
+      'PATCH',
+      `${path}?${q}`,
+      body,
+      'application/merge-patch+json',
+      refName(ref),
+    )) as KubeObject;
   }
 
   resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
@@ -160,7 +181,13 @@ export class HttpKubeClient implements KubeClient {
 
   async clusterId(): Promise<string> {
     if (this.clusterIdCache === undefined) {
-      const ns = (await this.call('GET', '/api/v1/namespaces/kube-system', undefined, undefined, 'kube-system')) as KubeObject;
+      const ns = (await this.call(
+        'GET',
+        '/api/v1/namespaces/kube-system',
+        undefined,
+        undefined,
+        'kube-system',
+      )) as KubeObject;
       this.clusterIdCache = ns.metadata.uid ?? '';
     }
     return this.clusterIdCache;
@@ -169,7 +196,9 @@ export class HttpKubeClient implements KubeClient {
   private async requireResource(apiVersion: string, kind: string): Promise<ResourceInfo> {
     const info = await this.discovery.resolve(apiVersion, kind);
     if (!info) {
-      throw new KubeApiError('KubeNotFound', `no matches for kind "${kind}" in version "${apiVersion}"`, { status: 404 });
+      throw new KubeApiError('KubeNotFound', `no matches for kind "${kind}" in version "${apiVersion}"`, {
+        status: 404,
+      });
     }
     return info;
   }
@@ -180,7 +209,13 @@ export class HttpKubeClient implements KubeClient {
     return this.check(res, 'GET', path);
   }
 
-  private async call(method: string, path: string, body: unknown, contentType: string | undefined, what: string): Promise<unknown> {
+  private async call(
+    method: string,
+    path: string,
+    body: unknown,
+    contentType: string | undefined,
+    what: string,
+  ): Promise<unknown> {
     return this.check(await this.raw(method, path, body, contentType), method, what);
   }
 
@@ -190,10 +225,19 @@ export class HttpKubeClient implements KubeClient {
     const msg = st?.message ?? `HTTP ${res.status}`;
     const code = res.status === 404 ? 'KubeNotFound' : res.status === 409 ? 'KubeConflict' : 'KubeApi';
     const retryable = res.status === 429 || res.status >= 500;
-    throw new KubeApiError(code, `${method} ${what}: ${msg}`, { status: res.status, causes: st?.details?.causes ?? [], retryable });
+    throw new KubeApiError(code, `${method} ${what}: ${msg}`, {
+      status: res.status,
+      causes: st?.details?.causes ?? [],
+      retryable,
+    });
   }
 
-  private async raw(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<RawResponse> {
+  private async raw(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<RawResponse> {
     await this.limiter.acquire();
     this.stats.total++;
     this.stats.byVerb[method] = (this.stats.byVerb[method] ?? 0) + 1;
@@ -238,7 +282,13 @@ export class HttpKubeClient implements KubeClient {
         },
       );
       req.on('error', (err) =>
-        reject(new KubeApiError('KubeApi', `cannot reach the Kubernetes API at ${this.server.origin}: ${err.message}`, { cause: err, retryable: true })),
+        reject(
+          new KubeApiError(
+            'KubeApi',
+            `cannot reach the Kubernetes API at ${this.server.origin}: ${err.message}`,
+            { cause: err, retryable: true },
+          ),
+        ),
       );
       if (payload) req.write(payload);
       req.end();

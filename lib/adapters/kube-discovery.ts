@@ -60,7 +60,14 @@ export class DiscoveryCache {
     const list = (await this.getJson(path)) as ApiResourceList | undefined;
     return (list?.resources ?? [])
       .filter((r) => !r.name.includes('/'))
-      .map((r) => ({ group, version, kind: r.kind, plural: r.name, namespaced: r.namespaced, verbs: r.verbs ?? [] }));
+      .map((r) => ({
+        group,
+        version,
+        kind: r.kind,
+        plural: r.name,
+        namespaced: r.namespaced,
+        verbs: r.verbs ?? [],
+      }));
   }
 
   private async loadPreferred(): Promise<readonly ResourceInfo[]> {

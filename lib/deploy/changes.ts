@@ -9,7 +9,14 @@ import type { KubeObject } from '../ports.js';
 
 export type { Change };
 
-const DROPPED_METADATA = ['managedFields', 'creationTimestamp', 'generation', 'resourceVersion', 'selfLink', 'uid'];
+const DROPPED_METADATA = [
+  'managedFields',
+  'creationTimestamp',
+  'generation',
+  'resourceVersion',
+  'selfLink',
+  'uid',
+];
 
 /** A copy of `obj` normalised for diffing. */
 export function normalizeForDiff(obj: KubeObject): Record<string, unknown> {
@@ -60,7 +67,12 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function change(type: 'insert' | 'delete' | 'update', jsonPath: string, oldValue: unknown, newValue: unknown): Change {
+function change(
+  type: 'insert' | 'delete' | 'update',
+  jsonPath: string,
+  oldValue: unknown,
+  newValue: unknown,
+): Change {
   return {
     type,
     jsonPath,

@@ -48,7 +48,11 @@ export interface DeployOutcome {
 }
 
 /** Deploys a rendered project. Per-object failures are entries of the outcome, not exceptions. */
-export async function deployProject(kube: KubeClient, input: DeployInput, opts: DeployOptions = {}): Promise<DeployOutcome> {
+export async function deployProject(
+  kube: KubeClient,
+  input: DeployInput,
+  opts: DeployOptions = {},
+): Promise<DeployOutcome> {
   const progress = opts.progress ?? silentProgress;
   const items = input.items.filter((i) => !i.onlyRender);
   const rendered = items.flatMap((i) => i.objects);

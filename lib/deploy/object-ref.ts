@@ -25,7 +25,7 @@ export function refString(ref: ObjectRef): string {
 
 /** Whether `obj` is a Namespace. */
 export function isNamespace(obj: KubeObject): boolean {
-  return obj.kind === 'Namespace' && (obj.apiVersion === 'v1');
+  return obj.kind === 'Namespace' && obj.apiVersion === 'v1';
 }
 
 /** Whether `obj` is a CustomResourceDefinition. */

@@ -44,11 +44,16 @@ export interface DeleteOutcome {
  * Deletes objects in Kluctl's order: namespaces first (their contents go with them and are skipped),
  * then everything else in parallel.
  */
-export async function deleteObjects(kube: KubeClient, objects: readonly KubeObject[]): Promise<DeleteOutcome> {
+export async function deleteObjects(
+  kube: KubeClient,
+  objects: readonly KubeObject[],
+): Promise<DeleteOutcome> {
   const out: DeleteOutcome = { deleted: [], errors: [] };
   const namespaces = objects.filter(isNamespace);
   const doomed = new Set(namespaces.map((n) => n.metadata.name));
-  const rest = objects.filter((o) => !isNamespace(o) && !(o.metadata.namespace && doomed.has(o.metadata.namespace)));
+  const rest = objects.filter(
+    (o) => !isNamespace(o) && !(o.metadata.namespace && doomed.has(o.metadata.namespace)),
+  );
   const run = async (o: KubeObject): Promise<void> => {
     const ref = refOf(o);
     try {

@@ -31,7 +31,9 @@ export async function collectRemoteObjects(
   if (discriminator) {
     const resources = (await kube.listResources()).filter(isListable);
     const selector = `${LABEL_DISCRIMINATOR}=${discriminator}`;
-    const lists = await mapBounded(resources, 8, (r) => kube.list(r, { labelSelector: selector }).catch(forbiddenAsEmpty));
+    const lists = await mapBounded(resources, 8, (r) =>
+      kube.list(r, { labelSelector: selector }).catch(forbiddenAsEmpty),
+    );
     for (const o of lists.flat()) byKey.set(refKey(refOf(o)), o);
   }
   const missing = rendered.filter((o) => !byKey.has(refKey(refOf(o))));
@@ -50,6 +52,7 @@ export async function collectRemoteObjects(
 function forbiddenAsEmpty(err: unknown): KubeObject[] {
   // Listing some types may be forbidden or unsupported for this identity; Kluctl then falls back to
   // what it can see, which later issues refine into namespace-level listing.
-  if (err instanceof KubeApiError && (err.status === 403 || err.status === 405 || err.status === 404)) return [];
+  if (err instanceof KubeApiError && (err.status === 403 || err.status === 405 || err.status === 404))
+    return [];
   throw err;
 }

@@ -5,7 +5,11 @@ type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 /** A logger writing one JSON object per line through `write`. */
-export function jsonLogger(write: (line: string) => void, minLevel: Level = 'info', fields: Record<string, unknown> = {}): Logger {
+export function jsonLogger(
+  write: (line: string) => void,
+  minLevel: Level = 'info',
+  fields: Record<string, unknown> = {},
+): Logger {
   const emit = (level: Level, msg: string, extra?: Record<string, unknown>): void => {
     if (ORDER[level] < ORDER[minLevel]) return;
     write(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields, ...(extra ?? {}) }));

@@ -2,7 +2,14 @@
  * Deletion of a KluctlDeployment (kluctl-semantics §10.9): with `delete: true` and not suspended, every
  * object carrying the discriminator recorded in `status.targetKey` is deleted; then the finalizer goes.
  */
-import { CONTROLLER_FIELD_MANAGER, GITOPS_GROUP, GITOPS_VERSION, KD_FINALIZER, KD_KIND, LABEL_DISCRIMINATOR } from '../api/constants.js';
+import {
+  CONTROLLER_FIELD_MANAGER,
+  GITOPS_GROUP,
+  GITOPS_VERSION,
+  KD_FINALIZER,
+  KD_KIND,
+  LABEL_DISCRIMINATOR,
+} from '../api/constants.js';
 import type { KluctlDeployment } from '../api/types.js';
 import { errorMessage } from '../errors.js';
 import type { KubeClient, Logger } from '../ports.js';
@@ -11,7 +18,11 @@ import { isListable } from '../deploy/remote-objects.js';
 import { mapBounded } from '../util/semaphore.js';
 
 /** Runs the finalizer; returns a message for logs. Delete errors are logged, never block removal. */
-export async function finalizeDeletion(deps: { kube: KubeClient }, kd: KluctlDeployment, log: Logger): Promise<string> {
+export async function finalizeDeletion(
+  deps: { kube: KubeClient },
+  kd: KluctlDeployment,
+  log: Logger,
+): Promise<string> {
   if (!kd.metadata.finalizers?.includes(KD_FINALIZER)) return 'no finalizer';
   let message = 'finalizer removed';
   const discriminator = kd.status?.targetKey?.discriminator;
@@ -24,16 +35,26 @@ export async function finalizeDeletion(deps: { kube: KubeClient }, kd: KluctlDep
       const doomed = lists.flat().filter((o) => isManagedByKluctl(o) && !isDeleteProtected(o));
       const res = await deleteObjects(deps.kube, doomed);
       message = `deleted ${res.deleted.length} objects, ${res.errors.length} errors`;
-      for (const e of res.errors) log.warn('delete failed', { object: `${e.ref.kind}/${e.ref.name}`, error: e.message });
+      for (const e of res.errors)
+        log.warn('delete failed', { object: `${e.ref.kind}/${e.ref.name}`, error: e.message });
     } catch (err) {
       log.warn('deleting the deployment objects failed', { error: errorMessage(err) });
     }
   }
   const rest = kd.metadata.finalizers.filter((f) => f !== KD_FINALIZER);
   await deps.kube.mergePatch(
-    { group: GITOPS_GROUP, version: GITOPS_VERSION, kind: KD_KIND, name: kd.metadata.name, namespace: kd.metadata.namespace! },
+    {
+      group: GITOPS_GROUP,
+      version: GITOPS_VERSION,
+      kind: KD_KIND,
+      name: kd.metadata.name,
+      namespace: kd.metadata.namespace!,
+    },
     { metadata: { finalizers: rest.length > 0 ? rest : null } },
-    { fieldManager: CONTROLLER_FIELD_MANAGER, ...(kd.metadata.resourceVersion ? { resourceVersion: kd.metadata.resourceVersion } : {}) },
+    {
+      fieldManager: CONTROLLER_FIELD_MANAGER,
+      ...(kd.metadata.resourceVersion ? { resourceVersion: kd.metadata.resourceVersion } : {}),
+    },
   );
   log.info(message);
   return message;

@@ -30,10 +30,21 @@ export interface PrepareDeps {
 /** The Git URL, ref and project path of a spec, rejecting the source forms Kluctl no longer accepts. */
 export function gitSourceOf(spec: KluctlDeploymentSpec): { url: string; ref: GitRef; path: string } {
   const src = spec.source;
-  if (src.secretRef) throw new KsError('InvalidInput', "spec.source.secretRef is not supported anymore, use 'spec.credentials.git' instead");
-  if (src.credentials) throw new KsError('InvalidInput', "spec.source.credentials is not supported anymore, use 'spec.credentials.git' instead");
+  if (src.secretRef)
+    throw new KsError(
+      'InvalidInput',
+      "spec.source.secretRef is not supported anymore, use 'spec.credentials.git' instead",
+    );
+  if (src.credentials)
+    throw new KsError(
+      'InvalidInput',
+      "spec.source.credentials is not supported anymore, use 'spec.credentials.git' instead",
+    );
   if (spec.helmCredentials) {
-    throw new KsError('InvalidInput', 'spec.helmCredentials can not be used anymore, please switch to spec.credentials.helm');
+    throw new KsError(
+      'InvalidInput',
+      'spec.helmCredentials can not be used anymore, please switch to spec.credentials.helm',
+    );
   }
   if (src.git) return { url: src.git.url, ref: src.git.ref ?? {}, path: src.git.path ?? '' };
   if (src.url) return { url: src.url, ref: src.ref ?? {}, path: src.path ?? '' };
@@ -42,7 +53,11 @@ export function gitSourceOf(spec: KluctlDeploymentSpec): { url: string; ref: Git
 }
 
 /** Clones and renders; on failure nothing is left behind. */
-export async function prepareProject(deps: PrepareDeps, spec: KluctlDeploymentSpec, name: string): Promise<PreparedProject> {
+export async function prepareProject(
+  deps: PrepareDeps,
+  spec: KluctlDeploymentSpec,
+  name: string,
+): Promise<PreparedProject> {
   const source = gitSourceOf(spec);
   const tmp = await mkdtemp(join(deps.workDir, `${name}-`));
   const cleanup = (): Promise<void> => rm(tmp, { recursive: true, force: true });
@@ -52,10 +67,14 @@ export async function prepareProject(deps: PrepareDeps, spec: KluctlDeploymentSp
     const projectDir = resolve(repoDir, source.path);
     const rel = relative(repoDir, projectDir);
     if (rel.startsWith('..') || rel.split(sep).includes('..')) {
-      throw new KsError('InvalidInput', `kluctlDeployment path not found: ${source.path} leaves the repository`);
+      throw new KsError(
+        'InvalidInput',
+        `kluctlDeployment path not found: ${source.path} leaves the repository`,
+      );
     }
     const st = await stat(projectDir).catch(() => undefined);
-    if (!st?.isDirectory()) throw new KsError('InvalidInput', `kluctlDeployment path not found: ${source.path}`);
+    if (!st?.isDirectory())
+      throw new KsError('InvalidInput', `kluctlDeployment path not found: ${source.path}`);
     const rendered = await renderProject({
       projectDir,
       sourceRoot: repoDir,
@@ -65,7 +84,8 @@ export async function prepareProject(deps: PrepareDeps, spec: KluctlDeploymentSp
       ...(spec.context ? { contextOverride: spec.context } : {}),
       ...(spec.args ? { args: spec.args as Record<string, unknown> } : {}),
       ...(deps.kustomizePath ? { kustomizePath: deps.kustomizePath } : {}),
-      isNamespaced: async (apiVersion: string, kind: string) => (await deps.kube.resolve(apiVersion, kind))?.namespaced,
+      isNamespaced: async (apiVersion: string, kind: string) =>
+        (await deps.kube.resolve(apiVersion, kind))?.namespaced,
     });
     return { commit, rendered, cleanup };
   } catch (err) {

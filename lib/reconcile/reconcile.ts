@@ -5,9 +5,20 @@
  * so a broken commit leaves cluster and state as they were.
  */
 import { randomUUID } from 'node:crypto';
-import { CONTROLLER_FIELD_MANAGER, GITOPS_GROUP, GITOPS_VERSION, KD_FINALIZER, KD_KIND } from '../api/constants.js';
+import {
+  CONTROLLER_FIELD_MANAGER,
+  GITOPS_GROUP,
+  GITOPS_VERSION,
+  KD_FINALIZER,
+  KD_KIND,
+} from '../api/constants.js';
 import { deployMode, effectiveTimeout, retryInterval, validateEnabled } from '../api/spec-defaults.js';
-import type { CommandResultSummary, KluctlDeployment, KluctlDeploymentStatus, ValidateResult } from '../api/types.js';
+import type {
+  CommandResultSummary,
+  KluctlDeployment,
+  KluctlDeploymentStatus,
+  ValidateResult,
+} from '../api/types.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, GitSource, KubeClient, Logger, ObjectRef, StateStore } from '../ports.js';
 import { deployProject } from '../deploy/deploy-project.js';
@@ -17,7 +28,17 @@ import { planReconcile } from './plan.js';
 import type { DeployMemory } from './plan.js';
 import { prepareProject } from './prepare.js';
 import type { PreparedProject } from './prepare.js';
-import { finalReadyStatus, makeCondition, prepareFailedMessage, projectKeyOf, Reasons, READY, RECONCILING, removeCondition, setCondition } from './status.js';
+import {
+  finalReadyStatus,
+  makeCondition,
+  prepareFailedMessage,
+  projectKeyOf,
+  Reasons,
+  READY,
+  RECONCILING,
+  removeCondition,
+  setCondition,
+} from './status.js';
 import { validateObjects } from './validate.js';
 import { acquireLease, readJson, releaseLease, updateJson } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';
@@ -60,7 +81,10 @@ export interface ReconcileMemory extends DeployMemory {
 }
 
 /** Runs one reconcile. Throws only when status itself cannot be read or written. */
-export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileRequest): Promise<ReconcileOutcome> {
+export async function reconcileDeployment(
+  deps: ReconcileDeps,
+  req: ReconcileRequest,
+): Promise<ReconcileOutcome> {
   const reconcileId = req.reconcileId ?? randomUUID();
   const log = deps.logger.child({ name: req.name, namespace: req.namespace, reconcileID: reconcileId });
   const started = deps.clock.now();
@@ -74,10 +98,14 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
     return { outcome: 'finalized', message, deployed: false };
   }
   if (!kd.metadata.finalizers?.includes(KD_FINALIZER)) {
-    await deps.kube.mergePatch(ref, { metadata: { finalizers: [...(kd.metadata.finalizers ?? []), KD_FINALIZER] } }, {
-      fieldManager: CONTROLLER_FIELD_MANAGER,
-      ...(kd.metadata.resourceVersion ? { resourceVersion: kd.metadata.resourceVersion } : {}),
-    });
+    await deps.kube.mergePatch(
+      ref,
+      { metadata: { finalizers: [...(kd.metadata.finalizers ?? []), KD_FINALIZER] } },
+      {
+        fieldManager: CONTROLLER_FIELD_MANAGER,
+        ...(kd.metadata.resourceVersion ? { resourceVersion: kd.metadata.resourceVersion } : {}),
+      },
+    );
   }
 
   // 2. One reconcile per deployment at a time, across processes and functions.
@@ -98,14 +126,22 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
   let prepared: PreparedProject | undefined;
   try {
     // 3. Tell the user we are at it, keeping the old Ready until real work starts.
-    status.conditions = setCondition(status.conditions, cond(RECONCILING, 'True', Reasons.progressing, 'Initializing'));
+    status.conditions = setCondition(
+      status.conditions,
+      cond(RECONCILING, 'True', Reasons.progressing, 'Initializing'),
+    );
     await patchStatus(deps, ref, { conditions: status.conditions });
 
     // 4. Suspended deployments are only acknowledged.
     if (kd.spec.suspend) {
       status.observedGeneration = generation;
       status.conditions = removeCondition(status.conditions, RECONCILING);
-      outcome = { outcome: 'suspended', message: 'deployment is suspended', deployed: false, nextRunAt: after(started, retryInterval(kd.spec)) };
+      outcome = {
+        outcome: 'suspended',
+        message: 'deployment is suspended',
+        deployed: false,
+        nextRunAt: after(started, retryInterval(kd.spec)),
+      };
       return outcome;
     }
 
@@ -113,7 +149,12 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
     try {
       status.projectKey = projectKeyOf(kd.spec);
       prepared = await prepareProject(
-        { git: deps.git, kube: deps.kube, workDir: deps.workDir, ...(deps.kustomizePath ? { kustomizePath: deps.kustomizePath } : {}) },
+        {
+          git: deps.git,
+          kube: deps.kube,
+          workDir: deps.workDir,
+          ...(deps.kustomizePath ? { kustomizePath: deps.kustomizePath } : {}),
+        },
         kd.spec,
         req.name,
       );
@@ -126,7 +167,12 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
         setCondition(status.conditions, cond(READY, 'False', Reasons.prepareFailed, prepareFailedMessage())),
         RECONCILING,
       );
-      outcome = { outcome: 'failed', message: `prepare failed: ${message}`, deployed: false, nextRunAt: after(started, retryInterval(kd.spec)) };
+      outcome = {
+        outcome: 'failed',
+        message: `prepare failed: ${message}`,
+        deployed: false,
+        nextRunAt: after(started, retryInterval(kd.spec)),
+      };
       return outcome;
     }
     const rendered = prepared.rendered;
@@ -136,8 +182,19 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
 
     // 6. Plan against the persisted memory.
     const memory = (await readJson<ReconcileMemory>(deps.store, stateKey)).value ?? {};
-    const plan = planReconcile({ spec: kd.spec, generation, memory, objectsHash: rendered.objectsHash, now: deps.clock.now() });
-    log.info('planned', { deploy: plan.deploy, deployReason: plan.deployReason, validate: plan.validate, validateReason: plan.validateReason });
+    const plan = planReconcile({
+      spec: kd.spec,
+      generation,
+      memory,
+      objectsHash: rendered.objectsHash,
+      now: deps.clock.now(),
+    });
+    log.info('planned', {
+      deploy: plan.deploy,
+      deployReason: plan.deployReason,
+      validate: plan.validate,
+      validateReason: plan.validateReason,
+    });
 
     // 7. Deploy (and prune) when the plan says so.
     let deployed = false;
@@ -145,18 +202,30 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
     let deployEnd: string | undefined;
     if (plan.deploy) {
       const mode = deployMode(kd.spec);
-      status.conditions = setCondition(status.conditions, cond(READY, 'Unknown', Reasons.progressing, 'Reconciliation in progress'));
-      status.conditions = setCondition(status.conditions, cond(RECONCILING, 'True', Reasons.progressing, `Performing kluctl ${mode}`));
+      status.conditions = setCondition(
+        status.conditions,
+        cond(READY, 'Unknown', Reasons.progressing, 'Reconciliation in progress'),
+      );
+      status.conditions = setCondition(
+        status.conditions,
+        cond(RECONCILING, 'True', Reasons.progressing, `Performing kluctl ${mode}`),
+      );
       await patchStatus(deps, ref, { conditions: status.conditions });
       const t0 = deps.clock.now();
-      const out = await deployProject(deps.kube, rendered, { prune: kd.spec.prune ?? false, dryRun: kd.spec.dryRun ?? false });
+      const out = await deployProject(deps.kube, rendered, {
+        prune: kd.spec.prune ?? false,
+        dryRun: kd.spec.dryRun ?? false,
+      });
       deployEnd = deps.clock.now().toISOString();
       const result: CommandResult = {
         id: randomUUID(),
         reconcileId,
         projectKey: status.projectKey!,
         targetKey: status.targetKey,
-        target: { name: rendered.target.name, ...(rendered.discriminator ? { discriminator: rendered.discriminator } : {}) },
+        target: {
+          name: rendered.target.name,
+          ...(rendered.discriminator ? { discriminator: rendered.discriminator } : {}),
+        },
         command: {
           initiator: 'KluctlDeployment',
           startTime: t0.toISOString(),
@@ -166,7 +235,13 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
           dryRun: kd.spec.dryRun ?? false,
         },
         kluctlDeployment: { name: req.name, namespace: req.namespace, clusterId },
-        gitInfo: { url: gitUrl(kd), ref: kd.spec.source.git?.ref ?? null, subDir: status.projectKey?.subDir ?? '', commit: prepared.commit, dirty: false },
+        gitInfo: {
+          url: gitUrl(kd),
+          ref: kd.spec.source.git?.ref ?? null,
+          subDir: status.projectKey?.subDir ?? '',
+          commit: prepared.commit,
+          dirty: false,
+        },
         clusterInfo: { clusterId },
         renderedObjectsHash: rendered.objectsHash,
         objects: out.objects,
@@ -177,7 +252,11 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
       status.lastDeployResult = deploySummary;
       await storeCommandResult(deps.store, deploymentId, result);
       deployed = true;
-      log.info('deployed', { applied: deploySummary.appliedObjects, errors: result.errors.length, deleted: deploySummary.deletedObjects });
+      log.info('deployed', {
+        applied: deploySummary.appliedObjects,
+        errors: result.errors.length,
+        deleted: deploySummary.deletedObjects,
+      });
     }
 
     // 8. Validate.
@@ -187,7 +266,10 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
       // A merge patch removes a field only when it is null (RFC 7386).
       (status as Record<string, unknown>).lastValidateResult = null;
     } else if (plan.validate) {
-      status.conditions = setCondition(status.conditions, cond(RECONCILING, 'True', Reasons.progressing, 'Performing kluctl validate'));
+      status.conditions = setCondition(
+        status.conditions,
+        cond(RECONCILING, 'True', Reasons.progressing, 'Performing kluctl validate'),
+      );
       validateResult = await validateObjects(deps.kube, deps.clock, {
         objects: rendered.items.filter((i) => !i.onlyRender).flatMap((i) => i.objects),
         projectKey: status.projectKey!,
@@ -211,20 +293,34 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
     status.lastObjectsHash = rendered.objectsHash;
     status.observedGeneration = generation;
     const ready = finalReadyStatus(deploySummary, validateResult, validateEnabled(kd.spec));
-    status.conditions = removeCondition(setCondition(status.conditions, cond(READY, ready.status, ready.reason, ready.message)), RECONCILING);
+    status.conditions = removeCondition(
+      setCondition(status.conditions, cond(READY, ready.status, ready.reason, ready.message)),
+      RECONCILING,
+    );
     outcome = {
       outcome: ready.status === 'True' ? 'succeeded' : 'failed',
       message: ready.message,
       deployed,
-      nextRunAt: ready.status === 'True' ? plan.nextRunAt : after(started, Math.min(retryInterval(kd.spec), plan.nextRunAt.getTime() - started.getTime())),
+      nextRunAt:
+        ready.status === 'True'
+          ? plan.nextRunAt
+          : after(started, Math.min(retryInterval(kd.spec), plan.nextRunAt.getTime() - started.getTime())),
     };
     return outcome;
   } catch (err) {
     // Unexpected failures (API unreachable mid-way, state store down) still end up in status.
     const message = errorMessage(err);
     log.error('reconcile failed', { error: message });
-    status.conditions = removeCondition(setCondition(status.conditions, cond(READY, 'False', Reasons.deployFailed, message)), RECONCILING);
-    outcome = { outcome: 'failed', message, deployed: outcome.deployed, nextRunAt: after(started, retryInterval(kd.spec)) };
+    status.conditions = removeCondition(
+      setCondition(status.conditions, cond(READY, 'False', Reasons.deployFailed, message)),
+      RECONCILING,
+    );
+    outcome = {
+      outcome: 'failed',
+      message,
+      deployed: outcome.deployed,
+      nextRunAt: after(started, retryInterval(kd.spec)),
+    };
     return outcome;
   } finally {
     // 10. Status has one owner and is always written.
@@ -232,10 +328,17 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
       await patchStatus(deps, ref, status);
     } finally {
       await prepared?.cleanup();
-      await releaseLease(deps.store, stateKey, deps.holder).catch((err: unknown) => log.warn('releasing the lease failed', { error: errorMessage(err) }));
+      await releaseLease(deps.store, stateKey, deps.holder).catch((err: unknown) =>
+        log.warn('releasing the lease failed', { error: errorMessage(err) }),
+      );
       const secs = ((deps.clock.now().getTime() - started.getTime()) / 1000).toFixed(1);
-      const next = outcome.nextRunAt ? `, next run in ${Math.max(0, Math.round((outcome.nextRunAt.getTime() - deps.clock.now().getTime()) / 1000))}s` : '';
-      log.info(`Reconciliation finished in ${secs}s${next}`, { outcome: outcome.outcome, deployed: outcome.deployed });
+      const next = outcome.nextRunAt
+        ? `, next run in ${Math.max(0, Math.round((outcome.nextRunAt.getTime() - deps.clock.now().getTime()) / 1000))}s`
+        : '';
+      log.info(`Reconciliation finished in ${secs}s${next}`, {
+        outcome: outcome.outcome,
+        deployed: outcome.deployed,
+      });
     }
   }
 }
@@ -243,7 +346,13 @@ export async function reconcileDeployment(deps: ReconcileDeps, req: ReconcileReq
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function kdRef(req: ReconcileRequest): ObjectRef {
-  return { group: GITOPS_GROUP, version: GITOPS_VERSION, kind: KD_KIND, name: req.name, namespace: req.namespace };
+  return {
+    group: GITOPS_GROUP,
+    version: GITOPS_VERSION,
+    kind: KD_KIND,
+    name: req.name,
+    namespace: req.namespace,
+  };
 }
 
 function after(from: Date, ms: number): Date {
@@ -254,6 +363,14 @@ function gitUrl(kd: KluctlDeployment): string | null {
   return kd.spec.source.git?.url ?? kd.spec.source.url ?? null;
 }
 
-async function patchStatus(deps: ReconcileDeps, ref: ObjectRef, status: Partial<KluctlDeploymentStatus>): Promise<void> {
-  await deps.kube.mergePatch(ref, { status }, { fieldManager: CONTROLLER_FIELD_MANAGER, subresource: 'status' });
+async function patchStatus(
+  deps: ReconcileDeps,
+  ref: ObjectRef,
+  status: Partial<KluctlDeploymentStatus>,
+): Promise<void> {
+  await deps.kube.mergePatch(
+    ref,
+    { status },
+    { fieldManager: CONTROLLER_FIELD_MANAGER, subresource: 'status' },
+  );
 }

@@ -13,10 +13,20 @@ import type { DeploymentId } from '../state/layout.js';
 export const KEEP_COMMAND_RESULTS = 5;
 
 /** Writes a result of one deployment and prunes the oldest beyond `keep`; returns its key. */
-export async function storeCommandResult(store: StateStore, d: DeploymentId, result: CommandResult, keep = KEEP_COMMAND_RESULTS): Promise<string> {
+export async function storeCommandResult(
+  store: StateStore,
+  d: DeploymentId,
+  result: CommandResult,
+  keep = KEEP_COMMAND_RESULTS,
+): Promise<string> {
   const safe = obfuscateSecrets(result);
   // Prefixing the id with the end time makes the listing order the age order.
-  const key = resultKey(d.clusterId, d.namespace, d.name, `${result.command.endTime.replace(/[:.]/g, '-')}-${result.id}`);
+  const key = resultKey(
+    d.clusterId,
+    d.namespace,
+    d.name,
+    `${result.command.endTime.replace(/[:.]/g, '-')}-${result.id}`,
+  );
   await store.put(key, gzipSync(JSON.stringify(safe)), { ifNoneMatch: '*', contentType: 'application/gzip' });
   const all = [...(await store.list(resultsPrefix(d.clusterId, d.namespace, d.name)))].sort();
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await store.delete(old);

@@ -2,7 +2,13 @@
  * Pure builders of KluctlDeployment status: conditions, their reasons and messages exactly as Kluctl
  * words them (kluctl-semantics §10.3, §10.8), and the project key.
  */
-import type { CommandResultSummary, Condition, KluctlDeploymentSpec, ProjectKey, ValidateResult } from '../api/types.js';
+import type {
+  CommandResultSummary,
+  Condition,
+  KluctlDeploymentSpec,
+  ProjectKey,
+  ValidateResult,
+} from '../api/types.js';
 import { KsError } from '../errors.js';
 
 export const READY = 'Ready';
@@ -120,7 +126,10 @@ export function repoKeyFromGitUrl(url: string): string {
     host = u.host;
     path = u.pathname;
   }
-  path = path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+  path = path
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
   return `git://${host.toLowerCase()}/${path}`;
 }
 

@@ -24,7 +24,11 @@ export interface ValidateInput {
 }
 
 /** Checks the live state of the rendered objects. */
-export async function validateObjects(kube: KubeClient, clock: Clock, input: ValidateInput): Promise<ValidateResult> {
+export async function validateObjects(
+  kube: KubeClient,
+  clock: Clock,
+  input: ValidateInput,
+): Promise<ValidateResult> {
   const startTime = clock.now().toISOString();
   const errors: { ref: ReturnType<typeof toKluctlRef>; message: string }[] = [];
   const results: { ref: ReturnType<typeof toKluctlRef>; annotation: string; message: string }[] = [];
@@ -37,7 +41,8 @@ export async function validateObjects(kube: KubeClient, clock: Clock, input: Val
         return;
       }
       for (const [k, v] of Object.entries(live.metadata.annotations ?? {})) {
-        if (k.startsWith(RESULT_ANNOTATION_PREFIX)) results.push({ ref: toKluctlRef(ref), annotation: k, message: v });
+        if (k.startsWith(RESULT_ANNOTATION_PREFIX))
+          results.push({ ref: toKluctlRef(ref), annotation: k, message: v });
       }
     } catch (err) {
       errors.push({ ref: toKluctlRef(ref), message: errorMessage(err) });

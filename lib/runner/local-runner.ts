@@ -35,7 +35,10 @@ export class LocalRunner {
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<unknown>[] = [];
 
-  constructor(private readonly deps: ReconcileDeps, private readonly opts: LocalRunnerOptions = {}) {
+  constructor(
+    private readonly deps: ReconcileDeps,
+    private readonly opts: LocalRunnerOptions = {},
+  ) {
     this.sem = new Semaphore(opts.concurrency ?? 4);
   }
 
@@ -49,7 +52,11 @@ export class LocalRunner {
       if (this.running.has(key)) continue;
       const reason = dueReason(kd, this.entries.get(key), now);
       if (!reason) continue;
-      this.deps.logger.info('reconcile due', { name: kd.metadata.name, namespace: kd.metadata.namespace, reason });
+      this.deps.logger.info('reconcile due', {
+        name: kd.metadata.name,
+        namespace: kd.metadata.namespace,
+        reason,
+      });
       this.running.add(key);
       started.push(this.sem.run(() => this.reconcileOne(kd)).finally(() => this.running.delete(key)));
     }
@@ -83,21 +90,40 @@ export class LocalRunner {
   private async reconcileOne(kd: KluctlDeployment): Promise<void> {
     const key = kdKey(kd);
     try {
-      const outcome = await reconcileDeployment(this.deps, { namespace: kd.metadata.namespace!, name: kd.metadata.name });
-      this.entries.set(key, entryAfterReconcile(kd, outcome.nextRunAt, intervalMs(kd.spec), this.deps.clock.now()));
+      const outcome = await reconcileDeployment(this.deps, {
+        namespace: kd.metadata.namespace!,
+        name: kd.metadata.name,
+      });
+      this.entries.set(
+        key,
+        entryAfterReconcile(kd, outcome.nextRunAt, intervalMs(kd.spec), this.deps.clock.now()),
+      );
       this.opts.onReconciled?.(key, outcome);
     } catch (err) {
       // Status could not be written (API down): retry on a later tick.
-      this.deps.logger.error('reconcile failed', { name: kd.metadata.name, namespace: kd.metadata.namespace, error: errorMessage(err) });
+      this.deps.logger.error('reconcile failed', {
+        name: kd.metadata.name,
+        namespace: kd.metadata.namespace,
+        error: errorMessage(err),
+      });
       this.entries.set(key, entryAfterReconcile(kd, undefined, 10_000, this.deps.clock.now()));
     }
   }
 
   private async listDeployments(): Promise<KluctlDeployment[]> {
-    const info: ResourceInfo | undefined = await this.deps.kube.resolve(`${GITOPS_GROUP}/${GITOPS_VERSION}`, KD_KIND);
+    const info: ResourceInfo | undefined = await this.deps.kube.resolve(
+      `${GITOPS_GROUP}/${GITOPS_VERSION}`,
+      KD_KIND,
+    );
     if (!info) {
-      throw new KsError('InvalidInput', `the ${KD_KIND} CRD is not installed; apply crds/ first (kubectl apply --server-side -f crds/)`);
+      throw new KsError(
+        'InvalidInput',
+        `the ${KD_KIND} CRD is not installed; apply crds/ first (kubectl apply --server-side -f crds/)`,
+      );
     }
-    return (await this.deps.kube.list(info, this.opts.namespace ? { namespace: this.opts.namespace } : {})) as KluctlDeployment[];
+    return (await this.deps.kube.list(
+      info,
+      this.opts.namespace ? { namespace: this.opts.namespace } : {},
+    )) as KluctlDeployment[];
   }
 }

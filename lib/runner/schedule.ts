@@ -15,10 +15,15 @@ export interface ScheduleEntry {
 }
 
 /** Why a deployment is due, or undefined when it is not. */
-export function dueReason(kd: KluctlDeployment, entry: ScheduleEntry | undefined, now: Date): string | undefined {
+export function dueReason(
+  kd: KluctlDeployment,
+  entry: ScheduleEntry | undefined,
+  now: Date,
+): string | undefined {
   if (!entry) return 'first seen';
   if (kd.metadata.deletionTimestamp && !entry.deleting) return 'being deleted';
-  if ((kd.metadata.generation ?? 0) !== entry.generation) return `generation changed to ${kd.metadata.generation}`;
+  if ((kd.metadata.generation ?? 0) !== entry.generation)
+    return `generation changed to ${kd.metadata.generation}`;
   const req = kd.metadata.annotations?.[REQUEST_ANNOTATIONS.reconcile];
   if (req !== undefined && req !== entry.requestReconcile) return 'reconcile requested';
   if (entry.nextRunAt <= now.getTime()) return 'interval elapsed';
@@ -26,7 +31,12 @@ export function dueReason(kd: KluctlDeployment, entry: ScheduleEntry | undefined
 }
 
 /** The entry to remember after a reconcile that was started for `kd`. */
-export function entryAfterReconcile(kd: KluctlDeployment, nextRunAt: Date | undefined, fallbackMs: number, now: Date): ScheduleEntry {
+export function entryAfterReconcile(
+  kd: KluctlDeployment,
+  nextRunAt: Date | undefined,
+  fallbackMs: number,
+  now: Date,
+): ScheduleEntry {
   const req = kd.metadata.annotations?.[REQUEST_ANNOTATIONS.reconcile];
   return {
     generation: kd.metadata.generation ?? 0,

@@ -35,7 +35,11 @@ export class Semaphore {
 }
 
 /** Maps `items` through `fn` with at most `limit` calls in flight, keeping the input order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const sem = new Semaphore(Math.max(1, limit));
   return Promise.all(items.map((item, i) => sem.run(() => fn(item, i))));
 }

@@ -142,7 +142,14 @@ beforeAll(async () => {
     apiVersion: 'gitops.kluctl.io/v1beta1',
     kind: 'KluctlDeployment',
     metadata: { name: 'e2e', namespace: ns },
-    spec: { interval: '5m', timeout: '2m', source: { git: { url: repo.url, ref: { branch: 'main' } } }, target: 'dev', prune: true, args: { namespace: ns } },
+    spec: {
+      interval: '5m',
+      timeout: '2m',
+      source: { git: { url: repo.url, ref: { branch: 'main' } } },
+      target: 'dev',
+      prune: true,
+      args: { namespace: ns },
+    },
   };
   const r = await kubectl(env.kubeconfigPath, ['apply', '-f', '-'], { input: JSON.stringify(kd) });
   expect(r.stderr).toBe('');
@@ -162,7 +169,13 @@ function sqsEvent(messageId: string): SQSEvent {
         messageId,
         receiptHandle: 'rh',
         body: JSON.stringify({ namespace: ns, name: 'e2e' }),
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: `${Date.now()}`, SenderId: 'test', ApproximateFirstReceiveTimestamp: `${Date.now()}`, MessageGroupId: `${ns}/e2e` },
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: `${Date.now()}`,
+          SenderId: 'test',
+          ApproximateFirstReceiveTimestamp: `${Date.now()}`,
+          MessageGroupId: `${ns}/e2e`,
+        },
         messageAttributes: {},
         md5OfBody: '',
         eventSource: 'aws:sqs',
@@ -176,15 +189,27 @@ function sqsEvent(messageId: string): SQSEvent {
 async function reconcile(id: string): Promise<KluctlDeployment> {
   const res = await handleReconcileBatch(sqsEvent(id), deps);
   expect(res.batchItemFailures).toEqual([]);
-  return (await http.get({ group: 'gitops.kluctl.io', version: 'v1beta1', kind: 'KluctlDeployment', name: 'e2e', namespace: ns })) as KluctlDeployment;
+  return (await http.get({
+    group: 'gitops.kluctl.io',
+    version: 'v1beta1',
+    kind: 'KluctlDeployment',
+    name: 'e2e',
+    namespace: ns,
+  })) as KluctlDeployment;
 }
 
 const ready = (kd: KluctlDeployment) => kd.status?.conditions?.find((c) => c.type === 'Ready');
 
 async function liveObjects(): Promise<Map<string, KubeObject>> {
   const out = new Map<string, KubeObject>();
-  for (const [kind, plural] of [['ConfigMap', 'configmaps'], ['Service', 'services']] as const) {
-    const items = await http.list({ group: '', version: 'v1', kind, plural, namespaced: true, verbs: [] }, { namespace: ns, labelSelector: `kluctl.io/discriminator=e2e-dev-${ns}` });
+  for (const [kind, plural] of [
+    ['ConfigMap', 'configmaps'],
+    ['Service', 'services'],
+  ] as const) {
+    const items = await http.list(
+      { group: '', version: 'v1', kind, plural, namespaced: true, verbs: [] },
+      { namespace: ns, labelSelector: `kluctl.io/discriminator=e2e-dev-${ns}` },
+    );
     for (const o of items) out.set(`${kind}/${o.metadata.name}`, o);
   }
   return out;
@@ -206,7 +231,9 @@ test('first reconcile deploys the objects with the discriminator and reports Rea
   expect(cm.data).toEqual({ env: 'dev', color: 'blue' });
   expect(cm.metadata.annotations?.['kluctl.io/deployment-item-dir']).toBe('config');
   expect(cm.metadata.labels?.['kluctl.io/tag-0']).toBe('config');
-  expect(cm.metadata.managedFields?.some((m) => m.manager === 'kluctl' && m.operation === 'Apply')).toBe(true);
+  expect(cm.metadata.managedFields?.some((m) => m.manager === 'kluctl' && m.operation === 'Apply')).toBe(
+    true,
+  );
 });
 
 test('a reconcile with nothing changed applies nothing', async () => {
@@ -216,15 +243,28 @@ test('a reconcile with nothing changed applies nothing', async () => {
   expect(ready(kd)?.status).toBe('True');
   expect(kube.applies).toBe(applies);
   const after = await liveObjects();
-  for (const [k, o] of before) expect(after.get(k)?.metadata.resourceVersion).toBe(o.metadata.resourceVersion);
+  for (const [k, o] of before)
+    expect(after.get(k)?.metadata.resourceVersion).toBe(o.metadata.resourceVersion);
 });
 
 test('a pushed commit is applied and the removed object pruned (TestGitOpsPrune)', async () => {
-  await repo.commit({ 'config/configmap.yaml': PROJECT['config/configmap.yaml']!.replace('color: blue', 'color: green'), 'services/svc-b.yaml': null }, 'green, no svc-b');
+  await repo.commit(
+    {
+      'config/configmap.yaml': PROJECT['config/configmap.yaml']!.replace('color: blue', 'color: green'),
+      'services/svc-b.yaml': null,
+    },
+    'green, no svc-b',
+  );
   const kd = await reconcile('m-3');
   expect(ready(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
-  expect(ready(kd)?.message).toBe('deploy succeeded. 1 changed objects. 1 deleted objects. validate succeeded.');
-  expect(kd.status?.lastDeployResult).toMatchObject({ changedObjects: 1, deletedObjects: 1, totalChanges: 1 });
+  expect(ready(kd)?.message).toBe(
+    'deploy succeeded. 1 changed objects. 1 deleted objects. validate succeeded.',
+  );
+  expect(kd.status?.lastDeployResult).toMatchObject({
+    changedObjects: 1,
+    deletedObjects: 1,
+    totalChanges: 1,
+  });
   const live = await liveObjects();
   expect(live.get('ConfigMap/app-config')?.data).toEqual({ env: 'dev', color: 'green' });
   expect(live.has('Service/svc-b')).toBe(false);
@@ -233,14 +273,25 @@ test('a pushed commit is applied and the removed object pruned (TestGitOpsPrune)
 test('broken YAML gives PrepareFailed naming file and line, and leaves the cluster untouched (gitops_errors_test)', async () => {
   const before = await liveObjects();
   const applies = kube.applies;
-  await repo.commit({ 'config/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\n  labels: [unclosed\n' }, 'broken yaml');
+  await repo.commit(
+    {
+      'config/configmap.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\n  labels: [unclosed\n',
+    },
+    'broken yaml',
+  );
   const kd = await reconcile('m-4');
-  expect(ready(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed', message: 'prepare failed. Check status.lastPrepareError for details' });
+  expect(ready(kd)).toMatchObject({
+    status: 'False',
+    reason: 'PrepareFailed',
+    message: 'prepare failed. Check status.lastPrepareError for details',
+  });
   expect(kd.status?.lastPrepareError).toMatch(/configmap\.yaml:\d+/);
   expect(kube.applies).toBe(applies);
   const after = await liveObjects();
   expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
-  for (const [k, o] of before) expect(after.get(k)?.metadata.resourceVersion).toBe(o.metadata.resourceVersion);
+  for (const [k, o] of before)
+    expect(after.get(k)?.metadata.resourceVersion).toBe(o.metadata.resourceVersion);
 });
 
 test('fixing the commit recovers Ready', async () => {

@@ -5,7 +5,11 @@ import { splitAtBarriers } from '../../lib/deploy/deploy-project.js';
 import { findOrphans, isManagedByKluctl } from '../../lib/deploy/prune.js';
 import type { KubeObject } from '../../lib/ports.js';
 
-const cm = (name: string, data: Record<string, string>, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({
+const cm = (
+  name: string,
+  data: Record<string, string>,
+  meta: Partial<KubeObject['metadata']> = {},
+): KubeObject => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
   metadata: { name, namespace: 'ns', ...meta },
@@ -14,8 +18,16 @@ const cm = (name: string, data: Record<string, string>, meta: Partial<KubeObject
 
 describe('computeChanges', () => {
   it('ignores server-owned metadata and reports canonical paths', () => {
-    const before = cm('a', { color: 'blue', 'key.with.dots': 'x' }, { resourceVersion: '1', uid: 'u', managedFields: [{ manager: 'kluctl' }] });
-    const after = cm('a', { color: 'green', 'key.with.dots': 'y', n: '1' }, { resourceVersion: '2', uid: 'u', labels: { app: 'b' } });
+    const before = cm(
+      'a',
+      { color: 'blue', 'key.with.dots': 'x' },
+      { resourceVersion: '1', uid: 'u', managedFields: [{ manager: 'kluctl' }] },
+    );
+    const after = cm(
+      'a',
+      { color: 'green', 'key.with.dots': 'y', n: '1' },
+      { resourceVersion: '2', uid: 'u', labels: { app: 'b' } },
+    );
     expect(computeChanges(before, after).map((c) => [c.type, c.jsonPath])).toEqual([
       ['update', 'data.color'],
       ['update', 'data["key.with.dots"]'],
@@ -24,14 +36,27 @@ describe('computeChanges', () => {
     ]);
   });
   it('finds nothing between equal objects', () => {
-    expect(computeChanges(cm('a', { x: '1' }, { resourceVersion: '1' }), cm('a', { x: '1' }, { resourceVersion: '9' }))).toEqual([]);
+    expect(
+      computeChanges(
+        cm('a', { x: '1' }, { resourceVersion: '1' }),
+        cm('a', { x: '1' }, { resourceVersion: '9' }),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('splitAtBarriers', () => {
   it('ends a group after each barrier item', () => {
-    const items = [{ n: 1, barrier: false }, { n: 2, barrier: true }, { n: 3, barrier: false }, { n: 4, barrier: true }];
-    expect(splitAtBarriers(items).map((g) => g.map((i) => i.n))).toEqual([[1, 2], [3, 4]]);
+    const items = [
+      { n: 1, barrier: false },
+      { n: 2, barrier: true },
+      { n: 3, barrier: false },
+      { n: 4, barrier: true },
+    ];
+    expect(splitAtBarriers(items).map((g) => g.map((i) => i.n))).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 });
 
@@ -57,11 +82,24 @@ describe('orphans', () => {
 
 describe('obfuscateSecrets', () => {
   it('hides Secret data in bodies and changes, and leaves other kinds alone', () => {
-    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, data: { password: 'c2VjcmV0' } };
+    const secret: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'ns' },
+      data: { password: 'c2VjcmV0' },
+    };
     const result = {
       objects: [
-        { ref: { group: '', version: 'v1', kind: 'Secret', name: 's', namespace: 'ns' }, rendered: secret, applied: secret, changes: [{ type: 'update', jsonPath: 'data.password', oldValue: 'YQ==', newValue: 'c2VjcmV0' }] },
-        { ref: { group: '', version: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'ns' }, rendered: cm('c', { k: 'visible' }) },
+        {
+          ref: { group: '', version: 'v1', kind: 'Secret', name: 's', namespace: 'ns' },
+          rendered: secret,
+          applied: secret,
+          changes: [{ type: 'update', jsonPath: 'data.password', oldValue: 'YQ==', newValue: 'c2VjcmV0' }],
+        },
+        {
+          ref: { group: '', version: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'ns' },
+          rendered: cm('c', { k: 'visible' }),
+        },
       ],
     } as unknown as CommandResult;
     const text = JSON.stringify(obfuscateSecrets(result));

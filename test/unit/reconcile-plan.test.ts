@@ -4,8 +4,17 @@ import type { DeployMemory } from '../../lib/reconcile/plan.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const ago = (min: number) => new Date(now.getTime() - min * 60_000).toISOString();
-const spec = (extra: Partial<KluctlDeploymentSpec> = {}): KluctlDeploymentSpec => ({ interval: '5m', source: { git: { url: 'https://example.com/r.git' } }, ...extra });
-const deployed: DeployMemory = { lastObjectsHash: 'h1', lastReconciledGeneration: 1, lastDeployEndTime: ago(1), lastValidateEndTime: ago(1) };
+const spec = (extra: Partial<KluctlDeploymentSpec> = {}): KluctlDeploymentSpec => ({
+  interval: '5m',
+  source: { git: { url: 'https://example.com/r.git' } },
+  ...extra,
+});
+const deployed: DeployMemory = {
+  lastObjectsHash: 'h1',
+  lastReconciledGeneration: 1,
+  lastDeployEndTime: ago(1),
+  lastValidateEndTime: ago(1),
+};
 
 describe('planReconcile', () => {
   it.each<[string, KluctlDeploymentSpec, DeployMemory, string, number, boolean, string]>([
@@ -13,8 +22,24 @@ describe('planReconcile', () => {
     ['hash changed', spec(), deployed, 'h2', 1, true, 'rendered objects changed'],
     ['generation changed', spec(), deployed, 'h1', 2, true, 'generation changed to 2'],
     ['nothing changed', spec(), deployed, 'h1', 1, false, 'rendered objects unchanged'],
-    ['deployInterval not yet due', spec({ deployInterval: '10m' }), deployed, 'h1', 1, false, 'rendered objects unchanged'],
-    ['deployInterval due', spec({ deployInterval: '30s' }), deployed, 'h1', 1, true, 'deployInterval 30s is due'],
+    [
+      'deployInterval not yet due',
+      spec({ deployInterval: '10m' }),
+      deployed,
+      'h1',
+      1,
+      false,
+      'rendered objects unchanged',
+    ],
+    [
+      'deployInterval due',
+      spec({ deployInterval: '30s' }),
+      deployed,
+      'h1',
+      1,
+      true,
+      'deployInterval 30s is due',
+    ],
   ])('%s', (_name, s, memory, hash, generation, deploy, reason) => {
     const plan = planReconcile({ spec: s, memory, objectsHash: hash, generation, now });
     expect(plan.deploy).toBe(deploy);
@@ -32,7 +57,13 @@ describe('planReconcile', () => {
   });
 
   it('schedules the next run at the earliest of interval, deployInterval and validateInterval', () => {
-    const plan = planReconcile({ spec: spec({ interval: '10m', deployInterval: '3m', validateInterval: '20m' }), memory: deployed, objectsHash: 'h1', generation: 1, now });
+    const plan = planReconcile({
+      spec: spec({ interval: '10m', deployInterval: '3m', validateInterval: '20m' }),
+      memory: deployed,
+      objectsHash: 'h1',
+      generation: 1,
+      now,
+    });
     expect(plan.nextRunAt.toISOString()).toBe(new Date(Date.parse(ago(1)) + 3 * 60_000).toISOString());
     const plain = planReconcile({ spec: spec(), memory: deployed, objectsHash: 'h1', generation: 1, now });
     expect(plain.nextRunAt.getTime() - now.getTime()).toBe(4 * 60_000);

@@ -1,8 +1,24 @@
 import type { CommandResultSummary, ValidateResult } from '../../lib/api/types.js';
-import { cleanSubDir, finalReadyStatus, makeCondition, projectKeyOf, repoKeyFromGitUrl, setCondition } from '../../lib/reconcile/status.js';
+import {
+  cleanSubDir,
+  finalReadyStatus,
+  makeCondition,
+  projectKeyOf,
+  repoKeyFromGitUrl,
+  setCondition,
+} from '../../lib/reconcile/status.js';
 
 const summary = (over: Partial<CommandResultSummary>): CommandResultSummary =>
-  ({ newObjects: 0, changedObjects: 0, appliedHookObjects: 0, deletedObjects: 0, orphanObjects: 0, errors: [], warnings: [], ...over }) as CommandResultSummary;
+  ({
+    newObjects: 0,
+    changedObjects: 0,
+    appliedHookObjects: 0,
+    deletedObjects: 0,
+    orphanObjects: 0,
+    errors: [],
+    warnings: [],
+    ...over,
+  }) as CommandResultSummary;
 const err = { ref: { kind: 'ConfigMap', name: 'x' }, message: 'boom' };
 const validOk = { errors: [] } as unknown as ValidateResult;
 const validBad = { errors: [err, err] } as unknown as ValidateResult;
@@ -10,13 +26,60 @@ const validBad = { errors: [err, err] } as unknown as ValidateResult;
 describe('finalReadyStatus (kluctl-semantics §10.8)', () => {
   it.each<[string, CommandResultSummary | undefined, ValidateResult | undefined, boolean, string, string]>([
     ['no deploy result', undefined, undefined, true, 'DeployFailed', 'deployment status unknown'],
-    ['clean deploy', summary({ newObjects: 3 }), validOk, true, 'ReconciliationSucceeded', 'deploy succeeded. 3 new objects. validate succeeded.'],
-    ['every counter', summary({ newObjects: 1, changedObjects: 2, appliedHookObjects: 3, deletedObjects: 4, orphanObjects: 5 }), undefined, false, 'ReconciliationSucceeded',
-      'deploy succeeded. 1 new objects. 2 changed objects. 3 hooks run. 4 deleted objects. 5 orphan objects.'],
-    ['deploy errors', summary({ errors: [err], warnings: [err, err] }), validOk, true, 'DeployFailed', 'deploy failed with 1 errors and 2 warnings. validate succeeded.'],
-    ['warnings only', summary({ warnings: [err] }), validOk, true, 'ReconciliationSucceeded', 'deploy succeeded with 1 warnings. validate succeeded.'],
-    ['validate errors', summary({}), validBad, true, 'ValidateFailed', 'deploy succeeded. validate failed with 2 errors.'],
-    ['validate unknown', summary({}), undefined, true, 'ValidateFailed', 'deploy succeeded. Validation status unknown.'],
+    [
+      'clean deploy',
+      summary({ newObjects: 3 }),
+      validOk,
+      true,
+      'ReconciliationSucceeded',
+      'deploy succeeded. 3 new objects. validate succeeded.',
+    ],
+    [
+      'every counter',
+      summary({
+        newObjects: 1,
+        changedObjects: 2,
+        appliedHookObjects: 3,
+        deletedObjects: 4,
+        orphanObjects: 5,
+      }),
+      undefined,
+      false,
+      'ReconciliationSucceeded',
+      'deploy succeeded. 1 new objects. 2 changed objects. 3 hooks run. 4 deleted objects. 5 orphan objects.',
+    ],
+    [
+      'deploy errors',
+      summary({ errors: [err], warnings: [err, err] }),
+      validOk,
+      true,
+      'DeployFailed',
+      'deploy failed with 1 errors and 2 warnings. validate succeeded.',
+    ],
+    [
+      'warnings only',
+      summary({ warnings: [err] }),
+      validOk,
+      true,
+      'ReconciliationSucceeded',
+      'deploy succeeded with 1 warnings. validate succeeded.',
+    ],
+    [
+      'validate errors',
+      summary({}),
+      validBad,
+      true,
+      'ValidateFailed',
+      'deploy succeeded. validate failed with 2 errors.',
+    ],
+    [
+      'validate unknown',
+      summary({}),
+      undefined,
+      true,
+      'ValidateFailed',
+      'deploy succeeded. Validation status unknown.',
+    ],
   ])('%s', (_n, deploy, validate, validateOn, reason, message) => {
     const r = finalReadyStatus(deploy, validate, validateOn);
     expect(r.reason).toBe(reason);
@@ -41,7 +104,10 @@ describe('repo keys', () => {
   ])('cleans sub dir %p', (p, want) => expect(cleanSubDir(p)).toBe(want));
 
   it('builds the project key from the deprecated source.url too', () => {
-    expect(projectKeyOf({ interval: '1m', source: { url: 'https://h/x.git', path: 'sub/' } })).toEqual({ repoKey: 'git://h/x', subDir: 'sub' });
+    expect(projectKeyOf({ interval: '1m', source: { url: 'https://h/x.git', path: 'sub/' } })).toEqual({
+      repoKey: 'git://h/x',
+      subDir: 'sub',
+    });
     expect(() => projectKeyOf({ interval: '1m', source: {} })).toThrow('missing source spec');
   });
 });
@@ -52,7 +118,9 @@ describe('conditions', () => {
   it('keeps the transition time while the status stays', () => {
     const a = setCondition([], makeCondition('Ready', 'True', 'R', 'one', { now: t1 }));
     const b = setCondition(a, makeCondition('Ready', 'True', 'R', 'two', { now: t2 }));
-    expect(b).toEqual([expect.objectContaining({ message: 'two', lastTransitionTime: '2026-01-01T00:00:00Z' })]);
+    expect(b).toEqual([
+      expect.objectContaining({ message: 'two', lastTransitionTime: '2026-01-01T00:00:00Z' }),
+    ]);
     const c = setCondition(b, makeCondition('Ready', 'False', 'R', 'three', { now: t2 }));
     expect(c[0]?.lastTransitionTime).toBe('2026-01-02T00:00:00Z');
   });

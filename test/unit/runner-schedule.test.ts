@@ -5,15 +5,30 @@ import { parseArgs } from '../../bin/commands/common.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const kd = (generation: number, annotations: Record<string, string> = {}): KluctlDeployment =>
-  ({ apiVersion: 'gitops.kluctl.io/v1beta1', kind: 'KluctlDeployment', metadata: { name: 'a', namespace: 'n', generation, annotations }, spec: { interval: '5m', source: {} } }) as KluctlDeployment;
+  ({
+    apiVersion: 'gitops.kluctl.io/v1beta1',
+    kind: 'KluctlDeployment',
+    metadata: { name: 'a', namespace: 'n', generation, annotations },
+    spec: { interval: '5m', source: {} },
+  }) as KluctlDeployment;
 
 describe('dueReason', () => {
-  const entry = entryAfterReconcile(kd(1, { 'kluctl.io/request-reconcile': 'r1' }), new Date(now.getTime() + 60_000), 300_000, now);
+  const entry = entryAfterReconcile(
+    kd(1, { 'kluctl.io/request-reconcile': 'r1' }),
+    new Date(now.getTime() + 60_000),
+    300_000,
+    now,
+  );
   it.each<[string, KluctlDeployment, Date, string | undefined]>([
     ['not due', kd(1, { 'kluctl.io/request-reconcile': 'r1' }), now, undefined],
     ['generation changed', kd(2, { 'kluctl.io/request-reconcile': 'r1' }), now, 'generation changed to 2'],
     ['new request value', kd(1, { 'kluctl.io/request-reconcile': 'r2' }), now, 'reconcile requested'],
-    ['interval elapsed', kd(1, { 'kluctl.io/request-reconcile': 'r1' }), new Date(now.getTime() + 60_000), 'interval elapsed'],
+    [
+      'interval elapsed',
+      kd(1, { 'kluctl.io/request-reconcile': 'r1' }),
+      new Date(now.getTime() + 60_000),
+      'interval elapsed',
+    ],
   ])('%s', (_n, obj, at, reason) => expect(dueReason(obj, entry, at)).toBe(reason));
   it('is due when first seen', () => expect(dueReason(kd(1), undefined, now)).toBe('first seen'));
 });
@@ -30,9 +45,15 @@ describe('parseReconcileMessage', () => {
 
 describe('parseArgs (Kluctl -a syntax)', () => {
   it('parses values as YAML and dotted names as paths', () => {
-    expect(parseArgs(['env=prod', 'replicas=3', 'flag=true', "quoted='true'", 'a.b.c=x', 'a.b.d=y'])).toEqual({
-      env: 'prod', replicas: 3, flag: true, quoted: 'true', a: { b: { c: 'x', d: 'y' } },
-    });
+    expect(parseArgs(['env=prod', 'replicas=3', 'flag=true', "quoted='true'", 'a.b.c=x', 'a.b.d=y'])).toEqual(
+      {
+        env: 'prod',
+        replicas: 3,
+        flag: true,
+        quoted: 'true',
+        a: { b: { c: 'x', d: 'y' } },
+      },
+    );
   });
   it('rejects malformed args', () => expect(() => parseArgs(['novalue'])).toThrow("invalid --arg 'novalue'"));
 });
