@@ -5,9 +5,9 @@
  * reconciling until Ctrl-C, or exits with --once.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../lib/api/constants.js';
 import type { KluctlDeployment } from '../lib/api/types.js';
@@ -17,6 +17,7 @@ import { formatStatusTable } from '../lib/runner/status-table.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
 import { kubectl, startControlPlane } from '../test/env/control-plane.js';
 import { createRepo } from '../test/env/git-repo.js';
+import { readTree } from '../test/env/fixtures.js';
 import { startGitServer } from '../test/env/git-server.js';
 import { stopAll } from '../test/env/processes.js';
 import { reconcileDeps } from './compose.js';
@@ -141,19 +142,6 @@ function kdManifest(target: string, url: string): string {
 async function mustKubectl(kubeconfig: string, args: string[], input?: string): Promise<void> {
   const r = await kubectl(kubeconfig, args, input === undefined ? {} : { input });
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr.trim()}`);
-}
-
-async function readTree(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else out[relative(dir, p)] = await readFile(p, 'utf8');
-    }
-  };
-  await walk(dir);
-  return out;
 }
 
 /** Builds the pinned binaries on first use (minutes on a fresh machine; cached afterwards). */

@@ -56,6 +56,12 @@ program
   .command('list-targets')
   .description('list the targets of the project')
   .option('--project-dir <dir>', 'the Kluctl project directory', '.')
+  .option(
+    '-a, --arg <name=value>',
+    'an argument for the project (repeatable; value parsed as YAML)',
+    collect,
+    [],
+  )
   .option('--only-names', 'print only the names')
   .action(listTargets);
 

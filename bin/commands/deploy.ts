@@ -3,10 +3,8 @@ import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import { deployProject } from '../../lib/deploy/deploy-project.js';
 import { KsError } from '../../lib/errors.js';
-import { renderProject } from '../../lib/project/render-project.js';
 import { refString } from '../../lib/deploy/object-ref.js';
-import { kubeClient, kustomizePath } from '../compose.js';
-import { parseArgs } from './common.js';
+import { clientForTarget, renderFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
 
 interface DeployFlags extends ProjectFlags {
@@ -19,20 +17,11 @@ interface DeployFlags extends ProjectFlags {
 
 /** Deploys; exits non-zero when any object failed. */
 export async function deploy(flags: DeployFlags): Promise<void> {
-  const kube = await kubeClient(flags);
+  const kube = await clientForTarget(flags);
   try {
     const step = (m: string): void => void process.stderr.write(`${m}\n`);
     step('Rendering project');
-    const rendered = await renderProject({
-      projectDir: flags.projectDir,
-      ...(flags.target ? { target: flags.target } : {}),
-      ...(flags.targetNameOverride ? { targetNameOverride: flags.targetNameOverride } : {}),
-      ...(flags.context ? { contextOverride: flags.context } : {}),
-      ...(flags.renderOutputDir ? { renderDir: flags.renderOutputDir } : {}),
-      args: parseArgs(flags.arg),
-      kustomizePath: kustomizePath(),
-      isNamespaced: async (av, k) => (await kube.resolve(av, k))?.namespaced,
-    });
+    const rendered = await renderFromFlags(flags, kube);
     step(`Rendered ${rendered.objects.length} objects in ${rendered.items.length} deployment items`);
     if (!flags.yes && !flags.dryRun)
       await confirm(

@@ -1,31 +1,16 @@
 /** `kluctl-serverless render`. */
 import { stringify } from 'yaml';
-import { renderProject } from '../../lib/project/render-project.js';
-import { kubeClient, kustomizePath } from '../compose.js';
-import { parseArgs } from './common.js';
+import { clientForTarget, renderFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
 
 /** Renders and prints the objects (`--print-all`) or the render directory. */
 export async function render(
   flags: ProjectFlags & { printAll?: boolean; offlineKubernetes?: boolean },
 ): Promise<void> {
-  const kube = flags.offlineKubernetes ? undefined : await kubeClient(flags).catch(() => undefined);
+  // Without a reachable cluster, render still works; namespaced kinds then come from a built-in table.
+  const kube = flags.offlineKubernetes ? undefined : await clientForTarget(flags).catch(() => undefined);
   try {
-    const rendered = await renderProject({
-      projectDir: flags.projectDir,
-      ...(flags.target ? { target: flags.target } : {}),
-      ...(flags.targetNameOverride ? { targetNameOverride: flags.targetNameOverride } : {}),
-      ...(flags.context ? { contextOverride: flags.context } : {}),
-      ...(flags.renderOutputDir ? { renderDir: flags.renderOutputDir } : {}),
-      args: parseArgs(flags.arg),
-      kustomizePath: kustomizePath(),
-      ...(kube
-        ? {
-            isNamespaced: async (av: string, k: string) =>
-              (await kube.resolve(av, k).catch(() => undefined))?.namespaced,
-          }
-        : {}),
-    });
+    const rendered = await renderFromFlags(flags, kube);
     if (flags.printAll) {
       process.stdout.write(rendered.objects.map((o) => stringify(o)).join('---\n'));
     } else {

@@ -26,48 +26,9 @@ import type { TestRepo } from '../env/git-repo.js';
 import { startGitServer } from '../env/git-server.js';
 import type { GitServer } from '../env/git-server.js';
 import { createTestNamespace, installCrds, testEnv } from '../env/test-env.js';
+import { fixtureDir, readTree } from '../env/fixtures.js';
 
-const PROJECT: Record<string, string> = {
-  '.kluctl.yaml': [
-    'discriminator: "e2e-{{ target.name }}-{{ args.namespace }}"',
-    'args:',
-    '  - name: namespace',
-    'targets:',
-    '  - name: dev',
-    '    args: {env: dev}',
-    '  - name: prod',
-    '    args: {env: prod}',
-    '',
-  ].join('\n'),
-  'deployment.yaml': ['deployments:', '  - path: config', '  - path: services', ''].join('\n'),
-  'config/configmap.yaml': [
-    'apiVersion: v1',
-    'kind: ConfigMap',
-    'metadata:',
-    '  name: app-config',
-    '  namespace: "{{ args.namespace }}"',
-    'data:',
-    '  env: "{{ args.env }}"',
-    '  color: blue',
-    '',
-  ].join('\n'),
-  'services/svc-a.yaml': serviceYaml('svc-a'),
-  'services/svc-b.yaml': serviceYaml('svc-b'),
-};
-
-function serviceYaml(name: string): string {
-  return [
-    'apiVersion: v1',
-    'kind: Service',
-    'metadata:',
-    `  name: ${name}`,
-    '  namespace: "{{ args.namespace }}"',
-    'spec:',
-    '  ports:',
-    '    - port: 80',
-    '',
-  ].join('\n');
-}
+let PROJECT: Record<string, string>;
 
 /** Counts apply calls so a test can prove that nothing was applied. */
 class CountingKube implements KubeClient {
@@ -114,6 +75,7 @@ let ns: string;
 beforeAll(async () => {
   const env = testEnv();
   await installCrds();
+  PROJECT = await readTree(fixtureDir('skeleton'));
   server = await startGitServer();
   repo = await createRepo(server, 'e2e-project', PROJECT);
   http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });

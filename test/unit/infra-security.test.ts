@@ -4,42 +4,22 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnWaitConditionHandle, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Code } from 'aws-cdk-lib/aws-lambda';
-import { KluctlServerlessStack } from '../../infra/kluctl-serverless-stack.js';
 import type { KluctlServerlessStackProps } from '../../infra/kluctl-serverless-stack.js';
+import { synthVariant } from './infra-fixtures.js';
+import type { VariantProps } from './infra-fixtures.js';
 import { KsError } from '../../lib/errors.js';
 
-const ENV = { account: '123456789012', region: 'eu-west-1' };
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kubeconfig-prod-AbC123';
 let outRoot: string;
 let layerDir: string;
 let template: Template;
 
-/** A variant of the stack with inline code; `props` may import keys or topics into a helper stack. */
-function synth(
-  props: KluctlServerlessStackProps | ((helper: Stack) => KluctlServerlessStackProps) = {},
-): Template {
-  const variantApp = new App({ outdir: mkdtempSync(join(outRoot, 'variant-')) });
-  const extra = typeof props === 'function' ? props(helperStack(variantApp)) : props;
-  const code = Code.fromInline('export const handler = async () => ({ batchItemFailures: [] });');
-  return Template.fromStack(
-    new KluctlServerlessStack(variantApp, 'Test', {
-      env: ENV,
-      toolsLayerDir: layerDir,
-      reconcileCode: code,
-      ...extra,
-    }),
-  );
-}
-
-function helperStack(scope: App): Stack {
-  const helper = new Stack(scope, 'Helper', { env: ENV });
-  // Imports add no resources, and CDK warns about a stack without any.
-  new CfnWaitConditionHandle(helper, 'Placeholder');
-  return helper;
+function synth(props: VariantProps = {}): Template {
+  return synthVariant(outRoot, layerDir, props);
 }
 
 /** Every statement of every identity policy in the template. */

@@ -4,41 +4,20 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnWaitConditionHandle, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Code } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { KluctlServerlessStack } from '../../infra/kluctl-serverless-stack.js';
-import type { KluctlServerlessStackProps } from '../../infra/kluctl-serverless-stack.js';
+import { ENV, synthVariant } from './infra-fixtures.js';
+import type { VariantProps } from './infra-fixtures.js';
 
-const ENV = { account: '123456789012', region: 'eu-west-1' };
 let outRoot: string;
 let layerDir: string;
 let app: App;
 let template: Template;
 
-/** A variant of the stack with inline code; `props` may import keys or topics into a helper stack. */
-function synth(
-  props: KluctlServerlessStackProps | ((helper: Stack) => KluctlServerlessStackProps) = {},
-): Template {
-  const variantApp = new App({ outdir: mkdtempSync(join(outRoot, 'variant-')) });
-  const extra = typeof props === 'function' ? props(helperStack(variantApp)) : props;
-  const code = Code.fromInline('export const handler = async () => ({ batchItemFailures: [] });');
-  return Template.fromStack(
-    new KluctlServerlessStack(variantApp, 'Test', {
-      env: ENV,
-      toolsLayerDir: layerDir,
-      reconcileCode: code,
-      ...extra,
-    }),
-  );
-}
-
-function helperStack(scope: App): Stack {
-  const helper = new Stack(scope, 'Helper', { env: ENV });
-  // Imports add no resources, and CDK warns about a stack without any.
-  new CfnWaitConditionHandle(helper, 'Placeholder');
-  return helper;
+function synth(props: VariantProps = {}): Template {
+  return synthVariant(outRoot, layerDir, props);
 }
 
 function only<T>(resources: Record<string, T>): [string, T] {

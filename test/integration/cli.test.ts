@@ -1,0 +1,141 @@
+/**
+ * The CLI as a user runs it (`kluctl-serverless render|deploy|list-targets`) on a local project folder,
+ * against the real API server and the real kustomize. Follows Kluctl's e2e `TestRenderPrintAll`,
+ * `TestDeployWithPrune` and `TestNoTarget`-style error cases.
+ */
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { fixtureDir } from '../env/fixtures.js';
+import { createTestNamespace, kubectlJson, testEnv } from '../env/test-env.js';
+
+const BIN = fileURLToPath(new URL('../../bin/kluctl-serverless.js', import.meta.url));
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let project: string;
+let ns: string;
+
+beforeAll(async () => {
+  project = await mkdtemp(join(tmpdir(), 'ks-cli-'));
+  await cp(fixtureDir('skeleton'), project, { recursive: true });
+  ns = await createTestNamespace('cli');
+});
+
+afterAll(async () => {
+  if (project) await rm(project, { recursive: true, force: true });
+});
+
+test('render --print-all prints the final objects with Kluctl metadata (TestRenderPrintAll)', async () => {
+  const r = await cli([
+    'render',
+    '--project-dir',
+    project,
+    '-t',
+    'prod',
+    '-a',
+    `namespace=${ns}`,
+    '--print-all',
+    '--offline-kubernetes',
+  ]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
+  expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
+    'ConfigMap/app-config',
+    'Service/svc-a',
+    'Service/svc-b',
+  ]);
+  expect(docs[0].data).toEqual({ env: 'prod', color: 'blue' });
+  expect(docs[0].metadata.labels['kluctl.io/discriminator']).toBe(`e2e-prod-${ns}`);
+});
+
+test('list-targets prints the targets', async () => {
+  const r = await cli(['list-targets', '--project-dir', project, '-a', `namespace=${ns}`, '--only-names']);
+  expect(r.stdout).toBe('dev\nprod\n');
+});
+
+test('an unknown target is an error that names it', async () => {
+  const r = await cli([
+    'render',
+    '--project-dir',
+    project,
+    '-t',
+    'staging',
+    '-a',
+    `namespace=${ns}`,
+    '--offline-kubernetes',
+  ]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('target staging not existent in kluctl project config');
+});
+
+test('deploy -y applies with field manager kluctl, and --prune removes what is no longer rendered (TestDeployWithPrune)', async () => {
+  const { kubeconfigPath } = testEnv();
+  const base = [
+    'deploy',
+    '--project-dir',
+    project,
+    '-t',
+    'dev',
+    '-a',
+    `namespace=${ns}`,
+    '--kubeconfig',
+    kubeconfigPath,
+    '-y',
+  ];
+  const first = await cli(base);
+  expect(first.code).toBe(0);
+  expect(first.stdout).toContain('3 applied, 3 new, 0 changed, 0 deleted, 0 orphans, 0 errors');
+  const cm = await kubectlJson<{
+    metadata: { managedFields: { manager: string }[]; labels: Record<string, string> };
+  }>(['get', 'configmap', 'app-config', '-n', ns, '-o', 'json', '--show-managed-fields']);
+  expect(cm.metadata.managedFields.map((m) => m.manager)).toContain('kluctl');
+  expect(cm.metadata.labels['kluctl.io/discriminator']).toBe(`e2e-dev-${ns}`);
+
+  await unlink(join(project, 'services/svc-b.yaml'));
+  const cmFile = join(project, 'config/configmap.yaml');
+  await writeFile(cmFile, (await readFile(cmFile, 'utf8')).replace('blue', 'red'));
+  const second = await cli([...base, '--prune']);
+  expect(second.code).toBe(0);
+  expect(second.stdout).toContain('deleted: Service');
+  expect(second.stdout).toContain('2 applied, 0 new, 1 changed, 1 deleted, 0 orphans, 0 errors');
+  const svcs = await kubectlJson<{ items: { metadata: { name: string } }[] }>([
+    'get',
+    'services',
+    '-n',
+    ns,
+    '-o',
+    'json',
+  ]);
+  expect(svcs.items.map((s) => s.metadata.name)).toEqual(['svc-a']);
+});
+
+test('deploy without --yes and without a terminal refuses and says what to do', async () => {
+  const { kubeconfigPath } = testEnv();
+  const r = await cli([
+    'deploy',
+    '--project-dir',
+    project,
+    '-t',
+    'dev',
+    '-a',
+    `namespace=${ns}`,
+    '--kubeconfig',
+    kubeconfigPath,
+  ]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('pass --yes');
+});
