@@ -1,0 +1,27 @@
+/** A throwaway control plane for benchmarks, stopped on exit. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startControlPlane } from '../test/env/control-plane.js';
+import type { ControlPlane } from '../test/env/control-plane.js';
+import { stopAll } from '../test/env/processes.js';
+
+/** Runs `fn` with a fresh control plane (or $KS_TEST_KUBECONFIG's cluster). */
+export async function withCluster<T>(fn: (kubeconfigPath: string) => Promise<T>): Promise<T> {
+  if (process.env.KS_TEST_KUBECONFIG) return fn(process.env.KS_TEST_KUBECONFIG);
+  const work = await mkdtemp(join(tmpdir(), 'ks-bench-'));
+  let cp: ControlPlane | undefined;
+  try {
+    cp = await startControlPlane({ workDir: join(work, 'cluster'), logsDir: join(work, 'logs') });
+    return await fn(cp.kubeconfigPath);
+  } finally {
+    await cp?.stop();
+    await stopAll();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Milliseconds since `t0`, rounded. */
+export function since(t0: number): number {
+  return Math.round(performance.now() - t0);
+}

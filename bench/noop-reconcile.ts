@@ -1,0 +1,89 @@
+/**
+ * No-op reconcile benchmark: after a first reconcile that deploys, a reconcile with the same commit
+ * and objects must cost a small, constant number of API and state-store calls. The deploying reconcile
+ * of the same run is the baseline. State is a local folder here; S3 sees the same calls.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsStateStore } from '../lib/adapters/fs-state-store.js';
+import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
+import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
+import type { StateStore } from '../lib/ports.js';
+import { silentLogger, systemClock } from '../lib/ports.js';
+import { reconcileDeployment } from '../lib/reconcile/reconcile.js';
+import { toolPath } from '../lib/tools.js';
+import { kubectl } from '../test/env/control-plane.js';
+import { fixtureDir, readTree } from '../test/env/fixtures.js';
+import { createRepo } from '../test/env/git-repo.js';
+import { startGitServer } from '../test/env/git-server.js';
+import { since, withCluster } from './cluster.js';
+
+/** Counts calls per state-store operation. */
+function counting(inner: StateStore, counts: Record<string, number>): StateStore {
+  const bump = (k: string): void => void (counts[k] = (counts[k] ?? 0) + 1);
+  return {
+    get: (k) => (bump('get'), inner.get(k)),
+    put: (k, b, c) => (bump('put'), inner.put(k, b, c)),
+    delete: (k) => (bump('delete'), inner.delete(k)),
+    list: (p) => (bump('list'), inner.list(p)),
+  };
+}
+
+/** Runs the benchmark. */
+export async function main(): Promise<void> {
+  await withCluster(async (kc) => {
+    const dir = await mkdtemp(join(tmpdir(), 'ks-bench-noop-'));
+    const git = await startGitServer();
+    const kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: kc });
+    try {
+      const repo = await createRepo(git, 'bench', await readTree(fixtureDir('skeleton')));
+      await kubectl(kc, ['apply', '--server-side', '-f', 'crds/']);
+      await kubectl(kc, ['wait', '--for=condition=Established', 'crd/kluctldeployments.gitops.kluctl.io']);
+      await kubectl(kc, ['create', 'namespace', 'bench']);
+      const kd = {
+        apiVersion: 'gitops.kluctl.io/v1beta1',
+        kind: 'KluctlDeployment',
+        metadata: { name: 'b', namespace: 'bench' },
+        spec: {
+          interval: '5m',
+          source: { git: { url: repo.url } },
+          target: 'dev',
+          args: { namespace: 'bench' },
+        },
+      };
+      await kubectl(kc, ['apply', '-f', '-'], { input: JSON.stringify(kd) });
+      const counts: Record<string, number> = {};
+      const deps = {
+        kube,
+        store: counting(new FsStateStore(join(dir, 'state')), counts),
+        git: new IsomorphicGitSource(),
+        clock: systemClock,
+        logger: silentLogger,
+        workDir: dir,
+        kustomizePath: toolPath('kustomize'),
+        holder: 'bench',
+      };
+      for (const name of ['first reconcile (deploys)', 'no-op reconcile', 'no-op reconcile again']) {
+        for (const k of Object.keys(counts)) delete counts[k];
+        const api0 = { ...kube.stats.byVerb };
+        const total0 = kube.stats.total;
+        const t0 = performance.now();
+        const out = await reconcileDeployment(deps, { namespace: 'bench', name: 'b' });
+        const ms = since(t0);
+        const apiByVerb = Object.fromEntries(
+          Object.entries(kube.stats.byVerb)
+            .map(([v, n]) => [v, n - (api0[v] ?? 0)])
+            .filter(([, n]) => (n as number) > 0),
+        );
+        process.stdout.write(
+          `${JSON.stringify({ bench: 'noop-reconcile', case: name, outcome: out.outcome, deployed: out.deployed, ms, apiCalls: kube.stats.total - total0, apiByVerb, stateCalls: { ...counts } })}\n`,
+        );
+      }
+    } finally {
+      kube.close();
+      await git.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * `npm run bench [-- <name>...]`: runs the benchmarks (all by default). Each prints one JSON line per
+ * case, with its baseline measured in the same run.
+ */
+const ALL = ['deploy', 'noop-reconcile'] as const;
+const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+if (process.argv.includes('--help')) {
+  process.stdout.write(`usage: npm run bench [-- ${ALL.join('|')} ...]\n`);
+  process.exit(0);
+}
+for (const name of chosen.length > 0 ? chosen : ALL) {
+  if (!(ALL as readonly string[]).includes(name)) {
+    process.stderr.write(`unknown benchmark '${name}' (known: ${ALL.join(', ')})\n`);
+    process.exit(2);
+  }
+  const mod = (await import(`./${name}.ts`)) as { main(): Promise<void> };
+  await mod.main();
+}
