@@ -8,7 +8,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CACHE=${KLUCTL_SERVERLESS_CACHE:-$HOME/.cache/kluctl-serverless}
+CACHE=$HOME/.cache/kluctl-serverless   # lib/tools.ts looks here too
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
 
 # shellcheck source=../tools/versions.env
