@@ -1,4 +1,7 @@
 /** `kluctl-serverless deploy`: render, apply with server-side apply, optionally prune. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import { deployProject } from '../../lib/deploy/deploy-project.js';
@@ -18,10 +21,14 @@ interface DeployFlags extends ProjectFlags {
 /** Deploys; exits non-zero when any object failed. */
 export async function deploy(flags: DeployFlags): Promise<void> {
   const kube = await clientForTarget(flags);
+  let cleanup: string | undefined;
   try {
     const step = (m: string): void => void process.stderr.write(`${m}\n`);
     step('Rendering project');
-    const rendered = await renderFromFlags(flags, kube);
+    // Unless the user asked to keep the render output, it lives in a temp dir removed at the end.
+    const renderDir = flags.renderOutputDir ?? (await mkdtemp(join(tmpdir(), 'kluctl-serverless-render-')));
+    cleanup = flags.renderOutputDir ? undefined : renderDir;
+    const rendered = await renderFromFlags({ ...flags, renderOutputDir: renderDir }, kube);
     step(`Rendered ${rendered.objects.length} objects in ${rendered.items.length} deployment items`);
     if (!flags.yes && !flags.dryRun)
       await confirm(
@@ -65,6 +72,7 @@ export async function deploy(flags: DeployFlags): Promise<void> {
       throw new KsError('KubeApi', `command failed with ${out.errors.length} errors`);
   } finally {
     kube.close();
+    if (cleanup) await rm(cleanup, { recursive: true, force: true });
   }
 }
 
