@@ -5,12 +5,16 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { AwsSdkSecretsReader } from '../lib/adapters/aws-secrets.js';
 import { FsStateStore } from '../lib/adapters/fs-state-store.js';
+import { IsomorphicGitRefLister } from '../lib/adapters/isomorphic-git-refs.js';
+import { SopsCliDecryptor } from '../lib/adapters/sops-cli.js';
+import type { VarsServices } from '../lib/project/vars/vars-services.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../lib/adapters/s3-factory.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
-import type { Logger, StateStore } from '../lib/ports.js';
+import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
 import { systemClock } from '../lib/ports.js';
 import type { ReconcileDeps } from '../lib/reconcile/reconcile.js';
 import { toolPath } from '../lib/tools.js';
@@ -92,5 +96,27 @@ export async function reconcileDeps(
       kustomizePath: kustomizePath(),
       holder: `${hostname()}-${process.pid}`,
     },
+  };
+}
+
+/**
+ * The SOPS decryptor of the CLI: the pinned sops ($KLUCTL_SERVERLESS_SOPS overrides it), resolved on
+ * first use, with this process's environment, so keys come from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and
+ * the default keys.txt as with Kluctl's CLI.
+ */
+export function sopsDecryptor(): SopsCliDecryptor {
+  return new SopsCliDecryptor({
+    binary: () => toolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
+    env: process.env,
+  });
+}
+
+/** What the CLI's vars sources reach: the cluster (when there is one), the environment, Git refs, AWS. */
+export function cliVarsServices(kube: KubeClient | undefined): VarsServices {
+  return {
+    ...(kube ? { cluster: kube } : {}),
+    env: process.env,
+    gitRefs: new IsomorphicGitRefLister(),
+    awsSecrets: new AwsSdkSecretsReader(),
   };
 }

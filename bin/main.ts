@@ -6,7 +6,10 @@ import { Command, Option } from 'commander';
 import { render } from './commands/render.js';
 import { deploy } from './commands/deploy.js';
 import { listTargets } from './commands/list-targets.js';
+import { listImages } from './commands/list-images.js';
 import { run } from './commands/run.js';
+import { helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
+import { helmUpdateCommand } from './commands/helm-update.js';
 import { errorMessage } from '../lib/errors.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -24,7 +27,34 @@ function projectOptions(cmd: Command): Command {
     )
     .option('--context <name>', 'override the kubeconfig context')
     .option('--kubeconfig <path>', 'the kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--render-output-dir <dir>', 'write the rendered project here instead of a temp dir');
+    .option('--render-output-dir <dir>', 'write the rendered project here instead of a temp dir')
+    .option('--args-from-file <file>', 'a YAML file of args merged over -a (repeatable)', collect, [])
+    .option(
+      '-F, --fixed-image <image=result>',
+      "pin an image: 'image[:namespace[:deployment[:container]]]=result' (repeatable)",
+      collect,
+      [],
+    )
+    .option('--fixed-images-file <file>', 'a YAML file of fixed images (the output of list-images)')
+    .option('-I, --include-tag <tag>', 'only items with this tag (repeatable)', collect, [])
+    .option(
+      '-E, --exclude-tag <tag>',
+      'skip items with this tag; wins over includes (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--include-deployment-dir <dir>',
+      'only this item dir, relative to the root project (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--exclude-deployment-dir <dir>',
+      'skip this item dir, relative to the root project; wins over includes (repeatable)',
+      collect,
+      [],
+    );
 }
 
 const program = new Command('kluctl-serverless')
@@ -36,7 +66,19 @@ projectOptions(
 )
   .option('--print-all', 'print all rendered objects as multi-document YAML')
   .option('--offline-kubernetes', 'do not contact the cluster (scope of unknown kinds is guessed)')
+  .option('--kubernetes-version <version>', 'the Kubernetes version assumed when offline (Helm kubeVersion)')
   .action(render);
+
+projectOptions(
+  program
+    .command('list-images')
+    .description('render and list the images images.get_image() resolved, as a fixed-images file'),
+)
+  .option('--simple', 'only image and resultImage of each entry')
+  .option('--offline-kubernetes', 'do not contact the cluster')
+  .option('--kubernetes-version <version>', 'the Kubernetes version assumed when offline (Helm kubeVersion)')
+  .option('-o, --output <path>', "write to this file ('-' = stdout; repeatable)", collect, [])
+  .action(listImages);
 
 projectOptions(
   program.command('deploy').description('deploy the project to the target cluster with server-side apply'),
@@ -62,8 +104,26 @@ program
     collect,
     [],
   )
+  .option('--args-from-file <file>', 'a YAML file of args merged over -a (repeatable)', collect, [])
   .option('--only-names', 'print only the names')
+  .option('-o, --output <path>', "write to this file ('-' = stdout; repeatable)", collect, [])
   .action(listTargets);
+
+helmCredentialOptions(
+  program
+    .command('helm-pull')
+    .description('pre-pull every Helm chart of the project into .helm-charts and remove unused versions')
+    .option('--project-dir <dir>', 'the Kluctl project directory', '.'),
+).action(helmPullCommand);
+
+helmCredentialOptions(
+  program
+    .command('helm-update')
+    .description('look for newer Helm chart versions (updateConstraints apply)')
+    .option('--project-dir <dir>', 'the Kluctl project directory', '.')
+    .option('--upgrade', 'write new versions into helm-chart.yaml and pull them')
+    .option('--commit', 'create a git commit for every updated chart'),
+).action(helmUpdateCommand);
 
 program
   .command('run')

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ToolError } from './errors.js';
 
 /** Tools built by scripts/ensure-tools.sh, by their versions.env prefix. */
-export type ToolName = 'kustomize' | 'helm' | 'kube-apiserver' | 'kubectl' | 'etcd';
+export type ToolName = 'kustomize' | 'helm' | 'kube-apiserver' | 'kubectl' | 'etcd' | 'sops' | 'age-keygen';
 
 const TOOL_MODULE: Record<ToolName, { dir: string; versionKey: string }> = {
   kustomize: { dir: 'kustomize', versionKey: 'KUSTOMIZE_VERSION' },
@@ -19,6 +19,8 @@ const TOOL_MODULE: Record<ToolName, { dir: string; versionKey: string }> = {
   'kube-apiserver': { dir: 'k8s', versionKey: 'K8S_VERSION' },
   kubectl: { dir: 'k8s', versionKey: 'K8S_VERSION' },
   etcd: { dir: 'etcd', versionKey: 'ETCD_VERSION' },
+  sops: { dir: 'sops', versionKey: 'SOPS_VERSION' },
+  'age-keygen': { dir: 'sops', versionKey: 'SOPS_VERSION' },
 };
 
 /** Reads tools/versions.env of this repository. */

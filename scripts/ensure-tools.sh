@@ -4,7 +4,7 @@
 # tools/<tool>/ with a committed go.sum, so every download is checked against it (see
 # docs/adr/0002-test-environment.md). Safe to run repeatedly: a tool whose binary exists is skipped.
 #
-# usage: scripts/ensure-tools.sh [tool...]     tools: k8s etcd helm kustomize localstack (default: all)
+# usage: scripts/ensure-tools.sh [tool...]     tools: k8s etcd helm kustomize sops localstack jinja2 (default: all)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,6 +56,9 @@ ensure_helm() {
 
 ensure_kustomize() { build_go kustomize "$KUSTOMIZE_VERSION" "-s -w" sigs.k8s.io/kustomize/kustomize/v5; }
 
+# sops decrypts SOPS-encrypted project files; age-keygen makes the age key pairs of the tests.
+ensure_sops() { build_go sops "$SOPS_VERSION" "-s -w" github.com/getsops/sops/v3/cmd/sops filippo.io/age/cmd/age-keygen; }
+
 # LocalStack 4.14.0 needs Python 3.13 (it imports warnings.deprecated and uses 3.13-only syntax,
 # although its metadata says >=3.10). Use $PYTHON, python3.13 on PATH, or a pyenv installation.
 find_python313() {
@@ -87,11 +90,25 @@ ensure_localstack() {
   log "installed LocalStack in $((SECONDS - start))s -> $dir"
 }
 
+# Python Jinja2, the reference the templating conformance suite and benchmark compare against. Any
+# Python >= 3.8 will do; the extra packages are the ones Kluctl's filters use (to_yaml, slugify).
+ensure_jinja2() {
+  local dir="$CACHE/jinja2-$JINJA2_VERSION"
+  if [ -f "$dir/.complete" ]; then return 0; fi
+  log "installing Jinja2 $JINJA2_VERSION into a virtualenv (first run on this machine)"
+  rm -rf "$dir"
+  "${PYTHON:-python3}" -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/tools/jinja2/requirements.txt" \
+    "Jinja2==$JINJA2_VERSION"
+  touch "$dir/.complete"
+  log "installed Jinja2 -> $dir"
+}
+
 tools=("$@")
-[ ${#tools[@]} -gt 0 ] || tools=(etcd kustomize helm k8s localstack)
+[ ${#tools[@]} -gt 0 ] || tools=(etcd kustomize helm sops k8s localstack jinja2)
 for t in "${tools[@]}"; do
   case $t in
-    k8s|etcd|helm|kustomize|localstack) "ensure_$t" ;;
-    *) log "unknown tool '$t' (known: k8s etcd helm kustomize localstack)"; exit 2 ;;
+    k8s|etcd|helm|kustomize|sops|localstack|jinja2) "ensure_$t" ;;
+    *) log "unknown tool '$t' (known: k8s etcd helm kustomize sops localstack jinja2)"; exit 2 ;;
   esac
 done

@@ -1,11 +1,16 @@
 /** Helpers shared by the CLI commands. */
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
+import { parseFixedImageArg, readFixedImagesFile } from '../../lib/images/fixed-images.js';
+import type { FixedImage } from '../../lib/images/fixed-images.js';
+import { deepMerge, isDict } from '../../lib/project/merge.js';
 import type { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { KsError } from '../../lib/errors.js';
-import type { KubeClient } from '../../lib/ports.js';
+import type { KubeClient, KubeObject } from '../../lib/ports.js';
 import { listTargets, renderProject } from '../../lib/project/render-project.js';
 import type { RenderedProject } from '../../lib/project/render-project.js';
-import { kubeClient, kustomizePath } from '../compose.js';
+import { cliVarsServices, kubeClient, kustomizePath, sopsDecryptor } from '../compose.js';
 
 /** Project flags as commander hands them over. */
 export interface ProjectFlags {
@@ -16,6 +21,42 @@ export interface ProjectFlags {
   context?: string;
   kubeconfig?: string;
   renderOutputDir?: string;
+  /** `--args-from-file` (repeatable): YAML dicts merged over the `-a` args. */
+  argsFromFile?: string[];
+  /** `-F/--fixed-image image[:namespace[:deployment[:container]]]=result` (repeatable). */
+  fixedImage?: string[];
+  fixedImagesFile?: string;
+  includeTag?: string[];
+  excludeTag?: string[];
+  includeDeploymentDir?: string[];
+  excludeDeploymentDir?: string[];
+}
+
+/** `-a` args, then every `--args-from-file` merged over them in order (Kluctl's LoadArgs). */
+export function externalArgs(flags: Pick<ProjectFlags, 'arg' | 'argsFromFile'>): Record<string, unknown> {
+  let args = parseArgs(flags.arg);
+  for (const f of flags.argsFromFile ?? []) {
+    let doc: unknown;
+    try {
+      doc = parse(readFileSync(f, 'utf8'));
+    } catch (err) {
+      throw new KsError('InvalidInput', `--args-from-file ${f}: ${(err as Error).message}`, { cause: err });
+    }
+    if (doc === null || doc === undefined) continue;
+    if (!isDict(doc)) throw new KsError('InvalidInput', `--args-from-file ${f} must hold a YAML dictionary`);
+    args = deepMerge(args, doc);
+  }
+  return args;
+}
+
+/** The fixed images of the command line: the `--fixed-images-file` entries, then `-F` flags. */
+export function fixedImagesFromFlags(
+  flags: Pick<ProjectFlags, 'fixedImage' | 'fixedImagesFile'>,
+): FixedImage[] {
+  return [
+    ...(flags.fixedImagesFile ? readFixedImagesFile(flags.fixedImagesFile) : []),
+    ...(flags.fixedImage ?? []).map(parseFixedImageArg),
+  ];
 }
 
 /**
@@ -42,7 +83,7 @@ export function parseArgs(flags: readonly string[]): Record<string, unknown> {
 export async function clientForTarget(flags: ProjectFlags): Promise<HttpKubeClient> {
   let context = flags.context;
   if (!context && flags.target) {
-    const targets = await listTargets(flags.projectDir, { args: parseArgs(flags.arg) });
+    const targets = await listTargets(flags.projectDir, { args: externalArgs(flags) });
     context = targets.find((t) => t.name === flags.target)?.context;
   }
   return kubeClient({
@@ -59,10 +100,33 @@ export function renderFromFlags(flags: ProjectFlags, kube: KubeClient | undefine
     ...(flags.targetNameOverride ? { targetNameOverride: flags.targetNameOverride } : {}),
     ...(flags.context ? { contextOverride: flags.context } : {}),
     ...(flags.renderOutputDir ? { renderDir: flags.renderOutputDir } : {}),
-    args: parseArgs(flags.arg),
+    args: externalArgs(flags),
+    fixedImages: fixedImagesFromFlags(flags),
+    inclusion: {
+      includeTags: flags.includeTag ?? [],
+      excludeTags: flags.excludeTag ?? [],
+      includeDeploymentDirs: flags.includeDeploymentDir ?? [],
+      excludeDeploymentDirs: flags.excludeDeploymentDir ?? [],
+    },
+    git: new IsomorphicGitSource(),
+    varsServices: cliVarsServices(kube),
+    sops: sopsDecryptor(),
     kustomizePath: kustomizePath(),
     ...(kube
-      ? { isNamespaced: async (av: string, k: string) => (await kube.resolve(av, k))?.namespaced }
+      ? {
+          isNamespaced: async (av: string, k: string) => (await kube.resolve(av, k))?.namespaced,
+          // Only for objects holding get_image placeholders: the deployed image of seen images.
+          remoteObject: (o: KubeObject) =>
+            kube
+              .get({
+                group: o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '',
+                version: o.apiVersion.split('/').pop()!,
+                kind: o.kind,
+                name: o.metadata.name,
+                ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+              })
+              .catch(() => undefined),
+        }
       : {}),
   });
 }

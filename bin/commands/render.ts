@@ -3,14 +3,39 @@ import { stringify } from 'yaml';
 import { clientForTarget, renderFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
 
-/** Renders and prints the objects (`--print-all`) or the render directory. */
-export async function render(
-  flags: ProjectFlags & { printAll?: boolean; offlineKubernetes?: boolean },
-): Promise<void> {
-  // Without a reachable cluster, render still works; namespaced kinds then come from a built-in table.
-  const kube = flags.offlineKubernetes ? undefined : await clientForTarget(flags).catch(() => undefined);
+/** Flags of `render` and `list-images`. */
+export interface RenderFlags extends ProjectFlags {
+  printAll?: boolean;
+  offlineKubernetes?: boolean;
+  /** Assumed Kubernetes version when offline (Helm's `kubeVersion`). */
+  kubernetesVersion?: string;
+}
+
+/** Renders with the cluster when reachable (scopes, live images), else offline with a warning. */
+export async function renderWithOptionalCluster<T>(
+  flags: RenderFlags,
+  use: (rendered: Awaited<ReturnType<typeof renderFromFlags>>) => T,
+): Promise<T> {
+  let kube: Awaited<ReturnType<typeof clientForTarget>> | undefined;
+  if (!flags.offlineKubernetes) {
+    kube = await clientForTarget(flags).catch((err: unknown) => {
+      // Kluctl renders without a cluster too; scopes of unknown kinds then come from a built-in table.
+      process.stderr.write(
+        `warning: no valid kubeconfig/context (${(err as Error).message}); rendering offline\n`,
+      );
+      return undefined;
+    });
+  }
   try {
-    const rendered = await renderFromFlags(flags, kube);
+    return use(await renderFromFlags(flags, kube));
+  } finally {
+    kube?.close();
+  }
+}
+
+/** Renders and prints the objects (`--print-all`) or the render directory. */
+export async function render(flags: RenderFlags): Promise<void> {
+  await renderWithOptionalCluster(flags, (rendered) => {
     if (flags.printAll) {
       process.stdout.write(rendered.objects.map((o) => stringify(o)).join('---\n'));
     } else {
@@ -19,7 +44,6 @@ export async function render(
         `${rendered.objects.length} objects in ${rendered.items.length} deployment items, objects hash ${rendered.objectsHash}\n`,
       );
     }
-  } finally {
-    kube?.close();
-  }
+    for (const w of rendered.warnings) process.stderr.write(`warning: ${w}\n`);
+  });
 }

@@ -6,19 +6,28 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve } from 'node:path';
 import { ProjectLoadError } from '../errors.js';
+import type { GitAuth, GitSource } from '../ports.js';
 import type { TemplateEngine } from '../templating/template-engine.js';
 import { mergeArgs } from './args.js';
 import { parseDeploymentConfig } from './deployment-config.js';
 import type { DeploymentItemConfig, DeploymentProjectConfig } from './deployment-config.js';
+import { checkoutGitInclude, parseGitInclude } from './git-include.js';
+import type { GitCheckout } from './git-include.js';
 import { deepClone } from './merge.js';
 import type { Dict } from './merge.js';
 import { findConfigFile, isInside, toSlash } from './paths.js';
 import { S, decodeYaml } from './strict-yaml.js';
+import type { TemplateGlobals } from './template-functions.js';
 import { loadVarsList } from './vars-loader.js';
+import type { VarsRuntime } from './vars/vars-runtime.js';
 
 /** One loaded deployment project (a deployment.yaml, or the implicit one of a plain root dir). */
 export interface ProjectNode {
   readonly absDir: string;
+  /** Absolute root of the source this project lives in (the repository, or a git include's checkout). */
+  readonly sourceRoot: string;
+  /** "" for the root source, the checkout id for git includes. */
+  readonly sourceId: string;
   readonly config: DeploymentProjectConfig;
   /** Variables after the project's own `vars:`. */
   readonly vars: Dict;
@@ -42,6 +51,8 @@ export interface PlannedItem {
   readonly vars: Dict;
   /** Effective tags in Kluctl's order, deduplicated (§2.8). */
   readonly tags: readonly string[];
+  /** Template search dirs for the item's files: item dir, project dir, parent projects of the same source. */
+  readonly searchDirs: readonly string[];
 }
 
 /** Inputs of {@link loadDeploymentItems}. */
@@ -53,6 +64,15 @@ export interface LoadTreeOptions {
   readonly projectDir: string;
   /** Root variables: `target`, `args`. */
   readonly vars: Dict;
+  /** Git access for git includes. */
+  readonly git?: GitSource;
+  readonly gitAuth?: (url: string) => GitAuth | undefined;
+  /** Where git includes are checked out. Required when the project has git includes. */
+  readonly checkoutDir?: string;
+  /** Template globals (load_template, ...) for a file rendered with the given search dirs. */
+  readonly globalsFor?: (file: string, searchDirs: readonly string[], vars: Dict) => TemplateGlobals;
+  /** Services and caches of the vars sources of this render. */
+  readonly varsRuntime?: VarsRuntime;
 }
 
 const DEPLOYMENT_NAMES = ['deployment.yml', 'deployment.yaml'];
@@ -61,15 +81,23 @@ const LIBRARY_NAMES = ['.kluctl-library.yml', '.kluctl-library.yaml'];
 
 interface TreeCtx extends LoadTreeOptions {
   readonly dirUses: Map<string, number>;
+  readonly checkouts: Map<string, Promise<{ root: string; commit: string; id: string }>>;
+  /** "" for the root source; git includes get their own ctx with their checkout as sourceRoot. */
+  readonly sourceId: string;
 }
 
 function rel(ctx: TreeCtx, abs: string): string {
   return toSlash(relative(ctx.sourceRoot, abs)) || '.';
 }
 
-function searchDirs(node: { absDir: string; parent?: ProjectNode }): string[] {
+/** The project dir and its parents' dirs, up to the first project of another source (§3.1). */
+function searchDirs(node: { absDir: string; sourceRoot: string; parent?: ProjectNode }): string[] {
   const dirs: string[] = [];
-  for (let n: { absDir: string; parent?: ProjectNode } | undefined = node; n; n = n.parent)
+  for (
+    let n: { absDir: string; sourceRoot: string; parent?: ProjectNode } | undefined = node;
+    n && n.sourceRoot === node.sourceRoot;
+    n = n.parent
+  )
     dirs.push(n.absDir);
   return dirs;
 }
@@ -100,7 +128,11 @@ async function readProjectConfig(
     throw new ProjectLoadError(`${rel(ctx, join(absDir, 'deployment.yml'))} not found`);
   }
   const name = rel(ctx, file);
-  const text = await ctx.engine.render(readFileSync(file, 'utf8'), vars, { file: name });
+  const globals = ctx.globalsFor?.(file, searchDirs({ absDir, sourceRoot: ctx.sourceRoot, parent }), vars);
+  const text = await ctx.engine.render(readFileSync(file, 'utf8'), vars, {
+    file: name,
+    ...(globals ? { globals } : {}),
+  });
   const config = parseDeploymentConfig(text, name);
   if (!parent && config.when)
     throw new ProjectLoadError("the root deployment project can not contain 'when'", { file: name });
@@ -157,6 +189,7 @@ async function includeVars(
     sourceRoot: ctx.sourceRoot,
     searchDirs: searchDirs(node),
     file: rel(ctx, node.absDir),
+    runtime: ctx.varsRuntime,
   });
 }
 
@@ -183,11 +216,14 @@ async function loadProject(
   const loadCtx = {
     engine: ctx.engine,
     sourceRoot: ctx.sourceRoot,
-    searchDirs: searchDirs({ absDir, parent }),
+    searchDirs: searchDirs({ absDir, sourceRoot: ctx.sourceRoot, parent }),
     file,
+    runtime: ctx.varsRuntime,
   };
   const node: ProjectNode = {
     absDir,
+    sourceRoot: ctx.sourceRoot,
+    sourceId: ctx.sourceId,
     config: { ...config, deployments: (config.deployments ?? []).map(withDefaultTags) },
     vars: await loadVarsList(vars, config.vars, loadCtx),
     parent,
@@ -196,17 +232,22 @@ async function loadProject(
   if (config.when !== undefined && !(await ctx.engine.evaluateCondition(config.when, node.vars, { file })))
     return [];
   const items: PlannedItem[] = [];
-  for (const item of node.config.deployments ?? []) {
+  for (const [i, item] of (node.config.deployments ?? []).entries()) {
     if (item.when !== undefined && !(await ctx.engine.evaluateCondition(item.when, node.vars, { file })))
       continue;
-    if (item.git !== undefined || item.oci !== undefined) {
-      throw new ProjectLoadError(`${item.git !== undefined ? 'git' : 'oci'} includes are not supported yet`, {
-        file,
-      });
-    }
-    if (item.include !== undefined) {
-      const incDir = checkItemDir(ctx, node, item.include, 'include');
-      items.push(...(await loadProject(ctx, incDir, await includeVars(ctx, node, item, incDir), node, item)));
+    if (item.oci !== undefined) throw new ProjectLoadError('oci includes are not supported yet', { file });
+    if (item.include !== undefined || item.git !== undefined) {
+      let childCtx = ctx;
+      let incDir: string;
+      if (item.git !== undefined) {
+        const checkout = await gitCheckout(ctx, item.git, file, `deployments[${i}]`);
+        childCtx = { ...ctx, sourceRoot: checkout.root, sourceId: checkout.id };
+        incDir = checkout.projectDir;
+      } else {
+        incDir = checkItemDir(ctx, node, item.include!, 'include');
+      }
+      const incVars = await includeVars(ctx, node, item, incDir);
+      items.push(...(await loadProject(childCtx, incDir, incVars, node, item)));
       if (item.barrier) items.push(planItem(ctx, node, { barrier: true }, node.vars));
       continue;
     }
@@ -216,21 +257,49 @@ async function loadProject(
   return items;
 }
 
+function gitCheckout(ctx: TreeCtx, raw: unknown, file: string, where: string): Promise<GitCheckout> {
+  const spec = parseGitInclude(raw, file, where);
+  if (!ctx.checkoutDir) throw new ProjectLoadError(`${where}: git includes need a checkout dir`, { file });
+  return checkoutGitInclude(
+    {
+      ...(ctx.git ? { git: ctx.git } : {}),
+      ...(ctx.gitAuth ? { gitAuth: ctx.gitAuth } : {}),
+      checkoutDir: ctx.checkoutDir,
+      checkouts: ctx.checkouts,
+    },
+    spec,
+    file,
+  );
+}
+
 function planItem(ctx: TreeCtx, node: ProjectNode, config: DeploymentItemConfig, vars: Dict): PlannedItem {
   const tags = projectTags(node);
   config.tags?.forEach((t) => tags.includes(t) || tags.push(t));
-  if (config.path === undefined) return { project: node, config, relDir: '', renderedRelDir: '', vars, tags };
+  const projectDirs = searchDirs(node);
+  if (config.path === undefined)
+    return { project: node, config, relDir: '', renderedRelDir: '', vars, tags, searchDirs: projectDirs };
   const absDir = checkItemDir(ctx, node, config.path, 'path');
   const relDir = rel(ctx, absDir);
   const uses = ctx.dirUses.get(absDir) ?? 0;
   ctx.dirUses.set(absDir, uses + 1);
-  const renderedRelDir = uses === 0 ? relDir : `${relDir}-${uses}`;
-  return { project: node, config, absDir, relDir, renderedRelDir, vars, tags };
+  // Items of git includes render below a per-checkout dir, so they never collide with the root source.
+  const base = ctx.sourceId ? `.git-includes/${ctx.sourceId}/${relDir}` : relDir;
+  const renderedRelDir = uses === 0 ? base : `${base}-${uses}`;
+  return {
+    project: node,
+    config,
+    absDir,
+    relDir,
+    renderedRelDir,
+    vars,
+    tags,
+    searchDirs: [absDir, ...projectDirs],
+  };
 }
 
 /** Loads the root project and everything it includes; returns the items depth-first, in order. */
 export async function loadDeploymentItems(opts: LoadTreeOptions): Promise<PlannedItem[]> {
-  const ctx: TreeCtx = { ...opts, dirUses: new Map() };
+  const ctx: TreeCtx = { ...opts, dirUses: new Map(), checkouts: new Map(), sourceId: '' };
   if (!isInside(opts.sourceRoot, opts.projectDir)) {
     throw new ProjectLoadError(
       `project dir ${opts.projectDir} is not inside the source root ${opts.sourceRoot}`,

@@ -13,6 +13,8 @@ import { isDict } from './merge.js';
 import type { Dict } from './merge.js';
 import { findConfigFile, toSlash } from './paths.js';
 import { parseYaml, parseYamlAll } from './strict-yaml.js';
+import type { TemplateGlobals } from './template-functions.js';
+import { TemplateIgnore } from './template-ignore.js';
 
 const KUSTOMIZATION_NAMES = ['kustomization.yml', 'kustomization.yaml', 'Kustomization'];
 
@@ -31,6 +33,12 @@ export interface RenderItemDirInput {
   readonly srcDir: string;
   readonly destDir: string;
   readonly vars: Dict;
+  /** `.templateignore` scopes down to srcDir. Default: collected from the source root to srcDir. */
+  readonly templateIgnore?: TemplateIgnore;
+  /** The template globals (load_template, images.get_image, ...) for one file (absolute path). */
+  readonly globalsFor?: (file: string) => TemplateGlobals;
+  /** Inside a Helm chart dir: copy everything below verbatim. */
+  readonly verbatim?: boolean;
 }
 
 function isBinary(buf: Buffer): boolean {
@@ -39,23 +47,30 @@ function isBinary(buf: Buffer): boolean {
 
 /** Renders every file below srcDir into destDir, mirroring the layout. */
 export async function renderItemDir(input: RenderItemDirInput): Promise<void> {
+  const ignores = (input.templateIgnore ?? TemplateIgnore.forDir(input.sourceRoot, input.srcDir)).withDir(
+    input.sourceRoot,
+    input.srcDir,
+  );
   await mkdir(input.destDir, { recursive: true });
   const entries = await readdir(input.srcDir, { withFileTypes: true });
   // A Helm chart is never rendered by Kluctl: its Go templates would break Jinja.
-  const verbatim = entries.some((e) => e.isFile() && e.name === 'Chart.yaml');
+  const verbatim = input.verbatim === true || entries.some((e) => e.isFile() && e.name === 'Chart.yaml');
   for (const e of entries) {
     const src = join(input.srcDir, e.name);
     const dest = join(input.destDir, e.name);
+    const rel = toSlash(relative(input.sourceRoot, src));
     if (e.isDirectory()) {
       if (e.name === '.git') continue;
-      await renderItemDir({ ...input, srcDir: src, destDir: dest });
+      await renderItemDir({ ...input, srcDir: src, destDir: dest, templateIgnore: ignores, verbatim });
     } else if (e.isFile()) {
       const buf = await readFile(src);
+      const globals = input.globalsFor?.(src);
       const rendered =
-        verbatim || isBinary(buf)
+        verbatim || isBinary(buf) || ignores.isFileIgnored(rel)
           ? buf
           : await input.engine.render(buf.toString('utf8'), input.vars, {
-              file: toSlash(relative(input.sourceRoot, src)),
+              file: rel,
+              ...(globals ? { globals } : {}),
             });
       await writeFile(dest, rendered);
     }

@@ -118,8 +118,12 @@ export async function fixNamespaces(
       if (!cache.has(cacheKey)) cache.set(cacheKey, lookup(o.apiVersion, o.kind));
       namespaced = await cache.get(cacheKey);
     }
+    // Helm objects default to their release namespace; the internal annotation never reaches the cluster.
+    const ann = isDict(o.metadata) ? o.metadata.annotations : undefined;
+    const helmNs = ann?.['kluctl.io/helm-install-namespace'];
+    if (ann && helmNs !== undefined) delete ann['kluctl.io/helm-install-namespace'];
     if (namespaced === undefined || !isDict(o.metadata)) continue;
     if (!namespaced && o.metadata.namespace) delete o.metadata.namespace;
-    else if (namespaced && !o.metadata.namespace) o.metadata.namespace = 'default';
+    else if (namespaced && !o.metadata.namespace) o.metadata.namespace = helmNs || 'default';
   }
 }

@@ -1,33 +1,47 @@
 /**
  * The render side of the Kluctl project engine: load `.kluctl.yaml`, pick the target, load the
- * deployment tree, render every item into the render dir, build it with kustomize, post-process the
- * objects and hash them (kluctl-semantics §1, §2, §3, §5.1, §10.4). Pure of the cluster: scope lookups
- * go through the injected `isNamespaced`.
+ * deployment tree, drop the items the inclusion rules leave out, render every item into the render dir,
+ * build it with kustomize, post-process the objects (labels, image placeholders, namespaces) and hash
+ * them (kluctl-semantics §1, §2, §3, §5.1, §10.4). Pure of the cluster: scope and live-object lookups
+ * go through injected functions.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
-import type { KubeObject } from '../ports.js';
+import type { FixedImage } from '../images/fixed-images.js';
+import type { GitAuth, GitSource, KubeObject } from '../ports.js';
 import { toolPath } from '../tools.js';
 import { TemplateEngine } from '../templating/template-engine.js';
+import type { TemplateVars } from '../templating/template-engine.js';
 import { mergeArgs } from './args.js';
-import type { ObjectRefItem } from './deployment-config.js';
 import { loadDeploymentItems } from './deployment-tree.js';
-import type { PlannedItem, ProjectNode } from './deployment-tree.js';
-import { prepareKustomization, renderItemDir } from './item-render.js';
-import type { KustomizationFlags } from './item-render.js';
+import type { PlannedItem } from './deployment-tree.js';
+import { isItemIncluded, normalizeInclusion } from './inclusion.js';
+import type { Inclusion } from './inclusion.js';
+import { renderItemDir } from './item-render.js';
 import { readKluctlProjectConfig } from './kluctl-config.js';
-import { kustomizeBuild } from './kustomize.js';
 import type { Dict } from './merge.js';
 import { objectsHash } from './objects-hash.js';
-import { fixNamespaces, postprocessItemObjects } from './postprocess.js';
+import { renderHelmCharts } from './helm/helm-render.js';
+import type { HelmRenderContext } from './helm/helm-render.js';
+import { fixNamespaces } from './postprocess.js';
 import type { IsNamespaced } from './postprocess.js';
+import { decryptTreeInPlace } from './sops/sops-decryptor.js';
+import type { SopsDecryptor } from './sops/sops-decryptor.js';
+import { VarsRuntime } from './vars/vars-runtime.js';
+import type { SensitiveVars } from './vars/vars-runtime.js';
+import type { VarsServices } from './vars/vars-services.js';
+import { binaryBuilder, buildItem, finishItem, mapLimit } from './render-items.js';
+import type { ItemBuilder, RenderedItem } from './render-items.js';
+import { templateFunctions } from './template-functions.js';
+import type { LatestGitCommit, TemplateGlobals } from './template-functions.js';
 import { loadTargets, selectTarget, targetVars } from './targets.js';
 import type { Target } from './targets.js';
 
 export type { Target } from './targets.js';
 export type { IsNamespaced } from './postprocess.js';
+export type { RenderedItem, ItemBuilder } from './render-items.js';
+export type { Inclusion } from './inclusion.js';
 
 /** Options of {@link renderProject}. */
 export interface RenderOptions {
@@ -39,12 +53,14 @@ export interface RenderOptions {
   readonly target?: string;
   /** Renames the selected target (`-T`, `spec.targetNameOverride`). */
   readonly targetNameOverride?: string;
-  /** External args (`-a`, `spec.args`) as a nested dict; they win over target args and defaults. */
+  /** External args (`-a`, `--args-from-file`, `spec.args`) as a nested dict; they win over target args. */
   readonly args?: Record<string, unknown>;
   /** Where items are rendered. Default: a new temp dir, which the caller owns (and deletes). */
   readonly renderDir?: string;
   /** kustomize binary. Default: `toolPath('kustomize')`. */
   readonly kustomizePath?: string;
+  /** Builds one rendered item dir. Default: the kustomize binary at `kustomizePath`. */
+  readonly builder?: ItemBuilder;
   /** Scope lookup for the namespace fix-up. Default: a built-in table of common kinds. */
   readonly isNamespaced?: IsNamespaced;
   /** Kube context (`--context`, `spec.context`); wins over the target's `context`. */
@@ -53,28 +69,34 @@ export interface RenderOptions {
   readonly kustomizeConcurrency?: number;
   /** Template engine (shares its parse cache). Default: one engine per process. */
   readonly engine?: TemplateEngine;
+  /** Tag/dir inclusion rules (`-I`, `-E`, `--include-deployment-dir`, ...). Default: everything. */
+  readonly inclusion?: Inclusion;
+  /**
+   * Fixed images after the target's own: the `--fixed-images-file` entries then `-F` flags (CLI), or
+   * `spec.images` (controller). The last matching entry wins; the `images` var is asked last.
+   */
+  readonly fixedImages?: readonly FixedImage[];
+  /** Reads the live object for `deployedImage` of seen images. Default: none (offline). */
+  readonly remoteObject?: (o: KubeObject) => Promise<KubeObject | undefined>;
+  /** Git access for `git:` includes. Without it a git include fails with a clear message. */
+  readonly git?: GitSource;
+  readonly gitAuth?: (url: string) => GitAuth | undefined;
+  /** Lookup for `load_latest_git_commit`. Default: the `git` binary. */
+  readonly latestGitCommit?: LatestGitCommit;
+  /** Helm rendering (kube version, API versions, credentials, chart cache). Git access defaults to `git`. */
+  readonly helm?: HelmRenderContext;
+  /**
+   * What vars sources reach (cluster, environment, AWS, HTTP, git ref listing); `git`/`gitAuth`
+   * default to the options above. Default: none, so cluster/AWS/git sources fail with Kluctl's errors
+   * and systemEnvVars sees an empty environment.
+   */
+  readonly varsServices?: VarsServices;
+  /** Decrypts SOPS-encrypted vars files, item files and helm values. Default: none (they fail). */
+  readonly sops?: SopsDecryptor;
   readonly signal?: AbortSignal;
 }
 
-/** One deployment item after rendering, in deployment order. */
-export interface RenderedItem {
-  /** Item dir relative to the source root, forward slashes; "" for items without a dir (barriers). */
-  readonly dir: string;
-  /** Absolute dir the item was rendered into; undefined for items without a dir. */
-  readonly renderedDir?: string;
-  readonly tags: readonly string[];
-  /** Item `barrier` or the kustomization's `kluctl.io/barrier` annotation. */
-  readonly barrier: boolean;
-  readonly message?: string;
-  /** Item `waitReadiness` or the kustomization's `kluctl.io/wait-readiness` annotation. */
-  readonly waitReadiness: boolean;
-  readonly onlyRender: boolean;
-  readonly alwaysDeploy: boolean;
-  readonly skipDeleteIfTags: boolean;
-  readonly deleteObjects: readonly ObjectRefItem[];
-  readonly waitReadinessObjects: readonly ObjectRefItem[];
-  readonly objects: KubeObject[];
-}
+export type { FixedImage } from '../images/fixed-images.js';
 
 /** The result of {@link renderProject}. */
 export interface RenderedProject {
@@ -84,11 +106,16 @@ export interface RenderedProject {
   readonly discriminator: string;
   /** The merged args the project was rendered with. */
   readonly args: Record<string, unknown>;
+  /** The items the inclusion rules keep, in deployment order. */
   readonly items: readonly RenderedItem[];
   /** All objects of all items, in order. */
   readonly objects: readonly KubeObject[];
   readonly objectsHash: string;
   readonly renderDir: string;
+  /** Every resolved `images.get_image` placeholder, in render order (Kluctl's seen images). */
+  readonly seenImages: readonly FixedImage[];
+  /** Vars loaded from sensitive sources (§3.2 `sensitive`); their values must never be printed. */
+  readonly sensitiveVars: readonly SensitiveVars[];
   /** Non-fatal findings (targets skipped while loading, ...). */
   readonly warnings: readonly string[];
 }
@@ -96,40 +123,6 @@ export interface RenderedProject {
 let sharedEngine: TemplateEngine | undefined;
 function defaultEngine(): TemplateEngine {
   return (sharedEngine ??= new TemplateEngine());
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
-function chain(node: ProjectNode): ProjectNode[] {
-  const nodes: ProjectNode[] = [];
-  for (let n: ProjectNode | undefined = node; n; n = n.parent) nodes.push(n);
-  return nodes;
-}
-
-/** commonLabels/commonAnnotations of the include chain; the nearer project wins (§2.2). */
-function inherited(node: ProjectNode, field: 'commonLabels' | 'commonAnnotations'): Record<string, string> {
-  return Object.assign(
-    {},
-    ...chain(node)
-      .reverse()
-      .map((n) => n.config[field] ?? {}),
-  ) as Record<string, string>;
-}
-
-function overrideNamespace(node: ProjectNode): string | undefined {
-  return chain(node).find((n) => n.config.overrideNamespace !== undefined)?.config.overrideNamespace;
 }
 
 /** Lists the targets of a project (for `list-targets`): rendered, sorted by name. */
@@ -142,12 +135,20 @@ export async function listTargets(
   return [...loaded.targets];
 }
 
+/** Vars for item files: `images` is the get_image object inside templates, never the user var (§3.4). */
+function itemTemplateVars(vars: Dict): TemplateVars {
+  if (!('images' in vars)) return vars;
+  const { images: _shadowed, ...rest } = vars;
+  return rest;
+}
+
 /** Renders a Kluctl project for one target into objects, in deployment order, with their hash. */
 export async function renderProject(opts: RenderOptions): Promise<RenderedProject> {
   const engine = opts.engine ?? defaultEngine();
   const projectDir = resolve(opts.projectDir);
   const sourceRoot = resolve(opts.sourceRoot ?? projectDir);
   const externalArgs: Dict = opts.args ?? {};
+  const inclusion = opts.inclusion ? normalizeInclusion(opts.inclusion) : undefined;
 
   const config = readKluctlProjectConfig(projectDir);
   const loaded = await loadTargets(config, externalArgs, engine);
@@ -158,44 +159,95 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
   });
   const args = mergeArgs({ declarations: config.args, targetArgs: target.args, externalArgs });
   const discriminator = target.discriminator ?? '';
+  const renderDir = opts.renderDir
+    ? resolve(opts.renderDir)
+    : await mkdtemp(join(tmpdir(), 'kluctl-render-'));
+  const globalsFor = (file: string, searchDirs: readonly string[], vars: Dict): TemplateGlobals =>
+    templateFunctions({
+      engine,
+      sourceRoot,
+      searchDirs,
+      currentFile: file,
+      vars,
+      ...(opts.latestGitCommit ? { latestGitCommit: opts.latestGitCommit } : {}),
+    });
 
-  const planned = await loadDeploymentItems({
+  const varsRuntime = new VarsRuntime({
+    ...(opts.git ? { git: opts.git } : {}),
+    ...(opts.gitAuth ? { gitAuth: opts.gitAuth } : {}),
+    ...opts.varsServices,
+    ...(opts.sops ? { sops: opts.sops } : {}),
+  });
+  const all = await loadDeploymentItems({
+    varsRuntime,
     engine,
     sourceRoot,
     projectDir,
     vars: { target: targetVars(target), args },
-  });
-  const renderDir = opts.renderDir
-    ? resolve(opts.renderDir)
-    : await mkdtemp(join(tmpdir(), 'kluctl-render-'));
-  const dest = (p: PlannedItem): string => join(renderDir, p.renderedRelDir);
+    checkoutDir: join(renderDir, '.git-checkouts'),
+    globalsFor,
+    ...(opts.git ? { git: opts.git } : {}),
+    ...(opts.gitAuth ? { gitAuth: opts.gitAuth } : {}),
+  }).finally(() => varsRuntime.dispose());
+  // Excluded items are dropped before rendering, as Kluctl's deployment collection does (§2.8).
+  const planned = all.filter((p) =>
+    isItemIncluded(inclusion, p.config, { tags: p.tags, ...(p.absDir ? { dir: p.relDir } : {}) }),
+  );
+  const dest = (p: PlannedItem): string | undefined =>
+    p.absDir ? join(renderDir, p.renderedRelDir) : undefined;
 
+  const helmWarnings: string[] = [];
+  const helmCtx: HelmRenderContext = {
+    ...(opts.git ? { git: opts.git } : {}),
+    ...(opts.gitAuth ? { gitAuth: opts.gitAuth } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...opts.helm,
+  };
   // Render everything first: kustomizations may use other rendered items (onlyRender bases) (§4.1).
   await mapLimit(planned, 4, async (p) => {
-    if (p.absDir)
-      await renderItemDir({ engine, sourceRoot, srcDir: p.absDir, destDir: dest(p), vars: p.vars });
-  });
-  const kustomize = opts.kustomizePath ?? toolPath('kustomize');
-  const built = await mapLimit(planned, opts.kustomizeConcurrency ?? 4, async (p) => {
-    if (!p.absDir || p.config.onlyRender) return { objects: [] as KubeObject[], flags: undefined };
-    const flags = await prepareKustomization({
-      dir: dest(p),
-      relDir: p.relDir,
-      recursive: p.config.recursive ?? false,
-      overrideNamespace: overrideNamespace(p.project),
+    if (!p.absDir) return;
+    const vars = itemTemplateVars(p.vars);
+    await renderItemDir({
+      engine,
+      sourceRoot: p.project.sourceRoot,
+      srcDir: p.absDir,
+      destDir: dest(p)!,
+      vars,
+      globalsFor: (file) => globalsFor(file, p.searchDirs, vars),
     });
-    const objects = await kustomizeBuild({
-      binary: kustomize,
-      dir: dest(p),
-      label: p.relDir,
-      signal: opts.signal,
-    });
-    return { objects, flags };
+    // SOPS files are decrypted after templating, before kustomize and helm read them (§8.1, 8.2).
+    await decryptTreeInPlace(opts.sops, dest(p)!, { label: p.relDir });
+    // Helm output is written next to its helm-chart.yaml before kustomize reads the dir (§4.2).
+    helmWarnings.push(
+      ...(await renderHelmCharts({
+        ctx: helmCtx,
+        sourceRoot: p.project.sourceRoot,
+        itemDir: p.absDir,
+        renderedDir: dest(p)!,
+        relDir: p.relDir,
+      })),
+    );
   });
-
-  const items = await Promise.all(
-    planned.map((p, i) => finishItem(p, built[i]!, discriminator, p.absDir ? dest(p) : undefined)),
+  const builder = opts.builder ?? binaryBuilder(opts.kustomizePath ?? toolPath('kustomize'));
+  const built = await mapLimit(planned, opts.kustomizeConcurrency ?? 4, (p) =>
+    buildItem(p, dest(p), builder, opts.signal),
   );
+
+  const fixedImages = [...(target.images ?? []), ...(opts.fixedImages ?? [])] as FixedImage[];
+  const seenImages: FixedImage[] = [];
+  const items: RenderedItem[] = [];
+  // Sequential, so seen images come in deployment order.
+  for (const [i, p] of planned.entries()) {
+    items.push(
+      await finishItem(p, built[i]!, {
+        discriminator,
+        renderedDir: dest(p),
+        fixedImages,
+        seenImages,
+        ...(opts.remoteObject ? { remoteObject: opts.remoteObject } : {}),
+      }),
+    );
+  }
   const objects = items.flatMap((i) => i.objects);
   await fixNamespaces(objects, opts.isNamespaced);
   return {
@@ -206,42 +258,8 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     objects,
     objectsHash: objectsHash(objects),
     renderDir,
-    warnings: loaded.warnings,
-  };
-}
-
-async function finishItem(
-  p: PlannedItem,
-  built: { objects: KubeObject[]; flags: KustomizationFlags | undefined },
-  discriminator: string,
-  renderedDir: string | undefined,
-): Promise<RenderedItem> {
-  const c = p.config;
-  const objects = p.absDir
-    ? postprocessItemObjects(built.objects, {
-        commonLabels: inherited(p.project, 'commonLabels'),
-        commonAnnotations: inherited(p.project, 'commonAnnotations'),
-        discriminator,
-        tags: p.tags,
-        itemDir: p.relDir,
-        skipDeleteIfTags: c.skipDeleteIfTags ?? false,
-      })
-    : [];
-  // Kluctl keeps `.rendered.yml` next to each built item for external tools.
-  if (renderedDir && !c.onlyRender)
-    await writeFile(join(renderedDir, '.rendered.yml'), objects.map((o) => stringify(o)).join('---\n'));
-  return {
-    dir: p.relDir,
-    ...(renderedDir ? { renderedDir } : {}),
-    tags: p.tags,
-    barrier: (c.barrier ?? false) || (built.flags?.barrier ?? false),
-    ...(c.message !== undefined ? { message: c.message } : {}),
-    waitReadiness: (c.waitReadiness ?? false) || (built.flags?.waitReadiness ?? false),
-    onlyRender: c.onlyRender ?? false,
-    alwaysDeploy: c.alwaysDeploy ?? false,
-    skipDeleteIfTags: c.skipDeleteIfTags ?? false,
-    deleteObjects: c.deleteObjects ?? [],
-    waitReadinessObjects: c.waitReadinessObjects ?? [],
-    objects,
+    seenImages,
+    sensitiveVars: varsRuntime.sensitive,
+    warnings: [...loaded.warnings, ...helmWarnings],
   };
 }

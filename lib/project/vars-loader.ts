@@ -1,67 +1,54 @@
 /**
  * Vars sources (kluctl-semantics §3.2, 3.3): each entry is rendered with the variables loaded so far,
- * checked against `when`, loaded, placed at `targetPath` and deep-merged into the context (or under it
- * with `noOverride`). Only `values` and `file` are implemented; the other types fail clearly.
+ * checked against `when`, loaded by its type's loader (lib/project/vars/), placed at `targetPath` and
+ * deep-merged into the context (or under it with `noOverride`). Sources marked sensitive (by Kluctl's
+ * rules or `sensitive:`) are recorded in the render's VarsRuntime so their values can be redacted.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
 import { ProjectLoadError } from '../errors.js';
-import type { TemplateEngine } from '../templating/template-engine.js';
 import { VARS_SOURCE_TYPES } from './deployment-config.js';
 import type { VarsSource } from './deployment-config.js';
-import { deepMerge, isDict, setNested } from './merge.js';
+import { deepMerge, isDict } from './merge.js';
 import type { Dict } from './merge.js';
-import { isInside, toSlash } from './paths.js';
-import { parseYaml, parseYamlAll } from './strict-yaml.js';
+import { loadAwsSecretsManager } from './vars/aws-source.js';
+import { loadClusterConfigMap, loadClusterObject, loadClusterSecret } from './vars/cluster-sources.js';
+import { loadSystemEnvVars } from './vars/env-source.js';
+import { loadFileSource, loadGitSource } from './vars/file-source.js';
+import { loadGitFiles } from './vars/git-files-source.js';
+import { loadHttpSource } from './vars/http-source.js';
+import { parseJsonPath, setJsonPathOnEmpty } from './vars/json-path.js';
+import type { LoadedValue, SourceLoader, VarsLoadContext } from './vars/source-types.js';
+import { VarsRuntime } from './vars/vars-runtime.js';
 
-/** Where vars sources are loaded. */
-export interface VarsLoadContext {
-  readonly engine: TemplateEngine;
-  /** Absolute root of the source; files outside it are never read. */
-  readonly sourceRoot: string;
-  /** Absolute project dirs to look up `file:` in, nearest project first (§3.1 search path). */
-  readonly searchDirs: readonly string[];
-  /** The file declaring the vars (relative to the source root), for error messages. */
-  readonly file: string;
-}
+export type { VarsLoadContext } from './vars/source-types.js';
 
-function sourceType(src: VarsSource, ctx: VarsLoadContext): (typeof VARS_SOURCE_TYPES)[number] {
-  const types = VARS_SOURCE_TYPES.filter((t) => src[t] !== undefined);
-  if (types.length === 0)
-    throw new ProjectLoadError('invalid vars source: no source type set', { file: ctx.file });
+type SourceType = (typeof VARS_SOURCE_TYPES)[number];
+
+const LOADERS: Partial<Record<SourceType, SourceLoader>> = {
+  values: (a) => Promise.resolve({ value: a.src.values ?? {}, sensitive: false }),
+  file: loadFileSource,
+  git: loadGitSource,
+  gitFiles: loadGitFiles,
+  clusterConfigMap: loadClusterConfigMap,
+  clusterSecret: loadClusterSecret,
+  clusterObject: loadClusterObject,
+  systemEnvVars: loadSystemEnvVars,
+  http: loadHttpSource,
+  awsSecretsManager: loadAwsSecretsManager,
+};
+
+function sourceType(src: VarsSource, file: string): SourceType {
+  const types = VARS_SOURCE_TYPES.filter((t) => src[t] !== undefined && src[t] !== null);
+  if (types.length === 0) throw new ProjectLoadError('unknown vars source type', { file });
   if (types.length > 1)
-    throw new ProjectLoadError(`more than one vars source type: ${types.join(', ')}`, { file: ctx.file });
+    throw new ProjectLoadError(`more then one vars source type (${types.join(', ')})`, { file });
   return types[0]!;
 }
 
-/** Finds a vars file in the search dirs; undefined when no search dir holds it. */
-function findVarsFile(path: string, ctx: VarsLoadContext): string | undefined {
-  for (const dir of ctx.searchDirs) {
-    const candidate = resolve(dir, path);
-    if (!isInside(ctx.sourceRoot, candidate)) continue;
-    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
-  }
-  return undefined;
-}
-
-async function loadFile(src: VarsSource, vars: Dict, ctx: VarsLoadContext): Promise<unknown> {
-  const path = src.file!;
-  const found = findVarsFile(path, ctx);
-  if (!found) {
-    if (src.ignoreMissing) return {};
-    throw new ProjectLoadError(`failed to render vars file ${path}: template ${path} not found`, {
-      file: ctx.file,
-    });
-  }
-  const name = toSlash(relative(ctx.sourceRoot, found));
-  const text = await ctx.engine.render(readFileSync(found, 'utf8'), vars, { file: name });
-  if (src.multidoc) return parseYamlAll(text, name);
-  const parsed = parseYaml(text, name) ?? {};
-  if (!isDict(parsed))
-    throw new ProjectLoadError(`failed to load vars from ${path}: the file must hold a dictionary`, {
-      file: name,
-    });
-  return parsed;
+/** The dict to merge: the value placed at targetPath, or the value itself when it is a dict. */
+function placeValue(loaded: LoadedValue, targetPath: string | undefined, file: string): Dict {
+  if (targetPath) return setJsonPathOnEmpty(parseJsonPath(targetPath), loaded.value);
+  if (isDict(loaded.value)) return loaded.value;
+  throw new ProjectLoadError("'targetPath' is required for this variable source", { file });
 }
 
 /** Loads one vars source into `vars`, returning the new variables. */
@@ -71,21 +58,31 @@ export async function loadVarsSource(vars: Dict, source: VarsSource, ctx: VarsLo
   const src = rendered.value;
   if (src.when !== undefined && !(await ctx.engine.evaluateCondition(src.when, vars, { file: ctx.file })))
     return vars;
-  if (src.multidoc && !src.targetPath) {
+  const multidoc = src.multidoc ?? false;
+  if (multidoc && !src.targetPath) {
     throw new ProjectLoadError('multidoc vars sources can only be used when targetPath is also specified', {
       file: ctx.file,
     });
   }
-  const type = sourceType(src, ctx);
-  let value: unknown;
-  if (type === 'values') value = src.values;
-  else if (type === 'file') value = await loadFile(src, vars, ctx);
-  else throw new ProjectLoadError(`vars source type '${type}' is not supported yet`, { file: ctx.file });
-
-  let newVars: Dict;
-  if (src.targetPath) newVars = setNested({}, src.targetPath.split('.'), value);
-  else if (isDict(value)) newVars = value;
-  else throw new ProjectLoadError("'targetPath' is required for this variable source", { file: ctx.file });
+  const type = sourceType(src, ctx.file);
+  const loader = LOADERS[type];
+  if (!loader)
+    throw new ProjectLoadError(`vars source type '${type}' is not supported by kluctl-serverless`, {
+      file: ctx.file,
+    });
+  const runtime = ctx.runtime ?? new VarsRuntime();
+  const loaded = await loader({
+    src,
+    vars,
+    ctx,
+    runtime,
+    ignoreMissing: src.ignoreMissing ?? false,
+    multidoc,
+  });
+  const newVars = placeValue(loaded, src.targetPath, ctx.file);
+  // `sensitive:` overrides the automatic flag (taken from the entry as written, as Kluctl does).
+  if (source.sensitive ?? loaded.sensitive) runtime.recordSensitive(ctx.file, type, newVars);
+  if (loaded.skipMerge) return vars;
   return src.noOverride ? deepMerge(newVars, vars) : deepMerge(vars, newVars);
 }
 

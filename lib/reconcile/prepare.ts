@@ -10,6 +10,8 @@ import { KsError } from '../errors.js';
 import type { GitRef, GitSource, KubeClient } from '../ports.js';
 import { renderProject } from '../project/render-project.js';
 import type { RenderedProject } from '../project/render-project.js';
+import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
+import type { VarsServices } from '../project/vars/vars-services.js';
 
 /** A checked-out and rendered project; call `cleanup` when done. */
 export interface PreparedProject {
@@ -25,6 +27,10 @@ export interface PrepareDeps {
   /** Parent of the per-reconcile temp dirs. */
   readonly workDir: string;
   readonly kustomizePath?: string;
+  /** Decrypts SOPS files (keys of `spec.decryption`); default none, so encrypted files fail. */
+  readonly sops?: SopsDecryptor;
+  /** Extra services of vars sources (git ref listing, AWS); the cluster and Git come from above. */
+  readonly varsServices?: VarsServices;
 }
 
 /** The Git URL, ref and project path of a spec, rejecting the source forms Kluctl no longer accepts. */
@@ -84,6 +90,9 @@ export async function prepareProject(
       ...(spec.context ? { contextOverride: spec.context } : {}),
       ...(spec.args ? { args: spec.args as Record<string, unknown> } : {}),
       ...(deps.kustomizePath ? { kustomizePath: deps.kustomizePath } : {}),
+      // Like Kluctl's controller: vars read the target cluster, never the controller's environment.
+      varsServices: { git: deps.git, ...deps.varsServices, cluster: deps.kube, env: {} },
+      ...(deps.sops ? { sops: deps.sops } : {}),
       isNamespaced: async (apiVersion: string, kind: string) =>
         (await deps.kube.resolve(apiVersion, kind))?.namespaced,
     });

@@ -1,5 +1,6 @@
 /**
- * LocalStack 4.14.0 in host mode (no Docker), S3 only: the S3 emulator whose conditional writes
+ * LocalStack 4.14.0 in host mode (no Docker), S3 plus Secrets Manager (for the awsSecretsManager vars
+ * tests; +0.2 s start-up): the S3 emulator whose conditional writes
  * (If-None-Match / If-Match on PutObject) behave like AWS, atomically (reference/test-infra.md §6).
  * It runs from the virtualenv that `npm run tools -- localstack` creates; everything it writes stays
  * under `workDir`, except plux's entry-point cache in ~/.cache/plux, which makes later starts faster.
@@ -95,7 +96,8 @@ function localStackEnv(workDir: string, port: number, tlsPem: string): NodeJS.Pr
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
   return {
     ...env,
-    SERVICES: 's3',
+    // secretsmanager serves the awsSecretsManager vars source tests.
+    SERVICES: 's3,secretsmanager',
     // Load the S3 provider while starting, not on the first request of the first test.
     EAGER_SERVICE_LOADING: '1',
     GATEWAY_LISTEN: `127.0.0.1:${port}`,

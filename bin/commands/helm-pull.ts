@@ -1,0 +1,58 @@
+/** `kluctl-serverless helm-pull`, plus the Helm credential flags shared with helm-update and render. */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
+import { buildHelmCredentials } from '../../lib/project/helm/helm-credentials.js';
+import type { HelmCredentialFlags, HelmCredentials } from '../../lib/project/helm/helm-credentials.js';
+import { helmPull } from '../../lib/project/helm/helm-pull.js';
+import type { ChartPullDeps } from '../../lib/project/helm/chart-pull.js';
+import { toolPath } from '../../lib/tools.js';
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** Adds Kluctl's `--helm-*` and `--registry-*` credential flags (each `<host>[/<path>]=<value>`). */
+export function helmCredentialOptions(cmd: Command): Command {
+  const flags: [string, string][] = [
+    ['--helm-username <host/path=user>', 'username for a Helm repository'],
+    ['--helm-password <host/path=password>', 'password for a Helm repository'],
+    ['--helm-creds <host/path=user:password>', 'username and password for a Helm repository'],
+    ['--helm-ca-file <host/path=file>', 'CA bundle for a Helm repository'],
+    ['--helm-cert-file <host/path=file>', 'client certificate for a Helm repository'],
+    ['--helm-key-file <host/path=file>', 'client key for a Helm repository'],
+    ['--helm-insecure-skip-tls-verify <host/path>', 'skip TLS verification for a Helm repository'],
+    ['--registry-username <host/repo=user>', 'username for an OCI registry'],
+    ['--registry-password <host/repo=password>', 'password for an OCI registry'],
+    ['--registry-creds <host/repo=user:password>', 'username and password for an OCI registry'],
+    ['--registry-plain-http <host/repo>', 'talk plain HTTP to an OCI registry'],
+    ['--registry-insecure-skip-tls-verify <host/repo>', 'skip TLS verification for an OCI registry'],
+  ];
+  for (const [f, d] of flags) cmd.option(f, `${d} (repeatable)`, collect, []);
+  return cmd;
+}
+
+/** Credentials from the flags, then `KLUCTL_HELM_*` / `KLUCTL_REGISTRY_*` of the environment. */
+export function helmCredentialsFromFlags(flags: HelmCredentialFlags): HelmCredentials {
+  return buildHelmCredentials(flags, process.env);
+}
+
+/** Pull dependencies for the CLI: the pinned helm, credentials, Git over isomorphic-git. */
+export function cliPullDeps(flags: HelmCredentialFlags): ChartPullDeps {
+  return {
+    helmPath: toolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
+    credentials: helmCredentialsFromFlags(flags),
+    git: new IsomorphicGitSource(),
+  };
+}
+
+/** Progress lines go to stderr, as Kluctl's status output does. */
+export const stderrProgress = { step: (m: string): void => void process.stderr.write(`${m}\n`) };
+
+/** Pre-pulls every chart of the project into `.helm-charts` and removes unused versions. */
+export async function helmPullCommand(flags: HelmCredentialFlags & { projectDir: string }): Promise<void> {
+  await helmPull({
+    ...cliPullDeps(flags),
+    projectDir: resolve(flags.projectDir),
+    progress: stderrProgress,
+    force: true,
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * GitRefLister on isomorphic-git: one protocol-v2 `ls-refs` round trip lists branches and tags (tags
+ * peeled to their commits) and where the remote HEAD points, for `gitFiles` vars sources.
+ */
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { GitSourceError } from '../errors.js';
+import type { GitAuth } from '../ports.js';
+import type { GitRefLister, RemoteRefs } from '../project/vars/vars-services.js';
+
+/** Lists the refs of a remote over HTTP(S). */
+export class IsomorphicGitRefLister implements GitRefLister {
+  /** Branches and tags with their commits, and the default branch. */
+  async listRefs(url: string, auth?: GitAuth): Promise<RemoteRefs> {
+    let refs;
+    try {
+      refs = await git.listServerRefs({
+        http,
+        url,
+        protocolVersion: 2,
+        symrefs: true,
+        peelTags: true,
+        ...(auth && (auth.username !== undefined || auth.password !== undefined)
+          ? {
+              onAuth: () => ({ username: auth.username ?? '', password: auth.password ?? '' }),
+              onAuthFailure: () => ({ cancel: true }),
+            }
+          : {}),
+      });
+    } catch (err) {
+      const status = (err as { data?: { statusCode?: number } }).data?.statusCode;
+      if (status === 404)
+        throw new GitSourceError('failed to clone git source: repository not found', { cause: err });
+      throw new GitSourceError(`failed to list refs of ${safeUrl(url)}: ${(err as Error).message}`, {
+        cause: err,
+        retryable: status === undefined || status >= 500,
+      });
+    }
+    const out: Record<string, string> = {};
+    let head: string | undefined;
+    for (const r of refs) {
+      if (r.ref === 'HEAD') head = r.target;
+      else if (r.ref.startsWith('refs/heads/') || r.ref.startsWith('refs/tags/'))
+        out[r.ref] = r.peeled ?? r.oid;
+    }
+    return { refs: out, ...(head ? { head } : {}) };
+  }
+}
+
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '<unparsable url>';
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * SopsDecryptor on the pinned `sops` binary (getsops/sops, built by scripts/ensure-tools.sh). The text
+ * goes in on stdin and the plain text comes back on stdout, so decrypted data never touches the disk
+ * here. Kluctl skips the MAC check (templating may have changed unencrypted values before decryption),
+ * hence `--ignore-mac`.
+ */
+import { spawn } from 'node:child_process';
+import { SopsError } from '../project/sops/sops-decryptor.js';
+import type { SopsDecryptor, SopsFormat } from '../project/sops/sops-decryptor.js';
+import { Semaphore } from '../util/semaphore.js';
+
+/** Options of {@link SopsCliDecryptor}. */
+export interface SopsCliOptions {
+  /** Path of the sops binary (`toolPath('sops')`), or a function giving it on first use. */
+  readonly binary: string | (() => string);
+  /**
+   * Environment of the sops process; it is where sops finds its keys. The CLI passes its own
+   * environment, so `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, the default `keys.txt` under
+   * `$XDG_CONFIG_HOME` or `$HOME/.config/sops/age/`, GPG and cloud KMS work as with Kluctl's CLI. The
+   * controller passes `{}` and only the keys of `spec.decryption`. Default `{}`.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Extra age identities (`AGE-SECRET-KEY-1...`), e.g. the `*.agekey` entries of a decryption Secret. */
+  readonly ageKeys?: readonly string[];
+  /** How many sops processes run at once. Default 4. */
+  readonly concurrency?: number;
+}
+
+/** Exit status of sops when no master key could decrypt the data key (codes.CouldNotRetrieveKey). */
+const COULD_NOT_RETRIEVE_KEY = 128;
+
+/** Decrypts with the real sops binary. */
+export class SopsCliDecryptor implements SopsDecryptor {
+  private readonly env: Record<string, string>;
+  private readonly limiter: Semaphore;
+
+  constructor(private readonly opts: SopsCliOptions) {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
+    const keys = [env.SOPS_AGE_KEY ?? '', ...(opts.ageKeys ?? [])].map((k) => k.trim()).filter((k) => k);
+    if (keys.length > 0) env.SOPS_AGE_KEY = keys.join('\n');
+    this.env = env;
+    this.limiter = new Semaphore(opts.concurrency ?? 4);
+  }
+
+  /** Decrypts one document; undefined when it carries no SOPS metadata. */
+  async decrypt(
+    text: string,
+    format: Exclude<SopsFormat, 'binary'>,
+    file: string,
+  ): Promise<string | undefined> {
+    // Without a file argument, `sops decrypt` reads stdin (a pipe cannot be opened as /dev/stdin).
+    const args = ['decrypt', '--input-type', format, '--output-type', format, '--ignore-mac'];
+    const binary = typeof this.opts.binary === 'string' ? this.opts.binary : this.opts.binary();
+    const res = await this.limiter
+      .run(() => run(binary, args, this.env, text))
+      .catch((err) => {
+        throw new SopsError(`failed to run sops for ${file}: ${(err as Error).message}`, { cause: err });
+      });
+    if (res.code === 0) return res.stdout;
+    const detail = condense(res.stderr);
+    if (res.code === COULD_NOT_RETRIEVE_KEY) throw new SopsError(`cannot get sops data key: ${detail}`);
+    // The CLI reports a document without metadata only through its message (sops.MetadataNotFound);
+    // Kluctl treats that case as "not encrypted", so it is the one message recognised here.
+    if (/sops metadata not found/i.test(res.stderr)) return undefined;
+    throw new SopsError(`error decrypting sops tree: sops exited with ${res.code}: ${detail}`);
+  }
+}
+
+/** sops' multi-line, indented report as one line, bounded in length. */
+function condense(stderr: string): string {
+  const line = stderr
+    .split('\n')
+    .map((l) => l.replace(/^\s*(?:-\s*)?\|?\s*/, '').trim())
+    .filter((l) => l !== '')
+    .join(' ');
+  return line.length > 600 ? `${line.slice(0, 600)}...` : line;
+}
+
+function run(
+  binary: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  input: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+    child.stdin.on('error', () => {}); // sops may exit before reading everything; 'close' reports it
+    child.stdin.end(input);
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * The in-process fast path for resources-only kustomizations must give exactly what the real kustomize
+ * gives: the same objects, in the same order, with the same key order (so the same objects hash).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fastPathBuilder, simpleResourceFiles } from '../../lib/project/kustomize-fast.js';
+import { binaryBuilder } from '../../lib/project/render-items.js';
+import { renderProject } from '../../lib/project/render-project.js';
+import { toolPath } from '../../lib/tools.js';
+
+const PROJECT = fileURLToPath(new URL('../fixtures/projects/microservices', import.meta.url));
+const binary = binaryBuilder(toolPath('kustomize'));
+const temp: string[] = [];
+const tempDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'fast-path-'));
+  temp.push(d);
+  return d;
+};
+afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('kustomize fast path', () => {
+  it.each(['dev', 'prod'])(
+    'gives the objects, order and key order of the real kustomize for every item (%s)',
+    async (target) => {
+      const stats = { fast: 0, slow: 0 };
+      const fast = await renderProject({
+        projectDir: PROJECT,
+        target,
+        renderDir: tempDir(),
+        builder: fastPathBuilder(binary, stats),
+      });
+      const real = await renderProject({
+        projectDir: PROJECT,
+        target,
+        renderDir: tempDir(),
+        builder: binary,
+      });
+      expect(stats).toEqual({ fast: fast.items.filter((i) => i.dir).length, slow: 0 });
+      expect(JSON.stringify(fast.objects)).toBe(JSON.stringify(real.objects));
+      expect(fast.objectsHash).toBe(real.objectsHash);
+      // And item by item against kustomize run on the same prepared dirs.
+      for (const item of fast.items.filter((i) => i.renderedDir)) {
+        const viaFast = await fastPathBuilder(binary)(item.renderedDir!, item.dir);
+        const viaBinary = await binary(item.renderedDir!, item.dir);
+        expect(JSON.stringify(viaFast)).toBe(JSON.stringify(viaBinary));
+      }
+    },
+  );
+
+  it('leaves kustomizations with transformers, Lists, duplicates and unknown kinds under namespace to kustomize', async () => {
+    const dir = tempDir();
+    const cm = (n: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\n`;
+    const cases: Record<string, [string, Record<string, string>]> = {
+      labels: [
+        'resources: [a.yaml]\nsortOptions: {order: fifo}\ncommonLabels: {x: z}\n',
+        { 'a.yaml': cm('a') },
+      ],
+      legacy: ['resources: [a.yaml]\n', { 'a.yaml': cm('a') }],
+      list: [
+        'resources: [a.yaml]\nsortOptions: {order: fifo}\n',
+        { 'a.yaml': `apiVersion: v1\nkind: List\nitems:\n  - ${cm('x').replace(/\n/g, '\n    ')}` },
+      ],
+      crb: [
+        'namespace: ns\nresources: [a.yaml]\nsortOptions: {order: fifo}\n',
+        {
+          'a.yaml':
+            'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: rb}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}\nsubjects: [{kind: ServiceAccount, name: sa, namespace: other}]\n',
+        },
+      ],
+    };
+    for (const [name, [k, files]] of Object.entries(cases)) {
+      const d = join(dir, name);
+      mkdirSync(d);
+      writeFileSync(join(d, 'kustomization.yml'), k);
+      for (const [f, t] of Object.entries(files)) writeFileSync(join(d, f), t);
+      const stats = { fast: 0, slow: 0 };
+      const out = await fastPathBuilder(binary, stats)(d, name);
+      expect([name, stats]).toEqual([name, { fast: 0, slow: 1 }]);
+      expect(JSON.stringify(out)).toBe(JSON.stringify(await binary(d, name)));
+    }
+    expect(await simpleResourceFiles(join(dir, 'labels'))).toBeUndefined();
+    // Without namespace the fast path applies, and kustomize's sorted key order is reproduced.
+    const plain = join(dir, 'plain');
+    mkdirSync(plain);
+    writeFileSync(join(plain, 'kustomization.yml'), 'resources: [a.yaml]\nsortOptions: {order: fifo}\n');
+    writeFileSync(
+      join(plain, 'a.yaml'),
+      'kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: a\n  labels: {z: "1", a: "2"}\ndata: {b: "1", a: "2"}\n',
+    );
+    const stats = { fast: 0, slow: 0 };
+    const out = await fastPathBuilder(binary, stats)(plain, 'plain');
+    expect(stats).toEqual({ fast: 1, slow: 0 });
+    expect(JSON.stringify(out)).toBe(JSON.stringify(await binary(plain, 'plain')));
+  });
+});
