@@ -18,7 +18,12 @@ export default {
   // log-reporter marks failed runs so the global teardown prints and keeps the server logs.
   reporters: ['default', '<rootDir>/test/env/log-reporter.ts'],
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // test/conformance compares the template engine with Python Jinja2 (no services): part of unit.
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/conformance/**/*.test.ts'],
+    },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'slow', testMatch: ['<rootDir>/test/slow/**/*.test.ts'] },
   ],

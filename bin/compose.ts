@@ -94,6 +94,15 @@ export async function reconcileDeps(
       logger: flags.logger ?? cliLogger(flags.debug),
       workDir,
       kustomizePath: kustomizePath(),
+      helmPath: toolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
+      // Like Kluctl's controller: only the keys of spec.decryption, never the runner's environment.
+      sopsWithKeys: (ageKeys) =>
+        new SopsCliDecryptor({
+          binary: () => toolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
+          env: {},
+          ageKeys,
+        }),
+      varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
       holder: `${hostname()}-${process.pid}`,
     },
   };

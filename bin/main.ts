@@ -15,7 +15,7 @@ import { errorMessage } from '../lib/errors.js';
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function projectOptions(cmd: Command): Command {
-  return cmd
+  return helmCredentialOptions(cmd)
     .option('--project-dir <dir>', 'the Kluctl project directory', '.')
     .option('-t, --target <name>', 'the target to use')
     .option('-T, --target-name-override <name>', 'override the name of the target')
@@ -83,6 +83,7 @@ projectOptions(
 projectOptions(
   program.command('deploy').description('deploy the project to the target cluster with server-side apply'),
 )
+  .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
   .option('--dry-run', 'server-side dry run: change nothing')
   .option('--prune', 'delete orphaned objects after deploying')
   .option('--abort-on-error', 'stop at the first error')

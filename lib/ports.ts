@@ -78,6 +78,8 @@ export interface KubeClient {
   invalidateDiscovery(): void;
   /** The UID of the kube-system namespace: Kluctl's cluster id. */
   clusterId(): Promise<string>;
+  /** The server's `gitVersion`, e.g. `v1.34.4` (Helm's Capabilities.KubeVersion). */
+  serverVersion(): Promise<string>;
 }
 
 /** A blob in the state store with its entity tag. */

@@ -11,6 +11,10 @@ import type { KubeClient, KubeObject } from '../../lib/ports.js';
 import { listTargets, renderProject } from '../../lib/project/render-project.js';
 import type { RenderedProject } from '../../lib/project/render-project.js';
 import { cliVarsServices, kubeClient, kustomizePath, sopsDecryptor } from '../compose.js';
+import { helmCapabilities } from '../../lib/project/helm/capabilities.js';
+import type { HelmCredentialFlags } from '../../lib/project/helm/helm-credentials.js';
+import { defaultCacheDir, toolPath } from '../../lib/tools.js';
+import { helmCredentialsFromFlags } from './helm-pull.js';
 
 /** Project flags as commander hands them over. */
 export interface ProjectFlags {
@@ -30,6 +34,8 @@ export interface ProjectFlags {
   excludeTag?: string[];
   includeDeploymentDir?: string[];
   excludeDeploymentDir?: string[];
+  /** `--kubernetes-version`: what Helm charts see instead of the cluster's version. */
+  kubernetesVersion?: string;
 }
 
 /** `-a` args, then every `--args-from-file` merged over them in order (Kluctl's LoadArgs). */
@@ -93,8 +99,22 @@ export async function clientForTarget(flags: ProjectFlags): Promise<HttpKubeClie
 }
 
 /** Renders the project as the flags say; `kube` answers which kinds are namespaced. */
-export function renderFromFlags(flags: ProjectFlags, kube: KubeClient | undefined): Promise<RenderedProject> {
+export async function renderFromFlags(
+  flags: ProjectFlags & HelmCredentialFlags,
+  kube: KubeClient | undefined,
+): Promise<RenderedProject> {
+  // Helm sees the cluster's version and API versions, as with Kluctl; offline, helm's defaults.
+  const caps = kube ? await helmCapabilities(kube) : undefined;
+  const kubeVersion = flags.kubernetesVersion ?? caps?.kubeVersion;
   return renderProject({
+    helm: {
+      helmPath: toolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
+      credentials: helmCredentialsFromFlags(flags),
+      cacheDir: defaultCacheDir(),
+      git: new IsomorphicGitSource(),
+      ...(kubeVersion ? { kubeVersion } : {}),
+      ...(caps ? { apiVersions: caps.apiVersions } : {}),
+    },
     projectDir: flags.projectDir,
     ...(flags.target ? { target: flags.target } : {}),
     ...(flags.targetNameOverride ? { targetNameOverride: flags.targetNameOverride } : {}),

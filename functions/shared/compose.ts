@@ -11,6 +11,9 @@ import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
 import { readSecretString } from '../../lib/adapters/secrets.js';
+import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
+import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
+import { AwsSdkSecretsReader } from '../../lib/adapters/aws-secrets.js';
 import { KsError } from '../../lib/errors.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import { systemClock } from '../../lib/ports.js';
@@ -54,6 +57,10 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
     logger: jsonLogger((l) => process.stdout.write(`${l}\n`)),
     workDir,
     kustomizePath: env.KUSTOMIZE_PATH ?? '/opt/bin/kustomize',
+    helmPath: env.HELM_PATH ?? '/opt/bin/helm',
+    sopsWithKeys: (ageKeys) =>
+      new SopsCliDecryptor({ binary: env.SOPS_PATH ?? '/opt/bin/sops', env: {}, ageKeys }),
+    varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
     holder: env.AWS_LAMBDA_LOG_STREAM_NAME ?? `lambda-${process.pid}`,
   };
 }

@@ -41,6 +41,7 @@ export class HttpKubeClient implements KubeClient {
   private readonly discovery: DiscoveryCache;
   private readonly limiter: Semaphore;
   private clusterIdCache: string | undefined;
+  private serverVersionCache: Promise<string> | undefined;
 
   private constructor(
     private readonly server: URL,
@@ -191,6 +192,16 @@ export class HttpKubeClient implements KubeClient {
       this.clusterIdCache = ns.metadata.uid ?? '';
     }
     return this.clusterIdCache;
+  }
+
+  async serverVersion(): Promise<string> {
+    this.serverVersionCache ??= (async () => {
+      const v = (await this.call('GET', '/version', undefined, undefined, 'server version')) as {
+        gitVersion?: string;
+      };
+      return v.gitVersion ?? '';
+    })();
+    return this.serverVersionCache;
   }
 
   private async requireResource(apiVersion: string, kind: string): Promise<ResourceInfo> {

@@ -9,6 +9,7 @@ import type { KluctlDeploymentSpec } from '../api/types.js';
 import { KsError } from '../errors.js';
 import type { GitRef, GitSource, KubeClient } from '../ports.js';
 import { renderProject } from '../project/render-project.js';
+import { helmCapabilities } from '../project/helm/capabilities.js';
 import type { RenderedProject } from '../project/render-project.js';
 import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
 import type { VarsServices } from '../project/vars/vars-services.js';
@@ -29,8 +30,34 @@ export interface PrepareDeps {
   readonly kustomizePath?: string;
   /** Decrypts SOPS files (keys of `spec.decryption`); default none, so encrypted files fail. */
   readonly sops?: SopsDecryptor;
+  /** Builds a decryptor holding the age keys of `spec.decryption.secretRef`; default none. */
+  readonly sopsWithKeys?: (ageKeys: readonly string[]) => SopsDecryptor;
+  /** helm binary; default the pinned one. */
+  readonly helmPath?: string;
   /** Extra services of vars sources (git ref listing, AWS); the cluster and Git come from above. */
   readonly varsServices?: VarsServices;
+}
+
+/**
+ * The decryptor of a deployment: with `spec.decryption.secretRef`, one holding the age keys found in
+ * that Secret (keys ending in `.agekey`, as Kluctl's controller reads them); else the default.
+ */
+async function decryptorFor(deps: PrepareDeps, kd: PrepareTarget): Promise<SopsDecryptor | undefined> {
+  const ref = kd.spec.decryption?.secretRef;
+  if (!ref || !deps.sopsWithKeys) return deps.sops;
+  const secret = await deps.kube.get({
+    group: '',
+    version: 'v1',
+    kind: 'Secret',
+    name: ref.name,
+    namespace: kd.namespace,
+  });
+  if (!secret) throw new KsError('InvalidInput', `decryption Secret ${kd.namespace}/${ref.name} not found`);
+  const data = (secret.data ?? {}) as Record<string, string>;
+  const keys = Object.entries(data)
+    .filter(([k]) => k.endsWith('.agekey'))
+    .map(([, v]) => Buffer.from(v, 'base64').toString('utf8'));
+  return deps.sopsWithKeys(keys);
 }
 
 /** The Git URL, ref and project path of a spec, rejecting the source forms Kluctl no longer accepts. */
@@ -58,12 +85,16 @@ export function gitSourceOf(spec: KluctlDeploymentSpec): { url: string; ref: Git
   throw new KsError('InvalidInput', 'missing source spec');
 }
 
+/** The deployment being prepared. */
+export interface PrepareTarget {
+  readonly name: string;
+  readonly namespace: string;
+  readonly spec: KluctlDeploymentSpec;
+}
+
 /** Clones and renders; on failure nothing is left behind. */
-export async function prepareProject(
-  deps: PrepareDeps,
-  spec: KluctlDeploymentSpec,
-  name: string,
-): Promise<PreparedProject> {
+export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Promise<PreparedProject> {
+  const { spec, name } = kd;
   const source = gitSourceOf(spec);
   const tmp = await mkdtemp(join(deps.workDir, `${name}-`));
   const cleanup = (): Promise<void> => rm(tmp, { recursive: true, force: true });
@@ -81,8 +112,27 @@ export async function prepareProject(
     const st = await stat(projectDir).catch(() => undefined);
     if (!st?.isDirectory())
       throw new KsError('InvalidInput', `kluctlDeployment path not found: ${source.path}`);
+    const caps = await helmCapabilities(deps.kube);
+    const sops = await decryptorFor(deps, kd);
     const rendered = await renderProject({
       projectDir,
+      git: deps.git,
+      inclusion: {
+        includeTags: spec.includeTags ?? [],
+        excludeTags: spec.excludeTags ?? [],
+        includeDeploymentDirs: spec.includeDeploymentDirs ?? [],
+        excludeDeploymentDirs: spec.excludeDeploymentDirs ?? [],
+      },
+      // spec.images come after the target's images, so they win (kluctl-semantics §3.6).
+      fixedImages: (spec.images ?? []).map(({ object: _seenIn, ...fixed }) => fixed),
+      helm: {
+        ...(deps.helmPath ? { helmPath: deps.helmPath } : {}),
+        kubeVersion: caps.kubeVersion,
+        apiVersions: caps.apiVersions,
+        // Charts pulled on demand are shared by the reconciles of this process.
+        cacheDir: join(deps.workDir, 'helm-cache'),
+        git: deps.git,
+      },
       sourceRoot: repoDir,
       renderDir: join(tmp, 'rendered'),
       ...(spec.target ? { target: spec.target } : {}),
@@ -92,7 +142,7 @@ export async function prepareProject(
       ...(deps.kustomizePath ? { kustomizePath: deps.kustomizePath } : {}),
       // Like Kluctl's controller: vars read the target cluster, never the controller's environment.
       varsServices: { git: deps.git, ...deps.varsServices, cluster: deps.kube, env: {} },
-      ...(deps.sops ? { sops: deps.sops } : {}),
+      ...(sops ? { sops } : {}),
       isNamespaced: async (apiVersion: string, kind: string) =>
         (await deps.kube.resolve(apiVersion, kind))?.namespaced,
     });

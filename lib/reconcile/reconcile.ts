@@ -40,6 +40,8 @@ import {
   setCondition,
 } from './status.js';
 import { validateObjects } from './validate.js';
+import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
+import type { VarsServices } from '../project/vars/vars-services.js';
 import { acquireLease, readJson, releaseLease, updateJson } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';
 import { storeCommandResult } from './results.js';
@@ -55,6 +57,12 @@ export interface ReconcileDeps {
   /** Parent directory of per-reconcile temp dirs. */
   readonly workDir: string;
   readonly kustomizePath?: string;
+  /** helm binary; default the pinned one. */
+  readonly helmPath?: string;
+  /** Builds a SOPS decryptor from the age keys of `spec.decryption` (the controller has no others). */
+  readonly sopsWithKeys?: (ageKeys: readonly string[]) => SopsDecryptor;
+  /** Services of vars sources beyond the cluster and Git (AWS Secrets Manager, ref listing). */
+  readonly varsServices?: VarsServices;
   /** Identifies this worker in leases. */
   readonly holder: string;
 }
@@ -154,9 +162,11 @@ export async function reconcileDeployment(
           kube: deps.kube,
           workDir: deps.workDir,
           ...(deps.kustomizePath ? { kustomizePath: deps.kustomizePath } : {}),
+          ...(deps.helmPath ? { helmPath: deps.helmPath } : {}),
+          ...(deps.sopsWithKeys ? { sopsWithKeys: deps.sopsWithKeys } : {}),
+          ...(deps.varsServices ? { varsServices: deps.varsServices } : {}),
         },
-        kd.spec,
-        req.name,
+        { name: req.name, namespace: req.namespace, spec: kd.spec },
       );
     } catch (err) {
       const message = errorMessage(err);

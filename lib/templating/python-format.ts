@@ -1,10 +1,12 @@
 /**
- * How Jinja (i.e. Python) turns values into text: `str()` for printed values and `json.dumps` for the
- * `to_json` filter. Rendered YAML depends on it (`enabled: {{ flag }}` prints `True`).
+ * How Python turns values into text: `str()` for printed values (Jinja prints with str()), `repr()`
+ * inside lists and dicts, and `json.dumps` for the `to_json`/`tojson` filters. Rendered YAML depends on
+ * it (`enabled: {{ flag }}` prints `True`, `{{ [1, 'x'] }}` prints `[1, 'x']`).
  */
+import { PyFloat, TUPLES, Undef, isDict } from './py-values.js';
 
 /** Python's repr of a string: single quotes unless the string holds one and no double quote. */
-function pyReprString(s: string): string {
+export function pyReprString(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = '';
   for (const ch of s) {
@@ -13,32 +15,66 @@ function pyReprString(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (ch < ' ') out += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    else if (ch < ' ' || ch === '\x7f') out += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
     else out += ch;
   }
   return quote + out + quote;
 }
 
-/** Python's repr() of a JSON-like value (used inside printed lists and dicts). */
+/** Python's repr() of a float. */
+export function pyFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [mant = '', expStr = '0'] = x.toExponential().split('e');
+  const exp = Number(expStr);
+  const neg = mant.startsWith('-');
+  const digits = mant.replace('-', '').replace('.', '');
+  let body: string;
+  if (exp < -4 || exp >= 16) {
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    body = `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  } else if (exp >= 0) {
+    const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
+    body = `${intPart}.${digits.slice(exp + 1) || '0'}`;
+  } else {
+    body = `0.${'0'.repeat(-exp - 1)}${digits}`;
+  }
+  return neg ? `-${body}` : body;
+}
+
+function pyNumber(v: number | PyFloat): string {
+  if (v instanceof PyFloat) return pyFloatRepr(v.v);
+  if (Number.isInteger(v)) return Math.abs(v) < 1e21 ? String(v) : BigInt(v).toString();
+  return pyFloatRepr(v);
+}
+
+/** Python's repr() (used inside printed lists and dicts). */
 export function pyRepr(value: unknown): string {
   if (typeof value === 'string') return pyReprString(value);
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  if (value !== null && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    const inner = value.map(pyRepr).join(', ');
+    if (TUPLES.has(value)) return value.length === 1 ? `(${inner},)` : `(${inner})`;
+    return `[${inner}]`;
+  }
+  if (isDict(value)) {
     const parts = Object.entries(value).map(([k, v]) => `${pyReprString(k)}: ${pyRepr(v)}`);
     return `{${parts.join(', ')}}`;
   }
+  if (value instanceof Undef) return 'Undefined';
   return pyStr(value);
 }
 
-/** Python's str() of a JSON-like value, as Jinja prints it. */
+/** Python's str() of a value, as Jinja prints it. */
 export function pyStr(value: unknown): string {
+  if (typeof value === 'string') return value;
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number')
-    return Number.isFinite(value) ? String(value) : value > 0 ? 'inf' : value < 0 ? '-inf' : 'nan';
-  if (typeof value === 'object') return pyRepr(value);
+  if (typeof value === 'number' || value instanceof PyFloat) return pyNumber(value);
+  if (value instanceof Undef) throw value.error();
+  if (Array.isArray(value) || isDict(value)) return pyRepr(value);
+  if (typeof value === 'function') return '<function>';
   return String(value);
 }
 
@@ -61,17 +97,44 @@ function pyJsonString(s: string): string {
   return `${out}"`;
 }
 
+/** Options of {@link pyJsonDumps} (the subset of json.dumps that Jinja's tojson uses). */
+export interface JsonDumpsOptions {
+  readonly sortKeys?: boolean;
+  readonly indent?: number;
+}
+
 /** Python's `json.dumps(value)` with its default separators (`, ` and `: `) and ensure_ascii. */
-export function pyJsonDumps(value: unknown): string {
+export function pyJsonDumps(value: unknown, opts: JsonDumpsOptions = {}, level = 0): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number')
-    return Number.isFinite(value) ? String(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
+  if (typeof value === 'number' || value instanceof PyFloat) {
+    const n = value instanceof PyFloat ? value.v : value;
+    if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : n < 0 ? '-Infinity' : 'NaN';
+    return pyNumber(value);
+  }
   if (typeof value === 'string') return pyJsonString(value);
-  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(', ')}]`;
-  if (typeof value === 'object') {
-    const parts = Object.entries(value).map(([k, v]) => `${pyJsonString(k)}: ${pyJsonDumps(v)}`);
-    return `{${parts.join(', ')}}`;
+  if (value instanceof Undef) throw value.error();
+  const ind = opts.indent;
+  const open = (items: string[], l: string, r: string): string => {
+    if (items.length === 0) return l + r;
+    if (ind === undefined) return `${l}${items.join(', ')}${r}`;
+    const pad = '\n' + ' '.repeat(ind * (level + 1));
+    return `${l}${pad}${items.join(`,${pad}`)}\n${' '.repeat(ind * level)}${r}`;
+  };
+  if (Array.isArray(value))
+    return open(
+      value.map((v) => pyJsonDumps(v, opts, level + 1)),
+      '[',
+      ']',
+    );
+  if (isDict(value)) {
+    const keys = Object.keys(value);
+    if (opts.sortKeys) keys.sort();
+    return open(
+      keys.map((k) => `${pyJsonString(k)}: ${pyJsonDumps(value[k], opts, level + 1)}`),
+      '{',
+      '}',
+    );
   }
   return pyJsonString(String(value));
 }

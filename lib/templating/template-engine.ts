@@ -1,35 +1,53 @@
 /**
- * The template engine of the render pipeline (kluctl-semantics §3.1). Today it is liquidjs with
- * Jinja's StrictUndefined, Jinja printing and the cheap Kluctl filters; the public surface (render a
- * text, render the strings of a structure, evaluate a `when` condition) is what callers depend on, so a
- * Jinja expression evaluator can replace the Liquid internals without touching them.
+ * The template engine of the render pipeline (kluctl-semantics §3.1): Kluctl's Jinja dialect on
+ * liquidjs. liquidjs provides the parse stream, the tag framework and `raw`/`break`/`continue`; our
+ * lexer (template-lexer.ts) tokenizes like Jinja2, our tags (jinja-tags.ts) evaluate Jinja expressions
+ * (expr-*.ts) with Python value semantics, StrictUndefined, Jinja's and Kluctl's filters. Parsed
+ * templates are cached by their text, so rendering a project parses each distinct template once.
  */
-import { Liquid, LiquidError } from 'liquidjs';
-import type { FS, Template } from 'liquidjs';
+import { Context, Liquid, LiquidError } from 'liquidjs';
+import type { Emitter, FS, Template } from 'liquidjs';
 import { TemplateError } from '../errors.js';
-import { registerKluctlFilters } from './filters.js';
-import {
-  JinjaUndefined,
-  MISSING_SCOPE,
-  UndefinedValueError,
-  undefinedName,
-  unwrapDeep,
-  wrapValue,
-} from './jinja-undefined.js';
-import { pyStr } from './python-format.js';
+import type { FilterFn, TestFn } from './expr-eval.js';
+import { callFunction } from './expr-eval.js';
+import { JinjaError, syntaxError } from './jinja-error.js';
+import { JINJA_FILTERS } from './jinja-filters.js';
+import { CommentTag, ForTag, IfTag, OutputTag, SetTag } from './jinja-tags.js';
+import { JINJA_TESTS } from './jinja-tests.js';
+import { KLUCTL_FILTERS, builtinGlobals } from './kluctl-functions.js';
+import { RenderState } from './render-state.js';
+import type { EngineShared } from './render-state.js';
+import { TemplateLexer } from './template-lexer.js';
 
 /** The variables a template sees (vars, `target`, `args`, ...). */
 export type TemplateVars = Readonly<Record<string, unknown>>;
 
-/** Where a template comes from, for error messages (a path relative to the project, or a label). */
+/**
+ * Where a template comes from (a path relative to the project, or a label, for error messages), and
+ * the extra globals and filters of this render call. A global or filter is a plain function called
+ * with the evaluated positional arguments (a filter gets its input first) plus, when the template
+ * passes keyword arguments, one trailing plain object holding them; `this` is the call context
+ * ({@link TemplateCallContext}). It may return a promise. Objects of functions work too
+ * (`images.get_image(...)`).
+ */
 export interface TemplateOrigin {
   readonly file: string;
+  readonly globals?: Readonly<Record<string, unknown>>;
+  readonly filters?: Readonly<Record<string, (...args: unknown[]) => unknown>>;
+}
+
+/** What a global function sees as `this`. */
+export interface TemplateCallContext {
+  /** All variables visible at the call site except loop variables (Kluctl's `ctx.get_all()`). */
+  allVars(): Record<string, unknown>;
 }
 
 /** Options of {@link TemplateEngine}. */
 export interface TemplateEngineOptions {
   /** How many parsed templates to keep, keyed by their text. Default 2000. */
   readonly cacheSize?: number;
+  /** Where `debug_print(msg)` writes. Default: standard error, as Kluctl does. */
+  readonly debugPrint?: (msg: string) => void;
 }
 
 /** The result of {@link TemplateEngine.renderStrings}. */
@@ -42,8 +60,8 @@ export interface RenderStringsResult<T> {
   readonly errors: readonly TemplateError[];
 }
 
-// `{% include %}` and friends are not supported yet; this file system makes them fail instead of
-// reading from the process's working directory.
+// `{% include %}` and friends are not supported; this file system makes them fail instead of reading
+// from the process's working directory.
 const NO_FS: FS = {
   exists: async () => false,
   existsSync: () => false,
@@ -56,17 +74,12 @@ const NO_FS: FS = {
   resolve: (_dir, file) => file,
 };
 
-/** Jinja's `finalize`: refuse undefined, print like Python's str(). */
-function finalize(value: unknown): string {
-  if (value instanceof JinjaUndefined) throw new UndefinedValueError(undefinedName(value));
-  const raw = unwrapDeep(value);
-  if (raw === undefined) throw new UndefinedValueError('value');
-  return pyStr(raw);
-}
+/** liquidjs tags we keep; every other built-in Liquid tag is removed (they evaluate Liquid, not Jinja). */
+const KEPT_LIQUID_TAGS = new Set(['raw', 'break', 'continue', 'comment']);
 
 /** Jinja normalises line endings and, with keep_trailing_newline off, drops one final newline. */
 function prepareSource(text: string): string {
-  const normalised = text.replace(/\r\n?/g, '\n');
+  const normalised = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
   return normalised.endsWith('\n') ? normalised.slice(0, -1) : normalised;
 }
 
@@ -75,37 +88,117 @@ export function isTemplate(text: string): boolean {
   return text.includes('{');
 }
 
+function isIterator(v: unknown): v is Iterator<unknown> {
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    typeof (v as Iterator<unknown>).next === 'function' &&
+    typeof (v as { then?: unknown }).then !== 'function' &&
+    typeof (v as Iterator<unknown>).throw === 'function'
+  );
+}
+
+/** Runs a liquidjs render generator, awaiting only real promises (liquidjs's driver awaits every step). */
+async function drive(root: Iterator<unknown>): Promise<unknown> {
+  const stack: Iterator<unknown>[] = [root];
+  let input: unknown;
+  let throwing = false;
+  while (stack.length > 0) {
+    const it = stack[stack.length - 1]!;
+    let r: IteratorResult<unknown>;
+    try {
+      r = throwing ? it.throw!(input) : it.next(input);
+      throwing = false;
+    } catch (err) {
+      stack.pop();
+      if (stack.length === 0) throw err;
+      input = err;
+      throwing = true;
+      continue;
+    }
+    if (r.done) {
+      stack.pop();
+      input = r.value;
+      continue;
+    }
+    const v = r.value;
+    if (isIterator(v)) {
+      stack.push(v);
+      input = undefined;
+    } else if (
+      v !== null &&
+      typeof v === 'object' &&
+      typeof (v as PromiseLike<unknown>).then === 'function'
+    ) {
+      try {
+        input = await v;
+      } catch (err) {
+        input = err;
+        throwing = true;
+      }
+    } else input = v;
+  }
+  return input;
+}
+
+function wrapFilter(fn: (...args: unknown[]) => unknown): FilterFn {
+  return (s, value, args, kwargs) => callFunction(s, fn, [value, ...args], kwargs);
+}
+
 /** Renders Kluctl templates with a cache of parsed templates keyed by their text. */
 export class TemplateEngine {
   private readonly liquid: Liquid;
   private readonly cache = new Map<string, Template[]>();
   private readonly cacheSize: number;
+  private readonly shared: EngineShared;
 
   constructor(opts: TemplateEngineOptions = {}) {
     this.cacheSize = opts.cacheSize ?? 2000;
-    this.liquid = new Liquid({
-      strictFilters: true,
-      strictVariables: false,
-      // Lookups must reach the proxies' get trap, which decides what is missing (own keys only).
-      ownPropertyOnly: false,
-      relativeReference: false,
-      jsTruthy: true,
-      greedy: true,
-      fs: NO_FS,
-      outputEscape: finalize,
-    });
-    registerKluctlFilters(this.liquid);
+    this.liquid = new Liquid({ fs: NO_FS, relativeReference: false });
+    const tags = this.liquid.tags as Record<string, unknown>;
+    for (const name of Object.keys(tags)) if (!KEPT_LIQUID_TAGS.has(name)) delete tags[name];
+    this.liquid.registerTag('__output', OutputTag);
+    this.liquid.registerTag('__comment', CommentTag);
+    this.liquid.registerTag('if', IfTag);
+    this.liquid.registerTag('for', ForTag);
+    this.liquid.registerTag('set', SetTag);
+    this.liquid.registerTag('assign', SetTag);
+    const debugPrint = opts.debugPrint ?? ((msg: string) => void process.stderr.write(`${msg}\n`));
+    this.shared = {
+      filters: { ...JINJA_FILTERS, ...KLUCTL_FILTERS },
+      tests: JINJA_TESTS as Record<string, TestFn>,
+      globals: builtinGlobals(),
+      renderNested: (text, vars, state) =>
+        this.render(text, vars, {
+          file: '<render>',
+          ...(state.callGlobals ? { globals: state.callGlobals } : {}),
+        }),
+      debugPrint,
+    };
   }
 
   /** Renders one template text; texts without `{` come back unchanged. */
   async render(text: string, vars: TemplateVars, origin: TemplateOrigin): Promise<string> {
     if (!isTemplate(text)) return text;
     try {
-      const templates = this.parse(prepareSource(text), origin);
-      const out: unknown = await this.liquid.render(templates, wrapValue(vars, '') as object, {
-        globals: MISSING_SCOPE,
-      });
-      return String(out);
+      const templates = this.parse(prepareSource(text), origin.file);
+      const shared = origin.filters ? this.withFilters(origin.filters) : this.shared;
+      const state = new RenderState(shared, vars, origin.globals);
+      const ctx = new Context(state as unknown as object, this.liquid.options, {});
+      const emitter = {
+        buffer: '',
+        write(s: unknown): void {
+          this.buffer += s as string;
+        },
+      };
+      await drive(
+        this.liquid.renderer.renderTemplates(
+          templates,
+          ctx,
+          emitter as unknown as Emitter,
+        ) as Iterator<unknown>,
+      );
+      return emitter.buffer;
     } catch (err) {
       throw toTemplateError(err, origin);
     }
@@ -162,10 +255,17 @@ export class TemplateEngine {
     return out === 'True';
   }
 
-  private parse(source: string, origin: TemplateOrigin): Template[] {
+  private withFilters(extra: Readonly<Record<string, (...args: unknown[]) => unknown>>): EngineShared {
+    const filters: Record<string, FilterFn> = { ...this.shared.filters };
+    for (const [name, fn] of Object.entries(extra)) filters[name] = wrapFilter(fn);
+    return { ...this.shared, filters };
+  }
+
+  private parse(source: string, file: string): Template[] {
     const cached = this.cache.get(source);
     if (cached) return cached;
-    const templates = this.liquid.parse(source, origin.file);
+    const tokens = new TemplateLexer(source, file, this.liquid.options).run();
+    const templates = this.liquid.parser.parseTokens(tokens);
     if (this.cache.size >= this.cacheSize) {
       const oldest = this.cache.keys().next();
       if (!oldest.done) this.cache.delete(oldest.value);
@@ -175,24 +275,42 @@ export class TemplateEngine {
   }
 }
 
-/** Translates a Liquid (or undefined-value) error into a TemplateError naming file, line and construct. */
+function construct(text: string): string {
+  const t = text.trim().replace(/\s+/g, ' ');
+  return t.length > 80 ? `${t.slice(0, 77)}...` : t;
+}
+
+/** The JinjaError behind an error, if any (for the error class; tests compare it with Jinja2's). */
+export function jinjaErrorOf(err: unknown): JinjaError | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e; i++) {
+    if (e instanceof JinjaError) return e;
+    e = (e as { originalError?: unknown; cause?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Translates a Liquid, Jinja or undefined-value error into a TemplateError naming file, line and construct. */
 function toTemplateError(err: unknown, origin: TemplateOrigin): TemplateError {
   if (err instanceof TemplateError) return err;
+  const jinja = jinjaErrorOf(err);
   if (err instanceof LiquidError && err.token) {
     const [line, column] = err.token.getPosition();
     const original = (err as LiquidError & { originalError?: unknown }).originalError;
-    // Liquid appends ", line:N, col:M" to its own messages; the position goes into the prefix instead.
-    const message =
+    let message =
       original instanceof Error
         ? original.message
         : err.message.replace(/(, file:.*)?, line:\d+, col:\d+$/, '');
-    const construct = err.token.getText().trim();
+    if (!jinja && /tag ".*" not found/.test(message))
+      message = `Encountered unknown tag '${/tag "(.*)" not found/.exec(message)![1]}' (not supported by this Jinja dialect)`;
+    const cause = jinja ?? (err.name === 'ParseError' ? syntaxError(message) : err);
+    if (original instanceof TemplateError) return original;
     return new TemplateError(
-      `${message} (in ${construct})`,
+      `${message} (in ${construct(err.token.getText())})`,
       { file: origin.file, line, column },
-      { cause: err },
+      { cause },
     );
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new TemplateError(message, { file: origin.file }, { cause: err });
+  return new TemplateError(message, { file: origin.file }, { cause: jinja ?? err });
 }

@@ -62,6 +62,9 @@ class CountingKube implements KubeClient {
   clusterId() {
     return this.inner.clusterId();
   }
+  serverVersion() {
+    return this.inner.serverVersion();
+  }
 }
 
 let server: GitServer;

@@ -53,12 +53,21 @@ describe('TemplateEngine.render', () => {
 
   it.each([
     ['a missing variable', 'x: {{ missing }}', "'missing' is undefined", 1, 4],
+    [
+      'a missing variable in a loop',
+      '{% for x in list %}\n{{ x.nope.deeper }}{% endfor %}',
+      "'x.nope' is undefined",
+      2,
+      1,
+    ],
     ['a missing key', 'a\nx: {{ args.nope }}', "'args.nope' is undefined", 2, 4],
-    ['a lookup into a missing key', '{{ args.nope.deeper }}', "'args.nope' is undefined", 1, 4],
+    ['a lookup into a missing key', '{{ args.nope.deeper }}', "'args.nope' is undefined", 1, 1],
     ['a condition on a missing variable', '{% if missing %}a{% endif %}', "'missing' is undefined", 1, 1],
     ['a filter on a missing variable', '{{ missing | upcase }}', "'missing' is undefined", 1, 1],
-    ['an unknown filter', '{{ flag | nofilter }}', 'undefined filter: nofilter', 1, 1],
-    ['an unclosed tag', 'a\n{% if flag %}', 'not closed', 2, 1],
+    ['an unknown filter', '{{ flag | nofilter }}', "No filter named 'nofilter'", 1, 1],
+    ['an unknown tag', 'a\n  {% macro m() %}', "Encountered unknown tag 'macro'", 2, 3],
+    ['a bad expression', '{{ 1 + }}', 'unexpected token', 1, 1],
+    ['an unclosed tag', 'a\n{% if flag %}', 'Unexpected end of template', 2, 1],
   ])('fails on %s with file, line and construct', async (_name, src, message, line, column) => {
     const err = await render(src).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TemplateError);
@@ -97,5 +106,75 @@ describe('TemplateEngine.evaluateCondition', () => {
     ['args.replicas > 5', false],
   ])('%j is %s', async (expr, expected) => {
     await expect(engine.evaluateCondition(expr, vars, { file: 'd' })).resolves.toBe(expected);
+  });
+});
+
+describe('Liquid syntax keeps working where it does not clash with Jinja', () => {
+  it.each([
+    ['filter arguments after a colon', '{{ list | join: "+" }}', '1+two'],
+    ['assign', '{% assign n = args.nope | default: 1 %}{{ n }}', '1'],
+    ['elsif', '{% if nothing %}a{% elsif flag %}b{% endif %}', 'b'],
+    ['Liquid filter names', '{{ "Ab" | downcase }}{{ "Ab" | upcase }}{{ list | size }}', 'abAB2'],
+  ])('%s', async (_name, src, expected) => {
+    await expect(render(src)).resolves.toBe(expected);
+  });
+});
+
+describe('TemplateEngine globals and filters per render call', () => {
+  it('calls plain (async) functions with positional args and a trailing kwargs object', async () => {
+    const calls: unknown[][] = [];
+    const globals = {
+      load_template: async (...args: unknown[]) => {
+        calls.push(args);
+        return `<${String(args[0])}>`;
+      },
+      images: { get_image: (name: unknown) => `img:${String(name)}` },
+    };
+    const out = await engine.render(
+      '{{ load_template("a.yaml", x=1) }} {{ images.get_image("nginx") }} {% for i in [1, 2] %}{{ load_template("b" ~ i) }}{% endfor %}',
+      vars,
+      { file: 'f', globals },
+    );
+    expect(out).toBe('<a.yaml> img:nginx <b1><b2>');
+    expect(calls).toEqual([['a.yaml', { x: 1 }], ['b1'], ['b2']]);
+  });
+
+  it('gives functions the call context (all variables except loop variables) as `this`', async () => {
+    const globals = {
+      seen: function (this: { allVars(): Record<string, unknown> }) {
+        return Object.keys(this.allVars()).includes('local');
+      },
+    };
+    await expect(
+      engine.render('{% set local = 1 %}{{ seen() }}', vars, { file: 'f', globals }),
+    ).resolves.toBe('True');
+  });
+
+  it('registers extra filters for one call', async () => {
+    const filters = {
+      shout: (v: unknown, n: unknown) => `${String(v).toUpperCase()}${'!'.repeat(Number(n))}`,
+    };
+    await expect(engine.render('{{ "a" | shout(2) }}', vars, { file: 'f', filters })).resolves.toBe('A!!');
+    await expect(render('{{ "a" | shout(2) }}')).rejects.toThrow("No filter named 'shout'");
+  });
+
+  it('reports a rejected function as a TemplateError with the position of the call', async () => {
+    const globals = { fail: () => Promise.reject(new Error('boom')) };
+    const err = (await engine
+      .render('a\n{{ fail() }}', vars, { file: 'f', globals })
+      .catch((e: unknown) => e)) as TemplateError;
+    expect(err).toBeInstanceOf(TemplateError);
+    expect(err.position).toEqual({ file: 'f', line: 2, column: 1 });
+  });
+});
+
+describe('TemplateEngine caching', () => {
+  it('parses a template text once and reuses it for other variables', async () => {
+    const e = new TemplateEngine();
+    const src = '{{ args.replicas }}-{{ target.name }}';
+    const a = await e.render(src, vars, { file: 'a' });
+    const b = await e.render(src, { ...vars, target: { name: 'prod' } }, { file: 'b' });
+    expect([a, b]).toEqual(['3-dev', '3-prod']);
+    expect((e as unknown as { cache: Map<string, unknown> }).cache.size).toBe(1);
   });
 });

@@ -1,0 +1,168 @@
+/**
+ * Kluctl's filters and global functions that need no project (kluctl-semantics §3.5), and Jinja's
+ * global functions (`range`, `dict`, `namespace`, ...). The project-bound ones (`load_template`,
+ * `images.get_image`, ...) are passed per render call as globals by lib/project.
+ */
+import { createHash } from 'node:crypto';
+import { parse as yamlParse } from 'yaml';
+import type { FilterFn } from './expr-eval.js';
+import { JinjaError } from './jinja-error.js';
+import { pyJsonDumps, pyStr } from './python-format.js';
+import { pyYamlDump } from './py-yaml.js';
+import { PyFloat, Undef, isDict, nativeFunction, numValue, tuple } from './py-values.js';
+import { PyTime, timeModule } from './py-time.js';
+
+/** What native globals get as context: variable lookup and rendering with the current variables. */
+export interface NativeCallContext {
+  /** All variables visible at the call site (template globals, vars and `set` variables). */
+  allVars(): Record<string, unknown>;
+  /** Renders a template text with the given variables (Kluctl's `render`). */
+  renderString(text: string, vars: Record<string, unknown>): unknown;
+  /** Where `debug_print` output goes. */
+  debugPrint(msg: string): void;
+}
+
+function str(v: unknown): string {
+  return pyStr(v);
+}
+
+/** Python's `slugify` (python-slugify defaults): ASCII-folded, lower case, `-` between words. */
+export function slugify(v: unknown, kw: Record<string, unknown> = {}): string {
+  const sep = typeof kw.separator === 'string' ? kw.separator : '-';
+  let s = str(v)
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '');
+  if (kw.lowercase !== false) s = s.toLowerCase();
+  s = s.replace(kw.lowercase === false ? /[^-a-zA-Z0-9]+/g : /[^-a-z0-9]+/g, '-');
+  s = s.replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
+  const max = Number(kw.max_length ?? 0);
+  if (max > 0) s = s.slice(0, max).replace(/-+$/, '');
+  return sep === '-' ? s : s.replace(/-/g, sep);
+}
+
+/** Deep merge as Kluctl's merge_dict: dicts merge recursively, anything else is replaced. */
+export function mergeDict(a: unknown, b: unknown, clone = true): Record<string, unknown> {
+  const base = (clone ? structuredClone(a) : a) as Record<string, unknown>;
+  if (!isDict(base) || !isDict(b)) throw new JinjaError('TypeError', 'merge_dict needs two dicts');
+  for (const [k, v] of Object.entries(b)) {
+    const cur = base[k];
+    if (isDict(cur) && isDict(v)) mergeDict(cur, v, false);
+    else base[k] = clone ? structuredClone(v) : v;
+  }
+  return base;
+}
+
+function b64decode(v: unknown): string {
+  const s = str(v);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s.replace(/\s/g, '')) || s.replace(/\s/g, '').length % 4 === 1)
+    throw new JinjaError('ValueError', 'Incorrect padding');
+  return Buffer.from(s, 'base64').toString('utf8');
+}
+
+function sha256(v: unknown, digestLen: unknown): string {
+  const hex = createHash('sha256').update(str(v), 'utf8').digest('hex');
+  return digestLen === undefined || digestLen === null ? hex : hex.slice(0, Number(numValue(digestLen)));
+}
+
+/** Kluctl's filters. */
+export const KLUCTL_FILTERS: Record<string, FilterFn> = {
+  b64encode: (_s, v) => Buffer.from(str(v), 'utf8').toString('base64'),
+  b64decode: (_s, v) => b64decode(v),
+  to_yaml: (_s, v) => pyYamlDump(v),
+  to_json: (_s, v) => pyJsonDumps(v),
+  from_yaml: (_s, v) => yamlParse(str(v), { version: '1.1', customTags: pyYamlTags as never }) as unknown,
+  sha256: (_s, v, [len], kw) => sha256(v, kw.digest_len ?? len),
+  slugify: (_s, v, _a, kw) => slugify(v, kw),
+  render: (s, v) =>
+    (s.callContext as NativeCallContext).renderString(str(v), (s.callContext as NativeCallContext).allVars()),
+};
+
+// PyYAML's YAML 1.1 booleans: yes/no/true/false/on/off (not y/n as the yaml package's 1.1 schema).
+const PY_BOOL = {
+  tag: 'tag:yaml.org,2002:bool',
+  default: true,
+  test: /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  resolve: (s: string) => /^(?:yes|true|on)$/i.test(s),
+};
+
+function pyYamlTags(tags: unknown[]): unknown[] {
+  return [PY_BOOL, ...tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:bool')];
+}
+
+function pyRange(args: unknown[]): number[] {
+  const n = args.map((a) => Number(numValue(a)));
+  const [start, stop, step] = n.length === 1 ? [0, n[0]!, 1] : [n[0]!, n[1]!, n[2] ?? 1];
+  if (step === 0) throw new JinjaError('ValueError', 'range() arg 3 must not be zero');
+  const out: number[] = [];
+  for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
+    out.push(i);
+    if (out.length > 100000)
+      throw new JinjaError(
+        'OverflowError',
+        'Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).',
+      );
+  }
+  return out;
+}
+
+/** `namespace(...)`: an object whose attributes `{% set ns.x = ... %}` may assign. */
+export class Namespace {
+  constructor(init: Record<string, unknown>) {
+    Object.assign(this, init);
+  }
+}
+
+function lookupPath(vars: Record<string, unknown>, path: string): { found: boolean; value?: unknown } {
+  let cur: unknown = vars;
+  for (const part of path.match(/[^.[\]]+|\[\d+\]/g) ?? []) {
+    const idx = /^\[(\d+)\]$/.exec(part);
+    if (idx && Array.isArray(cur) && Number(idx[1]) < cur.length) cur = cur[Number(idx[1])];
+    else if (isDict(cur) && Object.hasOwn(cur, part) && !(cur[part] instanceof Undef)) cur = cur[part];
+    else return { found: false };
+  }
+  return { found: true, value: cur };
+}
+
+/** The global functions and objects every template sees. */
+export function builtinGlobals(): Record<string, unknown> {
+  const ctxOf = (c: unknown): NativeCallContext => c as NativeCallContext;
+  return {
+    range: nativeFunction((_c, args) => pyRange(args)),
+    dict: nativeFunction((_c, args, kw) => ({ ...(isDict(args[0]) ? args[0] : {}), ...kw })),
+    namespace: nativeFunction(
+      (_c, args, kw) => new Namespace({ ...(isDict(args[0]) ? args[0] : {}), ...kw }),
+    ),
+    lipsum: nativeFunction(() => 'Lorem ipsum dolor sit amet.'),
+    cycler: nativeFunction((_c, items) => {
+      let i = 0;
+      return {
+        next: nativeFunction(() => items[i++ % items.length]),
+        reset: nativeFunction(() => ((i = 0), null)),
+      };
+    }),
+    joiner: nativeFunction((_c, [sep = ', ']) => {
+      let used = false;
+      return nativeFunction(() => (used ? sep : ((used = true), '')));
+    }),
+    get_var: nativeFunction((c, [path, dflt = null], kw) => {
+      const d = Object.hasOwn(kw, 'default') ? kw.default : dflt;
+      const vars = ctxOf(c).allVars();
+      for (const p of Array.isArray(path) ? path : [path]) {
+        const r = lookupPath(vars, str(p));
+        if (r.found) return r.value;
+      }
+      return d;
+    }),
+    merge_dict: nativeFunction((_c, [a, b]) => mergeDict(a, b)),
+    update_dict: nativeFunction((_c, [a, b]) => (mergeDict(a, b, false), '')),
+    raise: nativeFunction((_c, [msg]) => {
+      throw new JinjaError('TemplateError', str(msg));
+    }),
+    debug_print: nativeFunction((c, [msg]) => (ctxOf(c).debugPrint(`debug_print: ${str(msg)}`), '')),
+    render: nativeFunction((c, [text]) => ctxOf(c).renderString(str(text), ctxOf(c).allVars())),
+    time: timeModule(),
+  };
+}
+
+/** Values of the `time` module that print specially. */
+export { PyTime, PyFloat, tuple };

@@ -1,0 +1,49 @@
+/** Runs Python Jinja2 (the pinned venv of scripts/ensure-tools.sh) over a batch of templates. */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultCacheDir, readToolVersions } from '../../lib/tools.js';
+
+/** One template for Jinja2. */
+export interface ReferenceCase {
+  readonly id: string;
+  readonly template: string;
+  readonly vars: Record<string, unknown>;
+}
+
+/** Jinja2's result for one case. */
+export interface ReferenceResult {
+  readonly id: string;
+  readonly out?: string;
+  readonly error?: string;
+  readonly message?: string;
+}
+
+/** What the Python side measured (bench mode). */
+export interface ReferenceTimings {
+  readonly cold_s: number;
+  readonly warm_s: number;
+  readonly jinja2: string;
+}
+
+/** The Python interpreter of the Jinja2 venv; throws with the command to run when it is missing. */
+export function jinja2Python(): string {
+  const version = readToolVersions().JINJA2_VERSION;
+  const py = join(defaultCacheDir(), `jinja2-${version}`, 'bin', 'python');
+  if (!existsSync(py))
+    throw new Error(`Jinja2 ${version} is not installed; run scripts/ensure-tools.sh jinja2`);
+  return py;
+}
+
+/** Renders all cases in one Python process. */
+export function renderWithJinja2(
+  cases: readonly ReferenceCase[],
+  bench?: { rounds: number },
+): { results: ReferenceResult[]; timings?: ReferenceTimings } {
+  const script = fileURLToPath(new URL('./jinja2_runner.py', import.meta.url));
+  const input = JSON.stringify({ cases, ...(bench ? { bench: true, rounds: bench.rounds } : {}) });
+  const r = spawnSync(jinja2Python(), [script], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`jinja2 runner failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { results: ReferenceResult[]; timings?: ReferenceTimings };
+}
