@@ -12,7 +12,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NodeFunction } from './node-function.js';
 import type { StateBucket } from './state-bucket.js';
-import { LAYER_KUSTOMIZE_PATH } from './tools-layer.js';
+import { LAYER_HELM_PATH, LAYER_KUSTOMIZE_PATH, LAYER_SOPS_PATH } from './tools-layer.js';
 
 /** Props of {@link ReconcileFunction}. */
 export interface ReconcileFunctionProps {
@@ -50,6 +50,8 @@ export class ReconcileFunction extends Construct {
       environment: {
         STATE_BUCKET: props.stateBucket.bucket.bucketName,
         KUSTOMIZE_PATH: LAYER_KUSTOMIZE_PATH,
+        HELM_PATH: LAYER_HELM_PATH,
+        SOPS_PATH: LAYER_SOPS_PATH,
         // The ARN, not the kubeconfig: environment variables are visible in the console and limited to
         // 4 KB, so the composition root reads the secret at cold start.
         KUBECONFIG_SECRET_ARN: props.kubeconfigSecret.secretArn,

@@ -1,7 +1,8 @@
 /**
  * The Lambda layer with the pinned external tools. Lambda mounts a layer at /opt, so the layer's
- * `bin/kustomize` becomes /opt/bin/kustomize, the path the reconcile function is told to use. The
- * binaries are linux/amd64 builds, so the layer (and every function using it) is x86_64.
+ * `bin/kustomize`, `bin/helm` and `bin/sops` become /opt/bin/<tool>, the paths the reconcile function
+ * is told to use. The binaries are linux/amd64 builds, so the layer (and every function using it) is
+ * x86_64.
  */
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,19 +13,30 @@ import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { KsError } from '../lib/errors.js';
 import { readToolVersions, toolPath } from '../lib/tools.js';
 
+/** The tools the layer carries, with the versions.env key of each. */
+export const LAYER_TOOLS = [
+  { name: 'kustomize', versionKey: 'KUSTOMIZE_VERSION' },
+  { name: 'helm', versionKey: 'HELM_VERSION' },
+  { name: 'sops', versionKey: 'SOPS_VERSION' },
+] as const;
+
 /** Where the layer's kustomize is mounted inside the function. */
 export const LAYER_KUSTOMIZE_PATH = '/opt/bin/kustomize';
+/** Where the layer's helm is mounted inside the function. */
+export const LAYER_HELM_PATH = '/opt/bin/helm';
+/** Where the layer's sops is mounted inside the function. */
+export const LAYER_SOPS_PATH = '/opt/bin/sops';
 
 /** Architecture of the tool binaries, and so of every function that uses the layer. */
 export const TOOLS_ARCHITECTURE = Architecture.X86_64;
 
 /** Props of {@link ToolsLayer}. */
 export interface ToolsLayerProps {
-  /** Directory holding `bin/kustomize`. @default the pinned binary, staged by {@link stageToolsLayerDir} */
+  /** Directory holding `bin/kustomize`, `bin/helm` and `bin/sops`. @default the pinned binaries, staged by {@link stageToolsLayerDir} */
   readonly dir?: string;
 }
 
-/** A layer version with the pinned kustomize under bin/. */
+/** A layer version with the pinned tools under bin/. */
 export class ToolsLayer extends Construct {
   /** The layer to attach to functions. */
   readonly layer: ILayerVersion;
@@ -33,40 +45,46 @@ export class ToolsLayer extends Construct {
     super(scope, id);
     const dir = props.dir ?? stageToolsLayerDir();
     checkToolsLayerDir(dir);
-    const kustomizeVersion = readToolVersions().KUSTOMIZE_VERSION ?? 'unknown';
+    const versions = readToolVersions();
+    const desc = LAYER_TOOLS.map((t) => `${t.name} ${versions[t.versionKey] ?? 'unknown'}`).join(', ');
     this.layer = new LayerVersion(this, 'Layer', {
       code: Code.fromAsset(dir),
       compatibleArchitectures: [TOOLS_ARCHITECTURE],
       compatibleRuntimes: [Runtime.NODEJS_22_X],
-      description: `kluctl-serverless tools: kustomize ${kustomizeVersion} (linux/amd64) in /opt/bin`,
+      description: `kluctl-serverless tools: ${desc} (linux/amd64) in /opt/bin`,
     });
   }
 }
 
-/** Throws, naming the fix, unless `dir` contains the layer's `bin/kustomize`. */
+/** Throws, naming the fix, unless `dir` contains every tool of the layer under `bin/`. */
 export function checkToolsLayerDir(dir: string): void {
-  const kustomize = join(dir, 'bin', 'kustomize');
-  if (!existsSync(kustomize) || !statSync(kustomize).isFile()) {
-    throw new KsError(
-      'InvalidInput',
-      `toolsLayerDir '${dir}' has no bin/kustomize; point toolsLayerDir at a directory with bin/kustomize, or leave it unset to stage the pinned binary (built by 'npm run tools -- kustomize')`,
-    );
+  for (const { name } of LAYER_TOOLS) {
+    const file = join(dir, 'bin', name);
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      throw new KsError(
+        'InvalidInput',
+        `toolsLayerDir '${dir}' has no bin/${name}; point toolsLayerDir at a directory with bin/kustomize, bin/helm and bin/sops, or leave it unset to stage the pinned binaries (built by 'npm run tools')`,
+      );
+    }
   }
 }
 
 /**
- * Copies the pinned kustomize from the tool cache into `<stagingRoot>/kustomize-<version>/bin/` and
- * returns that layer directory. The directory name carries the version, so it is reused across synths
- * and the asset hash (taken from content, not path) only changes when the binary does.
+ * Copies the pinned tools from the tool cache into `<stagingRoot>/tools-<versions>/bin/` and returns
+ * that layer directory. The directory name carries the versions, so it is reused across synths and the
+ * asset hash (taken from content, not path) only changes when a binary does.
  */
 export function stageToolsLayerDir(stagingRoot: string = join(tmpdir(), 'kluctl-serverless-layer')): string {
-  const source = toolPath('kustomize');
-  const version = readToolVersions().KUSTOMIZE_VERSION ?? 'unknown';
-  const dir = join(stagingRoot, `kustomize-${version}`);
-  const target = join(dir, 'bin', 'kustomize');
-  if (!existsSync(target) || statSync(target).size !== statSync(source).size) {
-    mkdirSync(join(dir, 'bin'), { recursive: true });
-    copyFileSync(source, target);
+  const versions = readToolVersions();
+  const dir = join(
+    stagingRoot,
+    `tools-${LAYER_TOOLS.map((t) => `${t.name}-${versions[t.versionKey] ?? 'unknown'}`).join('-')}`,
+  );
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  for (const { name } of LAYER_TOOLS) {
+    const source = toolPath(name);
+    const target = join(dir, 'bin', name);
+    if (!existsSync(target) || statSync(target).size !== statSync(source).size) copyFileSync(source, target);
   }
   return dir;
 }

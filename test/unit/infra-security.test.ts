@@ -43,7 +43,9 @@ beforeAll(() => {
   outRoot = mkdtempSync(join(tmpdir(), 'infra-test-'));
   layerDir = join(outRoot, 'layer');
   mkdirSync(join(layerDir, 'bin'), { recursive: true });
-  writeFileSync(join(layerDir, 'bin', 'kustomize'), '#!/bin/sh\necho dummy\n', { mode: 0o755 });
+  for (const tool of ['kustomize', 'helm', 'sops']) {
+    writeFileSync(join(layerDir, 'bin', tool), '#!/bin/sh\necho dummy\n', { mode: 0o755 });
+  }
   template = synth();
 });
 
@@ -180,7 +182,7 @@ describe('props validation', () => {
     [
       'layer dir without kustomize',
       { toolsLayerDir: tmpdir() },
-      /has no bin\/kustomize; point toolsLayerDir at a directory with bin\/kustomize/,
+      /has no bin\/kustomize; point toolsLayerDir at a directory with bin\/kustomize, bin\/helm and bin\/sops/,
     ],
   ])('rejects %s', (_name, props, message) => {
     let thrown: unknown;

@@ -30,7 +30,9 @@ beforeAll(() => {
   outRoot = mkdtempSync(join(tmpdir(), 'infra-test-'));
   layerDir = join(outRoot, 'layer');
   mkdirSync(join(layerDir, 'bin'), { recursive: true });
-  writeFileSync(join(layerDir, 'bin', 'kustomize'), '#!/bin/sh\necho dummy\n', { mode: 0o755 });
+  for (const tool of ['kustomize', 'helm', 'sops']) {
+    writeFileSync(join(layerDir, 'bin', tool), '#!/bin/sh\necho dummy\n', { mode: 0o755 });
+  }
   app = new App({ outdir: join(outRoot, 'default') });
   template = Template.fromStack(
     new KluctlServerlessStack(app, 'Test', { env: ENV, toolsLayerDir: layerDir }),
@@ -139,6 +141,8 @@ describe('reconcile function', () => {
         Variables: Match.objectLike({
           STATE_BUCKET: { Ref: bucketId },
           KUSTOMIZE_PATH: '/opt/bin/kustomize',
+          HELM_PATH: '/opt/bin/helm',
+          SOPS_PATH: '/opt/bin/sops',
           KUBECONFIG_SECRET_ARN: { Ref: secretId },
         }),
       },
