@@ -45,6 +45,8 @@ export interface ResourceInfo {
   readonly plural: string;
   readonly namespaced: boolean;
   readonly verbs: readonly string[];
+  /** Whether the type serves a `status` subresource (so its objects are expected to get a status). */
+  readonly hasStatus?: boolean;
 }
 
 /** Options of a server-side apply. */

@@ -1,7 +1,7 @@
 /**
- * Validation after a deploy (kluctl-semantics §5.7, §6.4), first cut: every rendered object must exist
- * in the cluster, and each `validate-result.kluctl.io/*` annotation on a live object becomes a result
- * entry. Per-kind readiness rules arrive with the deploy engine issue.
+ * Validation after a deploy (kluctl-semantics §5.7, §6.4): every rendered object must exist in the
+ * cluster and be ready by the rules of lib/deploy/readiness.ts (not ready is an error here), and each
+ * `validate-result.kluctl.io/*` annotation on a live object becomes a result entry.
  */
 import { randomUUID } from 'node:crypto';
 import type { ProjectKey, TargetKey, ValidateResult } from '../api/types.js';
@@ -10,8 +10,7 @@ import type { Clock, KubeClient, KubeObject } from '../ports.js';
 import { mapBounded } from '../util/semaphore.js';
 import { toKluctlRef } from '../deploy/command-result.js';
 import { refOf } from '../deploy/object-ref.js';
-
-const RESULT_ANNOTATION_PREFIX = 'validate-result.kluctl.io/';
+import { checkReadiness } from '../deploy/readiness.js';
 
 /** Inputs of {@link validateObjects}. */
 export interface ValidateInput {
@@ -31,6 +30,7 @@ export async function validateObjects(
 ): Promise<ValidateResult> {
   const startTime = clock.now().toISOString();
   const errors: { ref: ReturnType<typeof toKluctlRef>; message: string }[] = [];
+  const warnings: { ref: ReturnType<typeof toKluctlRef>; message: string }[] = [];
   const results: { ref: ReturnType<typeof toKluctlRef>; annotation: string; message: string }[] = [];
   await mapBounded(input.objects, 16, async (obj) => {
     const ref = refOf(obj);
@@ -40,10 +40,12 @@ export async function validateObjects(
         errors.push({ ref: toKluctlRef(ref), message: 'object not found' });
         return;
       }
-      for (const [k, v] of Object.entries(live.metadata.annotations ?? {})) {
-        if (k.startsWith(RESULT_ANNOTATION_PREFIX))
-          results.push({ ref: toKluctlRef(ref), annotation: k, message: v });
-      }
+      const info = await kube.resolve(obj.apiVersion, obj.kind);
+      const r = checkReadiness(live, { now: clock.now(), statusExpected: info?.hasStatus });
+      const kref = toKluctlRef(ref);
+      for (const res of r.results) results.push({ ref: kref, ...res });
+      for (const m of [...r.errors, ...r.notReady]) errors.push({ ref: kref, message: m });
+      for (const m of r.warnings) warnings.push({ ref: kref, message: m });
     } catch (err) {
       errors.push({ ref: toKluctlRef(ref), message: errorMessage(err) });
     }
@@ -59,7 +61,7 @@ export async function validateObjects(
     endTime: clock.now().toISOString(),
     ready: errors.length === 0,
     errors,
-    warnings: [],
+    warnings,
     results,
   };
 }
