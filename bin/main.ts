@@ -16,6 +16,8 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function projectOptions(cmd: Command): Command {
   return helmCredentialOptions(cmd)
+    .option('--git-username <host/path=user>', 'username for Git basic auth; path is a glob (repeatable)', collect, [])
+    .option('--git-password <host/path=password>', 'password for Git basic auth (repeatable)', collect, [])
     .option('--project-dir <dir>', 'the Kluctl project directory', '.')
     .option('-t, --target <name>', 'the target to use')
     .option('-T, --target-name-override <name>', 'override the name of the target')
@@ -87,6 +89,8 @@ projectOptions(
   .option('--dry-run', 'server-side dry run: change nothing')
   .option('--prune', 'delete orphaned objects after deploying')
   .option('--abort-on-error', 'stop at the first error')
+  .option('--no-wait', 'do not wait for readiness of objects that ask for it')
+  .option('--readiness-timeout <duration>', 'how long to wait for one object to get ready', '5m')
   .option('-y, --yes', 'do not ask for confirmation')
   .addOption(
     new Option('-o, --output-format <format>', 'result output')

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import { deployProject } from '../../lib/deploy/deploy-project.js';
 import { KsError } from '../../lib/errors.js';
+import { parseDuration } from '../../lib/api/durations.js';
 import { refString } from '../../lib/deploy/object-ref.js';
 import { clientForTarget, renderFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
@@ -14,6 +15,9 @@ interface DeployFlags extends ProjectFlags {
   dryRun?: boolean;
   prune?: boolean;
   abortOnError?: boolean;
+  /** commander's negation of `--no-wait`. */
+  wait?: boolean;
+  readinessTimeout: string;
   yes?: boolean;
   outputFormat: 'text' | 'json' | 'yaml';
 }
@@ -38,6 +42,8 @@ export async function deploy(flags: DeployFlags): Promise<void> {
       dryRun: flags.dryRun ?? false,
       prune: flags.prune ?? false,
       abortOnError: flags.abortOnError ?? false,
+      noWait: flags.wait === false,
+      readinessTimeoutMs: parseDuration(flags.readinessTimeout),
       progress: { step },
     });
     const summary = {

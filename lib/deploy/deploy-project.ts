@@ -3,10 +3,11 @@
  * namespaces and CRDs first, deployment items in parallel (at most 8, as Kluctl) up to each barrier,
  * objects inside an item in order; then orphans are found and, with `prune`, deleted.
  */
-import { FIELD_MANAGER } from '../api/constants.js';
+import { ANNOTATION_WAIT_READINESS, FIELD_MANAGER } from '../api/constants.js';
 import { errorMessage } from '../errors.js';
-import type { KubeClient, KubeObject, ObjectRef, Progress } from '../ports.js';
-import { silentProgress } from '../ports.js';
+import type { Clock, KubeClient, KubeObject, ObjectRef, Progress } from '../ports.js';
+import { silentProgress, systemClock } from '../ports.js';
+import { waitForReadiness } from './wait-readiness.js';
 import { mapBounded } from '../util/semaphore.js';
 import { computeChanges } from './changes.js';
 import type { ResultObject } from './command-result.js';
@@ -19,6 +20,15 @@ export interface DeployItem {
   readonly dir: string;
   readonly barrier: boolean;
   readonly onlyRender?: boolean;
+  /** Wait for all objects of the item after applying them. */
+  readonly waitReadiness?: boolean;
+  /** Further (possibly foreign) objects to wait for after the item ran. */
+  readonly waitReadinessObjects?: readonly {
+    group?: string;
+    kind?: string;
+    name: string;
+    namespace?: string;
+  }[];
   readonly objects: readonly KubeObject[];
 }
 
@@ -38,6 +48,12 @@ export interface DeployOptions {
   /** Items applied in parallel between barriers (default 8, Kluctl's bound). */
   readonly itemConcurrency?: number;
   readonly progress?: Progress;
+  /** Skip waiting for readiness (`--no-wait`). */
+  readonly noWait?: boolean;
+  /** Per-object readiness timeout; default 5m (Kluctl's `--readiness-timeout`). */
+  readonly readinessTimeoutMs?: number;
+  /** Clock of the readiness waits; default the system clock. */
+  readonly clock?: Clock;
 }
 
 /** Objects, errors and warnings of one deploy. */
@@ -97,9 +113,18 @@ export async function deployProject(
   for (const group of splitAtBarriers(items)) {
     await mapBounded(group, opts.itemConcurrency ?? 8, async (item) => {
       const objs = item.objects.filter((o) => !earlyKeys.has(refKey(refOf(o))));
-      if (objs.length === 0) return;
-      progress.step(`applying ${objs.length} objects of ${item.dir}`);
+      if (objs.length > 0) progress.step(`applying ${objs.length} objects of ${item.dir}`);
       for (const o of objs) await applyOne(o);
+      if (opts.noWait || opts.dryRun || aborted) return;
+      const waits = await readinessTargets(kube, item, objs);
+      if (waits.length === 0) return;
+      const errs = await waitForReadiness(kube, waits, {
+        clock: opts.clock ?? systemClock,
+        timeoutMs: opts.readinessTimeoutMs ?? 5 * 60_000,
+        progress,
+      });
+      out.errors.push(...errs);
+      if (errs.length > 0 && opts.abortOnError) aborted = true;
     });
   }
 
@@ -118,6 +143,44 @@ export async function deployProject(
   out.objects.push(...entries.values());
   for (const e of out.errors) progress.step(`error: ${refString(e.ref)}: ${e.message}`);
   return out;
+}
+
+/**
+ * What to wait for after an item: all its objects with `waitReadiness`, else those annotated
+ * `kluctl.io/wait-readiness: "true"`, plus `waitReadinessObjects` resolved through discovery.
+ */
+async function readinessTargets(
+  kube: KubeClient,
+  item: DeployItem,
+  applied: readonly KubeObject[],
+): Promise<ObjectRef[]> {
+  const own = item.waitReadiness
+    ? applied
+    : applied.filter((o) => o.metadata.annotations?.[ANNOTATION_WAIT_READINESS] === 'true');
+  const refs = own.map(refOf);
+  if ((item.waitReadinessObjects ?? []).length > 0) {
+    const resources = await kube.listResources();
+    for (const w of item.waitReadinessObjects ?? []) {
+      const r = resources.find((x) => x.kind === w.kind && (w.group === undefined || x.group === w.group));
+      if (r)
+        refs.push({
+          group: r.group,
+          version: r.version,
+          kind: r.kind,
+          name: w.name,
+          ...(w.namespace ? { namespace: w.namespace } : {}),
+        });
+      else
+        refs.push({
+          group: w.group ?? '',
+          version: '',
+          kind: w.kind ?? '',
+          name: w.name,
+          ...(w.namespace ? { namespace: w.namespace } : {}),
+        });
+    }
+  }
+  return refs;
 }
 
 /** Groups items so that each group ends at a barrier (the barrier item belongs to its group). */

@@ -225,6 +225,11 @@ export async function reconcileDeployment(
       const out = await deployProject(deps.kube, rendered, {
         prune: kd.spec.prune ?? false,
         dryRun: kd.spec.dryRun ?? false,
+        abortOnError: kd.spec.abortOnError ?? false,
+        noWait: kd.spec.noWait ?? false,
+        // Kluctl's controller waits up to 10 minutes for readiness (its CLI 5).
+        readinessTimeoutMs: 10 * 60_000,
+        clock: deps.clock,
       });
       deployEnd = deps.clock.now().toISOString();
       const result: CommandResult = {
