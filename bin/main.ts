@@ -16,7 +16,12 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function projectOptions(cmd: Command): Command {
   return helmCredentialOptions(cmd)
-    .option('--git-username <host/path=user>', 'username for Git basic auth; path is a glob (repeatable)', collect, [])
+    .option(
+      '--git-username <host/path=user>',
+      'username for Git basic auth; path is a glob (repeatable)',
+      collect,
+      [],
+    )
     .option('--git-password <host/path=password>', 'password for Git basic auth (repeatable)', collect, [])
     .option('--project-dir <dir>', 'the Kluctl project directory', '.')
     .option('-t, --target <name>', 'the target to use')
