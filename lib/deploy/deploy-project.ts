@@ -3,14 +3,13 @@
  * namespaces and CRDs first, deployment items in parallel (at most 8, as Kluctl) up to each barrier,
  * objects inside an item in order; then orphans are found and, with `prune`, deleted.
  */
-import { ANNOTATION_WAIT_READINESS, FIELD_MANAGER } from '../api/constants.js';
-import { errorMessage } from '../errors.js';
 import type { Clock, KubeClient, KubeObject, ObjectRef, Progress } from '../ports.js';
 import { silentProgress, systemClock } from '../ports.js';
-import { waitForReadiness } from './wait-readiness.js';
 import { mapBounded } from '../util/semaphore.js';
-import { computeChanges } from './changes.js';
+import { applyObject } from './apply-object.js';
 import type { ResultObject } from './command-result.js';
+import type { DeployContext } from './deploy-context.js';
+import { runItem } from './run-item.js';
 import { isCrd, isNamespace, refKey, refOf, refString } from './object-ref.js';
 import { deleteObjects, findOrphans } from './prune.js';
 import { collectRemoteObjects } from './remote-objects.js';
@@ -83,54 +82,37 @@ export async function deployProject(
     const live = remote.byKey.get(refKey(ref));
     entries.set(refKey(ref), { ref, rendered: o, ...(live ? { remote: live } : {}) });
   }
-  let aborted = false;
-  const applyOne = async (obj: KubeObject): Promise<void> => {
-    if (aborted) return;
-    const entry = entries.get(refKey(refOf(obj)))!;
-    try {
-      const applied = await kube.apply(obj, { fieldManager: FIELD_MANAGER, dryRun: opts.dryRun ?? false });
-      entry.applied = applied;
-      if (entry.remote) {
-        const changes = computeChanges(entry.remote, applied);
-        if (changes.length > 0) entry.changes = changes;
-      } else {
-        entry.new = true;
-      }
-    } catch (err) {
-      out.errors.push({ ref: entry.ref, message: errorMessage(err) });
-      if (opts.abortOnError) aborted = true;
-    }
+  const ctx: DeployContext = {
+    kube,
+    opts,
+    progress,
+    clock: opts.clock ?? systemClock,
+    entries,
+    out,
+    aborted: false,
   };
 
   // Namespaces and CRDs go first so the objects that need them can be applied in any order.
   const early = rendered.filter((o) => isNamespace(o) || isCrd(o));
   if (early.length > 0) {
     progress.step(`applying ${early.length} namespaces and CRDs`);
-    await mapBounded(early, 8, applyOne);
+    await mapBounded(early, 8, (o) => applyObject(ctx, o));
     if (early.some(isCrd)) kube.invalidateDiscovery();
   }
   const earlyKeys = new Set(early.map((o) => refKey(refOf(o))));
   for (const group of splitAtBarriers(items)) {
-    await mapBounded(group, opts.itemConcurrency ?? 8, async (item) => {
-      const objs = item.objects.filter((o) => !earlyKeys.has(refKey(refOf(o))));
-      if (objs.length > 0) progress.step(`applying ${objs.length} objects of ${item.dir}`);
-      for (const o of objs) await applyOne(o);
-      if (opts.noWait || opts.dryRun || aborted) return;
-      const waits = await readinessTargets(kube, item, objs);
-      if (waits.length === 0) return;
-      const errs = await waitForReadiness(kube, waits, {
-        clock: opts.clock ?? systemClock,
-        timeoutMs: opts.readinessTimeoutMs ?? 5 * 60_000,
-        progress,
-      });
-      out.errors.push(...errs);
-      if (errs.length > 0 && opts.abortOnError) aborted = true;
-    });
+    await mapBounded(group, opts.itemConcurrency ?? 8, (item) =>
+      runItem(
+        ctx,
+        item,
+        item.objects.filter((o) => !earlyKeys.has(refKey(refOf(o)))),
+      ),
+    );
   }
 
   const orphans = findOrphans(remote.byKey.values(), rendered);
   for (const o of orphans) entries.set(refKey(refOf(o)), { ref: refOf(o), remote: o, orphan: true });
-  if (opts.prune && orphans.length > 0 && !opts.dryRun && !aborted) {
+  if (opts.prune && orphans.length > 0 && !opts.dryRun && !ctx.aborted) {
     progress.step(`pruning ${orphans.length} orphan objects`);
     const del = await deleteObjects(kube, orphans);
     for (const ref of del.deleted) {
@@ -143,44 +125,6 @@ export async function deployProject(
   out.objects.push(...entries.values());
   for (const e of out.errors) progress.step(`error: ${refString(e.ref)}: ${e.message}`);
   return out;
-}
-
-/**
- * What to wait for after an item: all its objects with `waitReadiness`, else those annotated
- * `kluctl.io/wait-readiness: "true"`, plus `waitReadinessObjects` resolved through discovery.
- */
-async function readinessTargets(
-  kube: KubeClient,
-  item: DeployItem,
-  applied: readonly KubeObject[],
-): Promise<ObjectRef[]> {
-  const own = item.waitReadiness
-    ? applied
-    : applied.filter((o) => o.metadata.annotations?.[ANNOTATION_WAIT_READINESS] === 'true');
-  const refs = own.map(refOf);
-  if ((item.waitReadinessObjects ?? []).length > 0) {
-    const resources = await kube.listResources();
-    for (const w of item.waitReadinessObjects ?? []) {
-      const r = resources.find((x) => x.kind === w.kind && (w.group === undefined || x.group === w.group));
-      if (r)
-        refs.push({
-          group: r.group,
-          version: r.version,
-          kind: r.kind,
-          name: w.name,
-          ...(w.namespace ? { namespace: w.namespace } : {}),
-        });
-      else
-        refs.push({
-          group: w.group ?? '',
-          version: '',
-          kind: w.kind ?? '',
-          name: w.name,
-          ...(w.namespace ? { namespace: w.namespace } : {}),
-        });
-    }
-  }
-  return refs;
 }
 
 /** Groups items so that each group ends at a barrier (the barrier item belongs to its group). */
