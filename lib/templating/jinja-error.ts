@@ -17,6 +17,7 @@ export type JinjaErrorKind =
   | 'ZeroDivisionError'
   | 'AttributeError'
   | 'OverflowError'
+  | 'UnicodeDecodeError'
   | 'TemplateError';
 
 /** An error of the Jinja dialect, classified like Jinja2's. */

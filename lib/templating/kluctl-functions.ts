@@ -52,11 +52,47 @@ export function mergeDict(a: unknown, b: unknown, clone = true): Record<string, 
   return base;
 }
 
+const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * Kluctl's `b64decode`: Python's lenient `base64.b64decode(s.encode()).decode()`. Characters outside
+ * the alphabet are skipped, a complete `=` padding ends the input, a missing one is an error
+ * (binascii.Error, a ValueError), and the bytes must be valid UTF-8 (else UnicodeDecodeError).
+ */
 function b64decode(v: unknown): string {
-  const s = str(v);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s.replace(/\s/g, '')) || s.replace(/\s/g, '').length % 4 === 1)
-    throw new JinjaError('ValueError', 'Incorrect padding');
-  return Buffer.from(s, 'base64').toString('utf8');
+  const bytes: number[] = [];
+  let quad = 0;
+  let left = 0;
+  let pads = 0;
+  let ended = false;
+  for (const ch of str(v)) {
+    if (ch === '=') {
+      if (quad >= 2 && quad + ++pads >= 4) {
+        ended = true;
+        break;
+      }
+      continue;
+    }
+    const c = B64_ALPHABET.indexOf(ch);
+    if (c < 0) continue;
+    pads = 0;
+    if (quad === 1) bytes.push(((left << 2) | (c >> 4)) & 0xff);
+    else if (quad === 2) bytes.push(((left << 4) | (c >> 2)) & 0xff);
+    else if (quad === 3) bytes.push(((left << 6) | c) & 0xff);
+    left = quad === 1 ? c & 0x0f : quad === 2 ? c & 0x03 : c;
+    quad = (quad + 1) % 4;
+  }
+  if (!ended && quad === 1)
+    throw new JinjaError(
+      'ValueError',
+      'Invalid base64-encoded string: number of data characters cannot be 1 more than a multiple of 4',
+    );
+  if (!ended && quad !== 0) throw new JinjaError('ValueError', 'Incorrect padding');
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(bytes));
+  } catch {
+    throw new JinjaError('UnicodeDecodeError', "'utf-8' codec can't decode the base64-decoded bytes");
+  }
 }
 
 function sha256(v: unknown, digestLen: unknown): string {
@@ -127,10 +163,15 @@ function lookupPath(vars: Record<string, unknown>, path: string): { found: boole
 export function builtinGlobals(): Record<string, unknown> {
   const ctxOf = (c: unknown): NativeCallContext => c as NativeCallContext;
   return {
-    range: nativeFunction((_c, args) => pyRange(args)),
-    dict: nativeFunction((_c, args, kw) => ({ ...(isDict(args[0]) ? args[0] : {}), ...kw })),
+    // Jinja's globals that are Python classes print as such (`{{ namespace }}` when no var shadows it).
+    range: nativeFunction((_c, args) => pyRange(args), "<class 'range'>"),
+    dict: nativeFunction(
+      (_c, args, kw) => ({ ...(isDict(args[0]) ? args[0] : {}), ...kw }),
+      "<class 'dict'>",
+    ),
     namespace: nativeFunction(
       (_c, args, kw) => new Namespace({ ...(isDict(args[0]) ? args[0] : {}), ...kw }),
+      "<class 'jinja2.utils.Namespace'>",
     ),
     lipsum: nativeFunction(() => 'Lorem ipsum dolor sit amet.'),
     cycler: nativeFunction((_c, items) => {
@@ -139,11 +180,11 @@ export function builtinGlobals(): Record<string, unknown> {
         next: nativeFunction(() => items[i++ % items.length]),
         reset: nativeFunction(() => ((i = 0), null)),
       };
-    }),
+    }, "<class 'jinja2.utils.Cycler'>"),
     joiner: nativeFunction((_c, [sep = ', ']) => {
       let used = false;
       return nativeFunction(() => (used ? sep : ((used = true), '')));
-    }),
+    }, "<class 'jinja2.utils.Joiner'>"),
     get_var: nativeFunction((c, [path, dflt = null], kw) => {
       const d = Object.hasOwn(kw, 'default') ? kw.default : dflt;
       const vars = ctxOf(c).allVars();

@@ -37,16 +37,23 @@ export class Undef {
 export interface JinjaCallable {
   (this: unknown, ...args: unknown[]): unknown;
   readonly jinjaNative?: (ctx: unknown, args: unknown[], kwargs: Record<string, unknown>) => unknown;
+  /** What Python's str() shows for it (`<class 'range'>`); default `<function>`. */
+  readonly pyRepr?: string;
 }
 
-/** Marks a function as taking `(ctx, args, kwargs)` instead of plain positional arguments. */
+/**
+ * Marks a function as taking `(ctx, args, kwargs)` instead of plain positional arguments; `pyRepr`
+ * is how printing it shows (Jinja's classes print as `<class '...'>`).
+ */
 export function nativeFunction(
   impl: (ctx: unknown, args: unknown[], kwargs: Record<string, unknown>) => unknown,
+  pyRepr?: string,
 ): JinjaCallable {
   const f = (() => {
     throw new JinjaError('TypeError', 'native Jinja function called directly');
   }) as unknown as JinjaCallable;
   Object.defineProperty(f, 'jinjaNative', { value: impl });
+  if (pyRepr !== undefined) Object.defineProperty(f, 'pyRepr', { value: pyRepr });
   return f;
 }
 

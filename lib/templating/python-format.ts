@@ -4,6 +4,7 @@
  * it (`enabled: {{ flag }}` prints `True`, `{{ [1, 'x'] }}` prints `[1, 'x']`).
  */
 import { PyFloat, TUPLES, Undef, isDict } from './py-values.js';
+import type { JinjaCallable } from './py-values.js';
 
 /** Python's repr of a string: single quotes unless the string holds one and no double quote. */
 export function pyReprString(s: string): string {
@@ -74,7 +75,7 @@ export function pyStr(value: unknown): string {
   if (typeof value === 'number' || value instanceof PyFloat) return pyNumber(value);
   if (value instanceof Undef) throw value.error();
   if (Array.isArray(value) || isDict(value)) return pyRepr(value);
-  if (typeof value === 'function') return '<function>';
+  if (typeof value === 'function') return (value as JinjaCallable).pyRepr ?? '<function>';
   return String(value);
 }
 

@@ -18,6 +18,8 @@ export interface ReferenceResult {
   readonly out?: string;
   readonly error?: string;
   readonly message?: string;
+  /** With `fillUndefined`: the top-level names the runner defined as `"stub-<name>"`. */
+  readonly filled?: Record<string, string>;
 }
 
 /** What the Python side measured (bench mode). */
@@ -36,13 +38,23 @@ export function jinja2Python(): string {
   return py;
 }
 
-/** Renders all cases in one Python process. */
+/**
+ * Renders all cases in one Python process. `stubs` registers the runner's stand-ins for Kluctl's
+ * project-bound functions (`load_template`, `images.get_image`, ...; see make_stubs in the runner);
+ * `fillUndefined` defines missing top-level names as `"stub-<name>"` and reports them in `filled`.
+ */
 export function renderWithJinja2(
   cases: readonly ReferenceCase[],
   bench?: { rounds: number },
+  opts: { stubs?: boolean; fillUndefined?: boolean } = {},
 ): { results: ReferenceResult[]; timings?: ReferenceTimings } {
   const script = fileURLToPath(new URL('./jinja2_runner.py', import.meta.url));
-  const input = JSON.stringify({ cases, ...(bench ? { bench: true, rounds: bench.rounds } : {}) });
+  const input = JSON.stringify({
+    cases,
+    ...(bench ? { bench: true, rounds: bench.rounds } : {}),
+    ...(opts.stubs ? { stubs: true } : {}),
+    ...(opts.fillUndefined ? { fill_undefined: true } : {}),
+  });
   const r = spawnSync(jinja2Python(), [script], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`jinja2 runner failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { results: ReferenceResult[]; timings?: ReferenceTimings };

@@ -1,6 +1,9 @@
 """Renders a batch of templates with Python Jinja2 configured as Kluctl configures it.
 
-Reads JSON from stdin: {"cases": [{"id": ..., "template": ..., "vars": {...}}], "repeat": N?}
+Reads JSON from stdin: {"cases": [{"id": ..., "template": ..., "vars": {...}}], "repeat": N?,
+"stubs": bool?, "fill_undefined": bool?} (stubs: register the stand-ins for Kluctl's project-bound
+functions, see make_stubs; fill_undefined: while a case fails with "'name' is undefined", give that
+top-level name the string "stub-<name>" and render again; the names added come back as "filled")
 Writes JSON to stdout: {"results": [{"id": ..., "out": ...} | {"id": ..., "error": "<class>", "message": ...}],
 "timings": {...}} (timings only with "bench": true).
 
@@ -11,6 +14,7 @@ behaviour; the project-bound ones are left out).
 import base64
 import hashlib
 import json
+import re
 import sys
 import time
 
@@ -87,6 +91,29 @@ def raise_helper(msg):
     raise TemplateError(msg)
 
 
+class _Images:
+    """Stand-in for Kluctl's `images` global (bench/public-projects.ts mirrors it)."""
+
+    def get_image(self, image, latest_version=None):
+        return "stub-image:" + image
+
+
+def _stub_digest(kind, path, n=None):
+    h = hashlib.sha256((kind + ":" + path).encode("utf-8")).hexdigest()
+    return h[:n] if n else h
+
+
+def make_stubs():
+    """Deterministic stand-ins for the project-bound functions (same results as the TS side)."""
+    return {
+        "load_template": lambda path, **kw: "# stub load_template " + path + "\nkeys: " + ",".join(sorted(kw)),
+        "load_sha256": lambda path, digest_len=None: _stub_digest("load_sha256", path, digest_len),
+        "load_base64": lambda path, width=None: base64.b64encode(path.encode("utf-8")).decode(),
+        "load_latest_git_commit": lambda path, sha_len=None: _stub_digest("git", path, sha_len)[:40],
+        "images": _Images(),
+    }
+
+
 def make_env():
     env = Environment(undefined=StrictUndefined, extensions=["jinja2.ext.loopcontrols"], cache_size=10000)
     env.filters.update({
@@ -111,21 +138,45 @@ def make_env():
 
 
 def render_one(env, case):
+    case_vars = case.get("vars", {})
+    # A var may shadow a built-in global (`namespace`, `range`, ...): restore those afterwards.
+    shadowed = {k: env.globals[k] for k in case_vars if k in env.globals}
     try:
-        env.globals.update(case.get("vars", {}))
+        env.globals.update(case_vars)
         src = case["template"]
         return {"id": case["id"], "out": env.from_string(src).render()}
     except Exception as e:  # noqa: BLE001 - every error class is a result here
         return {"id": case["id"], "error": type(e).__name__, "message": str(e)}
     finally:
-        for k in case.get("vars", {}):
+        for k in case_vars:
             env.globals.pop(k, None)
+        env.globals.update(shadowed)
+
+
+UNDEFINED_NAME = re.compile(r"^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$")
+
+
+def render_filling(env, case, rounds=20):
+    """Renders a case, defining missing top-level names as placeholder strings (bench mode)."""
+    filled = {}
+    for _ in range(rounds):
+        r = render_one(env, {**case, "vars": {**case.get("vars", {}), **filled}})
+        m = UNDEFINED_NAME.match(r.get("message", "")) if r.get("error") == "UndefinedError" else None
+        if not m or m.group(1) in filled:
+            break
+        filled[m.group(1)] = "stub-" + m.group(1)
+    if filled:
+        r["filled"] = filled
+    return r
 
 
 def main():
     req = json.load(sys.stdin)
     env = make_env()
-    results = [render_one(env, c) for c in req["cases"]]
+    if req.get("stubs"):
+        env.globals.update(make_stubs())
+    render = render_filling if req.get("fill_undefined") else render_one
+    results = [render(env, c) for c in req["cases"]]
     out = {"results": results}
     if req.get("bench"):
         # Cold: a fresh environment (empty template cache) per pass; warm: templates compiled once.
