@@ -1,10 +1,10 @@
 /**
- * Render benchmark: the microservices fixture (13 items with a dir, 40 objects, vars files,
- * conditionals; test/fixtures/projects/microservices) rendered for `prod`, cold (fresh template engine,
- * first render of the process) and warm (median of 5 renders with a warm engine), once with the real
- * kustomize binary for every item and once with the in-process fast path for resources-only
- * kustomizations. Prints one JSON line per case with total and per-item time and the share of the wall
- * time during which kustomize processes were running.
+ * Render benchmark: the microservices fixture (14 items with a dir, 43 objects, vars files,
+ * conditionals, one local Helm chart; test/fixtures/projects/microservices) rendered for `prod`, cold
+ * (fresh template engine, first render of the process) and warm (median of 5 renders with a warm
+ * engine), once with the real kustomize binary for every item and once with the in-process fast path
+ * for resources-only kustomizations. Prints one JSON line per case with total and per-item time and the
+ * share of the wall time during which kustomize processes, helm processes, or either were running.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,33 +20,66 @@ import { toolPath } from '../lib/tools.js';
 const PROJECT = fileURLToPath(new URL('../test/fixtures/projects/microservices', import.meta.url));
 const WARM_RUNS = 5;
 
-/** Wraps a builder to measure the wall time during which at least one kustomize build was running. */
-function timed(inner: ItemBuilder): { builder: ItemBuilder; busyMs: () => number; reset: () => void } {
-  let running = 0;
-  let since = 0;
-  let busy = 0;
+type Interval = readonly [number, number];
+
+/** Wall time covered by at least one of the intervals. */
+function unionMs(intervals: readonly Interval[]): number {
+  let total = 0;
+  let end = -Infinity;
+  for (const [s, e] of [...intervals].sort((a, b) => a[0] - b[0])) {
+    if (e <= end) continue;
+    total += e - Math.max(s, end);
+    end = e;
+  }
+  return total;
+}
+
+/** Records when kustomize builds (through the builder) and `helm template` runs were in flight. */
+function timed(inner: ItemBuilder): {
+  builder: ItemBuilder;
+  onHelmRun: (start: number, end: number) => void;
+  busy: () => { kustomize: number; helm: number; either: number };
+  reset: () => void;
+} {
+  let kustomize: Interval[] = [];
+  let helm: Interval[] = [];
   return {
     builder: async (dir, label, signal) => {
-      if (running++ === 0) since = performance.now();
+      const start = performance.now();
       try {
         return await inner(dir, label, signal);
       } finally {
-        if (--running === 0) busy += performance.now() - since;
+        kustomize.push([start, performance.now()]);
       }
     },
-    busyMs: () => busy,
-    reset: () => (busy = 0),
+    onHelmRun: (start, end) => void helm.push([start, end]),
+    busy: () => ({
+      kustomize: unionMs(kustomize),
+      helm: unionMs(helm),
+      either: unionMs([...kustomize, ...helm]),
+    }),
+    reset: () => {
+      kustomize = [];
+      helm = [];
+    },
   };
 }
 
 async function once(
   engine: TemplateEngine,
-  builder: ItemBuilder,
+  t: ReturnType<typeof timed>,
 ): Promise<{ ms: number; items: number; objects: number }> {
   const renderDir = await mkdtemp(join(tmpdir(), 'bench-render-'));
   try {
     const t0 = performance.now();
-    const r = await renderProject({ projectDir: PROJECT, target: 'prod', renderDir, engine, builder });
+    const r = await renderProject({
+      projectDir: PROJECT,
+      target: 'prod',
+      renderDir,
+      engine,
+      builder: t.builder,
+      helm: { onHelmRun: t.onHelmRun },
+    });
     return {
       ms: performance.now() - t0,
       items: r.items.filter((i) => i.dir).length,
@@ -56,8 +89,6 @@ async function once(
     await rm(renderDir, { recursive: true, force: true });
   }
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs the benchmark. */
 export async function main(): Promise<void> {
@@ -69,19 +100,19 @@ export async function main(): Promise<void> {
   ] as const) {
     const t = timed(inner);
     const engine = new TemplateEngine();
-    const cold = await once(engine, t.builder);
-    const coldBusy = t.busyMs();
-    const warm: { ms: number; busy: number }[] = [];
+    const cold = await once(engine, t);
+    const coldBusy = t.busy();
+    const warm: { ms: number; busy: ReturnType<typeof t.busy> }[] = [];
     for (let i = 0; i < WARM_RUNS; i++) {
       t.reset();
-      const r = await once(engine, t.builder);
-      warm.push({ ms: r.ms, busy: t.busyMs() });
+      const r = await once(engine, t);
+      warm.push({ ms: r.ms, busy: t.busy() });
     }
-    const warmMs = median(warm.map((w) => w.ms));
-    const warmBusy = median(warm.map((w) => w.busy));
+    // The run with the median total time, so its busy times belong to the reported total.
+    const warmRun = [...warm].sort((a, b) => a.ms - b.ms)[Math.floor(warm.length / 2)]!;
     for (const [c, ms, busy] of [
       ['cold', cold.ms, coldBusy],
-      ['warm (median of 5)', warmMs, warmBusy],
+      ['warm (median of 5)', warmRun.ms, warmRun.busy],
     ] as const) {
       process.stdout.write(
         `${JSON.stringify({
@@ -92,8 +123,11 @@ export async function main(): Promise<void> {
           objects: cold.objects,
           ms: Math.round(ms),
           msPerItem: +(ms / cold.items).toFixed(1),
-          kustomizeBusyMs: Math.round(busy),
-          kustomizeShare: +(busy / ms).toFixed(2),
+          kustomizeBusyMs: Math.round(busy.kustomize),
+          kustomizeShare: +(busy.kustomize / ms).toFixed(2),
+          helmBusyMs: Math.round(busy.helm),
+          helmShare: +(busy.helm / ms).toFixed(2),
+          spawnShare: +(busy.either / ms).toFixed(2),
           ...(mode === 'fast path' ? { fastPathItems: stats.fast, binaryItems: stats.slow } : {}),
         })}\n`,
       );

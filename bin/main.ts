@@ -5,6 +5,12 @@
 import { Command, Option } from 'commander';
 import { render } from './commands/render.js';
 import { deploy } from './commands/deploy.js';
+import { diff } from './commands/diff.js';
+import { prune } from './commands/prune.js';
+import { deleteCommand } from './commands/delete.js';
+import { validate } from './commands/validate.js';
+import { outputOptions } from './commands/command-output.js';
+import { pokeImagesCommand } from './commands/poke-images.js';
 import { listTargets } from './commands/list-targets.js';
 import { listImages } from './commands/list-images.js';
 import { run } from './commands/run.js';
@@ -87,22 +93,83 @@ projectOptions(
   .option('-o, --output <path>', "write to this file ('-' = stdout; repeatable)", collect, [])
   .action(listImages);
 
-projectOptions(
+const deployCommand = projectOptions(
   program.command('deploy').description('deploy the project to the target cluster with server-side apply'),
 )
   .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
   .option('--dry-run', 'server-side dry run: change nothing')
   .option('--prune', 'delete orphaned objects after deploying')
   .option('--abort-on-error', 'stop at the first error')
+  .option('--force-apply', 'force-apply conflicting fields (take ownership from other field managers)')
+  .option('--replace-on-error', 'when an apply fails, retry with a replace (PUT) of the object')
+  .option(
+    '--force-replace-on-error',
+    'like --replace-on-error, and then delete and re-create the object (not for kluctl.io/skip-delete)',
+  )
   .option('--no-wait', 'do not wait for readiness of objects that ask for it')
   .option('--readiness-timeout <duration>', 'how long to wait for one object to get ready', '5m')
+  .option('-y, --yes', 'do not ask for confirmation')
+  .action(deploy);
+outputOptions(deployCommand);
+
+const diffCommand = projectOptions(
+  program
+    .command('diff')
+    .description('show what a deploy would change (server-side dry run) and list orphans'),
+)
+  .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
+  .option('--force-apply', 'force-apply conflicting fields')
+  .option('--replace-on-error', 'when an apply fails, retry with a replace (PUT) of the object')
+  .option('--force-replace-on-error', 'like --replace-on-error, then delete and re-create the object')
+  .option('--ignore-tags', 'ignore changes of kluctl.io/tag-* labels')
+  .option('--ignore-labels', 'ignore changes of labels')
+  .option('--ignore-annotations', 'ignore changes of annotations')
+  .option('--ignore-kluctl-metadata', 'ignore changes of tags, discriminator and deployment-item-dir')
+  .action(diff);
+outputOptions(diffCommand);
+
+for (const [name, description, action] of [
+  ['prune', 'delete kluctl-managed objects with the discriminator that are no longer rendered', prune],
+  ['delete', 'delete every kluctl-managed object with the target discriminator', deleteCommand],
+] as const) {
+  const cmd = projectOptions(program.command(name).description(description))
+    .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
+    .option('--dry-run', 'only list what would be deleted')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--discriminator <name>', 'override the target discriminator');
+  if (name === 'delete') cmd.option('--no-wait', 'do not wait until deleted objects are gone');
+  outputOptions(cmd.action(action));
+}
+
+projectOptions(
+  program.command('validate').description('check that every rendered object exists and is ready'),
+)
+  .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
+  .option(
+    '-o, --output <format[=path]>',
+    'text, json or yaml, optionally into a file (repeatable)',
+    collect,
+    [],
+  )
+  .option('--wait <duration>', 'retry until validation succeeds or this much time passed')
+  .option('--sleep <duration>', 'pause between attempts', '5s')
+  .option('--warnings-as-errors', 'count warnings as failures')
+  .action(validate);
+
+projectOptions(
+  program
+    .command('poke-images')
+    .description('set only the images of the live workloads to what the project renders'),
+)
+  .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
+  .option('--dry-run', 'server-side dry run: change nothing')
   .option('-y, --yes', 'do not ask for confirmation')
   .addOption(
     new Option('-o, --output-format <format>', 'result output')
       .choices(['text', 'json', 'yaml'])
       .default('text'),
   )
-  .action(deploy);
+  .action(pokeImagesCommand);
 
 program
   .command('list-targets')

@@ -11,7 +11,18 @@ import { fileURLToPath } from 'node:url';
 import { ToolError } from './errors.js';
 
 /** Tools built by scripts/ensure-tools.sh, by their versions.env prefix. */
-export type ToolName = 'kustomize' | 'helm' | 'kube-apiserver' | 'kubectl' | 'etcd' | 'sops' | 'age-keygen';
+export type ToolName =
+  | 'kustomize'
+  | 'helm'
+  | 'kube-apiserver'
+  | 'kubectl'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kwok'
+  | 'etcd'
+  | 'sops'
+  | 'age-keygen'
+  | 'registry';
 
 const TOOL_MODULE: Record<ToolName, { dir: string; versionKey: string }> = {
   kustomize: { dir: 'kustomize', versionKey: 'KUSTOMIZE_VERSION' },
@@ -21,6 +32,10 @@ const TOOL_MODULE: Record<ToolName, { dir: string; versionKey: string }> = {
   etcd: { dir: 'etcd', versionKey: 'ETCD_VERSION' },
   sops: { dir: 'sops', versionKey: 'SOPS_VERSION' },
   'age-keygen': { dir: 'sops', versionKey: 'SOPS_VERSION' },
+  'kube-controller-manager': { dir: 'k8s', versionKey: 'K8S_VERSION' },
+  'kube-scheduler': { dir: 'k8s', versionKey: 'K8S_VERSION' },
+  kwok: { dir: 'kwok', versionKey: 'KWOK_VERSION' },
+  registry: { dir: 'registry', versionKey: 'REGISTRY_VERSION' },
 };
 
 /** Reads tools/versions.env of this repository. */

@@ -4,7 +4,7 @@
 # tools/<tool>/ with a committed go.sum, so every download is checked against it (see
 # docs/adr/0002-test-environment.md). Safe to run repeatedly: a tool whose binary exists is skipped.
 #
-# usage: scripts/ensure-tools.sh [tool...]     tools: k8s etcd helm kustomize sops localstack jinja2 (default: all)
+# usage: scripts/ensure-tools.sh [tool...]     tools: k8s etcd kwok helm kustomize sops registry localstack jinja2 (default: all)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,8 +36,28 @@ ensure_k8s() {
     ld+=" -X $p.gitVersion=v$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
     ld+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
   done
+  # Caches from before the controllers were added lack them: build again (same key) when one is missing.
+  local bin="$CACHE/k8s-$K8S_VERSION/bin" b
+  for b in kube-apiserver kubectl kube-controller-manager kube-scheduler; do
+    [ -x "$bin/$b" ] || rm -f "$bin/.complete"
+  done
   build_go k8s "$K8S_VERSION" "$ld" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+}
+
+# kwok plays the kubelet of a fake Node, so Pods become Running and Ready without containers. Its Stage
+# files (the "fast" set that kwokctl uses by default) come from the same module zip, copied next to bin/.
+ensure_kwok() {
+  build_go kwok "$KWOK_VERSION" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=v$KWOK_VERSION" \
+    sigs.k8s.io/kwok/cmd/kwok
+  local stages="$CACHE/kwok-$KWOK_VERSION/stages" src
+  if [ -f "$stages/fast/kustomization.yaml" ]; then return 0; fi
+  # (Downloaded first: the module cache may have been cleaned since the binary was built.)
+  src=$(cd "$ROOT/tools/kwok" && go mod download sigs.k8s.io/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  src=$src/kustomize/stage
+  rm -rf "$stages.tmp"
+  cp -R "$src" "$stages.tmp" && chmod -R u+w "$stages.tmp" && mv "$stages.tmp" "$stages"
 }
 
 ensure_etcd() {
@@ -55,6 +75,9 @@ ensure_helm() {
 }
 
 ensure_kustomize() { build_go kustomize "$KUSTOMIZE_VERSION" "-s -w" sigs.k8s.io/kustomize/kustomize/v5; }
+
+# The CNCF Distribution registry: the OCI registry the Helm OCI tests push charts to.
+ensure_registry() { build_go registry "$REGISTRY_VERSION" "-s -w" github.com/distribution/distribution/v3/cmd/registry; }
 
 # sops decrypts SOPS-encrypted project files; age-keygen makes the age key pairs of the tests.
 ensure_sops() { build_go sops "$SOPS_VERSION" "-s -w" github.com/getsops/sops/v3/cmd/sops filippo.io/age/cmd/age-keygen; }
@@ -105,10 +128,10 @@ ensure_jinja2() {
 }
 
 tools=("$@")
-[ ${#tools[@]} -gt 0 ] || tools=(etcd kustomize helm sops k8s localstack jinja2)
+[ ${#tools[@]} -gt 0 ] || tools=(etcd kustomize helm sops registry k8s kwok localstack jinja2)
 for t in "${tools[@]}"; do
   case $t in
-    k8s|etcd|helm|kustomize|sops|localstack|jinja2) "ensure_$t" ;;
-    *) log "unknown tool '$t' (known: k8s etcd helm kustomize sops localstack jinja2)"; exit 2 ;;
+    k8s|etcd|kwok|helm|kustomize|sops|registry|localstack|jinja2) "ensure_$t" ;;
+    *) log "unknown tool '$t' (known: k8s etcd kwok helm kustomize sops registry localstack jinja2)"; exit 2 ;;
   esac
 done

@@ -1,5 +1,7 @@
 /** Helpers shared by the CLI commands. */
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { parse } from 'yaml';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { parseFixedImageArg, readFixedImagesFile } from '../../lib/images/fixed-images.js';
@@ -15,9 +17,11 @@ import { helmCapabilities } from '../../lib/project/helm/capabilities.js';
 import type { HelmCredentialFlags } from '../../lib/project/helm/helm-credentials.js';
 import { defaultCacheDir, toolPath } from '../../lib/tools.js';
 import { helmCredentialsFromFlags } from './helm-pull.js';
+import { buildGitCredentials, gitAuthResolver } from '../../lib/credentials/git-credentials.js';
+import type { GitCredentialFlags } from '../../lib/credentials/git-credentials.js';
 
 /** Project flags as commander hands them over. */
-export interface ProjectFlags {
+export interface ProjectFlags extends GitCredentialFlags {
   projectDir: string;
   target?: string;
   targetNameOverride?: string;
@@ -85,13 +89,38 @@ export function parseArgs(flags: readonly string[]): Record<string, unknown> {
   return out;
 }
 
+/** The context asked for explicitly: `--context`, else the selected target's `context` (§1.6). */
+export async function explicitContext(flags: ProjectFlags): Promise<string | undefined> {
+  if (flags.context || !flags.target) return flags.context;
+  const targets = await listTargets(flags.projectDir, { args: externalArgs(flags) });
+  return targets.find((t) => t.name === flags.target)?.context;
+}
+
+/**
+ * The kubeconfig's `current-context` as kubectl finds it: `--kubeconfig`, else the first file of
+ * $KUBECONFIG that sets one, else ~/.kube/config. Undefined when none can be read.
+ */
+export function currentContextName(kubeconfig: string | undefined): string | undefined {
+  const files = kubeconfig
+    ? [kubeconfig]
+    : process.env.KUBECONFIG
+      ? process.env.KUBECONFIG.split(delimiter).filter((f) => f)
+      : [join(homedir(), '.kube', 'config')];
+  for (const f of files) {
+    try {
+      const doc = parse(readFileSync(f, 'utf8')) as { 'current-context'?: unknown } | null;
+      const name = doc?.['current-context'];
+      if (typeof name === 'string' && name) return name;
+    } catch {
+      // unreadable files are skipped, as kubectl does when merging
+    }
+  }
+  return undefined;
+}
+
 /** A client for the context the project's target names (`--context` wins), as Kluctl resolves it. */
 export async function clientForTarget(flags: ProjectFlags): Promise<HttpKubeClient> {
-  let context = flags.context;
-  if (!context && flags.target) {
-    const targets = await listTargets(flags.projectDir, { args: externalArgs(flags) });
-    context = targets.find((t) => t.name === flags.target)?.context;
-  }
+  const context = await explicitContext(flags);
   return kubeClient({
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     ...(context ? { context } : {}),
@@ -106,7 +135,14 @@ export async function renderFromFlags(
   // Helm sees the cluster's version and API versions, as with Kluctl; offline, helm's defaults.
   const caps = kube ? await helmCapabilities(kube) : undefined;
   const kubeVersion = flags.kubernetesVersion ?? caps?.kubeVersion;
+  // `--git-username/--git-password` first, then KLUCTL_GIT_[n_]* (Kluctl's order, §7.12).
+  const gitAuth = gitAuthResolver(buildGitCredentials(flags, process.env));
+  // With a cluster, templates see the context actually used, the current one when none was named (§1.6).
+  const context = kube
+    ? ((await explicitContext(flags)) ?? currentContextName(flags.kubeconfig))
+    : flags.context;
   return renderProject({
+    gitAuth,
     helm: {
       helmPath: toolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
       credentials: helmCredentialsFromFlags(flags),
@@ -118,7 +154,7 @@ export async function renderFromFlags(
     projectDir: flags.projectDir,
     ...(flags.target ? { target: flags.target } : {}),
     ...(flags.targetNameOverride ? { targetNameOverride: flags.targetNameOverride } : {}),
-    ...(flags.context ? { contextOverride: flags.context } : {}),
+    ...(context ? { contextOverride: context } : {}),
     ...(flags.renderOutputDir ? { renderDir: flags.renderOutputDir } : {}),
     args: externalArgs(flags),
     fixedImages: fixedImagesFromFlags(flags),

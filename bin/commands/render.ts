@@ -1,6 +1,6 @@
 /** `kluctl-serverless render`. */
 import { stringify } from 'yaml';
-import { clientForTarget, renderFromFlags } from './common.js';
+import { clientForTarget, explicitContext, renderFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
 
 /** Flags of `render` and `list-images`. */
@@ -18,10 +18,14 @@ export async function renderWithOptionalCluster<T>(
 ): Promise<T> {
   let kube: Awaited<ReturnType<typeof clientForTarget>> | undefined;
   if (!flags.offlineKubernetes) {
+    const named = await explicitContext(flags);
     kube = await clientForTarget(flags).catch((err: unknown) => {
-      // Kluctl renders without a cluster too; scopes of unknown kinds then come from a built-in table.
+      // A context named by --context or the target must exist (Kluctl's TestRenderNoKubeconfig).
+      if (named) throw err;
+      // Without one, Kluctl renders offline; scopes of unknown kinds then come from a built-in table.
       process.stderr.write(
-        `warning: no valid kubeconfig/context (${(err as Error).message}); rendering offline\n`,
+        `warning: No valid KUBECONFIG provided, which means the Kubernetes client is not available ` +
+          `(${(err as Error).message}); rendering offline\n`,
       );
       return undefined;
     });

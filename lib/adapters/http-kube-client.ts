@@ -10,6 +10,7 @@ import https from 'node:https';
 import { KubeApiError } from '../errors.js';
 import type { ApplyOptions, KubeClient, KubeObject, ObjectRef, ResourceInfo } from '../ports.js';
 import { Semaphore } from '../util/semaphore.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import { DiscoveryCache } from './kube-discovery.js';
 
 /** Options of {@link HttpKubeClient.fromKubeconfig}. */
@@ -22,12 +23,26 @@ export interface KubeconfigSource {
   readonly context?: string;
   /** Maximum concurrent requests (default 16). */
   readonly maxInFlight?: number;
+  /** Client-side rate limit in requests per second (default 500; 0 disables it). */
+  readonly qps?: number;
+  /** Requests allowed at once above `qps` after an idle period (default 1000). */
+  readonly burst?: number;
+  /**
+   * Retries of a request answered 429 (honouring Retry-After), or, for idempotent requests (GET, PUT,
+   * DELETE, server-side apply), answered 5xx or cut off by a connection reset. Default 4.
+   */
+  readonly maxRetries?: number;
 }
 
 interface RawResponse {
   readonly status: number;
   readonly body: unknown;
+  /** Seconds from a Retry-After header, when present. */
+  readonly retryAfterS?: number;
 }
+
+/** Connection errors after which an idempotent request is sent again. */
+const TRANSIENT_NET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN']);
 
 /** Counters of API requests by verb, for benchmarks and tests. */
 export interface RequestStats {
@@ -40,6 +55,7 @@ export class HttpKubeClient implements KubeClient {
   readonly stats: RequestStats = { total: 0, byVerb: {} };
   private readonly discovery: DiscoveryCache;
   private readonly limiter: Semaphore;
+  private readonly bucket: TokenBucket;
   private clusterIdCache: string | undefined;
   private serverVersionCache: Promise<string> | undefined;
 
@@ -48,8 +64,10 @@ export class HttpKubeClient implements KubeClient {
     private readonly tls: https.RequestOptions,
     private readonly agent: http.Agent,
     maxInFlight: number,
+    private readonly limits: { qps: number; burst: number; maxRetries: number },
   ) {
     this.limiter = new Semaphore(maxInFlight);
+    this.bucket = new TokenBucket({ qps: limits.qps, burst: limits.burst });
     this.discovery = new DiscoveryCache((path) => this.getJson(path));
   }
 
@@ -75,7 +93,11 @@ export class HttpKubeClient implements KubeClient {
       server.protocol === 'https:'
         ? new https.Agent({ keepAlive: true, maxSockets: maxInFlight })
         : new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
-    return new HttpKubeClient(server, tls, agent, maxInFlight);
+    return new HttpKubeClient(server, tls, agent, maxInFlight, {
+      qps: src.qps ?? 500,
+      burst: src.burst ?? 1000,
+      maxRetries: src.maxRetries ?? 4,
+    });
   }
 
   /** Closes idle connections so the process can exit. */
@@ -97,6 +119,14 @@ export class HttpKubeClient implements KubeClient {
       'application/apply-patch+yaml',
       describe(obj),
     )) as KubeObject;
+  }
+
+  async update(obj: KubeObject, opts: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject> {
+    const info = await this.requireResource(obj.apiVersion, obj.kind);
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager });
+    if (opts.dryRun) q.set('dryRun', 'All');
+    const path = objectPath(info, obj.metadata.name, obj.metadata.namespace);
+    return (await this.call('PUT', `${path}?${q}`, obj, 'application/json', describe(obj))) as KubeObject;
   }
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
@@ -129,9 +159,10 @@ export class HttpKubeClient implements KubeClient {
     return items;
   }
 
-  async delete(ref: ObjectRef): Promise<void> {
+  async delete(ref: ObjectRef, opts: { dryRun?: boolean } = {}): Promise<void> {
     const info = await this.requireResource(apiVersionOf(ref), ref.kind);
-    const res = await this.raw('DELETE', objectPath(info, ref.name, ref.namespace), {
+    const q = opts.dryRun ? '?dryRun=All' : '';
+    const res = await this.raw('DELETE', `${objectPath(info, ref.name, ref.namespace)}${q}`, {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
       propagationPolicy: 'Background',
@@ -243,12 +274,44 @@ export class HttpKubeClient implements KubeClient {
     });
   }
 
+  /**
+   * Sends one request through the rate limiter and the in-flight bound, retrying throttled and
+   * transient failures with exponential backoff (client-go retries 429 with Retry-After the same way).
+   */
   private async raw(
     method: string,
     path: string,
     body?: unknown,
     contentType = 'application/json',
   ): Promise<RawResponse> {
+    // Server-side apply is idempotent; merge patches (possibly conditional) are not retried.
+    const idempotent = method !== 'PATCH' || contentType === 'application/apply-patch+yaml';
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt >= this.limits.maxRetries;
+      let res: RawResponse;
+      try {
+        res = await this.sendLimited(method, path, body, contentType);
+      } catch (err) {
+        const code = ((err as { cause?: { code?: string } }).cause ?? {}).code;
+        if (last || !idempotent || !TRANSIENT_NET_ERRORS.has(code ?? '')) throw err;
+        await sleep(backoffMs(attempt));
+        continue;
+      }
+      const retry = res.status === 429 || (res.status >= 500 && idempotent);
+      if (!retry || last) return res;
+      await sleep(
+        Math.min(30_000, res.retryAfterS !== undefined ? res.retryAfterS * 1000 : backoffMs(attempt)),
+      );
+    }
+  }
+
+  private async sendLimited(
+    method: string,
+    path: string,
+    body: unknown,
+    contentType: string,
+  ): Promise<RawResponse> {
+    await this.bucket.take();
     await this.limiter.acquire();
     this.stats.total++;
     this.stats.byVerb[method] = (this.stats.byVerb[method] ?? 0) + 1;
@@ -287,7 +350,12 @@ export class HttpKubeClient implements KubeClient {
             } catch {
               parsed = { message: text.slice(0, 500) };
             }
-            resolve({ status: res.statusCode ?? 0, body: parsed });
+            const ra = Number(res.headers['retry-after']);
+            resolve({
+              status: res.statusCode ?? 0,
+              body: parsed,
+              ...(Number.isFinite(ra) && ra >= 0 ? { retryAfterS: ra } : {}),
+            });
           });
           res.on('error', reject);
         },
@@ -305,6 +373,16 @@ export class HttpKubeClient implements KubeClient {
       req.end();
     });
   }
+}
+
+/** Backoff before retry `attempt` (0-based): 100 ms doubling, capped at 5 s, with jitter. */
+function backoffMs(attempt: number): number {
+  const base = Math.min(5000, 100 * 2 ** attempt);
+  return base / 2 + Math.random() * (base / 2);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 function apiVersionOf(ref: ObjectRef): string {

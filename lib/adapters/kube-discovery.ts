@@ -58,6 +58,8 @@ export class DiscoveryCache {
     const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
     const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
     const list = (await this.getJson(path)) as ApiResourceList | undefined;
+    // A `<plural>/status` subresource tells readiness that objects of the type get a status.
+    const names = new Set((list?.resources ?? []).map((r) => r.name));
     return (list?.resources ?? [])
       .filter((r) => !r.name.includes('/'))
       .map((r) => ({
@@ -67,6 +69,7 @@ export class DiscoveryCache {
         plural: r.name,
         namespaced: r.namespaced,
         verbs: r.verbs ?? [],
+        hasStatus: names.has(`${r.name}/status`),
       }));
   }
 

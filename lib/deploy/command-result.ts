@@ -17,6 +17,7 @@ import type {
 } from '../api/types.js';
 import type { KubeObject, ObjectRef } from '../ports.js';
 import type { Change } from './changes.js';
+import { obfuscateChanges, obfuscateObject } from './diff/obfuscate.js';
 
 /** One object of a command result. */
 export interface ResultObject {
@@ -87,47 +88,19 @@ export function summarizeResult(r: CommandResult): CommandResultSummary {
   };
 }
 
-const OBFUSCATED = '*****';
-
 /**
- * A copy of the result safe to store or print: every value under `data`/`stringData` of a Secret is
- * replaced, in the object bodies and in the change records (DESIGN.md §4: no plaintext secret data in
- * the bucket).
+ * A copy of the result safe to store or print: Secret values are replaced in the object bodies and in
+ * the change records (lib/deploy/diff/obfuscate.ts; DESIGN.md §4: no plaintext secret data stored).
  */
 export function obfuscateSecrets(r: CommandResult): CommandResult {
   return {
     ...r,
-    objects: r.objects.map((o) => {
-      if (o.ref.kind !== 'Secret' || o.ref.group !== '') return o;
-      return {
-        ...o,
-        ...(o.rendered ? { rendered: hideSecretData(o.rendered) } : {}),
-        ...(o.remote ? { remote: hideSecretData(o.remote) } : {}),
-        ...(o.applied ? { applied: hideSecretData(o.applied) } : {}),
-        ...(o.changes ? { changes: o.changes.map(hideChange) } : {}),
-      };
-    }),
-  };
-}
-
-function hideSecretData(obj: KubeObject): KubeObject {
-  const copy = structuredClone(obj);
-  for (const field of ['data', 'stringData']) {
-    const m = copy[field] as Record<string, unknown> | undefined;
-    if (m && typeof m === 'object') for (const k of Object.keys(m)) m[k] = OBFUSCATED;
-  }
-  const ann = copy.metadata.annotations;
-  if (ann) delete ann['kubectl.kubernetes.io/last-applied-configuration'];
-  return copy;
-}
-
-function hideChange(c: Change): Change {
-  if (!/^(data|stringData)([.[]|$)/.test(c.jsonPath)) return c;
-  return {
-    type: c.type,
-    jsonPath: c.jsonPath,
-    ...(c.oldValue !== undefined ? { oldValue: OBFUSCATED } : {}),
-    ...(c.newValue !== undefined ? { newValue: OBFUSCATED } : {}),
-    unifiedDiff: '***** (obfuscated)',
+    objects: r.objects.map((o) => ({
+      ...o,
+      ...(o.rendered ? { rendered: obfuscateObject(o.rendered) } : {}),
+      ...(o.remote ? { remote: obfuscateObject(o.remote) } : {}),
+      ...(o.applied ? { applied: obfuscateObject(o.applied) } : {}),
+      ...(o.changes ? { changes: obfuscateChanges(o.ref, o.changes) } : {}),
+    })),
   };
 }

@@ -6,12 +6,14 @@
 import type { Clock, KubeClient, KubeObject, ObjectRef, Progress } from '../ports.js';
 import { silentProgress, systemClock } from '../ports.js';
 import { mapBounded } from '../util/semaphore.js';
-import { applyObject } from './apply-object.js';
+import { applyObject, registerConflictRules } from './apply-object.js';
 import type { ResultObject } from './command-result.js';
 import type { DeployContext } from './deploy-context.js';
+import { isDeleteAnnotated, isHook } from './hooks/hook-annotations.js';
 import { runItem } from './run-item.js';
 import { isCrd, isNamespace, refKey, refOf, refString } from './object-ref.js';
 import { deleteObjects, findOrphans } from './prune.js';
+import type { Inclusion } from '../project/inclusion.js';
 import { collectRemoteObjects } from './remote-objects.js';
 
 /** One deployment item as the deploy engine needs it (RenderedItem satisfies this). */
@@ -28,6 +30,10 @@ export interface DeployItem {
     name: string;
     namespace?: string;
   }[];
+  /** Objects deleted when the item runs, before its hooks (all resource types matching group/kind). */
+  readonly deleteObjects?: DeployItem['waitReadinessObjects'];
+  /** The project's `conflictResolution` entries (parents first), validated when applying. */
+  readonly conflictResolution?: readonly unknown[];
   readonly objects: readonly KubeObject[];
 }
 
@@ -53,6 +59,17 @@ export interface DeployOptions {
   readonly readinessTimeoutMs?: number;
   /** Clock of the readiness waits; default the system clock. */
   readonly clock?: Clock;
+  /**
+   * Inclusion rules of the run (`-I`, `-E`, deployment dirs): orphans are only sought among live
+   * objects they include, and `kluctl.io/skip-delete-if-tags` objects are spared while tag rules apply.
+   */
+  readonly inclusion?: Inclusion;
+  /** Force-apply every conflicting field (`--force-apply`). */
+  readonly forceApply?: boolean;
+  /** Replace (PUT) objects whose apply failed (`--replace-on-error`). */
+  readonly replaceOnError?: boolean;
+  /** Also delete and re-create objects whose replace failed (`--force-replace-on-error`). */
+  readonly forceReplaceOnError?: boolean;
 }
 
 /** Objects, errors and warnings of one deploy. */
@@ -91,9 +108,11 @@ export async function deployProject(
     out,
     aborted: false,
   };
+  registerConflictRules(ctx, items);
 
   // Namespaces and CRDs go first so the objects that need them can be applied in any order.
-  const early = rendered.filter((o) => isNamespace(o) || isCrd(o));
+  // Hooks and `kluctl.io/delete` objects are left to their item's sequence (run-item.ts).
+  const early = rendered.filter((o) => (isNamespace(o) || isCrd(o)) && !isHook(o) && !isDeleteAnnotated(o));
   if (early.length > 0) {
     progress.step(`applying ${early.length} namespaces and CRDs`);
     await mapBounded(early, 8, (o) => applyObject(ctx, o));
@@ -110,7 +129,10 @@ export async function deployProject(
     );
   }
 
-  const orphans = findOrphans(remote.byKey.values(), rendered);
+  // Objects an item's deleteObjects already removed are not orphans any more.
+  const orphans = findOrphans(remote.byKey.values(), rendered, opts.inclusion).filter(
+    (o) => entries.get(refKey(refOf(o)))?.deleted !== true,
+  );
   for (const o of orphans) entries.set(refKey(refOf(o)), { ref: refOf(o), remote: o, orphan: true });
   if (opts.prune && orphans.length > 0 && !opts.dryRun && !ctx.aborted) {
     progress.step(`pruning ${orphans.length} orphan objects`);

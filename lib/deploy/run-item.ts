@@ -1,14 +1,31 @@
 /**
- * One deployment item, in Kluctl's order (kluctl-semantics §6.3): apply its objects in order, then
- * wait for the readiness it asks for. Hooks and deletions slot in before and after these steps.
+ * One deployment item, in Kluctl's order (kluctl-semantics §6.3): (1) delete its `deleteObjects` and
+ * `kluctl.io/delete` objects, (2) run the pre hooks, (3) apply the other objects in order, (4) wait for
+ * the readiness the item asks for, (5) run the post hooks unless the run was aborted. "Initial" hooks
+ * run when none of the item's objects (hooks included) existed before the run, "upgrade" hooks otherwise.
  */
 import { ANNOTATION_WAIT_READINESS } from '../api/constants.js';
-import type { KubeClient, KubeObject, ObjectRef } from '../ports.js';
+import type { KubeObject, ObjectRef } from '../ports.js';
 import { applyObject } from './apply-object.js';
 import type { DeployContext } from './deploy-context.js';
+import { recordError, recordWarning } from './deploy-context.js';
 import type { DeployItem } from './deploy-project.js';
-import { refOf } from './object-ref.js';
+import type { Hook } from './hooks/hook-annotations.js';
+import { isDeleteAnnotated, parseHook, selectHooks } from './hooks/hook-annotations.js';
+import { deleteItemObjects, resolveRefItems } from './hooks/item-deletions.js';
+import { runHooks } from './hooks/run-hooks.js';
+import { refKey, refOf, refString } from './object-ref.js';
 import { waitForReadiness } from './wait-readiness.js';
+
+/** Kluctl's CLI default for `--readiness-timeout`. */
+const DEFAULT_READINESS_TIMEOUT_MS = 5 * 60_000;
+
+/** An item's objects sorted into what each step handles. */
+interface ItemPlan {
+  readonly hooks: Hook[];
+  readonly hookKeys: ReadonlySet<string>;
+  readonly initial: boolean;
+}
 
 /** Runs one item; `objects` are the item's objects still to apply (namespaces and CRDs went first). */
 export async function runItem(
@@ -16,43 +33,68 @@ export async function runItem(
   item: DeployItem,
   objects: readonly KubeObject[],
 ): Promise<void> {
-  if (objects.length > 0) ctx.progress.step(`applying ${objects.length} objects of ${item.dir}`);
-  for (const o of objects) await applyObject(ctx, o);
-  if (ctx.opts.noWait || ctx.opts.dryRun || ctx.aborted) return;
-  const waits = await readinessTargets(ctx.kube, item, objects);
-  if (waits.length === 0) return;
-  const errs = await waitForReadiness(ctx.kube, waits, {
-    clock: ctx.clock,
-    timeoutMs: ctx.opts.readinessTimeoutMs ?? 5 * 60_000,
-    progress: ctx.progress,
-  });
-  ctx.out.errors.push(...errs);
-  if (errs.length > 0 && ctx.opts.abortOnError) ctx.aborted = true;
+  const plan = planItem(ctx, item);
+  await deleteItemObjects(ctx, item);
+
+  const pre = plan.initial ? ['pre-deploy-initial', 'pre-deploy'] : ['pre-deploy-upgrade', 'pre-deploy'];
+  await runHooks(ctx, selectHooks(plan.hooks, pre));
+
+  const toApply = objects.filter((o) => !plan.hookKeys.has(refKey(refOf(o))) && !isDeleteAnnotated(o));
+  if (toApply.length > 0) ctx.progress.step(`applying ${toApply.length} objects of ${item.dir}`);
+  for (const o of toApply) {
+    if (ctx.aborted) break;
+    await applyObject(ctx, o);
+  }
+
+  if (!ctx.opts.noWait && !ctx.opts.dryRun && !ctx.aborted) await waitForItem(ctx, item, plan);
+  if (ctx.aborted) return;
+
+  const post = plan.initial ? ['post-deploy-initial', 'post-deploy'] : ['post-deploy-upgrade', 'post-deploy'];
+  await runHooks(ctx, selectHooks(plan.hooks, post));
+}
+
+/** Parses the hooks of the item (recording their annotation problems) and decides initial vs upgrade. */
+function planItem(ctx: DeployContext, item: DeployItem): ItemPlan {
+  const hooks: Hook[] = [];
+  const hookKeys = new Set<string>();
+  for (const o of item.objects) {
+    const parsed = parseHook(o);
+    for (const e of parsed.errors) recordError(ctx, refOf(o), e);
+    for (const w of parsed.warnings) recordWarning(ctx, refOf(o), w);
+    if (!parsed.hook) continue;
+    hooks.push(parsed.hook);
+    hookKeys.add(refKey(refOf(o)));
+  }
+  const initial = item.objects.every((o) => ctx.entries.get(refKey(refOf(o)))?.remote === undefined);
+  return { hooks, hookKeys, initial };
 }
 
 /**
- * What to wait for after an item: all its objects with `waitReadiness`, else those annotated
- * `kluctl.io/wait-readiness: "true"`, plus `waitReadinessObjects` resolved through discovery.
+ * Waits for the item's non-hook objects when the item has `waitReadiness`, else for those annotated
+ * `kluctl.io/wait-readiness: "true"`, plus its `waitReadinessObjects` resolved through discovery.
  */
-async function readinessTargets(
-  kube: KubeClient,
-  item: DeployItem,
-  applied: readonly KubeObject[],
-): Promise<ObjectRef[]> {
-  const own = item.waitReadiness
-    ? applied
-    : applied.filter((o) => o.metadata.annotations?.[ANNOTATION_WAIT_READINESS] === 'true');
-  const refs = own.map(refOf);
-  if ((item.waitReadinessObjects ?? []).length === 0) return refs;
-  const resources = await kube.listResources();
-  for (const w of item.waitReadinessObjects ?? []) {
-    const r = resources.find((x) => x.kind === w.kind && (w.group === undefined || x.group === w.group));
-    const ns = w.namespace ? { namespace: w.namespace } : {};
-    refs.push(
-      r
-        ? { group: r.group, version: r.version, kind: r.kind, name: w.name, ...ns }
-        : { group: w.group ?? '', version: '', kind: w.kind ?? '', name: w.name, ...ns },
+async function waitForItem(ctx: DeployContext, item: DeployItem, plan: ItemPlan): Promise<void> {
+  const own = item.objects.filter(
+    (o) =>
+      !plan.hookKeys.has(refKey(refOf(o))) &&
+      !isDeleteAnnotated(o) &&
+      (item.waitReadiness === true || o.metadata.annotations?.[ANNOTATION_WAIT_READINESS] === 'true'),
+  );
+  const refs: ObjectRef[] = own.map(refOf);
+  const foreign = await resolveRefItems(ctx.kube, item.waitReadinessObjects ?? []);
+  for (const u of foreign.unknown) {
+    recordError(
+      ctx,
+      u.ref,
+      `failed to wait for readiness of ${refString(u.ref)}: the cluster serves no resource with group/kind ${u.groupKind}`,
     );
   }
-  return refs;
+  refs.push(...foreign.refs);
+  if (refs.length === 0) return;
+  const errs = await waitForReadiness(ctx.kube, refs, {
+    clock: ctx.clock,
+    timeoutMs: ctx.opts.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
+    progress: ctx.progress,
+  });
+  for (const e of errs) recordError(ctx, e.ref, e.message);
 }

@@ -34,6 +34,10 @@ export interface RenderedItem {
   readonly skipDeleteIfTags: boolean;
   readonly deleteObjects: readonly ObjectRefItem[];
   readonly waitReadinessObjects: readonly ObjectRefItem[];
+  /** Raw `ignoreForDiff` rules of the item's project and its parents (validated by lib/deploy/diff). */
+  readonly ignoreForDiff: readonly unknown[];
+  /** Raw `conflictResolution` rules of the item's project and its parents, parents first (§2.7). */
+  readonly conflictResolution: readonly unknown[];
   readonly objects: KubeObject[];
 }
 
@@ -169,6 +173,10 @@ export async function finishItem(
     skipDeleteIfTags: c.skipDeleteIfTags ?? false,
     deleteObjects: c.deleteObjects ?? [],
     waitReadinessObjects: c.waitReadinessObjects ?? [],
+    ignoreForDiff: chain(p.project).flatMap((n) => n.config.ignoreForDiff ?? []),
+    conflictResolution: chain(p.project)
+      .reverse()
+      .flatMap((n) => n.config.conflictResolution ?? []),
     objects,
   };
 }

@@ -13,6 +13,12 @@ import { helmCapabilities } from '../project/helm/capabilities.js';
 import type { RenderedProject } from '../project/render-project.js';
 import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
 import type { VarsServices } from '../project/vars/vars-services.js';
+import { gitAuthResolver } from '../credentials/git-credentials.js';
+import {
+  gitCredentialsFromSpec,
+  helmCredentialsFromSpec,
+  kubeSecretReader,
+} from '../credentials/spec-credentials.js';
 
 /** A checked-out and rendered project; call `cleanup` when done. */
 export interface PreparedProject {
@@ -100,7 +106,15 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
   const cleanup = (): Promise<void> => rm(tmp, { recursive: true, force: true });
   try {
     const repoDir = join(tmp, 'source');
-    const { commit } = await deps.git.checkout(source.url, source.ref, repoDir);
+    // spec.credentials (§9.4): Secrets of the deployment's namespace, for the source, includes and charts.
+    const secrets = kubeSecretReader(deps.kube, kd.namespace);
+    const gitAuth = gitAuthResolver(await gitCredentialsFromSpec(spec.credentials, secrets));
+    const helmCredentials = await helmCredentialsFromSpec(
+      spec.credentials,
+      secrets,
+      join(tmp, 'credentials'),
+    );
+    const { commit } = await deps.git.checkout(source.url, source.ref, repoDir, gitAuth(source.url));
     const projectDir = resolve(repoDir, source.path);
     const rel = relative(repoDir, projectDir);
     if (rel.startsWith('..') || rel.split(sep).includes('..')) {
@@ -117,6 +131,7 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
     const rendered = await renderProject({
       projectDir,
       git: deps.git,
+      gitAuth,
       inclusion: {
         includeTags: spec.includeTags ?? [],
         excludeTags: spec.excludeTags ?? [],
@@ -130,8 +145,12 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
         kubeVersion: caps.kubeVersion,
         apiVersions: caps.apiVersions,
         // Charts pulled on demand are shared by the reconciles of this process.
-        cacheDir: join(deps.workDir, 'helm-cache'),
+        // Kept apart per credential set (like Kluctl's repo caches), so no deployment reads a chart
+        // another one pulled with its own credentials.
+        cacheDir: join(deps.workDir, 'helm-cache', helmCredentials.cacheKey),
         git: deps.git,
+        gitAuth,
+        credentials: { helm: helmCredentials.helm, registry: helmCredentials.registry },
       },
       sourceRoot: repoDir,
       renderDir: join(tmp, 'rendered'),

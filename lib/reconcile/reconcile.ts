@@ -22,6 +22,7 @@ import type {
 import { errorMessage } from '../errors.js';
 import type { Clock, GitSource, KubeClient, Logger, ObjectRef, StateStore } from '../ports.js';
 import { deployProject } from '../deploy/deploy-project.js';
+import { pokeImages } from '../deploy/poke-images.js';
 import { summarizeResult, toKluctlRef } from '../deploy/command-result.js';
 import type { CommandResult } from '../deploy/command-result.js';
 import { planReconcile } from './plan.js';
@@ -222,15 +223,28 @@ export async function reconcileDeployment(
       );
       await patchStatus(deps, ref, { conditions: status.conditions });
       const t0 = deps.clock.now();
-      const out = await deployProject(deps.kube, rendered, {
-        prune: kd.spec.prune ?? false,
-        dryRun: kd.spec.dryRun ?? false,
-        abortOnError: kd.spec.abortOnError ?? false,
-        noWait: kd.spec.noWait ?? false,
-        // Kluctl's controller waits up to 10 minutes for readiness (its CLI 5).
-        readinessTimeoutMs: 10 * 60_000,
-        clock: deps.clock,
-      });
+      // `poke-images` only sets container images of live objects (kluctl-semantics §7.11).
+      const out =
+        mode === 'poke-images'
+          ? await pokeImages(deps.kube, rendered, { dryRun: kd.spec.dryRun ?? false })
+          : await deployProject(deps.kube, rendered, {
+              prune: kd.spec.prune ?? false,
+              dryRun: kd.spec.dryRun ?? false,
+              abortOnError: kd.spec.abortOnError ?? false,
+              forceApply: kd.spec.forceApply ?? false,
+              replaceOnError: kd.spec.replaceOnError ?? false,
+              forceReplaceOnError: kd.spec.forceReplaceOnError ?? false,
+              noWait: kd.spec.noWait ?? false,
+              // Kluctl's controller waits up to 10 minutes for readiness (its CLI 5).
+              readinessTimeoutMs: 10 * 60_000,
+              clock: deps.clock,
+              inclusion: {
+                includeTags: kd.spec.includeTags ?? [],
+                excludeTags: kd.spec.excludeTags ?? [],
+                includeDeploymentDirs: kd.spec.includeDeploymentDirs ?? [],
+                excludeDeploymentDirs: kd.spec.excludeDeploymentDirs ?? [],
+              },
+            });
       deployEnd = deps.clock.now().toISOString();
       const result: CommandResult = {
         id: randomUUID(),
@@ -245,7 +259,7 @@ export async function reconcileDeployment(
           initiator: 'KluctlDeployment',
           startTime: t0.toISOString(),
           endTime: deployEnd,
-          command: 'deploy',
+          command: mode === 'poke-images' ? 'poke-images' : 'deploy',
           ...(kd.spec.target ? { target: kd.spec.target } : {}),
           dryRun: kd.spec.dryRun ?? false,
         },

@@ -151,3 +151,27 @@ async function writeServiceAccountKeys(publicFile: string, privateFile: string):
   await writeFile(publicFile, publicKey, { mode: 0o600 });
   await writeFile(privateFile, privateKey, { mode: 0o600 });
 }
+
+/**
+ * Issues a client certificate for user `name` (optionally in `groups`), signed by the cluster's CA,
+ * for RBAC tests. Returns the certificate and key paths in `dir`.
+ */
+export async function issueUserCert(
+  dir: string,
+  signer: { readonly caCert: string; readonly caKey: string },
+  name: string,
+  groups: readonly string[] = [],
+): Promise<{ certFile: string; keyFile: string }> {
+  const certFile = join(dir, `user-${name}.crt`);
+  const keyFile = join(dir, `user-${name}.key`);
+  const subject = `${groups.map((g) => `/O=${g}`).join('')}/CN=${name}`;
+  await issue(dir, {
+    name: `user-${name}`,
+    subject,
+    extensions: CLIENT_EXTENSIONS,
+    certFile,
+    keyFile,
+    signer,
+  });
+  return { certFile, keyFile };
+}

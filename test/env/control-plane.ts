@@ -1,8 +1,8 @@
 /**
  * A real Kubernetes control plane for tests: etcd plus kube-apiserver, started the way
- * controller-runtime's envtest does (docs: reference/test-infra.md §3). No controllers, scheduler or
- * nodes run, so Pods never start and namespaces never finish terminating; server-side apply, RBAC,
- * CRDs, admission and watches are the real thing.
+ * controller-runtime's envtest does (docs: reference/test-infra.md §3). Controllers, scheduler and a
+ * fake Node come separately (test/env/controllers.ts); without them Pods never start and namespaces
+ * never finish terminating. Server-side apply, RBAC, CRDs, admission and watches are the real thing.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -24,6 +24,8 @@ export interface ControlPlane {
   readonly caPem: string;
   /** Milliseconds from the call until /readyz answered ok. */
   readonly startupMs: number;
+  /** The PKI of the cluster (CA, admin client certificate, service-account key pair). */
+  readonly certs: ControlPlaneCerts;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,12 @@ export interface ControlPlaneOptions {
   readonly logsDir: string;
   /** Give up waiting for readiness after this long; default 90 s (a cold start on 2 cores takes ~5 s). */
   readonly timeoutMs?: number;
+  /**
+   * Whether kube-controller-manager will run (test/env/controllers.ts). Only then is the
+   * ServiceAccount admission plugin enabled, since it rejects Pods until that controller has created
+   * the namespace's `default` ServiceAccount. Default false.
+   */
+  readonly withControllers?: boolean;
 }
 
 /** Context names written into the kubeconfig: Kluctl projects under test use `context: default`. */
@@ -61,7 +69,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await waitFor(apiserver, timeoutMs, () => httpsOk(`${server}/readyz`, tls));
     const kubeconfigPath = join(opts.workDir, 'kubeconfig.yaml');
     await writeKubeconfig(kubeconfigPath, server, tls);
-    return { kubeconfigPath, server, caPem: tls.ca, startupMs: Date.now() - started, stop };
+    return { kubeconfigPath, server, caPem: tls.ca, startupMs: Date.now() - started, certs, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -161,8 +169,8 @@ function startApiServer(
       `--service-account-signing-key-file=${certs.saPrivateKey}`,
       '--service-cluster-ip-range=10.0.0.0/24',
       '--allow-privileged=true',
-      // No controller-manager runs, so nothing would create the tokens this plugin waits for.
-      '--disable-admission-plugins=ServiceAccount',
+      // Without a controller-manager nothing creates the ServiceAccounts this plugin waits for.
+      ...(opts.withControllers ? [] : ['--disable-admission-plugins=ServiceAccount']),
       // Without it the server keeps trying to publish a loopback IP as the `kubernetes` Endpoints.
       '--endpoint-reconciler-type=none',
       '--enable-priority-and-fairness=false',

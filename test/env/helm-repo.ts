@@ -42,7 +42,8 @@ export interface TestHelmRepo {
 
 const chartsRoot = fileURLToPath(new URL('../fixtures/charts/', import.meta.url));
 
-async function packageChart(c: RepoChart, work: string, dest: string, helm: string): Promise<void> {
+/** Packages fixture chart `c` (name and version set) with the real `helm package` into `dest`. */
+export async function packageChart(c: RepoChart, work: string, dest: string, helm: string): Promise<void> {
   const src = join(work, `${c.name}-${c.version}`, c.name);
   await cp(join(chartsRoot, c.fixture ?? 'test-chart'), src, { recursive: true });
   const doc = parseDocument(await readFile(join(src, 'Chart.yaml'), 'utf8'));

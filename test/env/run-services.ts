@@ -1,7 +1,8 @@
 /**
  * The services of one jest run, started once for all test files and workers by the global setup and
- * stopped by the global teardown: an API server (etcd + kube-apiserver) and LocalStack's S3, started
- * in parallel. Existing services can be used instead: KS_TEST_KUBECONFIG (a cluster) and
+ * stopped by the global teardown: an API server (etcd + kube-apiserver, then kube-controller-manager,
+ * kube-scheduler and kwok unless KS_TEST_CONTROLLERS=0) and LocalStack's S3, started in parallel.
+ * Existing services can be used instead: KS_TEST_KUBECONFIG (a cluster) and
  * KS_TEST_S3_ENDPOINT (+ KS_TEST_S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). Their addresses
  * go into a JSON file whose path is put into KS_TEST_ENV_FILE, which the workers inherit;
  * test/env/test-env.ts reads it. When a test failed (test/env/log-reporter.ts leaves a marker), the
@@ -13,12 +14,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { kubectl, startControlPlane } from './control-plane.js';
+import { startControllers } from './controllers.js';
 import { LOCALSTACK_CREDENTIALS, startLocalStack } from './localstack.js';
 import { stopAll, tailFile } from './processes.js';
 import { failedMarker, setTestRun, takeTestRun, type TestRun } from './run-state.js';
 import { RUN_LABEL, TEST_ENV_FILE_VAR, type TestEnv } from './test-env.js';
 
-type Service<T> = { value: T; stop(): Promise<void>; startupMs?: number };
+type Service<T> = { value: T; stop(): Promise<void>; startupMs?: number; note?: string };
 
 /** Starts the services (unless only unit tests were selected) and publishes them to the workers. */
 export async function startRunServices(globalConfig: Config.GlobalConfig): Promise<void> {
@@ -36,6 +38,7 @@ export async function startRunServices(globalConfig: Config.GlobalConfig): Promi
   }
   const env: TestEnv = {
     kubeconfigPath: kube.value.value.kubeconfigPath,
+    controllers: kube.value.value.controllers,
     s3: s3.value.value,
     logsDir,
     runDir,
@@ -63,14 +66,45 @@ export async function startRunServices(globalConfig: Config.GlobalConfig): Promi
 function describe(what: string, svc: Service<unknown>): string {
   return svc.startupMs === undefined
     ? `${what}: existing`
-    : `${what} ready in ${(svc.startupMs / 1000).toFixed(1)} s`;
+    : `${what} ready in ${(svc.startupMs / 1000).toFixed(1)} s${svc.note ?? ''}`;
 }
 
-async function startKube(runDir: string, logsDir: string): Promise<Service<{ kubeconfigPath: string }>> {
+type Kube = { kubeconfigPath: string; controllers: boolean };
+
+/**
+ * The API server, then its controllers. An existing cluster is assumed to run controllers (a kind or
+ * real cluster does); KS_TEST_CONTROLLERS=0 says it does not, or skips starting them here.
+ */
+async function startKube(runDir: string, logsDir: string): Promise<Service<Kube>> {
+  const controllers = process.env['KS_TEST_CONTROLLERS'] !== '0';
   const existing = process.env['KS_TEST_KUBECONFIG'];
-  if (existing) return { value: { kubeconfigPath: existing }, stop: async () => {} };
-  const cp = await startControlPlane({ workDir: join(runDir, 'kube'), logsDir });
-  return { value: { kubeconfigPath: cp.kubeconfigPath }, stop: cp.stop, startupMs: cp.startupMs };
+  if (existing) return { value: { kubeconfigPath: existing, controllers }, stop: async () => {} };
+  const started = Date.now();
+  const cp = await startControlPlane({
+    workDir: join(runDir, 'kube'),
+    logsDir,
+    withControllers: controllers,
+  });
+  const value = { kubeconfigPath: cp.kubeconfigPath, controllers };
+  if (!controllers) return { value, stop: cp.stop, startupMs: cp.startupMs, note: ' (no controllers)' };
+  const ctl = await startControllers({
+    kubeconfigPath: cp.kubeconfigPath,
+    server: cp.server,
+    caCertPath: cp.certs.caCert,
+    adminCertPath: cp.certs.adminCert,
+    adminKeyPath: cp.certs.adminKey,
+    saPrivateKeyPath: cp.certs.saPrivateKey,
+    logsDir,
+  }).catch(async (err: unknown) => {
+    await cp.stop();
+    throw err;
+  });
+  const stop = async (): Promise<void> => {
+    await ctl.stop();
+    await cp.stop();
+  };
+  const note = ` (controllers and fake Node +${(ctl.startupMs / 1000).toFixed(1)} s)`;
+  return { value, stop, startupMs: Date.now() - started, note };
 }
 
 async function startS3(runDir: string, logsDir: string): Promise<Service<TestEnv['s3']>> {

@@ -5,6 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { issueUserCert } from './certs.js';
 import { fileURLToPath } from 'node:url';
 import { kubectl, type KubectlResult } from './control-plane.js';
 import { sleep } from './processes.js';
@@ -13,6 +17,12 @@ import { sleep } from './processes.js';
 export interface TestEnv {
   /** Admin kubeconfig; its current context is `default`. */
   readonly kubeconfigPath: string;
+  /**
+   * Whether controllers run (kube-controller-manager, kube-scheduler, kwok with one fake Node:
+   * test/env/controllers.ts), so workloads become ready and namespaces really go away. False when
+   * KS_TEST_CONTROLLERS=0.
+   */
+  readonly controllers: boolean;
   readonly s3: {
     readonly endpoint: string;
     readonly region: string;
@@ -146,4 +156,43 @@ function gaveUp(err: unknown, attempts: number, timeoutMs: number): Error {
     }
   }
   return new Error(prefix, { cause: err });
+}
+
+/**
+ * A kubeconfig for a user with no rights but what RBAC grants it (for permission tests): a client
+ * certificate for `user` signed by the test cluster's CA (the `pki/` folder next to the admin
+ * kubeconfig, so only for clusters this run started). Returns the kubeconfig's path.
+ */
+export async function restrictedKubeconfig(user: string): Promise<string> {
+  const env = testEnv();
+  const pki = join(dirname(env.kubeconfigPath), 'pki');
+  const dir = join(env.runDir, 'users');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const { certFile, keyFile } = await issueUserCert(
+    dir,
+    { caCert: join(pki, 'ca.crt'), caKey: join(pki, 'ca.key') },
+    user,
+  );
+  type Kubeconfig = { clusters: { cluster: Record<string, unknown> }[]; 'current-context'?: string };
+  const admin = parse(await readFile(env.kubeconfigPath, 'utf8')) as Kubeconfig;
+  const cluster = admin.clusters[0]!.cluster;
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'test', cluster }],
+    users: [
+      {
+        name: user,
+        user: {
+          'client-certificate-data': Buffer.from(await readFile(certFile)).toString('base64'),
+          'client-key-data': Buffer.from(await readFile(keyFile)).toString('base64'),
+        },
+      },
+    ],
+    contexts: [{ name: 'default', context: { cluster: 'test', user } }],
+    'current-context': 'default',
+  };
+  const path = join(dir, `${user}.kubeconfig.yaml`);
+  await writeFile(path, stringify(config), { mode: 0o600 });
+  return path;
 }

@@ -98,7 +98,9 @@ test('deploy -y applies with field manager kluctl, and --prune removes what is n
   ];
   const first = await cli(base);
   expect(first.code).toBe(0);
-  expect(first.stdout).toContain('3 applied, 3 new, 0 changed, 0 deleted, 0 orphans, 0 errors');
+  expect(first.stdout).toContain(
+    `New objects:\n  ${ns}/ConfigMap/app-config\n  ${ns}/Service/svc-a\n  ${ns}/Service/svc-b\n`,
+  );
   const cm = await kubectlJson<{
     metadata: { managedFields: { manager: string }[]; labels: Record<string, string> };
   }>(['get', 'configmap', 'app-config', '-n', ns, '-o', 'json', '--show-managed-fields']);
@@ -110,8 +112,9 @@ test('deploy -y applies with field manager kluctl, and --prune removes what is n
   await writeFile(cmFile, (await readFile(cmFile, 'utf8')).replace('blue', 'red'));
   const second = await cli([...base, '--prune']);
   expect(second.code).toBe(0);
-  expect(second.stdout).toContain('deleted: Service');
-  expect(second.stdout).toContain('2 applied, 0 new, 1 changed, 1 deleted, 0 orphans, 0 errors');
+  expect(second.stdout).toContain(`Deleted objects:\n  ${ns}/Service/svc-b`);
+  expect(second.stdout).toContain(`Changed objects:\n  ${ns}/ConfigMap/app-config`);
+  expect(second.stdout).not.toContain('New objects:');
   const svcs = await kubectlJson<{ items: { metadata: { name: string } }[] }>([
     'get',
     'services',

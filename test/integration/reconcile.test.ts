@@ -44,6 +44,9 @@ class CountingKube implements KubeClient {
   list(...a: Parameters<KubeClient['list']>) {
     return this.inner.list(...a);
   }
+  update(...a: Parameters<KubeClient['update']>) {
+    return this.inner.update(...a);
+  }
   delete(...a: Parameters<KubeClient['delete']>) {
     return this.inner.delete(...a);
   }

@@ -8,13 +8,13 @@ import { cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { KsError, ToolError } from '../../errors.js';
+import { KsError, ToolError, errorMessage } from '../../errors.js';
 import type { GitAuth, GitSource } from '../../ports.js';
 import type { ChartVersion, RemoteChart } from './chart-layout.js';
 import { versionString } from './chart-layout.js';
 import { createHelmHome, runHelm } from './helm-cli.js';
 import type { HelmHome } from './helm-cli.js';
-import { findHelmCredential } from './helm-credentials.js';
+import { describeCredential, findHelmCredential } from './helm-credentials.js';
 import type { HelmCredentials } from './helm-credentials.js';
 
 /** What pulling needs from the outside. */
@@ -71,8 +71,13 @@ async function addRepo(home: HelmHome, repo: string, deps: ChartPullDeps): Promi
   return redact;
 }
 
-/** Logs into the registry of an OCI chart when credentials match; returns the extra pull flags. */
-async function ociLogin(home: HelmHome, repo: string, deps: ChartPullDeps): Promise<string[]> {
+/**
+ * Prepares helm for an OCI chart: the matching registry entry's credentials go into the isolated
+ * registry config (0600, Docker's `auths` format) the way Kluctl hands them to Helm's registry client,
+ * so no `registry login` round-trip is needed and a wrong password fails the pull itself with the
+ * registry's 401. Returns the extra pull flags (plain HTTP, TLS files).
+ */
+async function ociAuth(home: HelmHome, repo: string, deps: ChartPullDeps): Promise<string[]> {
   const c = findHelmCredential(deps.credentials, repo);
   const flags: string[] = [];
   if (c?.plainHttp) flags.push('--plain-http');
@@ -81,17 +86,12 @@ async function ociLogin(home: HelmHome, repo: string, deps: ChartPullDeps): Prom
   if (c?.certFile) flags.push('--cert-file', c.certFile);
   if (c?.keyFile) flags.push('--key-file', c.keyFile);
   if (c?.username !== undefined && c.password !== undefined) {
-    const host = new URL(repo).host;
-    const login = ['registry', 'login', host, '--username', c.username, '--password-stdin'];
-    if (c.plainHttp) login.push('--plain-http');
-    if (c.insecureSkipTlsVerify) login.push('--insecure');
-    await runHelm(login, {
-      binary: deps.helmPath,
-      home,
-      stdin: c.password,
-      what: `logging into ${host}`,
-      redact: [c.password],
-    });
+    const auth = Buffer.from(`${c.username}:${c.password}`).toString('base64');
+    await writeFile(
+      home.env.HELM_REGISTRY_CONFIG!,
+      JSON.stringify({ auths: { [new URL(repo).host]: { auth } } }),
+      { mode: 0o600 },
+    );
   }
   return flags;
 }
@@ -107,15 +107,22 @@ async function pullRegistryChart(
     const untar = join(home.dir, 'untar');
     const what = `pulling chart ${chart.name} version ${v.version ?? ''}`;
     if (chart.kind === 'oci') {
-      const flags = await ociLogin(home, chart.repo!, deps);
+      const flags = await ociAuth(home, chart.repo!, deps);
+      const cred = findHelmCredential(deps.credentials, chart.repo!);
       await runHelm(
         ['pull', chart.repo!, '--version', v.version!, '--untar', '--untardir', untar, ...flags],
         {
           binary: deps.helmPath,
           home,
           what,
+          redact: cred?.password ? [cred.password] : [],
+          ...(deps.signal ? { signal: deps.signal } : {}),
         },
-      );
+      ).catch((err: unknown) => {
+        throw new ToolError(`${errorMessage(err)} (${describeCredential(cred, chart.repo!)})`, {
+          cause: err,
+        });
+      });
     } else {
       const redact = await addRepo(home, chart.repo!, deps);
       await runHelm(
@@ -125,6 +132,7 @@ async function pullRegistryChart(
           home,
           what,
           redact,
+          ...(deps.signal ? { signal: deps.signal } : {}),
         },
       );
     }

@@ -65,6 +65,19 @@ export function findHelmCredential(creds: HelmCredentials, url: string): HelmCre
   return list.find((e) => credentialMatches(e, u));
 }
 
+/**
+ * Which credentials a request to `url` used, for error messages: the entry's host and path glob, never
+ * its values; when none carry a username, how to pass them.
+ */
+export function describeCredential(e: HelmCredentialEntry | undefined, url: string): string {
+  if (e?.username !== undefined)
+    return `used the credentials given for ${e.host}${e.path ? `/${e.path}` : ''}`;
+  const u = new URL(url);
+  const flag =
+    u.protocol === 'oci:' ? '--registry-creds / KLUCTL_REGISTRY_*' : '--helm-creds / KLUCTL_HELM_*';
+  return `no credentials match ${u.host}${u.pathname.replace(/\/+$/, '')}; pass them with ${flag}`;
+}
+
 type MutableEntry = { -readonly [K in keyof HelmCredentialEntry]: HelmCredentialEntry[K] };
 
 /** Raw flag values (each `<host>[/<path>]=<value>`, or just `<host>[/<path>]` for switches). */

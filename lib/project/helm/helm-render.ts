@@ -55,6 +55,8 @@ export interface HelmRenderContext {
   readonly git?: GitSource;
   readonly gitAuth?: (url: string) => GitAuth | undefined;
   readonly signal?: AbortSignal;
+  /** Told the start and end (`performance.now()`) of every `helm template` run, for benchmarks. Default: none. */
+  readonly onHelmRun?: (startMs: number, endMs: number) => void;
 }
 
 /** Inputs of {@link renderHelmCharts}. */
@@ -219,6 +221,7 @@ async function renderOne(file: string, input: RenderHelmChartsInput, helmPath: s
     const values = HELM_VALUES_NAMES.map((n) => join(absConfigDir, n)).find((p) => existsSync(p));
     if (values) args.push('--values', values);
     const home = await createHelmHome();
+    const started = performance.now();
     let text: string;
     try {
       text = await runHelm(args, {
@@ -228,6 +231,7 @@ async function renderOne(file: string, input: RenderHelmChartsInput, helmPath: s
         ...(input.ctx.signal ? { signal: input.ctx.signal } : {}),
       });
     } finally {
+      input.ctx.onHelmRun?.(started, performance.now());
       await home.dispose();
     }
     const objects = parseHelmOutput(text);

@@ -1,0 +1,182 @@
+/**
+ * Git credentials as Kluctl matches them (kluctl-semantics §7.12, §9.4): a list of entries, each with
+ * a host (`host[:port]`, `*` = any host but never for http(s) URLs), an optional path glob on the
+ * repository path and basic-auth values. For a URL the first entry that matches host, path and user
+ * and has both a username and a password wins. Entries come from `--git-username/--git-password`
+ * flags, `KLUCTL_GIT_[n_]*` environment sets and, in the controller, `spec.credentials.git`.
+ * Values are secrets: no function here puts them into a message.
+ */
+import { KsError } from '../errors.js';
+import type { GitAuth } from '../ports.js';
+import { compilePathGlob } from './glob.js';
+
+/** One credentials entry. */
+export interface GitCredentialEntry {
+  /** `host[:port]` as in the URL (default ports omitted), or `*`. */
+  readonly host: string;
+  /** Glob on the repository path (no leading slash, lower case, without `.git`); undefined = any. */
+  readonly path?: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/** A Git URL reduced to what matching looks at, normalised as Kluctl does. */
+export interface NormalizedGitUrl {
+  readonly ssh: boolean;
+  /** Lower-case host, with the port unless it is the scheme's default. */
+  readonly host: string;
+  /** Lower-case path without leading and trailing `/` and without a trailing `.git`. */
+  readonly path: string;
+  /** User name embedded in the URL, "" when none. */
+  readonly username: string;
+}
+
+const DEFAULT_PORTS: Readonly<Record<string, string>> = {
+  'http:': '80',
+  'https:': '443',
+  'ssh:': '22',
+  'git:': '22',
+  'git+ssh:': '22',
+};
+
+/** Normalises a clone URL (`https://`, `ssh://` or scp-like `user@host:path`); undefined if unparsable. */
+export function normalizeGitUrl(url: string): NormalizedGitUrl | undefined {
+  let u: URL;
+  const scp = /^(?:([^@/]+)@)?([^:/]+):(?!\/\/)(.*)$/.exec(url);
+  try {
+    u =
+      scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)
+        ? new URL(`ssh://${scp[1] ? `${scp[1]}@` : ''}${scp[2]}/${scp[3]}`)
+        : new URL(url);
+  } catch {
+    return undefined;
+  }
+  const ssh = ['ssh:', 'git:', 'git+ssh:'].includes(u.protocol);
+  let path = decodeURIComponent(u.pathname).toLowerCase();
+  if (!path.endsWith('/.git')) path = path.replace(/\.git$/, '');
+  path = path.replace(/\/+$/, '').replace(/^\/+/, '');
+  const port = u.port && u.port !== DEFAULT_PORTS[u.protocol] ? `:${u.port}` : '';
+  return { ssh, host: `${u.hostname.toLowerCase()}${port}`, path, username: decodeURIComponent(u.username) };
+}
+
+interface Compiled {
+  readonly entry: GitCredentialEntry;
+  readonly glob: RegExp | undefined;
+}
+
+function compile(entries: readonly GitCredentialEntry[]): Compiled[] {
+  return entries.map((entry) => ({
+    entry,
+    glob: entry.path ? compilePathGlob(entry.path) : undefined,
+  }));
+}
+
+function matchCompiled(list: readonly Compiled[], url: string): GitAuth | undefined {
+  const u = normalizeGitUrl(url);
+  // SSH keys are not supported (isomorphic-git speaks HTTP only), so SSH URLs get nothing.
+  if (!u || u.ssh) return undefined;
+  for (const { entry: e, glob } of list) {
+    // Kluctl never sends credentials of a wildcard host over http(s).
+    if (e.host === '*') continue;
+    if (e.host.toLowerCase() !== u.host) continue;
+    if (glob && !glob.test(u.path)) continue;
+    if (!e.username || !e.password) continue;
+    if (u.username && e.username !== '*' && u.username !== e.username) continue;
+    const username = u.username || e.username;
+    if (username === '*') continue;
+    return { username, password: e.password };
+  }
+  return undefined;
+}
+
+/** The credentials of the first entry matching `url`, or undefined. */
+export function matchGitCredential(entries: readonly GitCredentialEntry[], url: string): GitAuth | undefined {
+  return matchCompiled(compile(entries), url);
+}
+
+/** A `gitAuth(url)` hook over `entries` (globs compiled once; a bad glob throws here, naming it). */
+export function gitAuthResolver(
+  entries: readonly GitCredentialEntry[],
+): (url: string) => GitAuth | undefined {
+  const list = compile(entries);
+  return (url) => matchCompiled(list, url);
+}
+
+/** Raw `--git-username` / `--git-password` values, each `<host>[/<path>]=<value>`. */
+export interface GitCredentialFlags {
+  readonly gitUsername?: readonly string[];
+  readonly gitPassword?: readonly string[];
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Entries from the flags, one per distinct `<host>/<path>` key, in the order keys first appear. */
+export function gitCredentialsFromFlags(flags: GitCredentialFlags): GitCredentialEntry[] {
+  const byKey = new Map<string, Mutable<GitCredentialEntry>>();
+  const apply = (
+    flag: string,
+    values: readonly string[] | undefined,
+    field: 'username' | 'password',
+  ): void => {
+    for (const s of values ?? []) {
+      const eq = s.indexOf('=');
+      // The value may be a password: the message must not echo the argument.
+      if (eq < 0) throw new KsError('InvalidInput', `--${flag} expects <host>/<path>=<value>; no '=' found`);
+      const key = s.slice(0, eq);
+      let e = byKey.get(key);
+      if (!e) {
+        const slash = key.indexOf('/');
+        e = slash < 0 ? { host: key } : { host: key.slice(0, slash), path: key.slice(slash + 1) };
+        if (e.path) compilePathGlob(e.path);
+        byKey.set(key, e);
+      }
+      e[field] = s.slice(eq + 1);
+    }
+  };
+  apply('git-username', flags.gitUsername, 'username');
+  apply('git-password', flags.gitPassword, 'password');
+  return [...byKey.values()];
+}
+
+/**
+ * Entries from `<prefix>[_<n>]_HOST|PATH|USERNAME|PASSWORD` variables of `env` (Kluctl's prefix is
+ * `KLUCTL_GIT`): the unnumbered set first, then by number. The deprecated `PATH_PREFIX` becomes
+ * `<prefix>**`. Sets without HOST are skipped.
+ */
+export function gitCredentialsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  prefix = 'KLUCTL_GIT',
+): GitCredentialEntry[] {
+  const sets = new Map<number, Record<string, string>>();
+  const re = new RegExp(`^${prefix}(?:_(\\d+))?_(HOST|PATH|PATH_PREFIX|USERNAME|PASSWORD)$`);
+  for (const [k, v] of Object.entries(env)) {
+    const m = re.exec(k);
+    if (!m || v === undefined) continue;
+    const idx = m[1] === undefined ? -1 : Number(m[1]);
+    const set = sets.get(idx) ?? {};
+    set[m[2]!] = v;
+    sets.set(idx, set);
+  }
+  const out: GitCredentialEntry[] = [];
+  for (const idx of [...sets.keys()].sort((a, b) => a - b)) {
+    const s = sets.get(idx)!;
+    if (!s.HOST) continue;
+    const path = s.PATH ?? (s.PATH_PREFIX !== undefined ? `${s.PATH_PREFIX}**` : undefined);
+    if (path) compilePathGlob(path);
+    out.push({
+      host: s.HOST,
+      ...(path ? { path } : {}),
+      ...(s.USERNAME !== undefined ? { username: s.USERNAME } : {}),
+      ...(s.PASSWORD !== undefined ? { password: s.PASSWORD } : {}),
+    });
+  }
+  return out;
+}
+
+/** The CLI's entries: flags first, then the `KLUCTL_GIT_*` sets of `env` (passed in; lib never reads it). */
+export function buildGitCredentials(
+  flags: GitCredentialFlags,
+  env: Readonly<Record<string, string | undefined>> = {},
+): GitCredentialEntry[] {
+  return [...gitCredentialsFromFlags(flags), ...gitCredentialsFromEnv(env)];
+}

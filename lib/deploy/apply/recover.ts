@@ -1,0 +1,134 @@
+/**
+ * What happens after a failed server-side apply (kluctl-semantics §7.6): conflicts are resolved field
+ * by field (or forced with `--force-apply`) and re-applied with force; other errors fall back to a
+ * replace (PUT) with `--replace-on-error`, then to delete and re-create with
+ * `--force-replace-on-error`, unless the object is protected by `kluctl.io/skip-delete` or Helm's
+ * `resource-policy: keep`.
+ */
+import {
+  ANNOTATION_HELM_RESOURCE_POLICY,
+  ANNOTATION_SKIP_DELETE,
+  FIELD_MANAGER,
+} from '../../api/constants.js';
+import { KubeApiError, errorMessage } from '../../errors.js';
+import type { KubeObject, ObjectRef } from '../../ports.js';
+import type { DeployContext } from '../deploy-context.js';
+import { recordError, recordWarning } from '../deploy-context.js';
+import { refKey, refOf } from '../object-ref.js';
+import { resolveConflicts } from './conflict-resolution.js';
+import { applyState } from './run-state.js';
+
+/** The outcome of a recovery: the object as applied, or undefined after an error was recorded. */
+export type Recovered = KubeObject | undefined;
+
+/** Kluctl's ref format in messages: `namespace/Kind/name` or `Kind/name`. */
+export function kluctlRefString(ref: ObjectRef): string {
+  return ref.namespace ? `${ref.namespace}/${ref.kind}/${ref.name}` : `${ref.kind}/${ref.name}`;
+}
+
+function isSkipDelete(obj: KubeObject | undefined): boolean {
+  const ann = obj?.metadata.annotations ?? {};
+  return (
+    /^(1|t|true)$/i.test(ann[ANNOTATION_SKIP_DELETE] ?? '') || ann[ANNOTATION_HELM_RESOURCE_POLICY] === 'keep'
+  );
+}
+
+/** After a 409: resolve the conflicting fields and apply again with force. */
+export async function retryWithConflicts(
+  ctx: DeployContext,
+  x: KubeObject,
+  remote: KubeObject | undefined,
+  applyError: unknown,
+): Promise<Recovered> {
+  const ref = refOf(x);
+  if (!remote) return fail(ctx, ref, applyError);
+  let x2 = x;
+  if (!ctx.opts.forceApply) {
+    const causes = applyError instanceof KubeApiError ? applyError.causes : [];
+    try {
+      const resolved = resolveConflicts(x, remote, causes, applyState(ctx).rules.get(refKey(ref)) ?? []);
+      for (const lo of resolved.lostOwnership)
+        recordWarning(ctx, ref, `${lo.message}. Not updating field '${lo.field}' as we lost field ownership`);
+      x2 = resolved.object;
+    } catch (err) {
+      return fail(ctx, ref, err);
+    }
+  }
+  try {
+    return await ctx.kube.apply(x2, {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+      dryRun: ctx.opts.dryRun ?? false,
+    });
+  } catch (err) {
+    return retryWithForceReplace(ctx, x, remote, err);
+  }
+}
+
+/** After another apply error: replace (PUT) the live object when asked to. */
+export async function retryWithReplace(
+  ctx: DeployContext,
+  x: KubeObject,
+  remote: KubeObject | undefined,
+  applyError: unknown,
+): Promise<Recovered> {
+  const ref = refOf(x);
+  if ((!ctx.opts.replaceOnError && !ctx.opts.forceReplaceOnError) || !remote)
+    return fail(ctx, ref, applyError);
+  warn(ctx, ref, `patching ${kluctlRefString(ref)} failed, retrying with replace instead of patch`);
+  // Kluctl means to replace the version it read before the run (it builds that copy, then sends the
+  // unconditioned object); we send it conditioned, so that a concurrent change is not overwritten.
+  const x2 = structuredClone(x);
+  if (remote.metadata.resourceVersion) x2.metadata.resourceVersion = remote.metadata.resourceVersion;
+  try {
+    return await ctx.kube.update(x2, { fieldManager: FIELD_MANAGER, dryRun: ctx.opts.dryRun ?? false });
+  } catch (err) {
+    return retryWithForceReplace(ctx, x, remote, err);
+  }
+}
+
+/** Last resort with `--force-replace-on-error`: delete the object and create it again. */
+async function retryWithForceReplace(
+  ctx: DeployContext,
+  x: KubeObject,
+  remote: KubeObject | undefined,
+  applyError: unknown,
+): Promise<Recovered> {
+  const ref = refOf(x);
+  if (!ctx.opts.forceReplaceOnError) return fail(ctx, ref, applyError);
+  if (isSkipDelete(x) || isSkipDelete(remote)) {
+    warn(ctx, ref, `skipped forced replace of ${kluctlRefString(ref)}`);
+    return fail(ctx, ref, applyError);
+  }
+  warn(ctx, ref, `patching ${kluctlRefString(ref)} failed, retrying by deleting and re-applying`);
+  const dryRun = ctx.opts.dryRun ?? false;
+  try {
+    await ctx.kube.delete(ref, { dryRun });
+    const entry = ctx.entries.get(refKey(ref));
+    if (entry) entry.deleted = true;
+    if (dryRun) return x;
+    await waitGone(ctx, ref);
+    return await ctx.kube.apply(x, { fieldManager: FIELD_MANAGER, dryRun });
+  } catch (err) {
+    return fail(ctx, ref, err);
+  }
+}
+
+/** Waits (up to 30 s) until a deleted object is gone, so that re-creating it does not hit it. */
+async function waitGone(ctx: DeployContext, ref: ObjectRef): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (!(await ctx.kube.get(ref))) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function warn(ctx: DeployContext, ref: ObjectRef, message: string): void {
+  recordWarning(ctx, ref, message);
+  ctx.progress.step(`warning: ${message}`);
+}
+
+function fail(ctx: DeployContext, ref: ObjectRef, err: unknown): undefined {
+  recordError(ctx, ref, errorMessage(err));
+  return undefined;
+}

@@ -1,0 +1,156 @@
+/**
+ * A real OCI registry for the tests: the pinned CNCF Distribution `registry` binary (tools/registry),
+ * listening on 127.0.0.1 with its storage in a temp dir and, optionally, htpasswd basic auth (bcrypt
+ * lines made with bcryptjs, the only hash format Distribution accepts). Charts are pushed with the real
+ * `helm push`, logged in through an isolated Helm home, exactly as a user publishes a chart.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+import { createHelmHome, runHelm } from '../../lib/project/helm/helm-cli.js';
+import { toolPath } from '../../lib/tools.js';
+import { packageChart } from './helm-repo.js';
+import type { RepoChart } from './helm-repo.js';
+import { freePort, sleep, startProcess, tailFile } from './processes.js';
+import type { ManagedProcess } from './processes.js';
+
+/** Options of {@link startOciRegistry}. */
+export interface OciRegistryOptions {
+  /** Charts pushed right after start, to `oci://<host>[/<path>]/<name>:<version>`. Default: none. */
+  readonly charts?: readonly RepoChart[];
+  /** Repository prefix the charts are pushed under (e.g. `org/charts`). Default: the root. */
+  readonly path?: string;
+  /** Require these basic-auth credentials for every request (htpasswd). Default: anonymous access. */
+  readonly auth?: { readonly username: string; readonly password: string };
+  /** Where the registry's log goes. Default: the registry's own temp dir (removed by `close()`). */
+  readonly logsDir?: string;
+}
+
+/** A running registry. */
+export interface TestOciRegistry {
+  /** `127.0.0.1:<port>`, the key of `--registry-*` flags and `KLUCTL_REGISTRY_HOST`. */
+  readonly host: string;
+  readonly port: number;
+  /** `oci://<host>[/<path>]`: where {@link OciRegistryOptions.charts} went. */
+  readonly url: string;
+  /** The `repo:` of a chart pushed under {@link url}. */
+  chartUrl(name: string): string;
+  /** Packages and pushes more charts under {@link url}. */
+  push(charts: readonly RepoChart[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 15_000;
+
+function configYaml(root: string, port: number, htpasswd: string | undefined): string {
+  const auth = htpasswd ? `auth:\n  htpasswd:\n    realm: test-registry\n    path: ${htpasswd}\n` : '';
+  return [
+    'version: 0.1',
+    'log:',
+    '  level: warn',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${join(root, 'data')}`,
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    // Only signs upload state between requests of this throw-away registry.
+    '  secret: test-registry-upload-state',
+    auth,
+  ].join('\n');
+}
+
+/** Polls `/v2/` until the registry answers (200, or 401 behind auth). */
+async function waitReady(proc: ManagedProcess, port: number): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (proc.hasExited()) throw new Error(`registry exited during start-up:\n${tailFile(proc.logFile)}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/v2/`);
+      if (res.status === 200 || res.status === 401) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`registry not ready after ${READY_TIMEOUT_MS} ms:\n${tailFile(proc.logFile)}`);
+}
+
+/** Starts the registry, pushes `opts.charts`, and keeps it running until `close()`. */
+export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<TestOciRegistry> {
+  const root = await mkdtemp(join(tmpdir(), 'oci-registry-'));
+  const logsDir = opts.logsDir ?? root;
+  await mkdir(logsDir, { recursive: true });
+  let htpasswd: string | undefined;
+  if (opts.auth) {
+    htpasswd = join(root, 'htpasswd');
+    // Cost 5 keeps every request's bcrypt check cheap; the hash format is what matters here.
+    const hash = bcrypt.hashSync(opts.auth.password, 5);
+    await writeFile(htpasswd, `${opts.auth.username}:${hash}\n`, { mode: 0o600 });
+  }
+  const port = await freePort();
+  const config = join(root, 'config.yml');
+  await writeFile(config, configYaml(root, port, htpasswd));
+  const proc = startProcess({
+    name: `oci-registry-${port}`,
+    command: toolPath('registry'),
+    args: ['serve', config],
+    // No tracing exporter: Distribution would otherwise try to reach a collector.
+    env: { PATH: '/usr/bin:/bin', HOME: root, OTEL_TRACES_EXPORTER: 'none' },
+    cwd: root,
+    logsDir,
+  });
+  const close = async (): Promise<void> => {
+    await proc.stop();
+    await rm(root, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(proc, port);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  const host = `127.0.0.1:${port}`;
+  const url = `oci://${host}${opts.path ? `/${opts.path.replace(/^\/+|\/+$/g, '')}` : ''}`;
+  const helm = toolPath('helm');
+  const push = async (charts: readonly RepoChart[]): Promise<void> => {
+    const work = await mkdtemp(join(root, 'push-'));
+    const home = await createHelmHome(work);
+    try {
+      if (opts.auth) {
+        const login = ['registry', 'login', host, '--username', opts.auth.username, '--password-stdin'];
+        await runHelm([...login, '--plain-http'], {
+          binary: helm,
+          home,
+          stdin: opts.auth.password,
+          what: `logging into ${host}`,
+          redact: [opts.auth.password],
+        });
+      }
+      for (const c of charts) {
+        const pkgDir = join(work, 'packages', `${c.name}-${c.version}`);
+        await packageChart(c, join(work, 'src'), pkgDir, helm);
+        await runHelm(['push', join(pkgDir, `${c.name}-${c.version}.tgz`), url, '--plain-http'], {
+          binary: helm,
+          home,
+          what: `pushing ${c.name} ${c.version} to ${url}`,
+        });
+      }
+    } finally {
+      await home.dispose();
+      await rm(work, { recursive: true, force: true });
+    }
+  };
+  try {
+    await push(opts.charts ?? []);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { host, port, url, chartUrl: (name) => `${url}/${name}`, push, close };
+}

@@ -1,0 +1,270 @@
+/**
+ * Git credentials end to end against the test Git server in basic-auth mode: the CLI's
+ * `--git-username/--git-password` flags and `KLUCTL_GIT_*` environment sets for git includes and `git`
+ * vars sources, and the controller's `spec.credentials.git` for the source clone and includes.
+ * Follows Kluctl's e2e `gitops_git_include_test` (include needs spec.credentials.git, host/path matching,
+ * `*` ignored for http) and `TestGitOpsGitCredentials`-style checks; the password never shows up in
+ * output, status or errors.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
+import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
+import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
+import type { KluctlDeployment } from '../../lib/api/types.js';
+import { silentLogger, systemClock } from '../../lib/ports.js';
+import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
+import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
+import { toolPath } from '../../lib/tools.js';
+import { createRepo } from '../env/git-repo.js';
+import type { TestRepo } from '../env/git-repo.js';
+import { startGitServer } from '../env/git-server.js';
+import type { GitServer } from '../env/git-server.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+
+const BIN = fileURLToPath(new URL('../../bin/kluctl-serverless.js', import.meta.url));
+const USER = 'kluctl-user';
+const PASSWORD = 'S3cr3t-Pa55word';
+
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let server: GitServer;
+let host: string;
+let includeRepo: TestRepo;
+let projectRepo: TestRepo;
+let ns: string;
+
+/** The root project: vars from the protected repo (git vars source) and a git include of it. */
+function projectFiles(includeUrl: string): Record<string, string> {
+  return {
+    '.kluctl.yaml':
+      'discriminator: "creds-{{ target.name }}-{{ args.namespace }}"\nargs:\n  - name: namespace\ntargets:\n  - name: test\n',
+    'deployment.yaml': [
+      'vars:',
+      `  - git: {url: "${includeUrl}", path: vars.yaml}`,
+      'deployments:',
+      '  - path: local',
+      `  - git: {url: "${includeUrl}", subDir: lib}`,
+      '',
+    ].join('\n'),
+    'local/cm.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\n  namespace: "{{ args.namespace }}"\ndata:\n  fromGit: "{{ fromGit }}"\n',
+  };
+}
+
+beforeAll(async () => {
+  await installCrds();
+  server = await startGitServer({ auth: { username: USER, password: PASSWORD } });
+  host = new URL(server.url('x')).host;
+  includeRepo = await createRepo(server, 'include-lib', {
+    'vars.yaml': 'fromGit: hello-from-git\n',
+    'lib/deployment.yaml': 'deployments:\n  - path: cm\n',
+    'lib/cm/cm.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-include\n  namespace: "{{ args.namespace }}"\ndata:\n  a: b\n',
+  });
+  projectRepo = await createRepo(server, 'project', projectFiles(includeRepo.url));
+  ns = await createTestNamespace('creds');
+});
+
+afterAll(async () => {
+  await includeRepo?.cleanup();
+  await projectRepo?.cleanup();
+  await server?.stop();
+});
+
+describe('CLI (git_include_test with credentials)', () => {
+  const render = (extra: string[], env: Record<string, string> = {}) =>
+    cli(
+      [
+        'render',
+        '--project-dir',
+        projectRepo.workDir,
+        '-t',
+        'test',
+        '-a',
+        `namespace=${ns}`,
+        '--offline-kubernetes',
+        '--print-all',
+        ...extra,
+      ],
+      env,
+    );
+  const names = (stdout: string) => parseAllDocuments(stdout).map((d) => d.toJS().metadata.name);
+
+  test('--git-username/--git-password matched by host and path glob open the include and the git vars', async () => {
+    const r = await render([
+      '--git-username',
+      `${host}/include-*=${USER}`,
+      '--git-password',
+      `${host}/include-*=${PASSWORD}`,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(names(r.stdout)).toEqual(['local', 'from-include']);
+    expect(r.stdout).toContain('fromGit: hello-from-git');
+  });
+
+  test('KLUCTL_GIT_[n_]HOST|PATH|USERNAME|PASSWORD work the same', async () => {
+    const r = await render([], {
+      KLUCTL_GIT_1_HOST: host,
+      KLUCTL_GIT_1_PATH: 'nothing-here/**',
+      KLUCTL_GIT_1_USERNAME: 'wrong',
+      KLUCTL_GIT_1_PASSWORD: 'wrong',
+      KLUCTL_GIT_2_HOST: host,
+      KLUCTL_GIT_2_PATH: 'include-lib',
+      KLUCTL_GIT_2_USERNAME: USER,
+      KLUCTL_GIT_2_PASSWORD: PASSWORD,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(names(r.stdout)).toEqual(['local', 'from-include']);
+  });
+
+  test.each([
+    ['no credentials', []],
+    [
+      'a path glob that does not match',
+      ['--git-username', `${host}/other/*=${USER}`, '--git-password', `${host}/other/*=${PASSWORD}`],
+    ],
+    [
+      'a wrong password',
+      ['--git-username', `${host}=${USER}`, '--git-password', `${host}=wrong-${PASSWORD}`],
+    ],
+  ])('%s fails with a clear message that holds no password', async (_name, extra) => {
+    const r = await render(extra);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`authentication required for http://${host}/include-lib.git`);
+    expect(r.stderr).not.toContain(PASSWORD);
+  });
+});
+
+describe('controller spec.credentials.git (gitops_git_include_test, TestGitOpsGitCredentials)', () => {
+  let deps: ReconcileDeps;
+  let http: HttpKubeClient;
+  let workDir: string;
+
+  beforeAll(async () => {
+    const env = testEnv();
+    http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });
+    workDir = await mkdtemp(join(tmpdir(), 'ks-creds-'));
+    deps = {
+      kube: http,
+      store: new FsStateStore(join(workDir, 'state')),
+      git: new IsomorphicGitSource(),
+      clock: systemClock,
+      logger: silentLogger,
+      workDir,
+      kustomizePath: toolPath('kustomize'),
+      holder: 'credentials-test',
+    };
+    const secret = await kubectlTest([
+      'create',
+      'secret',
+      'generic',
+      'git-creds',
+      '-n',
+      ns,
+      `--from-literal=username=${USER}`,
+      `--from-literal=password=${PASSWORD}`,
+    ]);
+    expect(secret.stderr).toBe('');
+  });
+
+  afterAll(async () => {
+    http?.close();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  async function reconcileKd(name: string, credentials: unknown): Promise<KluctlDeployment> {
+    const kd = {
+      apiVersion: 'gitops.kluctl.io/v1beta1',
+      kind: 'KluctlDeployment',
+      metadata: { name, namespace: ns },
+      spec: {
+        interval: '5m',
+        timeout: '2m',
+        source: { git: { url: projectRepo.url } },
+        target: 'test',
+        args: { namespace: ns },
+        ...(credentials ? { credentials } : {}),
+      },
+    };
+    const applied = await kubectlTest(['apply', '-f', '-'], { input: JSON.stringify(kd) });
+    expect(applied.stderr).toBe('');
+    await reconcileDeployment(deps, { namespace: ns, name });
+    return kubectlJson<KluctlDeployment>(['get', 'kluctldeployment', name, '-n', ns]);
+  }
+  const ready = (kd: KluctlDeployment) => kd.status?.conditions?.find((c) => c.type === 'Ready');
+
+  test('without credentials the clone of the protected source fails as PrepareFailed', async () => {
+    const kd = await reconcileKd('no-creds', undefined);
+    expect(ready(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+    expect(kd.status?.lastPrepareError).toContain(`authentication required for http://${host}/project.git`);
+    expect(JSON.stringify(kd)).not.toContain(PASSWORD);
+  });
+
+  test('host "*" is ignored for http URLs', async () => {
+    const kd = await reconcileKd('wildcard', { git: [{ host: '*', secretRef: { name: 'git-creds' } }] });
+    expect(ready(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+    expect(kd.status?.lastPrepareError).toContain('authentication required');
+  });
+
+  test('credentials whose path matches only the source repo do not open the include', async () => {
+    const kd = await reconcileKd('source-only', {
+      git: [{ host, path: 'project', secretRef: { name: 'git-creds' } }],
+    });
+    expect(ready(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+    expect(kd.status?.lastPrepareError).toContain(`http://${host}/include-lib.git`);
+    expect(kd.status?.lastPrepareError).toContain('authentication required');
+    expect(JSON.stringify(kd)).not.toContain(PASSWORD);
+  });
+
+  test('a matching entry opens the source, the include and the git vars; every referenced Secret must exist', async () => {
+    const kd = await reconcileKd('with-creds', {
+      git: [
+        { host: 'git.example.com', secretRef: { name: 'does-not-matter' } },
+        { host, path: '{project,include-*}', secretRef: { name: 'git-creds' } },
+        { host, secretRef: { name: 'missing-secret-never-read' } },
+      ],
+    });
+    // Every entry's Secret is read up front, so a missing one fails even when an earlier entry matches.
+    expect(ready(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+    expect(kd.status?.lastPrepareError).toContain(
+      'spec.credentials.git[0]: Secret does-not-matter not found',
+    );
+
+    const ok = await reconcileKd('with-creds', {
+      git: [
+        { host, path: 'nothing/*', secretRef: { name: 'git-creds' } },
+        { host, path: '{project,include-*}', secretRef: { name: 'git-creds' } },
+      ],
+    });
+    expect(ready(ok)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+    expect(ok.status?.observedCommit).toBe(await projectRepo.head());
+    const cms = await kubectlJson<{ items: { metadata: { name: string }; data?: Record<string, string> }[] }>(
+      ['get', 'configmaps', '-n', ns, '-l', `kluctl.io/discriminator=creds-test-${ns}`],
+    );
+    expect(cms.items.map((c) => c.metadata.name).sort()).toEqual(['from-include', 'local']);
+    expect(cms.items.find((c) => c.metadata.name === 'local')?.data).toEqual({ fromGit: 'hello-from-git' });
+    expect(JSON.stringify(ok)).not.toContain(PASSWORD);
+  });
+});
