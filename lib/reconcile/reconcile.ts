@@ -25,6 +25,8 @@ import { deployProject } from '../deploy/deploy-project.js';
 import { pokeImages } from '../deploy/poke-images.js';
 import { summarizeResult, toKluctlRef } from '../deploy/command-result.js';
 import type { CommandResult } from '../deploy/command-result.js';
+import { ignoreRulesByObject } from '../deploy/commands/command-base.js';
+import { collectResultObjects } from '../deploy/diff/collect-objects.js';
 import { planReconcile } from './plan.js';
 import type { DeployMemory } from './plan.js';
 import { prepareProject } from './prepare.js';
@@ -273,7 +275,14 @@ export async function reconcileDeployment(
         },
         clusterInfo: { clusterId },
         renderedObjectsHash: rendered.objectsHash,
-        objects: out.objects,
+        // Project ignoreForDiff rules and kluctl.io/diff-name apply to the controller's results too.
+        objects: collectResultObjects(out.objects, {
+          rulesFor: ignoreRulesByObject({
+            target: { name: rendered.target.name },
+            discriminator: rendered.discriminator,
+            items: rendered.items,
+          }),
+        }),
         errors: out.errors.map((e) => ({ ref: toKluctlRef(e.ref), message: e.message })),
         warnings: out.warnings.map((e) => ({ ref: toKluctlRef(e.ref), message: e.message })),
       };
