@@ -214,7 +214,9 @@ test('deploy applies the resolved images; online list-images reports the deploye
     kubeconfigPath,
   ];
   const deployed = await cli(['deploy', ...base, '-y', '-F', 'nginx=nginx:1.0']);
-  expect({ code: deployed.code, stdout: deployed.stdout, stderr: deployed.stderr }).toMatchObject({ code: 0 });
+  expect({ code: deployed.code, stdout: deployed.stdout, stderr: deployed.stderr }).toMatchObject({
+    code: 0,
+  });
   const web = await kubectlJson<Deployment>(['get', 'deployment', 'web', '-n', ns]);
   expect(web.spec.template.spec.containers.map((c) => c.image)).toEqual(['nginx:1.0', 'busybox:from-vars']);
 
