@@ -4,27 +4,13 @@
  * diff, prune with its deletion list, validate's exit status. Follows Kluctl's e2e TestDeployWithPrune,
  * TestPrune and validate_test.
  */
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { fixtureDir } from '../env/fixtures.js';
 import { createTestNamespace, testEnv } from '../env/test-env.js';
-
-const BIN = fileURLToPath(new URL('../../bin/kluctl-serverless.js', import.meta.url));
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { cli } from '../env/cli.js';
 
 let project: string;
 let ns: string;

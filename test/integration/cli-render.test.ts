@@ -4,7 +4,6 @@
  * (TestRenderPrintAll, TestRenderNoKubeconfig), `args_test`, `contexts_test`, `no_target_test`,
  * `discriminator_test`, `inclusion_test` and `helm_test` (offline kubeVersion).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,29 +11,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { createTestNamespace, testEnv } from '../env/test-env.js';
+import { cli } from '../env/cli.js';
+import type { CliResult } from '../env/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/kluctl-serverless.js', import.meta.url));
 const CHART = fileURLToPath(new URL('../fixtures/charts/test-chart', import.meta.url));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface Obj {
   kind: string;

@@ -3,27 +3,13 @@
  * against the real API server and the real kustomize. Follows Kluctl's e2e `TestRenderPrintAll`,
  * `TestDeployWithPrune` and `TestNoTarget`-style error cases.
  */
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { fixtureDir } from '../env/fixtures.js';
 import { createTestNamespace, kubectlJson, testEnv } from '../env/test-env.js';
-
-const BIN = fileURLToPath(new URL('../../bin/kluctl-serverless.js', import.meta.url));
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { cli } from '../env/cli.js';
 
 let project: string;
 let ns: string;

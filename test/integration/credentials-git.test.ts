@@ -6,11 +6,9 @@
  * `*` ignored for http) and `TestGitOpsGitCredentials`-style checks; the password never shows up in
  * output, status or errors.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
@@ -25,27 +23,10 @@ import type { TestRepo } from '../env/git-repo.js';
 import { startGitServer } from '../env/git-server.js';
 import type { GitServer } from '../env/git-server.js';
 import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { cli } from '../env/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/kluctl-serverless.js', import.meta.url));
 const USER = 'kluctl-user';
 const PASSWORD = 'S3cr3t-Pa55word';
-
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let server: GitServer;
 let host: string;
