@@ -119,6 +119,18 @@ async function git(dir: string, args: string[]): Promise<string | undefined> {
   }
 }
 
+/**
+ * The repo key of an `origin` URL; undefined for remotes that are no network URL (a local path or
+ * `file://`), which no controller could clone anyway. Such a project simply has no repo key.
+ */
+function repoKeyOrUndefined(url: string): string | undefined {
+  try {
+    return repoKeyFromGitUrl(url);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Project key and git info of the project folder (empty outside a git repository), as Kluctl builds them. */
 export async function gitInfoOf(projectDir: string): Promise<{ projectKey: ProjectKey; gitInfo?: GitInfo }> {
   const dir = resolve(projectDir);
@@ -131,8 +143,9 @@ export async function gitInfoOf(projectDir: string): Promise<{ projectKey: Proje
     git(dir, ['symbolic-ref', '--short', 'HEAD']),
     git(dir, ['status', '--porcelain']),
   ]);
+  const repoKey = url ? repoKeyOrUndefined(url) : undefined;
   return {
-    projectKey: { ...(url ? { repoKey: repoKeyFromGitUrl(url) } : {}), subDir },
+    projectKey: { ...(repoKey ? { repoKey } : {}), subDir },
     gitInfo: {
       url: url ?? null,
       ref: branch ? { branch } : null,
