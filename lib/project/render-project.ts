@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { FixedImage } from '../images/fixed-images.js';
 import type { GitAuth, GitSource, KubeObject } from '../ports.js';
 import { toolPath } from '../tools.js';
+import { fastPathBuilder } from './kustomize-fast.js';
 import { TemplateEngine } from '../templating/template-engine.js';
 import type { TemplateVars } from '../templating/template-engine.js';
 import { mergeArgs } from './args.js';
@@ -59,7 +60,7 @@ export interface RenderOptions {
   readonly renderDir?: string;
   /** kustomize binary. Default: `toolPath('kustomize')`. */
   readonly kustomizePath?: string;
-  /** Builds one rendered item dir. Default: the kustomize binary at `kustomizePath`. */
+  /** Builds one rendered item dir. Default: the in-process fast path, falling back to the kustomize binary at `kustomizePath`. */
   readonly builder?: ItemBuilder;
   /** Scope lookup for the namespace fix-up. Default: a built-in table of common kinds. */
   readonly isNamespaced?: IsNamespaced;
@@ -228,7 +229,9 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
       })),
     );
   });
-  const builder = opts.builder ?? binaryBuilder(opts.kustomizePath ?? toolPath('kustomize'));
+  // Plain resource-list kustomizations are built in process (identical output, proven against the
+  // binary by test/integration/render-fast-path.test.ts); everything else goes to the real kustomize.
+  const builder = opts.builder ?? fastPathBuilder(binaryBuilder(opts.kustomizePath ?? toolPath('kustomize')));
   const built = await mapLimit(planned, opts.kustomizeConcurrency ?? 4, (p) =>
     buildItem(p, dest(p), builder, opts.signal),
   );

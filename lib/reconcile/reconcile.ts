@@ -21,12 +21,7 @@ import type {
 } from '../api/types.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, GitSource, KubeClient, Logger, ObjectRef, StateStore } from '../ports.js';
-import { deployProject } from '../deploy/deploy-project.js';
-import { pokeImages } from '../deploy/poke-images.js';
-import { summarizeResult, toKluctlRef } from '../deploy/command-result.js';
-import type { CommandResult } from '../deploy/command-result.js';
-import { ignoreRulesByObject } from '../deploy/commands/command-base.js';
-import { collectResultObjects } from '../deploy/diff/collect-objects.js';
+import { summarizeResult } from '../deploy/command-result.js';
 import { planReconcile } from './plan.js';
 import type { DeployMemory } from './plan.js';
 import { prepareProject } from './prepare.js';
@@ -43,6 +38,7 @@ import {
   setCondition,
 } from './status.js';
 import { validateObjects } from './validate.js';
+import { runDeployStep } from './deploy-step.js';
 import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
 import type { VarsServices } from '../project/vars/vars-services.js';
 import { acquireLease, readJson, releaseLease, updateJson } from '../state/json-state.js';
@@ -224,68 +220,16 @@ export async function reconcileDeployment(
         cond(RECONCILING, 'True', Reasons.progressing, `Performing kluctl ${mode}`),
       );
       await patchStatus(deps, ref, { conditions: status.conditions });
-      const t0 = deps.clock.now();
-      // `poke-images` only sets container images of live objects (kluctl-semantics §7.11).
-      const out =
-        mode === 'poke-images'
-          ? await pokeImages(deps.kube, rendered, { dryRun: kd.spec.dryRun ?? false })
-          : await deployProject(deps.kube, rendered, {
-              prune: kd.spec.prune ?? false,
-              dryRun: kd.spec.dryRun ?? false,
-              abortOnError: kd.spec.abortOnError ?? false,
-              forceApply: kd.spec.forceApply ?? false,
-              replaceOnError: kd.spec.replaceOnError ?? false,
-              forceReplaceOnError: kd.spec.forceReplaceOnError ?? false,
-              noWait: kd.spec.noWait ?? false,
-              // Kluctl's controller waits up to 10 minutes for readiness (its CLI 5).
-              readinessTimeoutMs: 10 * 60_000,
-              clock: deps.clock,
-              inclusion: {
-                includeTags: kd.spec.includeTags ?? [],
-                excludeTags: kd.spec.excludeTags ?? [],
-                includeDeploymentDirs: kd.spec.includeDeploymentDirs ?? [],
-                excludeDeploymentDirs: kd.spec.excludeDeploymentDirs ?? [],
-              },
-            });
-      deployEnd = deps.clock.now().toISOString();
-      const result: CommandResult = {
-        id: randomUUID(),
+      const result = await runDeployStep(deps.kube, deps.clock, {
+        kd,
+        rendered,
+        commit: prepared.commit,
         reconcileId,
+        clusterId,
         projectKey: status.projectKey!,
         targetKey: status.targetKey,
-        target: {
-          name: rendered.target.name,
-          ...(rendered.discriminator ? { discriminator: rendered.discriminator } : {}),
-        },
-        command: {
-          initiator: 'KluctlDeployment',
-          startTime: t0.toISOString(),
-          endTime: deployEnd,
-          command: mode === 'poke-images' ? 'poke-images' : 'deploy',
-          ...(kd.spec.target ? { target: kd.spec.target } : {}),
-          dryRun: kd.spec.dryRun ?? false,
-        },
-        kluctlDeployment: { name: req.name, namespace: req.namespace, clusterId },
-        gitInfo: {
-          url: gitUrl(kd),
-          ref: kd.spec.source.git?.ref ?? null,
-          subDir: status.projectKey?.subDir ?? '',
-          commit: prepared.commit,
-          dirty: false,
-        },
-        clusterInfo: { clusterId },
-        renderedObjectsHash: rendered.objectsHash,
-        // Project ignoreForDiff rules and kluctl.io/diff-name apply to the controller's results too.
-        objects: collectResultObjects(out.objects, {
-          rulesFor: ignoreRulesByObject({
-            target: { name: rendered.target.name },
-            discriminator: rendered.discriminator,
-            items: rendered.items,
-          }),
-        }),
-        errors: out.errors.map((e) => ({ ref: toKluctlRef(e.ref), message: e.message })),
-        warnings: out.warnings.map((e) => ({ ref: toKluctlRef(e.ref), message: e.message })),
-      };
+      });
+      deployEnd = result.command.endTime;
       deploySummary = summarizeResult(result);
       status.lastDeployResult = deploySummary;
       await storeCommandResult(deps.store, deploymentId, result);
@@ -395,10 +339,6 @@ function kdRef(req: ReconcileRequest): ObjectRef {
 
 function after(from: Date, ms: number): Date {
   return new Date(from.getTime() + Math.max(0, ms));
-}
-
-function gitUrl(kd: KluctlDeployment): string | null {
-  return kd.spec.source.git?.url ?? kd.spec.source.url ?? null;
 }
 
 async function patchStatus(
