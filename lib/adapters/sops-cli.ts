@@ -4,10 +4,10 @@
  * here. Kluctl skips the MAC check (templating may have changed unencrypted values before decryption),
  * hence `--ignore-mac`.
  */
-import { spawn } from 'node:child_process';
 import { SopsError } from '../project/sops/sops-decryptor.js';
 import type { SopsDecryptor, SopsFormat } from '../project/sops/sops-decryptor.js';
 import { Semaphore } from '../util/semaphore.js';
+import { runProcess } from '../util/run-process.js';
 
 /** Options of {@link SopsCliDecryptor}. */
 export interface SopsCliOptions {
@@ -53,7 +53,7 @@ export class SopsCliDecryptor implements SopsDecryptor {
     const args = ['decrypt', '--input-type', format, '--output-type', format, '--ignore-mac'];
     const binary = typeof this.opts.binary === 'string' ? this.opts.binary : this.opts.binary();
     const res = await this.limiter
-      .run(() => run(binary, args, this.env, text))
+      .run(() => runProcess(binary, args, { env: this.env, input: text }))
       .catch((err) => {
         throw new SopsError(`failed to run sops for ${file}: ${(err as Error).message}`, { cause: err });
       });
@@ -75,29 +75,4 @@ function condense(stderr: string): string {
     .filter((l) => l !== '')
     .join(' ');
   return line.length > 600 ? `${line.slice(0, 600)}...` : line;
-}
-
-function run(
-  binary: string,
-  args: readonly string[],
-  env: Record<string, string>,
-  input: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
-    child.stdin.on('error', () => {}); // sops may exit before reading everything; 'close' reports it
-    child.stdin.end(input);
-  });
 }

@@ -1,8 +1,8 @@
 /** Runs the pinned `kustomize build` binary on a rendered item dir (kluctl-semantics §4.1). */
-import { spawn } from 'node:child_process';
 import { ToolError } from '../errors.js';
 import type { KubeObject } from '../ports.js';
 import { parseYamlAll } from './strict-yaml.js';
+import { runProcess } from '../util/run-process.js';
 
 /** Options of {@link kustomizeBuild}. */
 export interface KustomizeBuildOptions {
@@ -15,38 +15,15 @@ export interface KustomizeBuildOptions {
   readonly signal?: AbortSignal;
 }
 
-function run(
-  binary: string,
-  args: readonly string[],
-  signal?: AbortSignal,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // An empty environment: kustomize needs none, and the caller's secrets must not reach it.
-    const child = spawn(binary, args, {
-      env: {},
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(signal ? { signal } : {}),
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
-  });
-}
-
 /** Builds `dir` and returns the objects in kustomize's output order. */
 export async function kustomizeBuild(opts: KustomizeBuildOptions): Promise<KubeObject[]> {
   let res;
   try {
-    res = await run(opts.binary, ['build', opts.dir], opts.signal);
+    // An empty environment: kustomize needs none, and the caller's secrets must not reach it.
+    res = await runProcess(opts.binary, ['build', opts.dir], {
+      env: {},
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   } catch (err) {
     throw new ToolError(`failed to run kustomize for ${opts.label}: ${(err as Error).message}`, {
       cause: err,

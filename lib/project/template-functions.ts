@@ -6,15 +6,15 @@
  * starting with `./` or `../` relative to the current template, everything else in the search dirs in
  * order; absolute paths only inside a search dir.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { TemplateError } from '../errors.js';
+import { TemplateError, ToolError } from '../errors.js';
 import { imagePlaceholder } from '../images/placeholders.js';
 import type { TemplateEngine, TemplateVars } from '../templating/template-engine.js';
 import { isInside, toSlash } from './paths.js';
+import { runProcess } from '../util/run-process.js';
 
 /** Returns the sha of the latest commit that touched `absFile` in its Git repository. */
 export type LatestGitCommit = (absFile: string) => Promise<string>;
@@ -114,23 +114,14 @@ export async function loadBase64(
 }
 
 /** The default {@link LatestGitCommit}: `git log -n 1 --format=%H -- <file>` in the file's dir. */
-export const gitLogLatestCommit: LatestGitCommit = (absFile) =>
-  new Promise((resolvePromise, reject) => {
-    const child = spawn('git', ['log', '-n', '1', '--format=%H', '--', absFile], {
-      cwd: dirname(absFile),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const sha = out.trim();
-      if (code === 0 && /^[0-9a-f]{40}$/.test(sha)) resolvePromise(sha);
-      else reject(new Error(err.trim() || `no commit touches ${absFile}`));
-    });
+export const gitLogLatestCommit: LatestGitCommit = async (absFile) => {
+  const res = await runProcess('git', ['log', '-n', '1', '--format=%H', '--', absFile], {
+    cwd: dirname(absFile),
   });
+  const sha = res.stdout.trim();
+  if (res.code === 0 && /^[0-9a-f]{40}$/.test(sha)) return sha;
+  throw new ToolError(res.stderr.trim() || `no commit touches ${absFile}`);
+};
 
 /** `load_latest_git_commit(path, sha_len=None)`: the latest commit touching the file. */
 export async function loadLatestGitCommit(

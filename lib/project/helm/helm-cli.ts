@@ -4,11 +4,11 @@
  * and nothing is written to the user's Helm config). Credentials reach helm through files in that
  * folder or stdin, never through arguments that end up in messages.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToolError } from '../../errors.js';
+import { runProcess } from '../../util/run-process.js';
 
 /** A throw-away Helm home; `dispose()` removes it with everything helm wrote. */
 export interface HelmHome {
@@ -55,30 +55,23 @@ export interface RunHelmOptions {
 }
 
 /** Runs helm; resolves with stdout, throws ToolError with helm's stderr on a non-zero exit. */
-export function runHelm(args: readonly string[], opts: RunHelmOptions): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(opts.binary, [...args], {
+export async function runHelm(args: readonly string[], opts: RunHelmOptions): Promise<string> {
+  let res;
+  try {
+    res = await runProcess(opts.binary, args, {
       env: { ...opts.home.env },
       cwd: opts.cwd ?? opts.home.dir,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      input: opts.stdin ?? '',
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) =>
-      reject(new ToolError(`failed to run helm while ${opts.what}: ${e.message}`, { cause: e })),
-    );
-    child.on('close', (code) => {
-      if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-      // Some helm commands (repo update) report the cause on stdout and only a summary on stderr.
-      const both = [Buffer.concat(err), Buffer.concat(out)].map((b) => b.toString('utf8').trim());
-      let msg = both.filter((x) => x).join('\n') || `exit code ${code}`;
-      for (const r of opts.redact ?? []) if (r) msg = msg.split(r).join('***');
-      msg = msg.split(opts.home.dir).join('<helm-home>');
-      reject(new ToolError(`helm failed while ${opts.what}: ${msg.replace(/^Error: /, '')}`));
-    });
-    child.stdin.end(opts.stdin ?? '');
-  });
+  } catch (e) {
+    throw new ToolError(`failed to run helm while ${opts.what}: ${(e as Error).message}`, { cause: e });
+  }
+  if (res.code === 0) return res.stdout;
+  // Some helm commands (repo update) report the cause on stdout and only a summary on stderr.
+  const both = [res.stderr, res.stdout].map((x) => x.trim());
+  let msg = both.filter((x) => x).join('\n') || `exit code ${res.code}`;
+  for (const r of opts.redact ?? []) if (r) msg = msg.split(r).join('***');
+  msg = msg.split(opts.home.dir).join('<helm-home>');
+  throw new ToolError(`helm failed while ${opts.what}: ${msg.replace(/^Error: /, '')}`);
 }
