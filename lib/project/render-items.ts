@@ -49,24 +49,6 @@ export function binaryBuilder(binary: string): ItemBuilder {
   return (dir, label, signal) => kustomizeBuild({ binary, dir, label, ...(signal ? { signal } : {}) });
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (x: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
 function chain(node: ProjectNode): ProjectNode[] {
   const nodes: ProjectNode[] = [];
   for (let n: ProjectNode | undefined = node; n; n = n.parent) nodes.push(n);

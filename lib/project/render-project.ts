@@ -32,7 +32,8 @@ import type { SopsDecryptor } from './sops/sops-decryptor.js';
 import { VarsRuntime } from './vars/vars-runtime.js';
 import type { SensitiveVars } from './vars/vars-runtime.js';
 import type { VarsServices } from './vars/vars-services.js';
-import { binaryBuilder, buildItem, finishItem, mapLimit } from './render-items.js';
+import { binaryBuilder, buildItem, finishItem } from './render-items.js';
+import { mapBounded } from '../util/semaphore.js';
 import type { ItemBuilder, RenderedItem } from './render-items.js';
 import { templateFunctions } from './template-functions.js';
 import type { LatestGitCommit, TemplateGlobals } from './template-functions.js';
@@ -205,7 +206,7 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     ...opts.helm,
   };
   // Render everything first: kustomizations may use other rendered items (onlyRender bases) (§4.1).
-  await mapLimit(planned, 4, async (p) => {
+  await mapBounded(planned, 4, async (p) => {
     if (!p.absDir) return;
     const vars = itemTemplateVars(p.vars);
     await renderItemDir({
@@ -232,7 +233,7 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
   // Plain resource-list kustomizations are built in process (identical output, proven against the
   // binary by test/integration/render-fast-path.test.ts); everything else goes to the real kustomize.
   const builder = opts.builder ?? fastPathBuilder(binaryBuilder(opts.kustomizePath ?? toolPath('kustomize')));
-  const built = await mapLimit(planned, opts.kustomizeConcurrency ?? 4, (p) =>
+  const built = await mapBounded(planned, opts.kustomizeConcurrency ?? 4, (p) =>
     buildItem(p, dest(p), builder, opts.signal),
   );
 
