@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ProjectLoadError } from '../errors.js';
 import { S, decodeYaml } from './strict-yaml.js';
 import type { Spec } from './strict-yaml.js';
+import { FIXED_IMAGE_SPEC } from '../images/fixed-images.js';
 
 /** `aws` of the project or a target (§1.2). */
 export interface AwsConfig {
@@ -49,25 +50,12 @@ const AWS: Spec = S.object({
   serviceAccount: S.object({ name: S.string, namespace: S.string }),
 });
 
-const FIXED_IMAGE: Spec = S.object({
-  image: S.string,
-  imageRegex: S.string,
-  resultImage: S.string,
-  deployedImage: S.string,
-  namespace: S.string,
-  object: S.any,
-  deployment: S.string,
-  container: S.string,
-  deployTags: S.list(S.string),
-  deploymentDir: S.string,
-});
-
 const TARGET: Spec = S.object({
   name: S.string,
   context: S.string,
   args: S.map(S.any),
   aws: AWS,
-  images: S.list(FIXED_IMAGE),
+  images: S.list(FIXED_IMAGE_SPEC),
   discriminator: S.string,
 });
 
