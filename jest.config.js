@@ -1,5 +1,6 @@
-// Three projects: `unit` (pure, no services), `integration` (real API server, S3, git; the default
-// suite) and `slow` (long scenarios, run by CI separately). The control plane and services are started
+// Four projects: `unit` (pure, no services), `integration` (real API server, S3, git; the default
+// suite), `slow` (long scenarios, run by CI separately) and `parity` (the same inputs through the real
+// Kluctl and ours, compared; run by CI separately). The control plane and services are started
 // once per run by test/env/global-setup.ts and shared; each test takes its own namespace.
 const tsJest = [
   'ts-jest',
@@ -26,5 +27,7 @@ export default {
     },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'slow', testMatch: ['<rootDir>/test/slow/**/*.test.ts'] },
+    // Side by side with the real Kluctl v2.28.2 (test/parity/reference.ts): `npm run test:parity`.
+    { ...common, displayName: 'parity', testMatch: ['<rootDir>/test/parity/**/*.test.ts'] },
   ],
 };

@@ -21,6 +21,7 @@ import { readTree } from '../test/env/fixtures.js';
 import { startGitServer } from '../test/env/git-server.js';
 import { stopAll } from '../test/env/processes.js';
 import { reconcileDeps } from './compose.js';
+import { DEMO_TOOL_BUILDS } from './demo-tools.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const once = process.argv.includes('--once');
@@ -147,7 +148,7 @@ async function mustKubectl(kubeconfig: string, args: string[], input?: string): 
 /** Builds the pinned binaries on first use (minutes on a fresh machine; cached afterwards). */
 function ensureTools(): void {
   step('checking pinned tools (first run on a machine builds them; this takes a few minutes)');
-  execFileSync(join(ROOT, 'scripts/ensure-tools.sh'), ['etcd', 'k8s', 'kustomize'], { stdio: 'inherit' });
+  execFileSync(join(ROOT, 'scripts/ensure-tools.sh'), DEMO_TOOL_BUILDS, { stdio: 'inherit' });
 }
 
 main().catch(async (err: unknown) => {

@@ -38,6 +38,17 @@ const TOOL_MODULE: Record<ToolName, { dir: string; versionKey: string }> = {
   registry: { dir: 'registry', versionKey: 'REGISTRY_VERSION' },
 };
 
+/**
+ * The tools the engine itself runs (render, deploy, reconcile): every command, the local runner and the
+ * demo must have these installed. The others in {@link ToolName} serve the development environment.
+ */
+export const RUNTIME_TOOLS: readonly ToolName[] = ['kustomize', 'helm', 'sops'];
+
+/** The scripts/ensure-tools.sh names (tools/<dir>) that provide the given tools, without repeats. */
+export function toolBuildNames(tools: readonly ToolName[]): string[] {
+  return [...new Set(tools.map((t) => TOOL_MODULE[t].dir))];
+}
+
 /** Reads tools/versions.env of this repository. */
 export function readToolVersions(): Record<string, string> {
   const file = fileURLToPath(new URL('../tools/versions.env', import.meta.url));
