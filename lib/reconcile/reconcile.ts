@@ -22,7 +22,7 @@ import type {
 import { errorMessage } from '../errors.js';
 import type { Clock, GitSource, KubeClient, Logger, ObjectRef, StateStore } from '../ports.js';
 import { summarizeResult } from '../deploy/command-result.js';
-import { planReconcile } from './plan.js';
+import { hasDeployMemory, memoryFromStatus, planReconcile } from './plan.js';
 import type { DeployMemory } from './plan.js';
 import { prepareProject } from './prepare.js';
 import type { PreparedProject } from './prepare.js';
@@ -189,8 +189,10 @@ export async function reconcileDeployment(
     status.observedCommit = prepared.commit;
     status.targetKey = { targetName: rendered.target.name, clusterId, discriminator: rendered.discriminator };
 
-    // 6. Plan against the persisted memory.
-    const memory = (await readJson<ReconcileMemory>(deps.store, stateKey)).value ?? {};
+    // 6. Plan against the persisted memory; a deployment new to our state (e.g. one Kluctl's
+    // controller reconciled so far) is planned from what its status remembers, as Kluctl would.
+    const stored = (await readJson<ReconcileMemory>(deps.store, stateKey)).value ?? {};
+    const memory = hasDeployMemory(stored) ? stored : { ...stored, ...memoryFromStatus(kd.status) };
     const plan = planReconcile({
       spec: kd.spec,
       generation,
@@ -201,6 +203,7 @@ export async function reconcileDeployment(
     log.info('planned', {
       deploy: plan.deploy,
       deployReason: plan.deployReason,
+      awaitingApproval: plan.awaitingApproval,
       validate: plan.validate,
       validateReason: plan.validateReason,
     });
@@ -268,11 +271,15 @@ export async function reconcileDeployment(
       ...(m ?? {}),
       lastObjectsHash: rendered.objectsHash,
       lastReconciledGeneration: generation,
+      lastManualObjectsHash: kd.spec.manualObjectsHash,
       lastCommit: prepared!.commit,
       ...(deployEnd ? { lastDeployEndTime: deployEnd } : {}),
       ...(plan.validate && validateResult ? { lastValidateEndTime: validateResult.endTime } : {}),
     }));
+    // lastObjectsHash is the hash a user approves through spec.manualObjectsHash; both are recorded
+    // also when nothing was deployed (null removes a withdrawn approval, RFC 7386).
     status.lastObjectsHash = rendered.objectsHash;
+    (status as Record<string, unknown>).lastManualObjectsHash = kd.spec.manualObjectsHash ?? null;
     status.observedGeneration = generation;
     const ready = finalReadyStatus(deploySummary, validateResult, validateEnabled(kd.spec));
     status.conditions = removeCondition(
