@@ -187,7 +187,9 @@ test('validate: missing objects, kluctl.io/delete leftovers and non-persistent h
     projectKey: {},
     targetKey: { clusterId: '' },
   });
-  expect(r.ready).toBe(false);
+  // Kluctl leaves `ready` true when the only findings are missing objects and leftovers (observed
+  // with the real controller in test/parity/manual-approval.test.ts); the errors fail the validation.
+  expect(r.ready).toBe(true);
   expect(r.errors!.map((e) => [e.ref.name, e.message])).toEqual([
     ['missing', 'object not found'],
     ['doomed', 'object is marked for deletion but still exists on the target cluster'],

@@ -51,6 +51,10 @@ export async function validateProject(
   const errors: DeploymentError[] = [];
   const warnings: DeploymentError[] = [];
   const results: ValidateResultEntry[] = [];
+  // As Kluctl's validate: `ready` turns false only for a live object that fails its readiness checks;
+  // a missing object, a kluctl.io/delete leftover or a listing error is an error but leaves it true
+  // (seen with the real controller: 3 × "object not found" and ready: true).
+  let ready = true;
   let byKey = new Map<string, KubeObject>();
   try {
     const remote = await collectRemoteObjects(kube, input.discriminator ?? '', input.objects, {
@@ -83,11 +87,13 @@ export async function validateProject(
     try {
       const info = await kube.resolve(obj.apiVersion, obj.kind);
       const r = checkReadiness(live, { now: clock.now(), statusExpected: info?.hasStatus });
+      if (!r.ready) ready = false;
       for (const res of r.results) results.push({ ref: kref, ...res });
       for (const m of [...r.errors, ...r.notReady]) errors.push({ ref: kref, message: m });
       for (const m of r.warnings) warnings.push({ ref: kref, message: m });
     } catch (err) {
       errors.push({ ref: kref, message: errorMessage(err) });
+      ready = false;
     }
   }
   return {
@@ -99,7 +105,7 @@ export async function validateProject(
     ...(input.renderedObjectsHash ? { renderedObjectsHash: input.renderedObjectsHash } : {}),
     startTime,
     endTime: clock.now().toISOString(),
-    ready: errors.length === 0,
+    ready,
     errors,
     warnings,
     results,
