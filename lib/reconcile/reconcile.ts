@@ -192,7 +192,8 @@ export async function reconcileDeployment(
     // 6. Plan against the persisted memory; a deployment new to our state (e.g. one Kluctl's
     // controller reconciled so far) is planned from what its status remembers, as Kluctl would.
     const stored = (await readJson<ReconcileMemory>(deps.store, stateKey)).value ?? {};
-    const memory = hasDeployMemory(stored) ? stored : { ...stored, ...memoryFromStatus(kd.status) };
+    const seeded = hasDeployMemory(stored) ? {} : memoryFromStatus(kd.status);
+    const memory = { ...seeded, ...stored };
     const plan = planReconcile({
       spec: kd.spec,
       generation,
@@ -268,6 +269,7 @@ export async function reconcileDeployment(
 
     // 9. Remember what we did, then compute Ready from the last results.
     await updateJson<ReconcileMemory>(deps.store, stateKey, (m) => ({
+      ...seeded,
       ...(m ?? {}),
       lastObjectsHash: rendered.objectsHash,
       lastReconciledGeneration: generation,
