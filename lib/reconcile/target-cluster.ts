@@ -82,7 +82,7 @@ export async function readKubeconfigSecret(
   if (!secret) {
     throw new KsError(
       'InvalidInput',
-      `unable to read KubeConfig secret '${id}' error: secrets "${ref.name}" not found`,
+      `unable to read KubeConfig secret '${id}' error: Secret "${ref.name}" not found`,
     );
   }
   const data = (secret.data ?? {}) as Record<string, string>;
