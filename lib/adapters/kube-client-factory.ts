@@ -40,10 +40,22 @@ export class HttpKubeClientFactory implements KubeClientFactory {
         ...(user ? { impersonateUser: user } : {}),
       });
     } catch (err) {
-      // client-node's messages may quote the kubeconfig; only the source is named.
-      throw new KsError('InvalidInput', `${source} holds no usable kubeconfig`, { cause: err });
+      throw new KsError('InvalidInput', `${source} holds no usable kubeconfig${safeReason(err)}`, {
+        cause: err,
+      });
     }
   }
+}
+
+/**
+ * The reason of a kubeconfig load failure when it is one that quotes no content: client-node's
+ * structural checks and an unparsable server URL. Anything else might quote the kubeconfig.
+ */
+function safeReason(err: unknown): string {
+  const msg = String((err as { message?: unknown } | undefined)?.message ?? '');
+  if (/^(clusters|users|contexts)\[\d+\]\.[\w.]+ is missing$/.test(msg)) return `: ${msg}`;
+  if ((err as { code?: unknown }).code === 'ERR_INVALID_URL') return ': its server is not a valid URL';
+  return '';
 }
 
 type Named<T> = { name?: unknown } & T;

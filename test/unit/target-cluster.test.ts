@@ -4,7 +4,8 @@
  * field and never the kubeconfig's content.
  */
 import { stringify } from 'yaml';
-import { checkSelfContained } from '../../lib/adapters/kube-client-factory.js';
+import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
+import { checkSelfContained, HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import type { KluctlDeploymentSpec } from '../../lib/api/types.js';
 import { impersonatedUser } from '../../lib/reconcile/target-cluster.js';
 
@@ -110,5 +111,32 @@ describe('checkSelfContained', () => {
     expect(thrown?.message).toMatch(message);
     expect(thrown?.message.startsWith(source)).toBe(true);
     expect(thrown?.message).not.toContain(TOKEN);
+  });
+});
+
+describe('HttpKubeClientFactory.connect', () => {
+  const source = "KubeConfig secret 'ns/kc' key 'value'";
+  let own: HttpKubeClient;
+  beforeAll(async () => {
+    own = await HttpKubeClient.fromKubeconfig({ kubeconfigYaml: kubeconfig({ token: TOKEN }) });
+  });
+  afterAll(() => own.close());
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      'a cluster without server',
+      { server: undefined },
+      `${source} holds no usable kubeconfig: clusters[0].cluster.server is missing`,
+    ],
+    [
+      'a server that is no URL',
+      { server: `not a url ${TOKEN}` },
+      `${source} holds no usable kubeconfig: its server is not a valid URL`,
+    ],
+  ])('explains %s without quoting the kubeconfig', async (_name, cluster, message) => {
+    const yaml = kubeconfig({ token: TOKEN }, cluster);
+    await expect(
+      new HttpKubeClientFactory(own).connect({ kubeconfigYaml: yaml, kubeconfigSource: source }),
+    ).rejects.toThrow(message);
   });
 });
