@@ -83,17 +83,29 @@ export type Subject =
   | { readonly kind: 'ServiceAccount'; readonly name: string; readonly namespace: string }
   | { readonly kind: 'User'; readonly name: string };
 
-/**
- * Lets `subject` do everything with ConfigMaps and Secrets in `ns` only, and read namespaces (Kluctl
- * reads the kube-system namespace's UID as the cluster id). With `readEverywhere`, it may also get and
- * list ConfigMaps and Secrets in every namespace.
- */
-export async function grantNamespace(subject: Subject, ns: string, readEverywhere = false): Promise<void> {
+/** What {@link grantNamespace} grants beyond ConfigMaps and Secrets in the namespace. */
+export interface GrantOptions {
+  /** Get and list ConfigMaps and Secrets in every namespace. Default false. */
+  readonly readEverywhere?: boolean;
+  /** Get and list namespaces (Kluctl reads the kube-system namespace's UID as the cluster id). Default true. */
+  readonly readNamespaces?: boolean;
+}
+
+/** Lets `subject` do everything with ConfigMaps and Secrets in `ns`, and what `opts` adds. */
+export async function grantNamespace(subject: Subject, ns: string, opts: GrantOptions = {}): Promise<void> {
   const name = `ks-${subject.kind === 'User' ? subject.name : `${ns}-${subject.name}`}`;
   const rbacSubject =
     subject.kind === 'User'
       ? { kind: 'User', name: subject.name, apiGroup: 'rbac.authorization.k8s.io' }
       : { kind: 'ServiceAccount', name: subject.name, namespace: subject.namespace };
+  const clusterRules = [
+    ...(opts.readNamespaces === false
+      ? []
+      : [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list'] }]),
+    ...(opts.readEverywhere
+      ? [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get', 'list'] }]
+      : []),
+  ];
   const docs = [
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -108,24 +120,23 @@ export async function grantNamespace(subject: Subject, ns: string, readEverywher
       subjects: [rbacSubject],
       roleRef: { kind: 'Role', name, apiGroup: 'rbac.authorization.k8s.io' },
     },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name },
-      rules: [
-        { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list'] },
-        ...(readEverywhere
-          ? [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get', 'list'] }]
-          : []),
-      ],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name },
-      subjects: [rbacSubject],
-      roleRef: { kind: 'ClusterRole', name, apiGroup: 'rbac.authorization.k8s.io' },
-    },
+    ...(clusterRules.length === 0
+      ? []
+      : [
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRole',
+            metadata: { name },
+            rules: clusterRules,
+          },
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRoleBinding',
+            metadata: { name },
+            subjects: [rbacSubject],
+            roleRef: { kind: 'ClusterRole', name, apiGroup: 'rbac.authorization.k8s.io' },
+          },
+        ]),
   ];
   await kubectlApply(docs);
 }

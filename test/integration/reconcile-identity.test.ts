@@ -76,7 +76,7 @@ test('spec.serviceAccountName: allowed objects are deployed and pruned, the rest
   expect(kd?.status?.lastDeployResult?.warnings?.map((w) => w.message)).toContain(LIST_PERMISSION_WARNING);
   expect(kd?.status?.targetKey?.clusterId).toBe(await s.admin.clusterId());
   const cm = await configMap(s, where.ns, 'cm');
-  expect(cm?.data).toEqual({ targetName: 't-none', targetContext: 'default' });
+  expect(cm?.data).toEqual({ targetName: 't-none', targetContext: 'default', fromVars: 'none' });
   expect(await configMap(s, where.other, 'other')).toBeUndefined();
   // Pruned where the account may delete, left alone where it may not even list.
   expect(await configMap(s, where.ns, 'orphan')).toBeUndefined();
@@ -106,8 +106,35 @@ test('the runner default service account applies when the spec names none; the s
   expect(await configMap(s, wide.other, 'other')).toBeDefined();
 });
 
+test('cluster vars sources are read as the service account', async () => {
+  const where = await namespacePair('sa-vars');
+  await grantNamespace(sa(where.ns, 'deployer'), where.ns);
+  await kubectlApply(
+    [where.ns, where.other].map((namespace) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'identity-vars', namespace },
+      data: { vars: `fromVars: from-${namespace}` },
+    })),
+  );
+  const args = (varsNamespace: string) => ({ namespace: where.ns, other: where.other, varsNamespace });
+  await applyDeployment(s, where, 'own', { serviceAccountName: 'deployer', args: args(where.ns) });
+  await applyDeployment(s, where, 'foreign', { serviceAccountName: 'deployer', args: args(where.other) });
+
+  const foreign = await reconcileOnce(s.deps(), where.ns, 'foreign');
+  expect(readyOf(foreign.kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+  expect(foreign.kd?.status?.lastPrepareError).toContain(
+    `configmaps "identity-vars" is forbidden: User "system:serviceaccount:${where.ns}:deployer" cannot get resource "configmaps"`,
+  );
+  expect(await configMap(s, where.ns, 'cm')).toBeUndefined();
+
+  await reconcileOnce(s.deps(), where.ns, 'own');
+  expect((await configMap(s, where.ns, 'cm'))?.data).toMatchObject({ fromVars: `from-${where.ns}` });
+});
+
 test('an account that may not read the cluster id fails prepare with the API message and touches nothing', async () => {
   const where = await namespacePair('ghost');
+  await grantNamespace(sa(where.ns, 'ghost'), where.ns, { readNamespaces: false });
   await applyDeployment(s, where, 'app', { serviceAccountName: 'ghost' });
 
   const { kd } = await reconcileOnce(s.deps(), where.ns, 'app');
@@ -127,7 +154,7 @@ test.each([
   'deleting a deployment with delete: true as a service account that %s',
   async (_name, readEverywhere, leftInNs, leftInOther) => {
     const where = await namespacePair('sa-del');
-    await grantNamespace(sa(where.ns, 'deployer'), where.ns, readEverywhere);
+    await grantNamespace(sa(where.ns, 'deployer'), where.ns, { readEverywhere });
     await applyDeployment(s, where, 'app', { serviceAccountName: 'deployer', delete: true });
     await reconcileOnce(s.deps(), where.ns, 'app');
     expect(await configMap(s, where.ns, 'cm')).toBeDefined();

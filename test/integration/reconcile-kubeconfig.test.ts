@@ -73,6 +73,7 @@ test('spec.kubeConfig: deploys as the kubeconfig user, refuses what it may not w
   expect((await configMap(s, where.ns, 'cm'))?.data).toEqual({
     targetName: 't-none',
     targetContext: 'default',
+    fromVars: 'none',
   });
   expect(await configMap(s, where.other, 'other')).toBeUndefined();
   expect(kd?.status?.targetKey?.clusterId).toBe(await s.admin.clusterId());
