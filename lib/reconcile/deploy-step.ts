@@ -21,6 +21,7 @@ export interface DeployStepInput {
   readonly rendered: RenderedProject;
   readonly commit: string;
   readonly reconcileId: string;
+  /** Cluster id of the KluctlDeployment's own cluster (the target's is in `targetKey`). */
   readonly clusterId: string;
   readonly projectKey: ProjectKey;
   readonly targetKey: TargetKey;
@@ -89,7 +90,8 @@ export async function runDeployStep(
       commit: input.commit,
       dirty: false,
     },
-    clusterInfo: { clusterId: input.clusterId },
+    // The cluster deployed to, which `spec.kubeConfig` may make another than the deployment's own.
+    clusterInfo: { clusterId: input.targetKey.clusterId },
     renderedObjectsHash: rendered.objectsHash,
     // Project ignoreForDiff rules and kluctl.io/diff-name apply to the controller's results too.
     objects: collectResultObjects(out.objects, {

@@ -14,6 +14,8 @@ import type { RenderedProject } from '../project/render-project.js';
 import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
 import type { VarsServices } from '../project/vars/vars-services.js';
 import { gitAuthResolver } from '../credentials/git-credentials.js';
+import { connectTargetCluster, requestedContext } from './target-cluster.js';
+import type { TargetCluster, TargetClusterDeps } from './target-cluster.js';
 import {
   gitCredentialsFromSpec,
   helmCredentialsFromSpec,
@@ -24,12 +26,17 @@ import {
 export interface PreparedProject {
   readonly commit: string;
   readonly rendered: RenderedProject;
+  /** The cluster and identity the project is deployed to (closed by `cleanup`). */
+  readonly target: TargetCluster;
+  /** Cluster id of the target (`status.targetKey.clusterId`). */
+  readonly targetClusterId: string;
   cleanup(): Promise<void>;
 }
 
 /** Dependencies of {@link prepareProject}. */
-export interface PrepareDeps {
+export interface PrepareDeps extends TargetClusterDeps {
   readonly git: GitSource;
+  /** The runner's own client: Secrets of `spec.credentials`, `spec.decryption` and `spec.kubeConfig`. */
   readonly kube: KubeClient;
   /** Parent of the per-reconcile temp dirs. */
   readonly workDir: string;
@@ -103,7 +110,11 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
   const { spec, name } = kd;
   const source = gitSourceOf(spec);
   const tmp = await mkdtemp(join(deps.workDir, `${name}-`));
-  const cleanup = (): Promise<void> => rm(tmp, { recursive: true, force: true });
+  let target: TargetCluster | undefined;
+  const cleanup = (): Promise<void> => {
+    target?.close();
+    return rm(tmp, { recursive: true, force: true });
+  };
   try {
     const repoDir = join(tmp, 'source');
     // spec.credentials (§9.4): Secrets of the deployment's namespace, for the source, includes and charts.
@@ -126,7 +137,10 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
     const st = await stat(projectDir).catch(() => undefined);
     if (!st?.isDirectory())
       throw new KsError('InvalidInput', `kluctlDeployment path not found: ${source.path}`);
-    const caps = await helmCapabilities(deps.kube);
+    // Rendering looks at the target cluster, as the deployment's identity (§9.5).
+    target = await connectTargetCluster(deps, kd, await requestedContext(projectDir, spec));
+    const cluster = target.kube;
+    const caps = await helmCapabilities(cluster);
     const sops = await decryptorFor(deps, kd);
     const rendered = await renderProject({
       projectDir,
@@ -156,16 +170,18 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
       renderDir: join(tmp, 'rendered'),
       ...(spec.target ? { target: spec.target } : {}),
       ...(spec.targetNameOverride ? { targetNameOverride: spec.targetNameOverride } : {}),
-      ...(spec.context ? { contextOverride: spec.context } : {}),
+      contextOverride: target.contextName,
       ...(spec.args ? { args: spec.args as Record<string, unknown> } : {}),
       ...(deps.kustomizePath ? { kustomizePath: deps.kustomizePath } : {}),
       // Like Kluctl's controller: vars read the target cluster, never the controller's environment.
-      varsServices: { git: deps.git, ...deps.varsServices, cluster: deps.kube, env: {} },
+      varsServices: { git: deps.git, ...deps.varsServices, cluster, env: {} },
       ...(sops ? { sops } : {}),
       isNamespaced: async (apiVersion: string, kind: string) =>
-        (await deps.kube.resolve(apiVersion, kind))?.namespaced,
+        (await cluster.resolve(apiVersion, kind))?.namespaced,
     });
-    return { commit, rendered, cleanup };
+    // Kluctl reads the target's id for status.targetKey before deciding anything; failing is PrepareFailed.
+    const targetClusterId = await cluster.clusterId();
+    return { commit, rendered, target, targetClusterId, cleanup };
   } catch (err) {
     await cleanup();
     throw err;

@@ -20,7 +20,15 @@ import type {
   ValidateResult,
 } from '../api/types.js';
 import { errorMessage } from '../errors.js';
-import type { Clock, GitSource, KubeClient, Logger, ObjectRef, StateStore } from '../ports.js';
+import type {
+  Clock,
+  GitSource,
+  KubeClient,
+  KubeClientFactory,
+  Logger,
+  ObjectRef,
+  StateStore,
+} from '../ports.js';
 import { summarizeResult } from '../deploy/command-result.js';
 import { hasDeployMemory, memoryFromStatus, planReconcile } from './plan.js';
 import type { DeployMemory } from './plan.js';
@@ -64,6 +72,10 @@ export interface ReconcileDeps {
   readonly varsServices?: VarsServices;
   /** Identifies this worker in leases. */
   readonly holder: string;
+  /** Clients for `spec.kubeConfig` clusters and impersonated identities (see ./target-cluster.ts). */
+  readonly clusters?: KubeClientFactory;
+  /** Service account impersonated when `spec.serviceAccountName` is empty (`--default-service-account`). */
+  readonly defaultServiceAccount?: string;
 }
 
 /** Which deployment to reconcile. */
@@ -164,6 +176,8 @@ export async function reconcileDeployment(
           ...(deps.helmPath ? { helmPath: deps.helmPath } : {}),
           ...(deps.sopsWithKeys ? { sopsWithKeys: deps.sopsWithKeys } : {}),
           ...(deps.varsServices ? { varsServices: deps.varsServices } : {}),
+          ...(deps.clusters ? { clusters: deps.clusters } : {}),
+          ...(deps.defaultServiceAccount ? { defaultServiceAccount: deps.defaultServiceAccount } : {}),
         },
         { name: req.name, namespace: req.namespace, spec: kd.spec },
       );
@@ -187,7 +201,12 @@ export async function reconcileDeployment(
     const rendered = prepared.rendered;
     status.lastPrepareError = '';
     status.observedCommit = prepared.commit;
-    status.targetKey = { targetName: rendered.target.name, clusterId, discriminator: rendered.discriminator };
+    status.targetKey = {
+      targetName: rendered.target.name,
+      clusterId: prepared.targetClusterId,
+      discriminator: rendered.discriminator,
+    };
+    const target = prepared.target.kube;
 
     // 6. Plan against the persisted memory; a deployment new to our state (e.g. one Kluctl's
     // controller reconciled so far) is planned from what its status remembers, as Kluctl would.
@@ -224,7 +243,7 @@ export async function reconcileDeployment(
         cond(RECONCILING, 'True', Reasons.progressing, `Performing kluctl ${mode}`),
       );
       await patchStatus(deps, ref, { conditions: status.conditions });
-      const result = await runDeployStep(deps.kube, deps.clock, {
+      const result = await runDeployStep(target, deps.clock, {
         kd,
         rendered,
         commit: prepared.commit,
@@ -256,7 +275,7 @@ export async function reconcileDeployment(
         status.conditions,
         cond(RECONCILING, 'True', Reasons.progressing, 'Performing kluctl validate'),
       );
-      validateResult = await validateObjects(deps.kube, deps.clock, {
+      validateResult = await validateObjects(target, deps.clock, {
         objects: rendered.items.filter((i) => !i.onlyRender).flatMap((i) => i.objects),
         projectKey: status.projectKey!,
         targetKey: status.targetKey,
