@@ -1,0 +1,134 @@
+/**
+ * The real Kluctl controller (`kluctl controller run` of the reference binary) against the test API
+ * server, for what only the controller exposes: `status.lastObjectsHash`. It watches one namespace
+ * only, runs with `--dry-run`, and the KluctlDeployments the suite gives it are `manual: true` without
+ * an approved hash, so it renders, hashes and diffs but never deploys.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { KluctlDeploymentSpec } from '../../lib/api/types.js';
+import { kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { sleep, startProcess, tailFile } from '../env/processes.js';
+import type { ManagedProcess } from '../env/processes.js';
+import type { ParityCase } from './projects.js';
+import { referenceKluctl } from './reference.js';
+
+/** A KluctlDeployment of the suite. */
+export interface ParityDeployment {
+  readonly name: string;
+  readonly namespace: string;
+  readonly spec: KluctlDeploymentSpec;
+}
+
+/** What the controller reported for one deployment. */
+export interface ControllerOutcome {
+  readonly lastObjectsHash?: string;
+  readonly lastPrepareError?: string;
+}
+
+/** The KluctlDeployment for a case whose repository is served at `url`: as in Kluctl's GitOps docs, but manual. */
+export function parityDeployment(
+  c: ParityCase,
+  name: string,
+  namespace: string,
+  url: string,
+): ParityDeployment {
+  // `-a` values are YAML, as spec.args values are after kubectl read them.
+  const args = Object.fromEntries(Object.entries(c.args).map(([k, v]) => [k, parse(v) as unknown]));
+  const spec = {
+    interval: '1h',
+    source: { git: { url, ...(c.path ? { path: c.path } : {}) } },
+    ...(c.target === undefined ? {} : { target: c.target }),
+    ...(Object.keys(args).length > 0 ? { args } : {}),
+    context: 'default',
+    manual: true,
+  } as KluctlDeploymentSpec;
+  return { name, namespace, spec };
+}
+
+/** Applies the deployments (server-side, so reruns are harmless). */
+export async function applyDeployments(deployments: readonly ParityDeployment[]): Promise<void> {
+  const items = deployments.map((d) => ({
+    apiVersion: 'gitops.kluctl.io/v1beta1',
+    kind: 'KluctlDeployment',
+    metadata: { name: d.name, namespace: d.namespace },
+    spec: d.spec,
+  }));
+  const res = await kubectlTest(['apply', '--server-side', '--field-manager=parity', '-f', '-'], {
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+  });
+  if (res.code !== 0) throw new Error(`applying the parity KluctlDeployments failed: ${res.stderr.trim()}`);
+}
+
+/** Starts the controller watching `namespace`; stop it with `stop()`. */
+export async function startKluctlController(namespace: string): Promise<ManagedProcess> {
+  const env = testEnv();
+  await kubectlTest(['create', 'namespace', 'kluctl-system']);
+  const cacheDir = await mkdtemp(join(env.runDir, 'kluctl-controller-cache-'));
+  return startProcess({
+    name: 'kluctl-controller',
+    command: referenceKluctl(),
+    args: [
+      'controller',
+      'run',
+      '--kubeconfig',
+      env.kubeconfigPath,
+      '--context',
+      'default',
+      '--controller-namespace',
+      'kluctl-system',
+      '--namespace',
+      namespace,
+      '--concurrency',
+      '2',
+      '--dry-run',
+      '--metrics-bind-address=0',
+      '--health-probe-bind-address=0',
+      '--source-override-bind-address=0',
+      '--no-update-check',
+    ],
+    env: { ...process.env, KLUCTL_CACHE_DIR: cacheDir },
+    logsDir: env.logsDir,
+  });
+}
+
+interface ListedDeployment {
+  metadata: { name: string };
+  status?: { lastObjectsHash?: string; lastPrepareError?: string };
+}
+
+/**
+ * Waits until the controller reported a hash or a prepare error for every deployment of `namespace`;
+ * throws with the controller's log tail when it does not within `timeoutMs`.
+ */
+export async function waitForOutcomes(
+  controller: ManagedProcess,
+  namespace: string,
+  names: readonly string[],
+  timeoutMs: number,
+): Promise<Map<string, ControllerOutcome>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const list = await kubectlJson<{ items: ListedDeployment[] }>([
+      'get',
+      'kluctldeployments',
+      '-n',
+      namespace,
+    ]);
+    const outcomes = new Map<string, ControllerOutcome>();
+    for (const d of list.items) {
+      const s = d.status ?? {};
+      if (s.lastObjectsHash || s.lastPrepareError) outcomes.set(d.metadata.name, s);
+    }
+    if (names.every((n) => outcomes.has(n))) return outcomes;
+    if (controller.hasExited() || Date.now() > deadline) {
+      const missing = names.filter((n) => !outcomes.has(n));
+      throw new Error(
+        `the Kluctl controller reported nothing for ${missing.join(', ')}` +
+          `${controller.hasExited() ? ' (it exited)' : ` within ${timeoutMs} ms`}:\n${tailFile(controller.logFile)}`,
+      );
+    }
+    await sleep(1000);
+  }
+}
