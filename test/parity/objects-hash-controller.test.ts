@@ -63,7 +63,7 @@ beforeAll(async () => {
   );
   await applyDeployments([...deployments.values()]);
   controller = await startKluctlController(namespace);
-  // Kluctl renders all deployments (2 at a time) while ours prepares them one by one below.
+  // Kluctl reconciles all deployments while ours prepares them one by one below.
   outcomes = waitForOutcomes(
     controller,
     namespace,

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DELIBERATE } from './deliberate.js';
 import { discoverCases } from './projects.js';
 import { renderParitySuite } from './render-suite.js';
 import { prepareWorkspace } from './workspace.js';
@@ -14,12 +15,13 @@ const ws = await prepareWorkspace();
 const { cases, notComparable } = discoverCases(ws.examples);
 
 describe('kluctl-examples', () => {
-  it('holds the seed targets and lists every project that cannot be rendered here in docs/parity.md', () => {
+  it('holds the seed targets; docs/parity.md lists every project not comparable here and every deliberate difference', () => {
     const ids = cases.map((c) => c.id);
     expect(ids).toContain('kluctl-examples/microservices-demo/3-templating-and-multi-env -t test');
     expect(ids).toContain('kluctl-examples/microservices-demo/3-templating-and-multi-env -t prod');
     const doc = readFileSync(fileURLToPath(new URL('../../docs/parity.md', import.meta.url)), 'utf8');
     for (const n of notComparable) expect(doc).toContain(n.project.replace(/^kluctl-examples\//, ''));
+    for (const d of DELIBERATE) expect(doc).toContain(d.aspect);
   });
 
   renderParitySuite(cases, ws.dispose);
