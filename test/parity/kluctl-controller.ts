@@ -93,42 +93,31 @@ export async function startKluctlController(namespace: string): Promise<ManagedP
   });
 }
 
-interface ListedDeployment {
-  metadata: { name: string };
+interface DeploymentStatus {
   status?: { lastObjectsHash?: string; lastPrepareError?: string };
 }
 
 /**
- * Waits until the controller reported a hash or a prepare error for every deployment of `namespace`;
- * throws with the controller's log tail when it does not within `timeoutMs`.
+ * Waits until the controller reported a hash or a prepare error for deployment `name`; throws with the
+ * controller's log tail when it exits or does not report within `timeoutMs`.
  */
-export async function waitForOutcomes(
+export async function waitForOutcome(
   controller: ManagedProcess,
   namespace: string,
-  names: readonly string[],
+  name: string,
   timeoutMs: number,
-): Promise<Map<string, ControllerOutcome>> {
+): Promise<ControllerOutcome> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const list = await kubectlJson<{ items: ListedDeployment[] }>([
-      'get',
-      'kluctldeployments',
-      '-n',
-      namespace,
-    ]);
-    const outcomes = new Map<string, ControllerOutcome>();
-    for (const d of list.items) {
-      const s = d.status ?? {};
-      if (s.lastObjectsHash || s.lastPrepareError) outcomes.set(d.metadata.name, s);
-    }
-    if (names.every((n) => outcomes.has(n))) return outcomes;
+    const d = await kubectlJson<DeploymentStatus>(['get', 'kluctldeployment', name, '-n', namespace]);
+    const s = d.status ?? {};
+    if (s.lastObjectsHash || s.lastPrepareError) return s;
     if (controller.hasExited() || Date.now() > deadline) {
-      const missing = names.filter((n) => !outcomes.has(n));
+      const why = controller.hasExited() ? 'it exited' : `not within ${timeoutMs} ms`;
       throw new Error(
-        `the Kluctl controller reported nothing for ${missing.join(', ')}` +
-          `${controller.hasExited() ? ' (it exited)' : ` within ${timeoutMs} ms`}:\n${tailFile(controller.logFile)}`,
+        `the Kluctl controller reported nothing for ${name} (${why}):\n${tailFile(controller.logFile)}`,
       );
     }
-    await sleep(1000);
+    await sleep(2000);
   }
 }

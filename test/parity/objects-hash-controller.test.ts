@@ -20,9 +20,9 @@ import {
   applyDeployments,
   parityDeployment,
   startKluctlController,
-  waitForOutcomes,
+  waitForOutcome,
 } from './kluctl-controller.js';
-import type { ControllerOutcome, ParityDeployment } from './kluctl-controller.js';
+import type { ParityDeployment } from './kluctl-controller.js';
 import { kubeYamlReader } from './kube-yaml.js';
 import { discoverCases } from './projects.js';
 import type { ParityCase } from './projects.js';
@@ -38,7 +38,6 @@ let controller: ManagedProcess | undefined;
 let kube: HttpKubeClient;
 let namespace: string;
 let deployments: Map<string, ParityDeployment>;
-let outcomes: Promise<Map<string, ControllerOutcome>>;
 let workDir: string;
 
 /** A DNS-label name per case, unique by its index. */
@@ -63,14 +62,6 @@ beforeAll(async () => {
   );
   await applyDeployments([...deployments.values()]);
   controller = await startKluctlController(namespace);
-  // Kluctl reconciles all deployments while ours prepares them one by one below.
-  outcomes = waitForOutcomes(
-    controller,
-    namespace,
-    [...deployments.values()].map((d) => d.name),
-    600_000,
-  );
-  outcomes.catch(() => {}); // reported by the tests that await it
   kube = await HttpKubeClient.fromKubeconfig({
     kubeconfigPath: testEnv().kubeconfigPath,
     context: 'default',
@@ -92,7 +83,8 @@ describe("Kluctl controller's status.lastObjectsHash", () => {
       const kd = deployments.get(c.id)!;
       const prepared = await prepareProject({ git: new IsomorphicGitSource(), kube, workDir }, kd);
       await prepared.cleanup();
-      const kluctl = (await outcomes).get(kd.name)!;
+      // Kluctl's controller reconciles all deployments (4 at a time) meanwhile.
+      const kluctl = await waitForOutcome(controller!, namespace, kd.name, 540_000);
       expect(kluctl.lastPrepareError ?? '').toBe('');
       const ours = await ourRender(prepared.rendered.objects, prepared.rendered.objectsHash, c.id);
       // When they differ, explain it field by field against `kluctl render` on the same cluster.
@@ -109,6 +101,6 @@ describe("Kluctl controller's status.lastObjectsHash", () => {
             );
       expect(explanation).toBe('');
     },
-    300_000,
+    600_000,
   );
 });
