@@ -63,7 +63,10 @@ export interface RenderOptions {
   readonly kustomizePath?: string;
   /** Builds one rendered item dir. Default: the in-process fast path, falling back to the kustomize binary at `kustomizePath`. */
   readonly builder?: ItemBuilder;
-  /** Scope lookup for the namespace fix-up. Default: a built-in table of common kinds. */
+  /**
+   * Scope lookup (the cluster's discovery) for the namespace fix-up. Default: none, and then, as with
+   * Kluctl's `--offline-kubernetes`, no fix-up happens at all.
+   */
   readonly isNamespaced?: IsNamespaced;
   /** Kube context (`--context`, `spec.context`); wins over the target's `context`. */
   readonly contextOverride?: string;
@@ -253,7 +256,9 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     );
   }
   const objects = items.flatMap((i) => i.objects);
-  await fixNamespaces(objects, opts.isNamespaced);
+  // Offline (no scope lookup) the real Kluctl leaves namespaces, and the internal
+  // kluctl.io/helm-install-namespace annotation of Helm objects, as rendered (checked by test/parity).
+  if (opts.isNamespaced) await fixNamespaces(objects, opts.isNamespaced);
   return {
     target,
     discriminator,

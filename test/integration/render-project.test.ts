@@ -221,7 +221,11 @@ describe('renderProject on the two-target fixture', () => {
 
 describe('renderProject on other projects', () => {
   it('TestNoTargetNoDeployment: a plain manifests dir renders as one item with the no-name target', async () => {
-    const r = await render({ projectDir: join(fixtures, 'no-target-no-deployment') });
+    // As in Kluctl's e2e test, with a cluster to ask for scopes: the ConfigMap lands in `default`.
+    const r = await render({
+      projectDir: join(fixtures, 'no-target-no-deployment'),
+      isNamespaced: async (_apiVersion, kind) => kind === 'ConfigMap',
+    });
     expect(r.target.name).toBe('');
     expect(r.discriminator).toBe('');
     expect(r.items.map((i) => i.dir)).toEqual(['.']);
@@ -233,10 +237,16 @@ describe('renderProject on other projects', () => {
           name: 'cm',
           namespace: 'default',
           annotations: { 'kluctl.io/deployment-item-dir': '.' },
-          labels: {},
         },
         data: { target: 'x' },
       },
+    ]);
+  });
+
+  it('offline (no scope lookup) leaves namespaces as rendered, as kluctl render --offline-kubernetes', async () => {
+    const r = await render({ projectDir: join(fixtures, 'no-target-no-deployment') });
+    expect(r.objects.map((o) => o.metadata)).toEqual([
+      { name: 'cm', annotations: { 'kluctl.io/deployment-item-dir': '.' } },
     ]);
   });
 
