@@ -4,7 +4,8 @@
  * `images.get_image`, ...) are passed per render call as globals by lib/project.
  */
 import { createHash } from 'node:crypto';
-import { parse as yamlParse } from 'yaml';
+import { parseDocument } from 'yaml';
+import { fixBlockScalarsAtEof } from '../util/yaml-block-scalar-eof.js';
 import type { FilterFn } from './expr-eval.js';
 import { JinjaError } from './jinja-error.js';
 import { pyJsonDumps, pyStr } from './python-format.js';
@@ -106,7 +107,7 @@ export const KLUCTL_FILTERS: Record<string, FilterFn> = {
   b64decode: (_s, v) => b64decode(v),
   to_yaml: (_s, v) => pyYamlDump(v),
   to_json: (_s, v) => pyJsonDumps(v),
-  from_yaml: (_s, v) => yamlParse(str(v), { version: '1.1', customTags: pyYamlTags as never }) as unknown,
+  from_yaml: (_s, v) => fromYaml(str(v)),
   sha256: (_s, v, [len], kw) => sha256(v, kw.digest_len ?? len),
   slugify: (_s, v, _a, kw) => slugify(v, kw),
   render: (s, v) =>
@@ -123,6 +124,13 @@ const PY_BOOL = {
 
 function pyYamlTags(tags: unknown[]): unknown[] {
   return [PY_BOOL, ...tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:bool')];
+}
+
+/** PyYAML's safe_load of one document (a block scalar ending the text keeps no final newline). */
+function fromYaml(text: string): unknown {
+  const doc = parseDocument(text, { version: '1.1', customTags: pyYamlTags as never });
+  if (doc.errors[0]) throw doc.errors[0];
+  return fixBlockScalarsAtEof(doc, text).toJS() as unknown;
 }
 
 function pyRange(args: unknown[]): number[] {
