@@ -78,6 +78,11 @@ export interface LoadTreeOptions {
   readonly varsRuntime?: VarsRuntime;
 }
 
+/** Below the render dir: where items of git includes are rendered (one dir per checkout). */
+export const RENDER_GIT_INCLUDES_DIR = '.git-includes';
+/** Below the render dir: where git includes are checked out (never rendered themselves). */
+export const RENDER_GIT_CHECKOUTS_DIR = '.git-checkouts';
+
 const DEPLOYMENT_NAMES = ['deployment.yml', 'deployment.yaml'];
 const KUSTOMIZATION_NAMES = ['kustomization.yml', 'kustomization.yaml', 'Kustomization'];
 const LIBRARY_NAMES = ['.kluctl-library.yml', '.kluctl-library.yaml'];
@@ -300,7 +305,7 @@ function planItem(ctx: TreeCtx, node: ProjectNode, config: DeploymentItemConfig,
   const uses = ctx.dirUses.get(absDir) ?? 0;
   ctx.dirUses.set(absDir, uses + 1);
   // Items of git includes render below a per-checkout dir, so they never collide with the root source.
-  const base = ctx.sourceId ? `.git-includes/${ctx.sourceId}/${relDir}` : relDir;
+  const base = ctx.sourceId ? `${RENDER_GIT_INCLUDES_DIR}/${ctx.sourceId}/${relDir}` : relDir;
   const renderedRelDir = uses === 0 ? base : `${base}-${uses}`;
   return {
     project: node,
