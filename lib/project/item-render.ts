@@ -101,21 +101,35 @@ function isHelmFile(name: string): boolean {
   );
 }
 
-async function listFiles(dir: string, recursive: boolean, prefix = ''): Promise<string[]> {
+/**
+ * The files of a rendered item as Kluctl lists them for a generated kustomization. Symlinks count as
+ * files and are not followed: links left after render-symlinks.ts are listed, and the dirs in
+ * `linkedDirs` (links to dirs, now copies) are neither files nor walked into.
+ */
+async function listFiles(
+  dir: string,
+  recursive: boolean,
+  linkedDirs: readonly string[],
+  prefix = '',
+): Promise<string[]> {
   const entries = await readdir(join(dir, prefix), { withFileTypes: true });
   const out: string[] = [];
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const relPath = prefix ? `${prefix}/${e.name}` : e.name;
-    // Links left after render-symlinks.ts point outside the render tree; listed, as Kluctl lists them.
     if (e.isFile() || e.isSymbolicLink()) out.push(relPath);
-    else if (e.isDirectory() && recursive && e.name !== '.git')
-      out.push(...(await listFiles(dir, true, relPath)));
+    else if (e.isDirectory() && recursive && e.name !== '.git' && !linkedDirs.includes(relPath))
+      out.push(...(await listFiles(dir, true, linkedDirs, relPath)));
   }
   return out;
 }
 
-async function generateKustomization(dir: string, recursive: boolean, relDir: string): Promise<Dict> {
-  const files = await listFiles(dir, recursive);
+async function generateKustomization(
+  dir: string,
+  recursive: boolean,
+  relDir: string,
+  linkedDirs: readonly string[],
+): Promise<Dict> {
+  const files = await listFiles(dir, recursive, linkedDirs);
   if (recursive && files.some((f) => KUSTOMIZATION_NAMES.includes(f.split('/').pop()!))) {
     throw new ProjectLoadError(
       `recursive: true cannot be used when a (nested) kustomization.yaml/yml already exists in ${relDir}`,
@@ -146,6 +160,8 @@ export interface PrepareKustomizationInput {
   readonly recursive: boolean;
   /** The nearest `overrideNamespace` of the include chain. */
   readonly overrideNamespace?: string;
+  /** Dirs of the item that were symlinks to dirs (see render-symlinks.ts). Default none. */
+  readonly linkedDirs?: readonly string[];
 }
 
 /**
@@ -165,7 +181,12 @@ export async function prepareKustomization(input: PrepareKustomizationInput): Pr
     if (!isDict(parsed)) throw new ProjectLoadError('kustomization must be a YAML object', { file: name });
     kustomization = parsed;
   } else {
-    kustomization = await generateKustomization(input.dir, input.recursive, input.relDir);
+    kustomization = await generateKustomization(
+      input.dir,
+      input.recursive,
+      input.relDir,
+      input.linkedDirs ?? [],
+    );
   }
   if (input.overrideNamespace !== undefined && kustomization.namespace === undefined)
     kustomization.namespace = input.overrideNamespace;

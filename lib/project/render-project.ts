@@ -34,7 +34,7 @@ import type { SensitiveVars } from './vars/vars-runtime.js';
 import type { VarsServices } from './vars/vars-services.js';
 import { binaryBuilder, buildItem, finishItem } from './render-items.js';
 import { materialiseSymlinks, symlinkScope, withLinkHint } from './render-symlinks.js';
-import type { UnresolvedLink } from './render-symlinks.js';
+import type { MaterialisedLinks } from './render-symlinks.js';
 import { mapBounded } from '../util/semaphore.js';
 import type { ItemBuilder, RenderedItem } from './render-items.js';
 import { templateFunctions } from './template-functions.js';
@@ -233,16 +233,21 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     );
   });
   // Links between items resolve in the one render tree, as in Kluctl (§2.9).
-  const unresolvedLinks = new Map<PlannedItem, UnresolvedLink[]>();
+  const links = new Map<PlannedItem, MaterialisedLinks>();
   for (const p of planned) {
     const d = dest(p);
-    if (d) unresolvedLinks.set(p, await materialiseSymlinks(d, symlinkScope(renderDir, p)));
+    if (d) links.set(p, await materialiseSymlinks(d, symlinkScope(renderDir, p)));
   }
   // Plain resource-list kustomizations are built in process (identical output, proven against the
   // binary by test/integration/render-fast-path.test.ts); everything else goes to the real kustomize.
   const builder = opts.builder ?? fastPathBuilder(binaryBuilder(opts.kustomizePath ?? toolPath('kustomize')));
   const built = await mapBounded(planned, opts.kustomizeConcurrency ?? 4, (p) =>
-    buildItem(p, dest(p), withLinkHint(builder, unresolvedLinks.get(p)), opts.signal),
+    buildItem(p, {
+      renderedDir: dest(p),
+      build: withLinkHint(builder, links.get(p)?.unresolved),
+      linkedDirs: links.get(p)?.linkedDirs ?? [],
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    }),
   );
 
   const fixedImages = [...(target.images ?? []), ...(opts.fixedImages ?? [])] as FixedImage[];

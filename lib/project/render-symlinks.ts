@@ -75,23 +75,32 @@ export interface UnresolvedLink {
   readonly target: string;
 }
 
+/** What {@link materialiseSymlinks} did in one rendered item dir. */
+export interface MaterialisedLinks {
+  /** Links left as they are. */
+  readonly unresolved: UnresolvedLink[];
+  /** Dirs below the item dir that were links to dirs (paths with forward slashes). */
+  readonly linkedDirs: string[];
+}
+
 async function materialiseIn(
   top: string,
   dir: string,
   scope: SymlinkScope,
-  unresolved: UnresolvedLink[],
+  out: MaterialisedLinks,
 ): Promise<void> {
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) await materialiseIn(top, p, scope, unresolved);
+    if (e.isDirectory()) await materialiseIn(top, p, scope, out);
     else if (e.isSymbolicLink()) {
       const real = await resolveInScope(p, scope);
       if (real === undefined) {
-        unresolved.push({ path: toSlash(relative(top, p)), target: await readlink(p) });
+        out.unresolved.push({ path: toSlash(relative(top, p)), target: await readlink(p) });
         continue;
       }
       await rm(p);
       await copyResolved(real, p, scope, 0);
+      if ((await stat(p)).isDirectory()) out.linkedDirs.push(toSlash(relative(top, p)));
     }
   }
 }
@@ -99,13 +108,11 @@ async function materialiseIn(
 /**
  * Replaces every symlink below the rendered item dir `dir` that resolves inside `scope` by a copy of
  * its target (recursively for dirs). Run after all items are rendered, so links see rendered files.
- * Returns the links left as they are.
  */
-export async function materialiseSymlinks(dir: string, scope: SymlinkScope): Promise<UnresolvedLink[]> {
-  const unresolved: UnresolvedLink[] = [];
-  if ((await lstat(dir).catch(() => undefined))?.isDirectory())
-    await materialiseIn(dir, dir, scope, unresolved);
-  return unresolved;
+export async function materialiseSymlinks(dir: string, scope: SymlinkScope): Promise<MaterialisedLinks> {
+  const out: MaterialisedLinks = { unresolved: [], linkedDirs: [] };
+  if ((await lstat(dir).catch(() => undefined))?.isDirectory()) await materialiseIn(dir, dir, scope, out);
+  return out;
 }
 
 /**

@@ -175,6 +175,14 @@ describe('symlinks between deployment items', () => {
     ]);
   });
 
+  it('a dir link is not walked into by a generated recursive kustomization', async () => {
+    const files = project({ linked: { link: '../base' }, 'own.yaml': cm('own') });
+    files['proj/deployment.yaml'] =
+      'deployments:\n  - path: base\n    onlyRender: true\n  - path: app\n    recursive: true\n';
+    const objects = await expectSameObjects(join(gitRepo(files), 'proj'));
+    expect(objects.map((o) => o.metadata.name)).toEqual(['own']);
+  });
+
   it.each([
     ['to a file of the repository that no item renders', '../../common/cm.yaml'],
     ['out of the repository', '../../../outside/cm.yaml'],
