@@ -4,10 +4,11 @@
  * cluster goes wrong here, and becomes `PrepareFailed` with the full text in `lastPrepareError`.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import type { KluctlDeploymentSpec } from '../api/types.js';
 import { KsError } from '../errors.js';
 import type { GitRef, GitSource, KubeClient } from '../ports.js';
+import { secureJoin } from '../project/paths.js';
 import { renderProject } from '../project/render-project.js';
 import { helmCapabilities } from '../project/helm/capabilities.js';
 import type { RenderedProject } from '../project/render-project.js';
@@ -126,14 +127,8 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
       join(tmp, 'credentials'),
     );
     const { commit } = await deps.git.checkout(source.url, source.ref, repoDir, gitAuth(source.url));
-    const projectDir = resolve(repoDir, source.path);
-    const rel = relative(repoDir, projectDir);
-    if (rel.startsWith('..') || rel.split(sep).includes('..')) {
-      throw new KsError(
-        'InvalidInput',
-        `kluctlDeployment path not found: ${source.path} leaves the repository`,
-      );
-    }
+    // As Kluctl's controller: `..` stops at the repository root, symlinks resolve inside it.
+    const projectDir = secureJoin(repoDir, source.path);
     const st = await stat(projectDir).catch(() => undefined);
     if (!st?.isDirectory())
       throw new KsError('InvalidInput', `kluctlDeployment path not found: ${source.path}`);

@@ -262,8 +262,24 @@ describe('renderProject on other projects', () => {
       ['proj/app', ['app']],
       ['shared/x', ['shared', 'x']],
     ]);
+    // With the project dir as the root, `..` stops there: ../shared names proj/shared (Kluctl's securejoin).
     await expect(render({ projectDir: join(root, 'proj') })).rejects.toThrow(
-      'path/include is not part of the deployment project: ../shared',
+      'deployment.yml: include ../shared: shared does not exist or is not a directory',
+    );
+  });
+
+  it('stops `..` of a path at the source root, as Kluctl does', async () => {
+    const root = writeProject({ 'proj/deployment.yml': 'deployments:\n  - path: ../x\n' });
+    const projectDir = join(root, 'proj');
+    // ../x is checked as proj/x (clamped at the root): missing there, it is missing.
+    mkdirSync(join(root, 'x'));
+    await expect(render({ projectDir, sourceRoot: projectDir })).rejects.toThrow(
+      'deployment directory does not exist: ../x',
+    );
+    // When the clamped dir exists, the dir rendered would still be outside the root.
+    mkdirSync(join(projectDir, 'x'));
+    await expect(render({ projectDir, sourceRoot: projectDir })).rejects.toThrow(
+      'path/include is not part of the deployment project: ../x',
     );
   });
 
