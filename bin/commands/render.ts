@@ -1,5 +1,5 @@
 /** `kluctl-serverless render`. */
-import { stringify } from 'yaml';
+import { writeYamlAll } from '../../lib/util/yaml.js';
 import { clientForTarget, explicitContext, renderFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
 
@@ -41,7 +41,7 @@ export async function renderWithOptionalCluster<T>(
 export async function render(flags: RenderFlags): Promise<void> {
   await renderWithOptionalCluster(flags, (rendered) => {
     if (flags.printAll) {
-      process.stdout.write(rendered.objects.map((o) => stringify(o)).join('---\n'));
+      process.stdout.write(writeYamlAll(rendered.objects));
     } else {
       process.stdout.write(`Rendered into ${rendered.renderDir}\n`);
       process.stderr.write(

@@ -4,11 +4,11 @@
  * `images.get_image`, ...) are passed per render call as globals by lib/project.
  */
 import { createHash } from 'node:crypto';
-import { parse as yamlParse } from 'yaml';
 import type { FilterFn } from './expr-eval.js';
 import { JinjaError } from './jinja-error.js';
 import { pyJsonDumps, pyStr } from './python-format.js';
 import { pyYamlDump } from './py-yaml.js';
+import { readPyYaml } from '../util/yaml.js';
 import { PyFloat, Undef, isDict, nativeFunction, numValue, tuple } from './py-values.js';
 import { PyTime, timeModule } from './py-time.js';
 
@@ -106,24 +106,12 @@ export const KLUCTL_FILTERS: Record<string, FilterFn> = {
   b64decode: (_s, v) => b64decode(v),
   to_yaml: (_s, v) => pyYamlDump(v),
   to_json: (_s, v) => pyJsonDumps(v),
-  from_yaml: (_s, v) => yamlParse(str(v), { version: '1.1', customTags: pyYamlTags as never }) as unknown,
+  from_yaml: (_s, v) => readPyYaml(str(v)),
   sha256: (_s, v, [len], kw) => sha256(v, kw.digest_len ?? len),
   slugify: (_s, v, _a, kw) => slugify(v, kw),
   render: (s, v) =>
     (s.callContext as NativeCallContext).renderString(str(v), (s.callContext as NativeCallContext).allVars()),
 };
-
-// PyYAML's YAML 1.1 booleans: yes/no/true/false/on/off (not y/n as the yaml package's 1.1 schema).
-const PY_BOOL = {
-  tag: 'tag:yaml.org,2002:bool',
-  default: true,
-  test: /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
-  resolve: (s: string) => /^(?:yes|true|on)$/i.test(s),
-};
-
-function pyYamlTags(tags: unknown[]): unknown[] {
-  return [PY_BOOL, ...tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:bool')];
-}
 
 function pyRange(args: unknown[]): number[] {
   const n = args.map((a) => Number(numValue(a)));

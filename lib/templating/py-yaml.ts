@@ -269,7 +269,8 @@ function scalarText(v: unknown): string | null {
   if (v === null || v === undefined) return 'null';
   if (v === true) return 'true';
   if (v === false) return 'false';
-  if (typeof v === 'number' && Number.isInteger(v)) return String(v);
+  // Kluctl hands values to Python as JSON, where integers from 1e21 on are spelled as floats (`1e+21`).
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 1e21) return String(v);
   if (typeof v === 'number' || v instanceof PyFloat) {
     const n = v instanceof PyFloat ? v.v : v;
     if (Number.isNaN(n)) return '.nan';
