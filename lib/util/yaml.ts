@@ -30,7 +30,7 @@ export { readYamlTree, readYamlTreeAll, treeValue } from './yaml/yaml-tree.js';
 export type { WriteYamlOptions } from './yaml/yaml-write.js';
 export { writeYaml, writeYamlAll, isAmbiguousPlainString, compareYamlKeys } from './yaml/yaml-write.js';
 export { goFormatFloat } from './yaml/go-numbers.js';
-export { readPyYaml } from './yaml/py-yaml-read.js';
+export { pyYamlResolvesToNonString, readPyYaml } from './yaml/py-yaml-read.js';
 
 /** The first document of `text` as plain values (null when empty). `file` names errors. */
 export function readYaml(text: string, file: string, opts: YamlTreeOptions = {}): unknown {

@@ -71,7 +71,9 @@ function analyze(chars: readonly string[]): Analysis {
       flowInd = true;
       if (followed) blockInd = true;
     } else if (c === '#' && preceded) flowInd = blockInd = true;
-    if (!isPrintable(c)) special = true;
+    // libyaml writes U+2028/U+2029 raw as line breaks; YAML 1.2 readers (the yaml package among them)
+    // take them for text, so they are escaped in double quotes instead (a deliberate difference).
+    if (!isPrintable(c) || c === '\u2028' || c === '\u2029') special = true;
     if (c === ' ') {
       if (i === 0) leadSpace = true;
       if (i === n - 1) trailSpace = true;

@@ -8,6 +8,7 @@
  */
 import { Emitter } from './emitter.js';
 import { fitsGoInteger, goFormatFloat, goJsonNumber, parseGoInt } from './go-numbers.js';
+import { pyYamlResolvesToNonString } from './py-yaml-read.js';
 import { resolvePlain } from './scalar-resolve.js';
 
 /** Options of {@link writeYaml}. */
@@ -22,9 +23,13 @@ export interface WriteYamlOptions {
 /** yaml.v2 quotes strings that resolve to non-strings, and base-60 floats for old YAML 1.1 readers. */
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 
-/** Whether a YAML 1.1 reader (yaml.v2, PyYAML) would read `s`, written plain, as something but this string. */
+/**
+ * Whether a YAML reader would read `s`, written plain, as something but this string: yaml.v2 (what
+ * Kluctl quotes) or PyYAML. PyYAML alone resolves a few more (`=`, `<<`, `2001-12-14 21:59:43.10 -5`,
+ * `._5`), which Kluctl leaves plain; we quote them too, so the output reads back in PyYAML.
+ */
 export function isAmbiguousPlainString(s: string): boolean {
-  return resolvePlain(s, 'yaml11').tag !== 'str' || BASE60_FLOAT.test(s);
+  return resolvePlain(s, 'yaml11').tag !== 'str' || BASE60_FLOAT.test(s) || pyYamlResolvesToNonString(s);
 }
 
 /** yaml.v2's key order (sorter.go): letters after other characters, digit runs compared as numbers. */
