@@ -12,7 +12,8 @@
  * sigs.k8s.io/yaml JSON round trip; deliberately also for kustomize input, where Go keeps 64 bits).
  */
 import { Scalar, parseDocument } from 'yaml';
-import { treeValue, readYamlTree, readYamlTreeAll } from './yaml/yaml-tree.js';
+import { readYamlTree, readYamlTreeAll } from './yaml/yaml-read.js';
+import { treeValue } from './yaml/yaml-tree.js';
 import { isAmbiguousPlainString } from './yaml/yaml-write.js';
 import type { YamlTreeOptions } from './yaml/yaml-tree.js';
 
@@ -26,7 +27,8 @@ export type {
   YScalar,
   YEntry,
 } from './yaml/yaml-tree.js';
-export { readYamlTree, readYamlTreeAll, treeValue } from './yaml/yaml-tree.js';
+export { readYamlTree, readYamlTreeAll } from './yaml/yaml-read.js';
+export { treeValue } from './yaml/yaml-tree.js';
 export type { WriteYamlOptions } from './yaml/yaml-write.js';
 export { writeYaml, writeYamlAll, isAmbiguousPlainString, compareYamlKeys } from './yaml/yaml-write.js';
 export { goFormatFloat } from './yaml/go-numbers.js';

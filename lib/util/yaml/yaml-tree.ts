@@ -1,14 +1,15 @@
 /**
  * YAML documents as Go's readers see them, as a small tree with source offsets: the `yaml` package
- * parses the syntax (every scalar kept as text), then {@link scalar-resolve} gives scalars their Go
- * meaning and this module applies the reader's rules for keys, merge keys, aliases and duplicates.
+ * parses the syntax (every scalar kept as text, yaml-read.ts), then scalar-resolve.ts gives scalars
+ * their Go meaning and this module applies the reader's rules for keys, merge keys, aliases and
+ * duplicates.
  *
  * Two readers are imitated (see {@link YamlDialect}); which one reads a file follows Kluctl: its own
  * files, vars, Helm output and kustomize's output go through sigs.k8s.io/yaml, the resource files of a
  * kustomization through kustomize's kyaml.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, Node as YamlNode, Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode, Scalar } from 'yaml';
 import { ProjectLoadError } from '../../errors.js';
 import { goFormatFloat } from './go-numbers.js';
 import { goYamlTimestampJson } from './go-time.js';
@@ -88,7 +89,8 @@ export interface YamlTreeOptions {
 /** Most nodes one document may expand to through aliases (yaml.v2 refuses "excessive aliasing"). */
 const MAX_NODES = 1_000_000;
 
-interface Ctx {
+/** The state of reading one document (internal to lib/util/yaml). */
+export interface Ctx {
   readonly file: string;
   readonly text: string;
   readonly doc: Document;
@@ -101,7 +103,8 @@ interface Ctx {
   readonly active: Set<YamlNode>;
 }
 
-function positionOf(
+/** 1-based line and column of an offset. */
+export function positionOf(
   ctx: Pick<Ctx, 'lines' | 'lineOffset'>,
   offset: number,
 ): { line: number; column: number } {
@@ -286,7 +289,8 @@ function emptyScalar(offset: number): YScalar {
   return { kind: 'scalar', value: null, resolved: 'null', text: '', offset };
 }
 
-function build(ctx: Ctx, raw: YamlNode | null): YNode | undefined {
+/** Builds the tree of a parsed node as the dialect's reader sees it. */
+export function build(ctx: Ctx, raw: YamlNode | null): YNode | undefined {
   if (!raw) return undefined;
   const node = target(ctx, raw);
   if (++ctx.nodes > MAX_NODES) fail(ctx, node.range?.[0] ?? 0, 'document contains excessive aliasing');
@@ -310,94 +314,6 @@ function build(ctx: Ctx, raw: YamlNode | null): YNode | undefined {
     ctx.active.delete(node);
   }
   return fail(ctx, offset, 'unsupported YAML node');
-}
-
-/** Throws the first syntax error of a parsed document with its position. */
-function throwSyntaxErrors(ctx: Pick<Ctx, 'file' | 'lines' | 'lineOffset'>, doc: Document): void {
-  const e = doc.errors[0];
-  if (!e) return;
-  // The yaml package appends a position and a code excerpt to its messages; keep the first line only.
-  const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  throw new ProjectLoadError(`YAML syntax error: ${msg}`, { file: ctx.file, ...positionOf(ctx, e.pos[0]) });
-}
-
-function readChunk(
-  text: string,
-  file: string,
-  lineOffset: number,
-  opts: YamlTreeOptions,
-  all: boolean,
-): YDocument[] {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    schema: 'failsafe',
-    resolveKnownTags: false,
-    uniqueKeys: false,
-    lineCounter: lines,
-  });
-  const out: YDocument[] = [];
-  // Go's Unmarshal reads the first document of its input only.
-  for (const doc of all ? docs : docs.slice(0, 1)) {
-    const ctx: Ctx = {
-      file,
-      text,
-      doc,
-      dialect: opts.dialect ?? 'kluctl',
-      strict: opts.strict ?? true,
-      lines,
-      lineOffset,
-      exotic: undefined,
-      nodes: 0,
-      active: new Set(),
-    };
-    throwSyntaxErrors(ctx, doc);
-    const root = build(ctx, doc.contents as YamlNode | null);
-    const empty = root === undefined || (root.kind === 'scalar' && root.value === null);
-    out.push({ root: empty ? undefined : root, exotic: ctx.exotic, position: (o) => positionOf(ctx, o) });
-  }
-  return out;
-}
-
-/**
- * Splits a stream as Kluctl's multi-document reader (k8s.io/apimachinery's YAMLReader) does: at lines
- * starting with `---`, which may only be followed by spaces or a comment.
- */
-function splitDocuments(text: string, file: string): { text: string; line: number }[] {
-  const lines = text.split('\n');
-  const chunks: { text: string; line: number }[] = [];
-  let start = 0;
-  for (let i = 0; i <= lines.length; i++) {
-    const line = lines[i];
-    if (line !== undefined && !line.startsWith('---')) continue;
-    if (line !== undefined) {
-      const rest = line.slice(3).trim();
-      if (rest !== '' && !rest.startsWith('#'))
-        throw new ProjectLoadError(`invalid YAML document separator: ${rest}`, { file, line: i + 1 });
-    }
-    if (i > start) chunks.push({ text: lines.slice(start, i).join('\n'), line: start });
-    start = i + 1;
-  }
-  return chunks;
-}
-
-/** Reads the first document of `text` (Go's Unmarshal reads no further). */
-export function readYamlTree(text: string, file: string, opts: YamlTreeOptions = {}): YDocument {
-  const docs = readChunk(stripBom(text), file, 0, opts, false);
-  return docs[0] ?? { root: undefined, exotic: undefined, position: () => ({ line: 1, column: 1 }) };
-}
-
-/** Reads every document of a stream; empty documents are dropped, as all of Kluctl's readers do. */
-export function readYamlTreeAll(text: string, file: string, opts: YamlTreeOptions = {}): YDocument[] {
-  const src = stripBom(text);
-  const docs =
-    (opts.dialect ?? 'kluctl') === 'kluctl'
-      ? splitDocuments(src, file).flatMap((c) => readChunk(c.text, file, c.line, opts, false))
-      : readChunk(src, file, 0, opts, true);
-  return docs.filter((d) => d.root !== undefined);
-}
-
-function stripBom(text: string): string {
-  return text.startsWith('\ufeff') ? text.slice(1) : text;
 }
 
 /** The plain JavaScript value of a node (mappings as objects, sequences as arrays). */
