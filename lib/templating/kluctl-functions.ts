@@ -106,7 +106,7 @@ export const KLUCTL_FILTERS: Record<string, FilterFn> = {
   b64decode: (_s, v) => b64decode(v),
   to_yaml: (_s, v) => pyYamlDump(v),
   to_json: (_s, v) => pyJsonDumps(v),
-  from_yaml: (_s, v) => readPyYaml(str(v)),
+  from_yaml: (_s, v) => readPyYaml(str(v), (n) => new PyFloat(n)),
   sha256: (_s, v, [len], kw) => sha256(v, kw.digest_len ?? len),
   slugify: (_s, v, _a, kw) => slugify(v, kw),
   render: (s, v) =>

@@ -14,8 +14,69 @@ const PY_BOOL = {
   resolve: (s: string) => /^(?:yes|true|on)$/i.test(s),
 };
 
-function pyYamlTags(tags: unknown[]): unknown[] {
-  return [PY_BOOL, ...tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:bool')];
+const TIMESTAMP =
+  /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?(?:[ \t]*(Z|([-+])([0-9]{1,2})(?::([0-9]{2}))?))?)?$/;
+const p2 = (n: string | number): string => String(n).padStart(2, '0');
+
+/**
+ * A PyYAML timestamp as Python prints it (templates only ever print or compare them): a date as
+ * `2001-12-14`, a datetime as `2001-12-14 21:59:43.100000-05:00` (microseconds, UTC offset if any).
+ */
+function pyTimestamp(s: string): string {
+  const m = TIMESTAMP.exec(s)!;
+  const date = `${m[1]}-${p2(Number(m[2]))}-${p2(Number(m[3]))}`;
+  if (m[4] === undefined) return date;
+  const micro = (m[7] ?? '').slice(0, 6).padEnd(6, '0');
+  const time = `${p2(Number(m[4]))}:${m[5]}:${m[6]}${Number(micro) ? `.${micro}` : ''}`;
+  const tz =
+    m[8] === undefined ? '' : m[8] === 'Z' ? '+00:00' : `${m[9]}${p2(Number(m[10]))}:${m[11] ?? '00'}`;
+  return `${date} ${time}${tz}`;
+}
+
+const PY_TIMESTAMP = {
+  tag: 'tag:yaml.org,2002:timestamp',
+  default: true,
+  test: TIMESTAMP,
+  resolve: pyTimestamp,
+};
+
+/** PyYAML's float pattern: a dot is required, unlike YAML 1.2 (`1e3` stays a string). */
+const FLOAT =
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+
+/** PyYAML's construct_yaml_float. */
+function pyFloat(text: string): number {
+  const s = text.replaceAll('_', '').toLowerCase();
+  const sign = s.startsWith('-') ? -1 : 1;
+  const body = s.replace(/^[-+]/, '');
+  if (body === '.inf') return sign * Infinity;
+  if (body === '.nan') return NaN;
+  if (!body.includes(':')) return sign * Number(body);
+  // Sexagesimal: 1:20.5 is 80.5.
+  return sign * body.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+}
+
+/** How floats are represented (the template engine keeps them apart from integers). */
+export type PyFloatFactory = (n: number) => unknown;
+
+function pyYamlTags(float: PyFloatFactory): (tags: unknown[]) => unknown[] {
+  const PY_FLOAT = {
+    tag: 'tag:yaml.org,2002:float',
+    default: true,
+    test: FLOAT,
+    resolve: (s: string) => float(pyFloat(s)),
+  };
+  const replaced = new Set([
+    'tag:yaml.org,2002:bool',
+    'tag:yaml.org,2002:timestamp',
+    'tag:yaml.org,2002:float',
+  ]);
+  return (tags) => [
+    PY_BOOL,
+    PY_TIMESTAMP,
+    PY_FLOAT,
+    ...tags.filter((t) => !replaced.has((t as { tag?: string }).tag ?? '')),
+  ];
 }
 
 /** PyYAML's implicit resolvers (bool, int, float, null, merge, value, timestamp), as one pattern. */
@@ -35,7 +96,7 @@ export function pyYamlResolvesToNonString(s: string): boolean {
   return RESOLVES_TO_NON_STRING.test(s);
 }
 
-/** Parses `text` as PyYAML's SafeLoader does (first document). */
-export function readPyYaml(text: string): unknown {
-  return parse(text, { version: '1.1', customTags: pyYamlTags as never }) as unknown;
+/** Parses `text` as PyYAML's SafeLoader does (first document); `float` wraps floats. Default: numbers. */
+export function readPyYaml(text: string, float: PyFloatFactory = (n) => n): unknown {
+  return parse(text, { version: '1.1', customTags: pyYamlTags(float) as never }) as unknown;
 }
