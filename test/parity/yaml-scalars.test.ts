@@ -99,6 +99,21 @@ const SEED = [
   '',
 ].join('\n');
 
+/**
+ * The strings of kluctl-strings.json, flat and 10 levels deep (CRD descriptions fold there; multi-line
+ * ConfigMap data stays a block scalar through Helm output and kustomize).
+ */
+function stringsBody(): string[] {
+  const deep = Array.from({ length: 10 }, (_x, d) => `${'  '.repeat(d + 1)}l${d}:`);
+  return [
+    'probe:',
+    ...STRINGS.map((s, i) => `  ${key(i)}: ${JSON.stringify(s)}`),
+    'deep:',
+    ...deep,
+    ...STRINGS.map((s, i) => `${'  '.repeat(11)}${key(i)}: ${JSON.stringify(s)}`),
+  ];
+}
+
 async function writeTree(dir: string, files: Record<string, string>): Promise<void> {
   for (const [p, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, p)), { recursive: true });
@@ -137,10 +152,8 @@ async function probeProject(): Promise<string> {
       'json:',
       ...SCALARS.map((_s, i) => `  ${key(i)}: {{ s.${key(i)} | to_json }}`),
     ]),
-    'strings/probe.yaml': configMap('strings', [
-      'probe:',
-      ...STRINGS.map((s, i) => `  ${key(i)}: ${JSON.stringify(s)}`),
-    ]),
+    'strings/probe.yaml': configMap('strings', stringsBody()),
+    'chart/templates/strings.yaml': configMap('helm-strings', stringsBody()),
     'shapes/probe.yaml': configMap('shapes', SHAPES),
     'seed/deploy.yaml': SEED,
   });
@@ -170,7 +183,7 @@ function normalise(kluctl: string, ours: string): [string, string] {
   );
   return [
     kluctl.replace(/^ +kluctl\.io\/helm-install-namespace: .*\n/gm, ''),
-    ours.replace(quoted, '$1$2').replace('"\\L"', "'\u2028'"),
+    ours.replace(quoted, '$1$2').replaceAll('"\\L"', "'\u2028'"),
   ];
 }
 
