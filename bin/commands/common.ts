@@ -2,13 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { parseFixedImageArg, readFixedImagesFile } from '../../lib/images/fixed-images.js';
 import type { FixedImage } from '../../lib/images/fixed-images.js';
 import { deepMerge, isDict } from '../../lib/project/merge.js';
 import type { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { KsError } from '../../lib/errors.js';
+import { readYaml } from '../../lib/util/yaml.js';
 import type { KubeClient, KubeObject } from '../../lib/ports.js';
 import { detectGitRepositoryRoot } from '../../lib/project/paths.js';
 import { listTargets, renderProject } from '../../lib/project/render-project.js';
@@ -49,7 +49,7 @@ export function externalArgs(flags: Pick<ProjectFlags, 'arg' | 'argsFromFile'>):
   for (const f of flags.argsFromFile ?? []) {
     let doc: unknown;
     try {
-      doc = parse(readFileSync(f, 'utf8'));
+      doc = readYaml(readFileSync(f, 'utf8'), f);
     } catch (err) {
       throw new KsError('InvalidInput', `--args-from-file ${f}: ${(err as Error).message}`, { cause: err });
     }
@@ -85,7 +85,8 @@ export function parseArgs(flags: readonly string[]): Record<string, unknown> {
       const next = cur[seg];
       cur = (cur[seg] = typeof next === 'object' && next !== null ? next : {}) as Record<string, unknown>;
     }
-    cur[path[path.length - 1]!] = parse(m[2]!) ?? '';
+    // The value is YAML as Kluctl reads it: `yes` and `true` are booleans, `0755` is 493.
+    cur[path[path.length - 1]!] = readYaml(m[2]!, `--arg ${m[1]}`);
   }
   return out;
 }
@@ -109,7 +110,9 @@ export function currentContextName(kubeconfig: string | undefined): string | und
       : [join(homedir(), '.kube', 'config')];
   for (const f of files) {
     try {
-      const doc = parse(readFileSync(f, 'utf8')) as { 'current-context'?: unknown } | null;
+      const doc = readYaml(readFileSync(f, 'utf8'), f, { strict: false }) as {
+        'current-context'?: unknown;
+      } | null;
       const name = doc?.['current-context'];
       if (typeof name === 'string' && name) return name;
     } catch {

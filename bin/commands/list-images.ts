@@ -1,6 +1,6 @@
 /** `kluctl-serverless list-images`: the images `images.get_image()` resolved, as a fixed-images file. */
 import { writeFileSync } from 'node:fs';
-import { stringify } from 'yaml';
+import { writeYaml } from '../../lib/util/yaml.js';
 import { listSeenImages } from '../../lib/images/placeholders.js';
 import { renderWithOptionalCluster } from './render.js';
 import type { RenderFlags } from './render.js';
@@ -10,7 +10,7 @@ export async function listImages(
   flags: RenderFlags & { simple?: boolean; output?: string[] },
 ): Promise<void> {
   const text = await renderWithOptionalCluster(flags, (rendered) =>
-    stringify({ images: listSeenImages(rendered.seenImages, flags.simple ?? false) }),
+    writeYaml({ images: listSeenImages(rendered.seenImages, flags.simple ?? false) }),
   );
   const outputs = flags.output ?? [];
   if (outputs.length === 0) process.stdout.write(text);

@@ -1,6 +1,6 @@
 /** `kluctl-serverless list-targets`. */
 import { writeFileSync } from 'node:fs';
-import { stringify } from 'yaml';
+import { writeYaml } from '../../lib/util/yaml.js';
 import { listTargets as list } from '../../lib/project/render-project.js';
 import { externalArgs } from './common.js';
 
@@ -13,7 +13,7 @@ export async function listTargets(flags: {
   output?: string[];
 }): Promise<void> {
   const targets = await list(flags.projectDir, { args: externalArgs(flags) });
-  const text = flags.onlyNames ? targets.map((t) => `${t.name}\n`).join('') : stringify(targets);
+  const text = flags.onlyNames ? targets.map((t) => `${t.name}\n`).join('') : writeYaml(targets);
   const outputs = flags.output ?? [];
   if (outputs.length === 0) process.stdout.write(text);
   for (const o of outputs) {

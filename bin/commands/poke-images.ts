@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { stringify } from 'yaml';
+import { writeYaml } from '../../lib/util/yaml.js';
 import { pokeImages } from '../../lib/deploy/poke-images.js';
 import { refString } from '../../lib/deploy/object-ref.js';
 import { KsError } from '../../lib/errors.js';
@@ -35,7 +35,7 @@ export async function pokeImagesCommand(flags: PokeImagesFlags): Promise<void> {
       warnings: out.warnings.map((e) => ({ ref: refString(e.ref), message: e.message })),
     };
     if (flags.outputFormat === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (flags.outputFormat === 'yaml') process.stdout.write(stringify(report));
+    else if (flags.outputFormat === 'yaml') process.stdout.write(writeYaml(report));
     else {
       for (const o of changed) process.stdout.write(`changed: ${refString(o.ref)}\n`);
       for (const w of report.warnings) process.stdout.write(`warning: ${w.ref}: ${w.message}\n`);

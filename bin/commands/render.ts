@@ -1,5 +1,5 @@
 /** `kluctl-serverless render`. */
-import { stringify } from 'yaml';
+import { writeYamlAll } from '../../lib/util/yaml.js';
 import { clientForTarget, explicitContext, renderFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
 import type { KubeObject } from '../../lib/ports.js';
@@ -40,7 +40,7 @@ export async function renderWithOptionalCluster<T>(
 
 /** The `--print-all` output: every object as a YAML document, separated by `---`. */
 export function printAllText(objects: readonly KubeObject[]): string {
-  return objects.map((o) => stringify(o)).join('---\n');
+  return writeYamlAll(objects);
 }
 
 /** Renders and prints the objects (`--print-all`) or the render directory. */

@@ -3,11 +3,11 @@
  * changed, deleted, hook and orphan objects, per-object diff tables, warnings and errors), JSON and
  * YAML; and the `-o format[=path]` flag values.
  */
-import { stringify } from 'yaml';
 import type { DeploymentError, KluctlObjectRef, ValidateResult } from '../api/types.js';
 import { KsError } from '../errors.js';
 import type { CommandResult } from './command-result.js';
 import { toKluctlRef } from './command-result.js';
+import { writeYaml } from '../util/yaml.js';
 
 /** The output formats. */
 export type OutputFormat = 'text' | 'json' | 'yaml';
@@ -42,7 +42,7 @@ export function refText(ref: KluctlObjectRef): string {
 /** A command result in the given format. */
 export function formatCommandResult(r: CommandResult, format: OutputFormat, short = false): string {
   if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
-  if (format === 'yaml') return stringify(r, { lineWidth: 0 });
+  if (format === 'yaml') return writeYaml(r);
   return formatCommandResultText(r, short);
 }
 
@@ -103,7 +103,7 @@ function errorsSection(out: string[], title: string, list: readonly DeploymentEr
 /** A validate result in the given format. */
 export function formatValidateResult(r: ValidateResult, format: OutputFormat): string {
   if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
-  if (format === 'yaml') return stringify(r, { lineWidth: 0 });
+  if (format === 'yaml') return writeYaml(r);
   const out: string[] = [];
   if (r.warnings?.length) errorsSection(out, 'Validation Warnings', r.warnings);
   if (r.errors?.length) {

@@ -7,13 +7,13 @@
 import { mkdir, readFile, readdir, readlink, realpath, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { stringify } from 'yaml';
 import { ProjectLoadError } from '../errors.js';
 import type { TemplateEngine } from '../templating/template-engine.js';
 import { isDict } from './merge.js';
 import type { Dict } from './merge.js';
 import { findConfigFile, isInside, toSlash } from './paths.js';
-import { parseYaml, parseYamlAll } from './strict-yaml.js';
+import { parseYaml } from './strict-yaml.js';
+import { readYamlTreeAll, writeYaml } from '../util/yaml.js';
 import type { TemplateGlobals } from './template-functions.js';
 import { TemplateIgnore } from './template-ignore.js';
 import { decodeTemplateFile } from './utf8-text.js';
@@ -139,7 +139,10 @@ async function generateKustomization(
   return { resources };
 }
 
-/** Checks that local resource files parse as YAML, so errors name the rendered file and line. */
+/**
+ * Checks that local resource files parse as YAML (as kustomize reads them), so errors name the rendered
+ * file and line.
+ */
 async function checkResourceFiles(dir: string, kustomization: Dict, relDir: string): Promise<void> {
   const resources = Array.isArray(kustomization.resources) ? kustomization.resources : [];
   for (const r of resources) {
@@ -147,7 +150,9 @@ async function checkResourceFiles(dir: string, kustomization: Dict, relDir: stri
     const p = join(dir, r);
     // A link still here points outside the render tree: kustomize refuses it, it is never read here.
     if (!existsSync(p) || !isInside(await realpath(dir), await realpath(p))) continue;
-    parseYamlAll(await readFile(p, 'utf8'), relDir === '.' ? r : `${relDir}/${r}`);
+    readYamlTreeAll(await readFile(p, 'utf8'), relDir === '.' ? r : `${relDir}/${r}`, {
+      dialect: 'kustomize',
+    });
   }
 }
 
@@ -193,7 +198,7 @@ export async function prepareKustomization(input: PrepareKustomizationInput): Pr
   // Kluctl builds in-process without kustomize's legacy kind ordering; the CLI sorts unless told not to.
   if (kustomization.sortOptions === undefined) kustomization.sortOptions = { order: 'fifo' };
   await checkResourceFiles(input.dir, kustomization, input.relDir);
-  await writeFile(existing ?? join(input.dir, 'kustomization.yml'), stringify(kustomization));
+  await writeFile(existing ?? join(input.dir, 'kustomization.yml'), writeYaml(kustomization));
   const annotations =
     isDict(kustomization.metadata) && isDict(kustomization.metadata.annotations)
       ? kustomization.metadata.annotations

@@ -1,8 +1,9 @@
 /**
  * An in-process fast path for the most common kustomization: one that only lists local resource files
- * (Kluctl's generated kustomizations always are). Building it is reading the files in order, which
- * saves a process spawn per item. Anything else, or anything the fast path is unsure about (Lists,
- * merge keys, objects without kind or name, duplicate ids), goes to the real kustomize binary.
+ * (Kluctl's generated kustomizations always are). Building it is reading the files in order as kustomize
+ * reads them (kyaml: the `kustomize` YAML dialect), which saves a process spawn per item. Anything else,
+ * or anything the fast path is unsure about (Lists, anchors, merge keys, tags, objects without kind or
+ * name, duplicate ids, annotations that are not scalars), goes to the real kustomize binary.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -11,7 +12,9 @@ import type { KubeObject } from '../ports.js';
 import { isDict } from './merge.js';
 import { findConfigFile, isInside } from './paths.js';
 import type { ItemBuilder } from './render-items.js';
-import { parseYaml, parseYamlAll } from './strict-yaml.js';
+import { parseYaml } from './strict-yaml.js';
+import { compareYamlKeys, readYamlTreeAll, treeValue } from '../util/yaml.js';
+import type { YMap, YNode } from '../util/yaml.js';
 
 const KUSTOMIZATION_NAMES = ['kustomization.yml', 'kustomization.yaml', 'Kustomization'];
 /** Fields that do not change what `kustomize build` outputs for a resources-only kustomization. */
@@ -77,19 +80,43 @@ function utf8(buf: Buffer): string | undefined {
   }
 }
 
-/** Go marshals maps with sorted keys, and kustomize's output passes through such maps. */
+/** kustomize's output passes through Go maps, which yaml.v2 writes with sorted keys. */
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (!isDict(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
+  for (const k of Object.keys(v).sort(compareYamlKeys)) out[k] = sortKeys(v[k]);
   return out;
 }
 
-function hasMergeKey(v: unknown): boolean {
-  if (Array.isArray(v)) return v.some(hasMergeKey);
-  if (isDict(v)) return Object.entries(v).some(([k, x]) => k === '<<' || hasMergeKey(x));
-  return false;
+function entry(m: YNode | undefined, key: string): YNode | undefined {
+  return m?.kind === 'map' ? m.entries.find((e) => e.key === key)?.value : undefined;
+}
+
+/**
+ * kustomize rewrites `metadata.annotations` as strings: every value becomes the text it was written as
+ * (`hook-weight: 1` is "1", `mode: 0755` is "0755", `x: ~` is "~"), and an empty or null map is dropped.
+ * Returns false when a value is not a scalar (left to the binary).
+ */
+function kustomizeAnnotations(root: YMap, obj: Record<string, unknown>): boolean {
+  const a = entry(entry(root, 'metadata'), 'annotations');
+  const md = obj.metadata as Record<string, unknown>;
+  if (a === undefined) return true;
+  if (a.kind === 'scalar' && a.value === null) {
+    delete md.annotations;
+    return true;
+  }
+  if (a.kind !== 'map') return false;
+  if (a.entries.length === 0) delete md.annotations;
+  else {
+    const out: Record<string, string> = {};
+    for (const e of a.entries) {
+      if (e.value.kind !== 'scalar') return false;
+      out[e.key] = e.value.text;
+    }
+    md.annotations = out;
+  }
+  return true;
 }
 
 /** Reads the objects of the files, or undefined when kustomize could output something different. */
@@ -104,11 +131,13 @@ async function readObjects(
     const text = utf8(await readFile(f));
     // Not UTF-8: kustomize refuses the file; let it say so.
     if (text === undefined) return undefined;
-    for (const doc of parseYamlAll(text, `${label}/${f}`)) {
-      if (!isDict(doc) || hasMergeKey(doc)) return undefined;
+    for (const d of readYamlTreeAll(text, `${label}/${f}`, { dialect: 'kustomize' })) {
+      const doc = treeValue(d.root);
+      if (d.exotic || d.root?.kind !== 'map' || !isDict(doc)) return undefined;
       const md = doc.metadata;
       if (typeof doc.apiVersion !== 'string' || typeof doc.kind !== 'string' || !isDict(md)) return undefined;
       if (typeof md.name !== 'string' || md.name === '' || doc.kind.endsWith('List')) return undefined;
+      if (!kustomizeAnnotations(d.root, doc)) return undefined;
       if (namespace !== undefined) {
         const group = doc.apiVersion.includes('/') ? doc.apiVersion.split('/')[0]! : 'v1';
         if (doc.apiVersion === 'v1' && doc.kind === 'Namespace') {

@@ -5,7 +5,6 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { fixedImagesFromVars } from '../images/fixed-images.js';
 import type { FixedImage } from '../images/fixed-images.js';
 import { resolveImagePlaceholders } from '../images/placeholders.js';
@@ -16,6 +15,7 @@ import { prepareKustomization } from './item-render.js';
 import type { KustomizationFlags } from './item-render.js';
 import { kustomizeBuild } from './kustomize.js';
 import { postprocessItemObjects } from './postprocess.js';
+import { writeYamlAll } from '../util/yaml.js';
 
 /** One deployment item after rendering, in deployment order. */
 export interface RenderedItem {
@@ -148,7 +148,7 @@ export async function finishItem(
   }
   // Kluctl keeps `.rendered.yml` next to each built item for external tools.
   if (input.renderedDir && !c.onlyRender)
-    await writeFile(join(input.renderedDir, '.rendered.yml'), objects.map((o) => stringify(o)).join('---\n'));
+    await writeFile(join(input.renderedDir, '.rendered.yml'), writeYamlAll(objects));
   return {
     dir: p.relDir,
     ...(input.renderedDir ? { renderedDir: input.renderedDir } : {}),

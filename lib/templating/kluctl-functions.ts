@@ -4,12 +4,11 @@
  * `images.get_image`, ...) are passed per render call as globals by lib/project.
  */
 import { createHash } from 'node:crypto';
-import { parseDocument } from 'yaml';
-import { fixBlockScalarsAtEof } from '../util/yaml-block-scalar-eof.js';
 import type { FilterFn } from './expr-eval.js';
 import { JinjaError } from './jinja-error.js';
 import { pyJsonDumps, pyStr } from './python-format.js';
 import { pyYamlDump } from './py-yaml.js';
+import { readPyYaml } from '../util/yaml.js';
 import { PyRange } from './py-range.js';
 import { PyFloat, Undef, isDict, isInt, nativeFunction, numValue, tuple, typeName } from './py-values.js';
 import { PyTime, timeModule } from './py-time.js';
@@ -108,31 +107,12 @@ export const KLUCTL_FILTERS: Record<string, FilterFn> = {
   b64decode: (_s, v) => b64decode(v),
   to_yaml: (_s, v) => pyYamlDump(v),
   to_json: (_s, v) => pyJsonDumps(v),
-  from_yaml: (_s, v) => fromYaml(str(v)),
+  from_yaml: (_s, v) => readPyYaml(str(v), (n) => new PyFloat(n)),
   sha256: (_s, v, [len], kw) => sha256(v, kw.digest_len ?? len),
   slugify: (_s, v, _a, kw) => slugify(v, kw),
   render: (s, v) =>
     (s.callContext as NativeCallContext).renderString(str(v), (s.callContext as NativeCallContext).allVars()),
 };
-
-// PyYAML's YAML 1.1 booleans: yes/no/true/false/on/off (not y/n as the yaml package's 1.1 schema).
-const PY_BOOL = {
-  tag: 'tag:yaml.org,2002:bool',
-  default: true,
-  test: /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
-  resolve: (s: string) => /^(?:yes|true|on)$/i.test(s),
-};
-
-function pyYamlTags(tags: unknown[]): unknown[] {
-  return [PY_BOOL, ...tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:bool')];
-}
-
-/** PyYAML's safe_load of one document (a block scalar ending the text keeps no final newline). */
-function fromYaml(text: string): unknown {
-  const doc = parseDocument(text, { version: '1.1', customTags: pyYamlTags as never });
-  if (doc.errors[0]) throw doc.errors[0];
-  return fixBlockScalarsAtEof(doc, text).toJS() as unknown;
-}
 
 function intArg(v: unknown): number {
   if (typeof v === 'boolean') return v ? 1 : 0;

@@ -9,19 +9,10 @@ import { JinjaError } from './jinja-error.js';
 import { PyRange } from './py-range.js';
 import { pyFloatRepr } from './python-format.js';
 import { PyFloat, Undef, isDict } from './py-values.js';
+import { pyYamlResolvesToNonString } from '../util/yaml.js';
 
 const BREAKS = '\n\x85\u2028\u2029';
 const WIDTH = 80;
-const RESOLVES_TO_NON_STRING = new RegExp(
-  [
-    '^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$',
-    '^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$',
-    '^(?:[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?|\\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$',
-    '^(?:~|null|Null|NULL|)$',
-    '^(?:<<|=)$',
-    '^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \\t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$',
-  ].join('|'),
-);
 const ESCAPES: Record<string, string> = {
   '\0': '0',
   '\x07': 'a',
@@ -258,7 +249,7 @@ function writeString(w: Writer, s: string, indent: number, simpleKey: boolean): 
   if (!simpleKey && multiline && a.block) return writeLiteral(w, s, indent);
   w.whitespace = false;
   w.indention = false;
-  if (!numeric && !multiline && a.plain && !RESOLVES_TO_NON_STRING.test(s) && !(simpleKey && a.multiline)) {
+  if (!numeric && !multiline && a.plain && !pyYamlResolvesToNonString(s) && !(simpleKey && a.multiline)) {
     writePlain(w, s, indent);
     return true;
   }
@@ -271,7 +262,8 @@ function scalarText(v: unknown): string | null {
   if (v === null || v === undefined) return 'null';
   if (v === true) return 'true';
   if (v === false) return 'false';
-  if (typeof v === 'number' && Number.isInteger(v)) return String(v);
+  // Kluctl hands values to Python as JSON, where integers from 1e21 on are spelled as floats (`1e+21`).
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 1e21) return String(v);
   if (typeof v === 'number' || v instanceof PyFloat) {
     const n = v instanceof PyFloat ? v.v : v;
     if (Number.isNaN(n)) return '.nan';

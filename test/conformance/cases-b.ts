@@ -232,6 +232,14 @@ const kluctl: Case[] = [
   ],
   ['from_yaml', '{{ ("a: 1\\nb: [x, y]" | from_yaml).b }} {{ ("{\\"k\\": true}" | from_yaml).k }}'],
   ['from_yaml yaml11 bools', '{{ ("a: yes" | from_yaml).a }}'],
+  [
+    'from_yaml yaml11 scalars',
+    '{% for s in ["0o755", "0755", "0x1F", "1_000", "y", "1:20", "1:20.5", ".5", "1e3", "1.0e+3", "~"] %}{{ (("a: " ~ s) | from_yaml).a }}|{% endfor %}',
+  ],
+  [
+    'from_yaml timestamps',
+    '{% for s in ["2001-12-14", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "2001-12-14T21:59:43Z", "2001-12-14 21:59:43.1234567", "2002-1-2 1:02:03"] %}{{ (("a: " ~ s) | from_yaml).a }}|{% endfor %}',
+  ],
   ['to_yaml dict', '{{ args.labels | to_yaml }}'],
   ['to_yaml nested', '{{ args.brokers | to_yaml }}'],
   ['to_yaml nested dict', '{{ args.nested | to_yaml }}'],

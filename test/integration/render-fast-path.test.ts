@@ -95,4 +95,80 @@ describe('kustomize fast path', () => {
     expect(stats).toEqual({ fast: 1, slow: 0 });
     expect(JSON.stringify(out)).toBe(JSON.stringify(await binary(plain, 'plain')));
   });
+
+  it('reads resource files as kustomize does: YAML 1.2 scalars, timestamps, annotations as their text', async () => {
+    const dir = tempDir();
+    const build = async (name: string, yaml: string): Promise<[unknown, { fast: number; slow: number }]> => {
+      const d = join(dir, name);
+      mkdirSync(d);
+      writeFileSync(join(d, 'kustomization.yml'), 'resources: [a.yaml]\nsortOptions: {order: fifo}\n');
+      writeFileSync(join(d, 'a.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n${yaml}`);
+      const stats = { fast: 0, slow: 0 };
+      const out = await fastPathBuilder(binary, stats)(d, name);
+      expect([name, JSON.stringify(out)]).toEqual([name, JSON.stringify(await binary(d, name))]);
+      return [out, stats];
+    };
+    const [out, stats] = await build(
+      'scalars',
+      [
+        '  annotations: {kluctl.io/hook-weight: 1, a: yes, b: 0755, c: ~, d: "x", e: 1e3}',
+        '  labels: {tier: 1, on: yes}',
+        'data:',
+        '  v10: yes',
+        '  v9: 0755',
+        '  v1: 0o755',
+        '  "0755": 1_000',
+        '  t: 2001-12-14t21:59:43.10-05:00',
+        '  d: 2001-12-14',
+        '  n: 2001-02-30',
+        '  f: 1e3',
+        '  h: 0x1F',
+        '  s: "yes"',
+        '  e: ""',
+        '  z: null',
+        '',
+      ].join('\n'),
+    );
+    expect(stats).toEqual({ fast: 1, slow: 0 });
+    expect(out).toEqual([
+      expect.objectContaining({
+        metadata: {
+          name: 'a',
+          annotations: {
+            'kluctl.io/hook-weight': '1',
+            a: 'yes',
+            b: '0755',
+            c: '~',
+            d: 'x',
+            e: '1e3',
+          },
+          labels: { tier: 1, on: 'yes' },
+        },
+        data: expect.objectContaining({
+          v10: 'yes',
+          v9: 493,
+          t: '2001-12-14T21:59:43.1-05:00',
+          d: '2001-12-14T00:00:00Z',
+        }),
+      }),
+    ]);
+    // Empty or null annotations are dropped, as kustomize does.
+    expect((await build('empty', '  annotations: {}\n  labels: {}\n'))[1]).toEqual({ fast: 1, slow: 0 });
+    expect((await build('null', '  annotations:\n'))[1]).toEqual({ fast: 1, slow: 0 });
+    // Anchors, merge keys, tags and non-string keys are left to kustomize.
+    for (const [name, yaml] of [
+      ['anchor', 'data: {a: &x "1", b: *x}\n'],
+      ['merge', 'x: &m {a: "1"}\ndata:\n  <<: *m\n'],
+      ['tag', 'data: {a: !!str 1}\n'],
+      ['key', 'spec: {1: a}\n'],
+    ] as const) {
+      const d = join(dir, name);
+      mkdirSync(d);
+      writeFileSync(join(d, 'kustomization.yml'), 'resources: [a.yaml]\nsortOptions: {order: fifo}\n');
+      writeFileSync(join(d, 'a.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n${yaml}`);
+      const st = { fast: 0, slow: 0 };
+      await fastPathBuilder(binary, st)(d, name).catch(() => undefined);
+      expect([name, st]).toEqual([name, { fast: 0, slow: 1 }]);
+    }
+  });
 });

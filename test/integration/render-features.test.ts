@@ -122,10 +122,11 @@ describe('library_test', () => {
       ...lib,
       'lib/m/pv.yaml': cm('pv', 'v: "{{ parent_var }}"'),
       'deployment.yml':
-        'vars:\n  - values: {parent_var: p}\ndeployments:\n  - include: lib\n    passVars: true\n    args: {a: x, b: y}\n',
+        // b is z, not y: Kluctl reads YAML 1.1, where a bare y is the boolean true.
+        'vars:\n  - values: {parent_var: p}\ndeployments:\n  - include: lib\n    passVars: true\n    args: {a: x, b: z}\n',
     });
     expect((await render({ projectDir: dir })).objects.map((o) => o.data)).toEqual([
-      { v: 'x-y' },
+      { v: 'x-z' },
       { v: 'p' },
     ]);
   });
@@ -149,21 +150,22 @@ describe('library_test', () => {
 describe('when_test', () => {
   it('skips items and includes whose when is false; a missing path only fails when true', async () => {
     const dir = writeProject({
-      '.kluctl.yml': 'args:\n  - name: on\n    default: false\n',
+      // Not `on`: Kluctl reads YAML 1.1, where `on` is the boolean true (the arg would be named "true").
+      '.kluctl.yml': 'args:\n  - name: enabled\n    default: false\n',
       'deployment.yml': [
         'deployments:',
         '  - path: missing',
-        '    when: args.on',
+        '    when: args.enabled',
         '  - path: a',
-        '    when: not args.on',
+        '    when: not args.enabled',
         '  - include: inc',
       ].join('\n'),
       'a/cm.yaml': cm('a'),
-      'inc/deployment.yml': 'when: args.on\ndeployments:\n  - path: b\n',
+      'inc/deployment.yml': 'when: args.enabled\ndeployments:\n  - path: b\n',
       'inc/b/cm.yaml': cm('b'),
     });
     expect(names(await render({ projectDir: dir }))).toEqual(['a']);
-    await expect(render({ projectDir: dir, args: { on: true } })).rejects.toThrow(
+    await expect(render({ projectDir: dir, args: { enabled: true } })).rejects.toThrow(
       'deployment directory does not exist: missing',
     );
   });

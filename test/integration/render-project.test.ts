@@ -366,9 +366,10 @@ describe('renderProject on other projects', () => {
         'deployments:',
         '  - path: app',
       ].join('\n'),
-      'more.yml': 'y: "{{ a }}-{{ nested.x }}"\n',
+      // Not `y:`: Kluctl reads YAML 1.1, where the key y is the boolean true (named "true").
+      'more.yml': 'w: "{{ a }}-{{ nested.x }}"\n',
       'app/cm.yaml':
-        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  v: "{{ a }} {{ b }} {{ deep.path.y }}"\n',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  v: "{{ a }} {{ b }} {{ deep.path.w }}"\n',
     });
     const r = await render({ projectDir: dir });
     expect(r.objects[0]?.data).toEqual({ v: '1 2 1-1' });

@@ -105,12 +105,12 @@ describe('loadTargets', () => {
   it('merges project and target aws field by field', async () => {
     const loaded = await loadTargets(
       project(
-        'aws:\n  profile: p\n  serviceAccount: {name: s, namespace: n}\ntargets:\n  - name: t\n    aws:\n      profile: q\n',
+        'aws:\n  profile: p\n  serviceAccount: {name: s, namespace: ns}\ntargets:\n  - name: t\n    aws:\n      profile: q\n',
       ),
       {},
       engine,
     );
-    expect(loaded.targets[0]?.aws).toEqual({ profile: 'q', serviceAccount: { name: 's', namespace: 'n' } });
+    expect(loaded.targets[0]?.aws).toEqual({ profile: 'q', serviceAccount: { name: 's', namespace: 'ns' } });
   });
 });
 

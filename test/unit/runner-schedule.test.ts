@@ -45,15 +45,18 @@ describe('parseReconcileMessage', () => {
 
 describe('parseArgs (Kluctl -a syntax)', () => {
   it('parses values as YAML and dotted names as paths', () => {
-    expect(parseArgs(['env=prod', 'replicas=3', 'flag=true', "quoted='true'", 'a.b.c=x', 'a.b.d=y'])).toEqual(
+    expect(parseArgs(['env=prod', 'replicas=3', 'flag=true', "quoted='true'", 'a.b.c=x', 'a.b.d=z'])).toEqual(
       {
         env: 'prod',
         replicas: 3,
         flag: true,
         quoted: 'true',
-        a: { b: { c: 'x', d: 'y' } },
+        a: { b: { c: 'x', d: 'z' } },
       },
     );
   });
+  // Checked with Kluctl v2.28.2: `-a y=y -a e= -a o=0755` renders `{{ args.y }}` as True, e as None, o as 493.
+  it('reads values as Kluctl does (YAML 1.1)', () =>
+    expect(parseArgs(['y=y', 'e=', 'o=0755'])).toEqual({ y: true, e: null, o: 493 }));
   it('rejects malformed args', () => expect(() => parseArgs(['novalue'])).toThrow("invalid --arg 'novalue'"));
 });

@@ -3,7 +3,7 @@
  * line prefixed for inserts and deletes, and a line diff with `@@` hunks (3 lines of context) when a
  * value spans several lines. Maps and lists are shown as YAML with sorted keys, as Kluctl does.
  */
-import { stringify } from 'yaml';
+import { writeYaml } from '../../util/yaml.js';
 
 /** Marks the side of a change that has no value (insert/delete). */
 export const NOT_PRESENT = Symbol('not present');
@@ -19,9 +19,9 @@ export function diffableString(v: unknown, showType = false): string {
   return showType ? `${s} (type: ${goTypeName(v)})` : s;
 }
 
-/** YAML with sorted keys and Go-style unindented lists. */
+/** YAML as Kluctl writes it (sorted keys, unindented lists). */
 export function toYaml(v: unknown): string {
-  return stringify(v, { sortMapEntries: true, indentSeq: false, singleQuote: true, lineWidth: 0 });
+  return writeYaml(v);
 }
 
 function goTypeName(v: unknown): string {

@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { KsError, ToolError, errorMessage } from '../../errors.js';
 import type { GitAuth, GitSource } from '../../ports.js';
 import type { ChartVersion, RemoteChart } from './chart-layout.js';
@@ -16,6 +15,7 @@ import { createHelmHome, runHelm } from './helm-cli.js';
 import type { HelmHome } from './helm-cli.js';
 import { describeCredential, findHelmCredential } from './helm-credentials.js';
 import type { HelmCredentials } from './helm-credentials.js';
+import { readYaml, writeYaml } from '../../util/yaml.js';
 
 /** What pulling needs from the outside. */
 export interface ChartPullDeps {
@@ -49,7 +49,7 @@ async function addRepo(home: HelmHome, repo: string, deps: ChartPullDeps): Promi
   if (c?.keyFile) entry.keyFile = c.keyFile;
   if (c?.insecureSkipTlsVerify) entry.insecure_skip_tls_verify = true;
   if (c?.passCredentialsAll) entry.pass_credentials_all = true;
-  await writeFile(home.env.HELM_REPOSITORY_CONFIG!, stringify({ apiVersion: '', repositories: [entry] }), {
+  await writeFile(home.env.HELM_REPOSITORY_CONFIG!, writeYaml({ apiVersion: '', repositories: [entry] }), {
     mode: 0o600,
   });
   const redact = [c?.password ?? ''];
@@ -163,7 +163,7 @@ async function pullGitChart(
     await cp(src, out, { recursive: true, filter: (p) => !p.endsWith('/.git') });
     await writeFile(
       join(out, GIT_INFO_FILE),
-      stringify({ checkedOutCommit: commit, checkedOutRef: v.gitRef ?? {} }),
+      writeYaml({ checkedOutCommit: commit, checkedOutRef: v.gitRef ?? {} }),
     );
   } finally {
     await rm(checkout, { recursive: true, force: true });
@@ -195,7 +195,8 @@ export async function pullChart(
 export function chartYamlVersion(dir: string): string | undefined {
   const p = join(dir, 'Chart.yaml');
   if (!existsSync(p)) return undefined;
-  const doc = parse(readFileSync(p, 'utf8')) as { version?: unknown } | null;
+  // Helm reads Chart.yaml with sigs.k8s.io/yaml, not strictly.
+  const doc = readYaml(readFileSync(p, 'utf8'), p, { strict: false }) as { version?: unknown } | null;
   return doc?.version === undefined ? undefined : String(doc.version);
 }
 
@@ -227,7 +228,8 @@ export async function checkPulledChart(
   }
   let info: { checkedOutCommit?: string };
   try {
-    info = (parse(await readFile(join(dir, GIT_INFO_FILE), 'utf8')) ?? {}) as typeof info;
+    const p = join(dir, GIT_INFO_FILE);
+    info = (readYaml(await readFile(p, 'utf8'), p) ?? {}) as typeof info;
   } catch {
     return { needsPull: true };
   }
@@ -243,9 +245,8 @@ export async function listRepoVersions(chart: RemoteChart, deps: ChartPullDeps):
   const home = await createHelmHome(deps.tmpDir);
   try {
     await addRepo(home, chart.repo!, deps);
-    const index = parse(
-      await readFile(join(home.env.HELM_REPOSITORY_CACHE!, 'kluctl-index.yaml'), 'utf8'),
-    ) as {
+    const indexFile = join(home.env.HELM_REPOSITORY_CACHE!, 'kluctl-index.yaml');
+    const index = readYaml(await readFile(indexFile, 'utf8'), indexFile, { strict: false }) as {
       entries?: Record<string, { version?: unknown }[]>;
     } | null;
     const entries = index?.entries?.[chart.name];

@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
 import { KsError, ProjectLoadError, errorMessage } from '../../errors.js';
 import type { GitAuth, GitSource } from '../../ports.js';
 import { toolPath } from '../../tools.js';
 import { isDict } from '../merge.js';
 import { findConfigFile, isInside, toSlash } from '../paths.js';
 import { parseYaml } from '../strict-yaml.js';
+import { readYaml, readYamlAll, writeYamlAll } from '../../util/yaml.js';
 import type { ChartVersion, RemoteChart } from './chart-layout.js';
 import {
   chartVersionDir,
@@ -130,7 +130,10 @@ async function chartDirOf(
       throw new ProjectLoadError(`local chart path ${config.path} is not inside the project`);
     if (!existsSync(join(dir, 'Chart.yaml')))
       throw new ProjectLoadError(`local chart ${config.path} has no Chart.yaml`);
-    const meta = parseYaml(await readFile(join(dir, 'Chart.yaml'), 'utf8'), `${config.path}/Chart.yaml`) as {
+    // Helm reads Chart.yaml with sigs.k8s.io/yaml, not strictly.
+    const meta = readYaml(await readFile(join(dir, 'Chart.yaml'), 'utf8'), `${config.path}/Chart.yaml`, {
+      strict: false,
+    }) as {
       name?: unknown;
     } | null;
     if (!meta?.name)
@@ -167,14 +170,13 @@ async function checkKustomizationLists(dir: string, output: string, relDir: stri
     );
 }
 
-/** helm's output as objects; duplicate keys keep the last value (Helm ignores duplicates too). */
-function parseHelmOutput(text: string): Record<string, unknown>[] {
+/**
+ * helm's output as objects, read as Kluctl reads it (sigs.k8s.io/yaml: `defaultMode: 0755` is 493,
+ * `value: yes` is true); duplicate keys keep the last value (Kluctl's RemoveDuplicateFields, as Helm).
+ */
+function parseHelmOutput(text: string, relName: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  for (const doc of parseAllDocuments(text, { uniqueKeys: false })) {
-    if (doc.errors.length > 0)
-      throw new KsError('ToolFailed', `helm produced invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-    const v = doc.toJS() as unknown;
-    if (v === null || v === undefined) continue;
+  for (const v of readYamlAll(text, `helm output of ${relName}`, { strict: false })) {
     if (!isDict(v)) throw new KsError('ToolFailed', 'yaml object is not a map');
     out.push(v);
   }
@@ -198,10 +200,9 @@ async function renderOne(file: string, input: RenderHelmChartsInput, helmPath: s
   try {
     const chart = await chartDirOf(config, configDir, input, deps);
     chartName = chart.name;
-    const meta = parseYaml(
-      await readFile(join(chart.dir, 'Chart.yaml'), 'utf8'),
-      `${chart.name}/Chart.yaml`,
-    ) as { type?: unknown; deprecated?: unknown } | null;
+    const meta = readYaml(await readFile(join(chart.dir, 'Chart.yaml'), 'utf8'), `${chart.name}/Chart.yaml`, {
+      strict: false,
+    }) as { type?: unknown; deprecated?: unknown } | null;
     const type = meta?.type ?? '';
     if (type !== '' && type !== 'application')
       throw new KsError('InvalidInput', `${String(type)} charts are not installable`);
@@ -234,7 +235,7 @@ async function renderOne(file: string, input: RenderHelmChartsInput, helmPath: s
       input.ctx.onHelmRun?.(started, performance.now());
       await home.dispose();
     }
-    const objects = parseHelmOutput(text);
+    const objects = parseHelmOutput(text, relName);
     if (config.namespace !== undefined) {
       for (const o of objects) {
         const md = (isDict(o.metadata) ? o.metadata : (o.metadata = {})) as Record<string, unknown>;
@@ -244,7 +245,7 @@ async function renderOne(file: string, input: RenderHelmChartsInput, helmPath: s
         };
       }
     }
-    await writeFile(outPath, objects.map((o) => stringify(o)).join('---\n'), { mode: 0o600 });
+    await writeFile(outPath, writeYamlAll(objects), { mode: 0o600 });
   } catch (err) {
     const msg = `rendering helm chart ${chartName} for release ${config.releaseName} has failed: ${errorMessage(err)}`;
     throw err instanceof KsError

@@ -5,7 +5,6 @@
  * pulls the new version. Committing is the caller's job (a callback), so lib/ stays free of Git.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { KsError } from '../../errors.js';
 import { silentProgress } from '../../ports.js';
 import { findHelmCredential } from './helm-credentials.js';
@@ -14,6 +13,7 @@ import type { RemoteChart } from './chart-layout.js';
 import { groupByChart, helmPull, loadHelmReleases, requireProjectRoot } from './helm-pull.js';
 import type { HelmPullOptions, HelmRelease } from './helm-pull.js';
 import { listOciTags } from './oci-tags.js';
+import { setYamlStringField } from '../../util/yaml.js';
 import { compareSemver, parseConstraint, parseSemver } from './semver.js';
 
 /** Options of {@link helmUpdate}. */
@@ -71,9 +71,8 @@ async function queryVersions(chart: RemoteChart, opts: HelmUpdateOptions): Promi
 }
 
 async function writeChartVersion(r: HelmRelease, version: string): Promise<void> {
-  const doc = parseDocument(await readFile(r.file, 'utf8'));
-  doc.setIn(['helmChart', 'chartVersion'], version);
-  await writeFile(r.file, doc.toString());
+  const text = await readFile(r.file, 'utf8');
+  await writeFile(r.file, setYamlStringField(text, ['helmChart', 'chartVersion'], version));
 }
 
 /** Checks for (and with `upgrade` applies) newer chart versions. */

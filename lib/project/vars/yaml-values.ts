@@ -2,15 +2,14 @@
 import { ProjectLoadError } from '../../errors.js';
 import { isDict } from '../merge.js';
 import type { Dict } from '../merge.js';
-import { parseYamlAll } from '../strict-yaml.js';
+import { parseYaml, parseYamlAll } from '../strict-yaml.js';
 
 /**
  * Parses `text`: every document as a list with `multidoc`, else only the first document (as Kluctl's
  * YAML reader does); an empty text is null.
  */
 export function parseVarsYaml(text: string, name: string, multidoc: boolean): unknown {
-  const docs = parseYamlAll(text, name);
-  return multidoc ? docs : (docs[0] ?? null);
+  return multidoc ? parseYamlAll(text, name) : parseYaml(text, name);
 }
 
 /** Parses `text` that must hold a dictionary (vars files); empty means `{}`. */
