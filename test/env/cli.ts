@@ -26,3 +26,7 @@ export function cli(args: readonly string[], env: Record<string, string> = {}): 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** What the CLI (like Kluctl) prints when the project is not inside a Git repository. */
+export const NO_GIT_ROOT_WARNING =
+  'warning: Failed to detect git project root. This might cause follow-up errors\n';

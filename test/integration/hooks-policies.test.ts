@@ -124,7 +124,12 @@ test('Helm hooks from helm template: install/upgrade hooks mapped, delete hooks 
     mkdirSync(dirname(join(dir, p)), { recursive: true });
     writeFileSync(join(dir, p), text);
   }
-  const rendered = await renderProject({ projectDir: dir, renderDir: join(dir, '.render') });
+  // Rendered with the cluster's scopes, as every deploy is: Helm's namespace goes onto namespaced objects.
+  const rendered = await renderProject({
+    projectDir: dir,
+    renderDir: join(dir, '.render'),
+    isNamespaced: async (apiVersion, kind) => (await real.resolve(apiVersion, kind))?.namespaced,
+  });
   const names = rendered.items.flatMap((i) => i.objects.map((o) => o.metadata.name)).sort();
   // `helm template` keeps hook manifests; test hooks are left out (--skip-tests).
   expect(names).toEqual(['main', 'post-upgrade', 'pre-delete', 'pre-install', 'pre-install-early']);

@@ -161,7 +161,8 @@ test('list-images prints the seen images; its output works as --fixed-images-fil
     deployment: 'Deployment/web',
     container: 'web',
     deployTags: ['web'],
-    deploymentDir: 'web',
+    // Relative to the Git repository holding the project, as Kluctl's list-images prints it.
+    deploymentDir: 'test/fixtures/projects/images/web',
   });
 
   // Fed back as --fixed-images-file, the listed entries pin the same images without -F.
