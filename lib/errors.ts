@@ -96,15 +96,23 @@ export class KubeApiError extends KsError {
     readonly message?: string;
     readonly reason?: string;
   }[];
+  /** The API server's own message (Kluctl reports that text, without our request prefix). */
+  readonly apiMessage: string | undefined;
   constructor(
     code: 'KubeApi' | 'KubeConflict' | 'KubeNotFound',
     message: string,
-    opts: KsErrorOptions & { status?: number; causes?: KubeApiError['causes'] } = {},
+    opts: KsErrorOptions & { status?: number; causes?: KubeApiError['causes']; apiMessage?: string } = {},
   ) {
     super(code, message, opts);
     this.status = opts.status;
     this.causes = opts.causes ?? [];
+    this.apiMessage = opts.apiMessage;
   }
+}
+
+/** The text of an error as Kluctl reports it in results: the API server's message when there is one. */
+export function kubeErrorText(err: unknown): string {
+  return err instanceof KubeApiError && err.apiMessage !== undefined ? err.apiMessage : errorMessage(err);
 }
 
 /** A conditional write lost against a concurrent writer (S3 412/409). Retry the read-modify-write. */
@@ -118,6 +126,24 @@ export class StateConflictError extends KsError {
 export class StateStoreError extends KsError {
   constructor(message: string, options: KsErrorOptions = {}) {
     super('StateStore', message, options);
+  }
+}
+
+/**
+ * Independent failures of one step that are reported together, as the deployment items that failed
+ * to render. Kluctl counts them in its Ready message (`prepare failed with N errors.`); the message
+ * lists every one (in the layout of Go's multierror, which Kluctl's `lastPrepareError` shows).
+ */
+export class MultiError extends KsError {
+  readonly errors: readonly unknown[];
+  constructor(errors: readonly unknown[]) {
+    const first = errors.find((e): e is KsError => e instanceof KsError);
+    const n = errors.length;
+    const list = errors.map((e) => `\t* ${errorMessage(e)}`).join('\n');
+    super(first?.code ?? 'ProjectLoad', `${n} error${n === 1 ? '' : 's'} occurred:\n${list}\n\n`, {
+      cause: errors[0],
+    });
+    this.errors = errors;
   }
 }
 

@@ -91,10 +91,11 @@ async function waitForItem(ctx: DeployContext, item: DeployItem, plan: ItemPlan)
   }
   refs.push(...foreign.refs);
   if (refs.length === 0) return;
-  const errs = await waitForReadiness(ctx.kube, refs, {
+  const waited = await waitForReadiness(ctx.kube, refs, {
     clock: ctx.clock,
     timeoutMs: ctx.opts.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
     progress: ctx.progress,
   });
-  for (const e of errs) recordError(ctx, e.ref, e.message);
+  for (const e of waited.errors) recordError(ctx, e.ref, e.message);
+  for (const w of waited.warnings) recordWarning(ctx, w.ref, w.message);
 }

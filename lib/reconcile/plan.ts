@@ -1,27 +1,27 @@
 /**
- * The reconcile plan (STYLE.md rule 2): a pure function of the spec, the persisted reconcile state,
- * the freshly rendered objects hash and `now`. Every decision carries a reason that ends up in logs and
- * in the status message. Follows kluctl-semantics §10.5.
+ * The reconcile plan (STYLE.md rule 2): a pure function of the spec, the object's status, the freshly
+ * rendered objects hash and `now`. Every decision carries a reason that ends up in logs. Follows
+ * kluctl-semantics §10.5: like Kluctl's controller, it decides from `status` (last objects hash, last
+ * results, observed generation), so a KluctlDeployment handed over from Kluctl's controller (or back)
+ * is not deployed again when nothing changed (test/parity/controller-parity.test.ts).
  */
 import { deployInterval, intervalMs, validateEnabled, validateInterval } from '../api/spec-defaults.js';
 import type { KluctlDeploymentSpec } from '../api/types.js';
 
-/** What the reconcile state remembers between runs (persisted in the state store). */
-export interface DeployMemory {
+/** The parts of `status` the plan reads. */
+export interface PlanStatus {
   readonly lastObjectsHash?: string;
-  /** Generation of the KluctlDeployment at the last full reconcile. */
-  readonly lastReconciledGeneration?: number;
-  /** End time of the last deploy (RFC 3339). */
-  readonly lastDeployEndTime?: string;
-  /** End time of the last validate (RFC 3339). */
-  readonly lastValidateEndTime?: string;
+  readonly observedGeneration?: number;
+  /** Only whether there is one and when its command ended matter. */
+  readonly lastDeployResult?: { readonly commandInfo?: { readonly endTime?: string } } | null;
+  readonly lastValidateResult?: { readonly endTime?: string } | null;
 }
 
 /** Inputs of {@link planReconcile}. */
 export interface PlanInput {
   readonly spec: KluctlDeploymentSpec;
   readonly generation: number;
-  readonly memory: DeployMemory;
+  readonly status: PlanStatus;
   readonly objectsHash: string;
   readonly now: Date;
 }
@@ -38,36 +38,46 @@ export interface ReconcilePlan {
 
 /** Decides whether to deploy and validate, and when to run next. */
 export function planReconcile(input: PlanInput): ReconcilePlan {
-  const { spec, memory, now } = input;
+  const { spec, status, now } = input;
   const [deploy, deployReason] = decideDeploy(input);
   const [validate, validateReason] = decideValidate(input, deploy);
+  // Kluctl computes the next run from the status it is about to write: a deploy or validate of this
+  // run ends about now.
   const next = [now.getTime() + intervalMs(spec)];
   const di = deployInterval(spec);
-  const deployBase = deploy ? now.getTime() : Date.parse(memory.lastDeployEndTime ?? '');
+  const deployBase = deploy ? now.getTime() : lastDeployEnd(status);
   if (di !== undefined && Number.isFinite(deployBase)) next.push(deployBase + di);
   if (validateEnabled(spec)) {
-    const vBase = validate ? now.getTime() : Date.parse(memory.lastValidateEndTime ?? '');
+    const vBase = validate ? now.getTime() : lastValidateEnd(status);
     if (Number.isFinite(vBase)) next.push(vBase + validateInterval(spec));
   }
   return { deploy, deployReason, validate, validateReason, nextRunAt: new Date(Math.min(...next)) };
 }
 
-function decideDeploy({ spec, generation, memory, objectsHash, now }: PlanInput): [boolean, string] {
-  if (!memory.lastDeployEndTime) return [true, 'no previous deployment'];
-  if (memory.lastObjectsHash !== objectsHash) return [true, 'rendered objects changed'];
-  if (memory.lastReconciledGeneration !== generation) return [true, `generation changed to ${generation}`];
+function lastDeployEnd(status: PlanStatus): number {
+  return Date.parse(status.lastDeployResult?.commandInfo?.endTime ?? '');
+}
+
+function lastValidateEnd(status: PlanStatus): number {
+  return Date.parse(status.lastValidateResult?.endTime ?? '');
+}
+
+function decideDeploy({ spec, generation, status, objectsHash, now }: PlanInput): [boolean, string] {
+  if (!status.lastDeployResult) return [true, 'no previous deployment'];
+  if (status.lastObjectsHash !== objectsHash) return [true, 'rendered objects changed'];
+  if (status.observedGeneration !== generation) return [true, `generation changed to ${generation}`];
   const di = deployInterval(spec);
-  if (di !== undefined && Date.parse(memory.lastDeployEndTime) + di <= now.getTime()) {
+  if (di !== undefined && lastDeployEnd(status) + di < now.getTime()) {
     return [true, `deployInterval ${spec.deployInterval} is due`];
   }
   return [false, 'rendered objects unchanged'];
 }
 
-function decideValidate({ spec, memory, now }: PlanInput, deploying: boolean): [boolean, string] {
+function decideValidate({ spec, status, now }: PlanInput, deploying: boolean): [boolean, string] {
   if (!validateEnabled(spec)) return [false, 'validation disabled'];
-  if (!memory.lastValidateEndTime) return [true, 'no previous validation'];
+  if (!status.lastValidateResult) return [true, 'no previous validation'];
   if (deploying) return [true, 'deploying'];
-  if (Date.parse(memory.lastValidateEndTime) + validateInterval(spec) <= now.getTime()) {
+  if (lastValidateEnd(status) + validateInterval(spec) < now.getTime()) {
     return [true, 'validateInterval is due'];
   }
   return [false, 'validation is recent'];

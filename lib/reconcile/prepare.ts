@@ -6,7 +6,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { KluctlDeploymentSpec } from '../api/types.js';
-import { KsError } from '../errors.js';
+import { errorMessage, KsError } from '../errors.js';
 import type { GitRef, GitSource, KubeClient } from '../ports.js';
 import { renderProject } from '../project/render-project.js';
 import { helmCapabilities } from '../project/helm/capabilities.js';
@@ -23,6 +23,8 @@ import {
 /** A checked-out and rendered project; call `cleanup` when done. */
 export interface PreparedProject {
   readonly commit: string;
+  /** The ref checked out (the default branch's name when the spec names none). */
+  readonly ref?: GitRef;
   readonly rendered: RenderedProject;
   cleanup(): Promise<void>;
 }
@@ -98,13 +100,29 @@ export interface PrepareTarget {
   readonly spec: KluctlDeploymentSpec;
 }
 
-/** Clones and renders; on failure nothing is left behind. */
+/**
+ * A failed prepare. `commit` is set when the checkout succeeded (Kluctl's controller then still reports
+ * it as `status.observedCommit`); `cause` is the original error.
+ */
+export class PrepareError extends KsError {
+  readonly commit: string | undefined;
+  constructor(cause: unknown, commit: string | undefined) {
+    super(cause instanceof KsError ? cause.code : 'ProjectLoad', errorMessage(cause), { cause });
+    this.commit = commit;
+  }
+}
+
+/** Clones and renders; on failure nothing is left behind and a {@link PrepareError} is thrown. */
 export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Promise<PreparedProject> {
   const { spec, name } = kd;
-  const source = gitSourceOf(spec);
-  const tmp = await mkdtemp(join(deps.workDir, `${name}-`));
-  const cleanup = (): Promise<void> => rm(tmp, { recursive: true, force: true });
+  let commit: string | undefined;
+  let tmp: string | undefined;
+  const cleanup = async (): Promise<void> => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  };
   try {
+    const source = gitSourceOf(spec);
+    tmp = await mkdtemp(join(deps.workDir, `${name}-`));
     const repoDir = join(tmp, 'source');
     // spec.credentials (§9.4): Secrets of the deployment's namespace, for the source, includes and charts.
     const secrets = kubeSecretReader(deps.kube, kd.namespace);
@@ -114,7 +132,8 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
       secrets,
       join(tmp, 'credentials'),
     );
-    const { commit } = await deps.git.checkout(source.url, source.ref, repoDir, gitAuth(source.url));
+    const checkout = await deps.git.checkout(source.url, source.ref, repoDir, gitAuth(source.url));
+    commit = checkout.commit;
     const projectDir = resolve(repoDir, source.path);
     const rel = relative(repoDir, projectDir);
     if (rel.startsWith('..') || rel.split(sep).includes('..')) {
@@ -165,9 +184,9 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
       isNamespaced: async (apiVersion: string, kind: string) =>
         (await deps.kube.resolve(apiVersion, kind))?.namespaced,
     });
-    return { commit, rendered, cleanup };
+    return { commit, rendered, cleanup, ...(checkout.ref ? { ref: checkout.ref } : {}) };
   } catch (err) {
     await cleanup();
-    throw err;
+    throw new PrepareError(err, commit);
   }
 }

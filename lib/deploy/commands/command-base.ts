@@ -9,6 +9,7 @@ import { KubeApiError, errorMessage } from '../../errors.js';
 import type { Clock, KubeClient, KubeObject, ObjectRef, Progress } from '../../ports.js';
 import { silentProgress, systemClock } from '../../ports.js';
 import type { Inclusion } from '../../project/inclusion.js';
+import type { RenderedProject } from '../../project/render-project.js';
 import type { CommandResult } from '../command-result.js';
 import { toKluctlRef } from '../command-result.js';
 import type { DeployItem } from '../deploy-project.js';
@@ -22,6 +23,27 @@ export interface CommandProject {
   readonly discriminator: string;
   readonly items: readonly (DeployItem & { readonly ignoreForDiff?: readonly unknown[] })[];
   readonly objectsHash?: string;
+}
+
+/**
+ * The rendered project as the commands take it. The target is reported as Kluctl does: with its
+ * context (after any override), args, AWS config (`{}` when none) and images.
+ */
+export function commandProject(rendered: RenderedProject): CommandProject {
+  const t = rendered.target;
+  return {
+    target: {
+      name: t.name,
+      ...(t.context ? { context: t.context } : {}),
+      ...(t.args ? { args: t.args } : {}),
+      aws: { ...t.aws },
+      ...(t.images ? { images: t.images as unknown as TargetSpec['images'] } : {}),
+      ...(rendered.discriminator ? { discriminator: rendered.discriminator } : {}),
+    },
+    discriminator: rendered.discriminator,
+    items: rendered.items,
+    objectsHash: rendered.objectsHash,
+  };
 }
 
 /** The world a command runs in. */

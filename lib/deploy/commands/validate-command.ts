@@ -52,6 +52,8 @@ export async function validateProject(
   const warnings: DeploymentError[] = [];
   const results: ValidateResultEntry[] = [];
   let byKey = new Map<string, KubeObject>();
+  // As Kluctl: only readiness checks clear `ready`; missing objects are errors but leave it set.
+  let ready = true;
   try {
     const remote = await collectRemoteObjects(kube, input.discriminator ?? '', input.objects, {
       onlyUsedKinds: true,
@@ -83,11 +85,14 @@ export async function validateProject(
     try {
       const info = await kube.resolve(obj.apiVersion, obj.kind);
       const r = checkReadiness(live, { now: clock.now(), statusExpected: info?.hasStatus });
+      if (!r.ready) ready = false;
       for (const res of r.results) results.push({ ref: kref, ...res });
-      for (const m of [...r.errors, ...r.notReady]) errors.push({ ref: kref, message: m });
-      for (const m of r.warnings) warnings.push({ ref: kref, message: m });
+      // Validate counts "not ready" as an error; findings keep Kluctl's order.
+      for (const f of r.findings)
+        (f.kind === 'warning' ? warnings : errors).push({ ref: kref, message: f.message });
     } catch (err) {
       errors.push({ ref: kref, message: errorMessage(err) });
+      ready = false;
     }
   }
   return {
@@ -99,10 +104,11 @@ export async function validateProject(
     ...(input.renderedObjectsHash ? { renderedObjectsHash: input.renderedObjectsHash } : {}),
     startTime,
     endTime: clock.now().toISOString(),
-    ready: errors.length === 0,
-    errors,
-    warnings,
-    results,
+    ready,
+    // Kluctl omits empty lists.
+    ...(errors.length > 0 ? { errors } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(results.length > 0 ? { results } : {}),
   };
 }
 
