@@ -14,7 +14,8 @@ import type { Hook } from './hooks/hook-annotations.js';
 import { isDeleteAnnotated, parseHook, selectHooks } from './hooks/hook-annotations.js';
 import { deleteItemObjects, resolveRefItems } from './hooks/item-deletions.js';
 import { runHooks } from './hooks/run-hooks.js';
-import { refKey, refOf, refString } from './object-ref.js';
+import { refKey, refOf } from './object-ref.js';
+import { NO_REF } from './remote-objects.js';
 import { waitForReadiness } from './wait-readiness.js';
 
 /** Kluctl's CLI default for `--readiness-timeout`. */
@@ -83,10 +84,12 @@ async function waitForItem(ctx: DeployContext, item: DeployItem, plan: ItemPlan)
   const refs: ObjectRef[] = own.map(refOf);
   const foreign = await resolveRefItems(ctx.kube, item.waitReadinessObjects ?? []);
   for (const u of foreign.unknown) {
+    // Kluctl's wording, reported without an object (it has no resolved ref).
+    const where = u.ref.namespace ? `${u.ref.namespace}/${u.ref.name}` : u.ref.name;
     recordError(
       ctx,
-      u.ref,
-      `failed to wait for readiness of ${refString(u.ref)}: the cluster serves no resource with group/kind ${u.groupKind}`,
+      NO_REF,
+      `failed to wait for readiness of ${where}. resource with group/kind ${u.groupKind} not found`,
     );
   }
   refs.push(...foreign.refs);

@@ -22,6 +22,7 @@ import { NO_REF } from '../deploy/remote-objects.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, KubeClient } from '../ports.js';
 import type { RenderedProject } from '../project/render-project.js';
+import { metaTime } from '../api/meta-time.js';
 
 /** What the deploy step needs to know about the reconcile. */
 export interface DeployStepInput {
@@ -100,7 +101,7 @@ export async function runDeployStep(
   }
   return {
     ...result,
-    command: { ...result.command, initiator: 'KluctlDeployment', startTime: t0.toISOString() },
+    command: { ...result.command, initiator: 'KluctlDeployment', startTime: metaTime(t0) },
     kluctlDeployment: {
       name: kd.metadata.name,
       namespace: kd.metadata.namespace ?? '',

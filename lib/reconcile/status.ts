@@ -10,6 +10,7 @@ import type {
   ValidateResult,
 } from '../api/types.js';
 import { KsError, MultiError } from '../errors.js';
+import { metaTime } from '../api/meta-time.js';
 
 export const READY = 'Ready';
 export const RECONCILING = 'Reconciling';
@@ -41,7 +42,7 @@ export function makeCondition(
     status,
     reason,
     message: msg,
-    lastTransitionTime: opts.now.toISOString().replace(/\.\d+Z$/, 'Z'),
+    lastTransitionTime: metaTime(opts.now),
     ...(opts.generation !== undefined ? { observedGeneration: opts.generation } : {}),
   };
 }

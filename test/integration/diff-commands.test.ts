@@ -187,7 +187,9 @@ test('validate: missing objects, kluctl.io/delete leftovers and non-persistent h
     projectKey: {},
     targetKey: { clusterId: '' },
   });
-  expect(r.ready).toBe(false);
+  // Kluctl leaves `ready` set for these (only readiness checks clear it), though they are errors;
+  // test/parity/deploy-parity.test.ts compares this with `kluctl validate`.
+  expect(r.ready).toBe(true);
   expect(r.errors!.map((e) => [e.ref.name, e.message])).toEqual([
     ['missing', 'object not found'],
     ['doomed', 'object is marked for deletion but still exists on the target cluster'],

@@ -52,6 +52,7 @@ const CASES: readonly Case[] = [
   { name: 'broken-config', repo: 'broken', path: './config/' },
   { name: 'not-ready', repo: 'not-ready' },
   { name: 'deploy-errors', repo: 'deploy-errors' },
+  { name: 'errors-novalidate', repo: 'deploy-errors', spec: { validate: false } },
   { name: 'no-discriminator', repo: 'no-discriminator' },
   { name: 'no-discriminator-noprune', repo: 'no-discriminator', spec: { prune: false } },
   { name: 'prune', repo: 'prune' },
@@ -154,6 +155,44 @@ test(
   },
   TIMEOUT,
 );
+
+test(
+  'validation switched on while suspended: Validation status unknown, also after deploy errors',
+  async () => {
+    for (const ns of [nsKluctl, nsOurs]) {
+      const patch = JSON.stringify({ spec: { validate: true, suspend: true } });
+      const r = await kubectlTest([
+        'patch',
+        'kluctldeployment',
+        'errors-novalidate',
+        '-n',
+        ns,
+        '--type=merge',
+        '-p',
+        patch,
+      ]);
+      expect(r.code).toBe(0);
+    }
+    await reconcileWithKluctl(nsKluctl, CASES);
+    await reconcileWithOurs(nsOurs);
+    const c = CASES.filter((x) => x.name === 'errors-novalidate');
+    await expectSameStatus(c);
+    expect((await readyLines(nsKluctl))['errors-novalidate']).toBe(
+      'False ValidateFailed: deploy failed with 2 errors. 1 new objects. Validation status unknown.',
+    );
+  },
+  TIMEOUT,
+);
+
+/** `status reason: message` of the Ready condition of every case in `namespace`. */
+async function readyLines(namespace: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const c of CASES) {
+    const ready = (await readKd(namespace, c.name)).status?.conditions?.find((x) => x.type === 'Ready');
+    out[c.name] = `${ready?.status} ${ready?.reason}: ${ready?.message}`;
+  }
+  return out;
+}
 
 async function applyKd(namespace: string, c: Case, target: string): Promise<void> {
   const repo = repos.get(c.repo)!;

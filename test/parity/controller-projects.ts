@@ -35,7 +35,8 @@ export function configMap(name: string, extra = ''): string {
   ].join('\n');
 }
 
-const podTemplate = (app: string, extraSpec: string[] = []) => [
+/** The selector and pod template of a workload named `app`, with extra pod spec lines. */
+export const podTemplate = (app: string, extraSpec: string[] = []): string[] => [
   '  selector:',
   `    matchLabels: {app: ${app}}`,
   '  template:',

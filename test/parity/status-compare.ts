@@ -53,11 +53,23 @@ export function conditionLines(status: unknown, placeholders: Placeholders): str
   return conds.sort();
 }
 
+/** Lists Kluctl fills from Go maps, so their order differs from run to run: compared as sets. */
+const UNORDERED_KEYS = new Set(['errors', 'warnings', 'results']);
+
+/** Placeholders in every string, markers for volatile values, unordered lists sorted; keys sorted. */
+export function normalizeValue(v: unknown, placeholders: Placeholders): unknown {
+  return normalize(v, placeholders);
+}
+
 function normalize(v: unknown, placeholders: Placeholders, key?: string): unknown {
   if (key !== undefined && VOLATILE_KEYS.has(key) && v !== undefined && v !== null && v !== '')
     return '<set>';
   if (typeof v === 'string') return replaceAll(v, placeholders);
-  if (Array.isArray(v)) return v.map((x) => normalize(x, placeholders));
+  if (Array.isArray(v)) {
+    const list = v.map((x) => normalize(x, placeholders));
+    if (key === undefined || !UNORDERED_KEYS.has(key)) return list;
+    return list.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  }
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v).sort())

@@ -16,6 +16,7 @@ import type { DeployItem } from '../deploy-project.js';
 import { parseIgnoreForDiff, rulesForFlags } from '../diff/ignore-rules.js';
 import type { IgnoreFlags, IgnoreForDiffRule } from '../diff/ignore-rules.js';
 import { refKey, refOf } from '../object-ref.js';
+import { metaTime } from '../../api/meta-time.js';
 
 /** A rendered project as the commands need it (RenderedProject satisfies this). */
 export interface CommandProject {
@@ -87,8 +88,8 @@ export async function newCommandResult(
     target,
     command: {
       initiator: 'CommandLine',
-      startTime: clock.now().toISOString(),
-      endTime: clock.now().toISOString(),
+      startTime: metaTime(clock.now()),
+      endTime: metaTime(clock.now()),
       command,
       ...(inc?.includeTags?.length ? { includeTags: inc.includeTags } : {}),
       ...(inc?.excludeTags?.length ? { excludeTags: inc.excludeTags } : {}),
@@ -116,7 +117,7 @@ export function finishCommandResult(
 ): CommandResult {
   return {
     ...r,
-    command: { ...r.command, endTime: (env.clock ?? systemClock).now().toISOString() },
+    command: { ...r.command, endTime: metaTime((env.clock ?? systemClock).now()) },
     errors: [
       ...r.errors,
       ...(found.errors ?? []).map((e) => ({ ref: toKluctlRef(e.ref), message: e.message })),

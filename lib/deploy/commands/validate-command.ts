@@ -17,6 +17,7 @@ import { errorMessage } from '../../errors.js';
 import type { Clock, KubeClient, KubeObject } from '../../ports.js';
 import { systemClock } from '../../ports.js';
 import { toKluctlRef } from '../command-result.js';
+import { metaTime } from '../../api/meta-time.js';
 import {
   isDeleteAnnotated,
   isOnlyDeleteHook,
@@ -47,7 +48,7 @@ export async function validateProject(
   input: ValidateInput,
   clock: Clock = systemClock,
 ): Promise<ValidateResult> {
-  const startTime = clock.now().toISOString();
+  const startTime = metaTime(clock.now());
   const errors: DeploymentError[] = [];
   const warnings: DeploymentError[] = [];
   const results: ValidateResultEntry[] = [];
@@ -103,7 +104,7 @@ export async function validateProject(
     ...(input.kluctlDeployment ? { kluctlDeployment: input.kluctlDeployment } : {}),
     ...(input.renderedObjectsHash ? { renderedObjectsHash: input.renderedObjectsHash } : {}),
     startTime,
-    endTime: clock.now().toISOString(),
+    endTime: metaTime(clock.now()),
     ready,
     // Kluctl omits empty lists.
     ...(errors.length > 0 ? { errors } : {}),
