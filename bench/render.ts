@@ -5,6 +5,7 @@
  * engine), once with the real kustomize binary for every item and once with the in-process fast path
  * for resources-only kustomizations. Prints one JSON line per case with total and per-item time and the
  * share of the wall time during which kustomize processes, helm processes, or either were running.
+ * Then the seed example rendered by the reference Kluctl and by our CLI (bench/render-vs-kluctl.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import type { ItemBuilder } from '../lib/project/render-items.js';
 import { renderProject } from '../lib/project/render-project.js';
 import { TemplateEngine } from '../lib/templating/template-engine.js';
 import { toolPath } from '../lib/tools.js';
+import { main as seedVsKluctl } from './render-vs-kluctl.js';
 
 const PROJECT = fileURLToPath(new URL('../test/fixtures/projects/microservices', import.meta.url));
 const WARM_RUNS = 5;
@@ -133,4 +135,5 @@ export async function main(): Promise<void> {
       );
     }
   }
+  await seedVsKluctl();
 }

@@ -11,6 +11,7 @@ import { IsomorphicGitRefLister } from '../lib/adapters/isomorphic-git-refs.js';
 import { SopsCliDecryptor } from '../lib/adapters/sops-cli.js';
 import type { VarsServices } from '../lib/project/vars/vars-services.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
+import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
 import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../lib/adapters/s3-factory.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
@@ -73,7 +74,7 @@ export function cliLogger(debug = false): Logger {
 
 /** Everything a reconcile needs, for the local runner. */
 export async function reconcileDeps(
-  flags: ClusterFlags & StateFlags & { debug?: boolean; logger?: Logger },
+  flags: ClusterFlags & StateFlags & { debug?: boolean; logger?: Logger; defaultServiceAccount?: string },
 ): Promise<{
   deps: ReconcileDeps;
   kube: HttpKubeClient;
@@ -104,6 +105,9 @@ export async function reconcileDeps(
         }),
       varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
       holder: `${hostname()}-${process.pid}`,
+      // spec.kubeConfig and spec.serviceAccountName (or --default-service-account) connect through it.
+      clusters: new HttpKubeClientFactory(kube),
+      ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
     },
   };
 }

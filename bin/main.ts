@@ -216,6 +216,10 @@ program
   .option('--s3-endpoint <url>', 'S3 endpoint, e.g. LocalStack ($KLUCTL_SERVERLESS_S3_ENDPOINT)')
   .option('--tick <seconds>', 'seconds between checks for due deployments', '5')
   .option('--concurrency <n>', 'reconciles running at once', '4')
+  .option(
+    '--default-service-account <name>',
+    "service account (in the deployment's namespace) to impersonate when spec.serviceAccountName is empty",
+  )
   .option('--once', 'reconcile every deployment once, print the status table and exit')
   .option('--debug', 'debug logging')
   .action(run);

@@ -62,6 +62,7 @@ export class KluctlServerlessStack extends Stack {
       reservedConcurrentExecutions: cfg.reconcileReservedConcurrency,
       logRetention: cfg.logRetention,
       alarmActions,
+      defaultServiceAccount: cfg.defaultServiceAccount,
     });
 
     new CfnOutput(this, 'StateBucketName', {

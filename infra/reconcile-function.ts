@@ -31,6 +31,8 @@ export interface ReconcileFunctionProps {
   readonly logRetention: RetentionDays;
   /** @default none */
   readonly alarmActions?: readonly IAlarmAction[];
+  /** Service account impersonated when a deployment names none. @default none */
+  readonly defaultServiceAccount?: string;
 }
 
 /** The reconcile worker: one SQS message, one reconcile. */
@@ -55,6 +57,7 @@ export class ReconcileFunction extends Construct {
         // The ARN, not the kubeconfig: environment variables are visible in the console and limited to
         // 4 KB, so the composition root reads the secret at cold start.
         KUBECONFIG_SECRET_ARN: props.kubeconfigSecret.secretArn,
+        ...(props.defaultServiceAccount ? { DEFAULT_SERVICE_ACCOUNT: props.defaultServiceAccount } : {}),
       },
       layers: [props.toolsLayer],
       logRetention: props.logRetention,

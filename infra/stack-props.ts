@@ -63,6 +63,13 @@ export interface KluctlServerlessStackProps extends StackProps {
   readonly logRetention?: RetentionDays;
   /** Topic notified when an alarm fires or recovers. @default none (alarms only show in CloudWatch) */
   readonly alarmTopic?: ITopic;
+  /**
+   * Service account, in each KluctlDeployment's namespace, that the reconcile function impersonates for
+   * deployments without `spec.serviceAccountName` (Kluctl's `--default-service-account`). The cluster
+   * identity of the kubeconfig secret then needs `impersonate` on `serviceaccounts`.
+   * @default none: such deployments are reconciled with the kubeconfig secret's own identity
+   */
+  readonly defaultServiceAccount?: string;
 }
 
 /** The props with every default filled in. */
@@ -82,12 +89,15 @@ export interface ResolvedStackProps {
   readonly maxReceiveCount: number;
   readonly logRetention: RetentionDays;
   readonly alarmTopic: ITopic | undefined;
+  readonly defaultServiceAccount: string | undefined;
 }
 
 const MAX_LAMBDA_TIMEOUT = Duration.minutes(15);
 const MAX_VISIBILITY_TIMEOUT = Duration.hours(12);
 // A complete secret ARN ends in the 6-character suffix Secrets Manager appends to the name; a partial
 // ARN would make grants match other secrets with the same name prefix.
+// Service account names are DNS subdomains (RFC 1123).
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const COMPLETE_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
 /** Checks the props and fills in the defaults; throws a KsError('InvalidInput') naming the fix. */
@@ -126,6 +136,12 @@ export function resolveStackProps(props: KluctlServerlessStackProps): ResolvedSt
     );
   }
   checkSecretSource(props);
+  const sa = props.defaultServiceAccount;
+  if (sa !== undefined && !Token.isUnresolved(sa) && !DNS_SUBDOMAIN.test(sa)) {
+    fail(
+      `defaultServiceAccount '${sa}' is not a valid service account name; use lowercase letters, digits, '-' and '.' (at most 253), starting and ending with a letter or digit`,
+    );
+  }
   return {
     stateBucketKey: props.stateBucketKey,
     cloneCacheExpiration: wholeDays('cloneCacheExpiration', props.cloneCacheExpiration ?? Duration.days(3)),
@@ -145,6 +161,7 @@ export function resolveStackProps(props: KluctlServerlessStackProps): ResolvedSt
     maxReceiveCount,
     logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
     alarmTopic: props.alarmTopic,
+    defaultServiceAccount: sa,
   };
 }
 

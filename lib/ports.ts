@@ -86,6 +86,34 @@ export interface KubeClient {
   serverVersion(): Promise<string>;
 }
 
+/**
+ * Where and as whom a reconcile reaches its target cluster (kluctl-semantics §9.5): the cluster of a
+ * kubeconfig from `spec.kubeConfig`'s Secret, else the runner's own; as the impersonated user, else the
+ * credentials of that kubeconfig (or the runner's).
+ */
+export interface ClusterAccess {
+  /** Kubeconfig YAML whose current context is used; absent: the runner's own cluster and credentials. */
+  readonly kubeconfigYaml?: string;
+  /** Names the kubeconfig in errors (e.g. `KubeConfig secret 'ns/name'`); never its content. */
+  readonly kubeconfigSource?: string;
+  /** Sent as `Impersonate-User`, e.g. `system:serviceaccount:<ns>:<name>`. */
+  readonly impersonateUser?: string;
+}
+
+/** A client for one reconcile's target cluster; `close` frees what {@link KubeClientFactory} opened. */
+export interface ClusterClient extends KubeClient {
+  close(): void;
+}
+
+/** Builds clients for the target clusters and identities KluctlDeployments name. */
+export interface KubeClientFactory {
+  /**
+   * A client for `access`. Throws KsError `InvalidInput` for a kubeconfig that cannot be used (unparsable,
+   * no current context, or credentials this runner refuses to use), naming the source and the fix.
+   */
+  connect(access: ClusterAccess): Promise<ClusterClient>;
+}
+
 /** A blob in the state store with its entity tag. */
 export interface StoredBlob {
   readonly body: Uint8Array;

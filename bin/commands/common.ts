@@ -1,7 +1,7 @@
 /** Helpers shared by the CLI commands. */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { parseFixedImageArg, readFixedImagesFile } from '../../lib/images/fixed-images.js';
@@ -10,6 +10,7 @@ import { deepMerge, isDict } from '../../lib/project/merge.js';
 import type { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { KsError } from '../../lib/errors.js';
 import type { KubeClient, KubeObject } from '../../lib/ports.js';
+import { detectGitRepositoryRoot } from '../../lib/project/paths.js';
 import { listTargets, renderProject } from '../../lib/project/render-project.js';
 import type { RenderedProject } from '../../lib/project/render-project.js';
 import { cliVarsServices, kubeClient, kustomizePath, sopsDecryptor } from '../compose.js';
@@ -127,6 +128,18 @@ export async function clientForTarget(flags: ProjectFlags): Promise<HttpKubeClie
   });
 }
 
+/**
+ * The source root of a project on disk, as Kluctl's CLI picks it: the Git repository around the project
+ * dir, so item dirs (`kluctl.io/deployment-item-dir`) are named from the repository root and includes may
+ * go up out of the project dir. Outside a repository it is the project dir, with Kluctl's warning.
+ */
+export function cliSourceRoot(projectDir: string): string {
+  const root = detectGitRepositoryRoot(projectDir);
+  if (root) return root;
+  process.stderr.write('warning: Failed to detect git project root. This might cause follow-up errors\n');
+  return resolve(projectDir);
+}
+
 /** Renders the project as the flags say; `kube` answers which kinds are namespaced. */
 export async function renderFromFlags(
   flags: ProjectFlags & HelmCredentialFlags,
@@ -152,6 +165,7 @@ export async function renderFromFlags(
       ...(caps ? { apiVersions: caps.apiVersions } : {}),
     },
     projectDir: flags.projectDir,
+    sourceRoot: cliSourceRoot(flags.projectDir),
     ...(flags.target ? { target: flags.target } : {}),
     ...(flags.targetNameOverride ? { targetNameOverride: flags.targetNameOverride } : {}),
     ...(context ? { contextOverride: context } : {}),

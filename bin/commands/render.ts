@@ -2,6 +2,7 @@
 import { stringify } from 'yaml';
 import { clientForTarget, explicitContext, renderFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
+import type { KubeObject } from '../../lib/ports.js';
 
 /** Flags of `render` and `list-images`. */
 export interface RenderFlags extends ProjectFlags {
@@ -22,7 +23,7 @@ export async function renderWithOptionalCluster<T>(
     kube = await clientForTarget(flags).catch((err: unknown) => {
       // A context named by --context or the target must exist (Kluctl's TestRenderNoKubeconfig).
       if (named) throw err;
-      // Without one, Kluctl renders offline; scopes of unknown kinds then come from a built-in table.
+      // Without one, Kluctl renders offline: without the namespace fix-up that needs the cluster's scopes.
       process.stderr.write(
         `warning: No valid KUBECONFIG provided, which means the Kubernetes client is not available ` +
           `(${(err as Error).message}); rendering offline\n`,
@@ -37,11 +38,16 @@ export async function renderWithOptionalCluster<T>(
   }
 }
 
+/** The `--print-all` output: every object as a YAML document, separated by `---`. */
+export function printAllText(objects: readonly KubeObject[]): string {
+  return objects.map((o) => stringify(o)).join('---\n');
+}
+
 /** Renders and prints the objects (`--print-all`) or the render directory. */
 export async function render(flags: RenderFlags): Promise<void> {
   await renderWithOptionalCluster(flags, (rendered) => {
     if (flags.printAll) {
-      process.stdout.write(rendered.objects.map((o) => stringify(o)).join('---\n'));
+      process.stdout.write(printAllText(rendered.objects));
     } else {
       process.stdout.write(`Rendered into ${rendered.renderDir}\n`);
       process.stderr.write(

@@ -12,6 +12,7 @@ interface RunFlags extends ClusterFlags, StateFlags {
   concurrency: string;
   once?: boolean;
   debug?: boolean;
+  defaultServiceAccount?: string;
 }
 
 /** Runs until Ctrl-C, or reconciles everything once with --once. */

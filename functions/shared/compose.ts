@@ -1,13 +1,16 @@
 /**
  * Composition root of the Lambda functions, built once per cold start from the environment:
  * `STATE_BUCKET` (required), cluster access from `KUBECONFIG_SECRET_ARN` (the kubeconfig YAML in Secrets
- * Manager, as the CDK app wires it), else `KUBECONFIG_CONTENT` or a `KUBECONFIG` path (local use), and
- * `KUSTOMIZE_PATH` (default: the layer's /opt/bin/kustomize).
+ * Manager, as the CDK app wires it), else `KUBECONFIG_CONTENT` or a `KUBECONFIG` path (local use),
+ * `KUSTOMIZE_PATH` (default: the layer's /opt/bin/kustomize), and `DEFAULT_SERVICE_ACCOUNT` (Kluctl's
+ * `--default-service-account`: the service account, in each deployment's namespace, impersonated when
+ * `spec.serviceAccountName` is empty; default none, so such deployments use the function's identity).
  */
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
+import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
 import { readSecretString } from '../../lib/adapters/secrets.js';
@@ -62,5 +65,7 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
       new SopsCliDecryptor({ binary: env.SOPS_PATH ?? '/opt/bin/sops', env: {}, ageKeys }),
     varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
     holder: env.AWS_LAMBDA_LOG_STREAM_NAME ?? `lambda-${process.pid}`,
+    clusters: new HttpKubeClientFactory(kube),
+    ...(env.DEFAULT_SERVICE_ACCOUNT ? { defaultServiceAccount: env.DEFAULT_SERVICE_ACCOUNT } : {}),
   };
 }

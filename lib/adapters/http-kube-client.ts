@@ -32,6 +32,11 @@ export interface KubeconfigSource {
    * DELETE, server-side apply), answered 5xx or cut off by a connection reset. Default 4.
    */
   readonly maxRetries?: number;
+  /**
+   * User to act as (`Impersonate-User`), e.g. `system:serviceaccount:<ns>:<name>`; wins over an `as:`
+   * in the kubeconfig. Default: the kubeconfig's own identity.
+   */
+  readonly impersonateUser?: string;
 }
 
 interface RawResponse {
@@ -50,25 +55,44 @@ export interface RequestStats {
   byVerb: Record<string, number>;
 }
 
+/** Connection, limits and discovery of one kubeconfig, shared by the clients that impersonate over it. */
+interface Connection {
+  readonly server: URL;
+  readonly tls: https.RequestOptions;
+  readonly agent: http.Agent;
+  readonly limiter: Semaphore;
+  readonly bucket: TokenBucket;
+  readonly limits: { qps: number; burst: number; maxRetries: number };
+  /** Discovery documents are the same for every authenticated identity, so they are shared too. */
+  discovery?: DiscoveryCache;
+}
+
+/** Request headers that carry impersonation; dropped from a kubeconfig's own when a user is forced. */
+const IMPERSONATION_HEADER = /^impersonate-/i;
+
 /** The KubeClient used by the CLI, the runner and the functions. */
 export class HttpKubeClient implements KubeClient {
   readonly stats: RequestStats = { total: 0, byVerb: {} };
   private readonly discovery: DiscoveryCache;
-  private readonly limiter: Semaphore;
-  private readonly bucket: TokenBucket;
+  private readonly headers: Readonly<Record<string, string | number | string[]>>;
   private clusterIdCache: string | undefined;
   private serverVersionCache: Promise<string> | undefined;
 
   private constructor(
-    private readonly server: URL,
-    private readonly tls: https.RequestOptions,
-    private readonly agent: http.Agent,
-    maxInFlight: number,
-    private readonly limits: { qps: number; burst: number; maxRetries: number },
+    private readonly conn: Connection,
+    private readonly ownsConnection: boolean,
+    impersonateUser: string | undefined,
   ) {
-    this.limiter = new Semaphore(maxInFlight);
-    this.bucket = new TokenBucket({ qps: limits.qps, burst: limits.burst });
-    this.discovery = new DiscoveryCache((path) => this.getJson(path));
+    conn.discovery ??= new DiscoveryCache((path) => this.getJson(path));
+    this.discovery = conn.discovery;
+    const base = (conn.tls.headers ?? {}) as Record<string, string | number | string[]>;
+    this.headers =
+      impersonateUser === undefined
+        ? base
+        : {
+            ...Object.fromEntries(Object.entries(base).filter(([k]) => !IMPERSONATION_HEADER.test(k))),
+            'Impersonate-User': impersonateUser,
+          };
   }
 
   /** Builds a client from a kubeconfig; throws KubeApiError when the context does not exist. */
@@ -93,16 +117,34 @@ export class HttpKubeClient implements KubeClient {
       server.protocol === 'https:'
         ? new https.Agent({ keepAlive: true, maxSockets: maxInFlight })
         : new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
-    return new HttpKubeClient(server, tls, agent, maxInFlight, {
-      qps: src.qps ?? 500,
-      burst: src.burst ?? 1000,
-      maxRetries: src.maxRetries ?? 4,
-    });
+    const limits = { qps: src.qps ?? 500, burst: src.burst ?? 1000, maxRetries: src.maxRetries ?? 4 };
+    return new HttpKubeClient(
+      {
+        server,
+        tls,
+        agent,
+        limiter: new Semaphore(maxInFlight),
+        bucket: new TokenBucket({ qps: limits.qps, burst: limits.burst }),
+        limits,
+      },
+      true,
+      src.impersonateUser,
+    );
   }
 
-  /** Closes idle connections so the process can exit. */
+  /**
+   * A client over this client's connection, rate limits and discovery that acts as `impersonateUser`
+   * (Kluctl's controller copies its REST config and sets `Impersonate.UserName` the same way; the API
+   * server adds a service account's groups itself), or, without it, as this client's kubeconfig user.
+   * {@link close} of the new client leaves the shared connection open.
+   */
+  withIdentity(impersonateUser?: string): HttpKubeClient {
+    return new HttpKubeClient(this.conn, false, impersonateUser);
+  }
+
+  /** Closes idle connections so the process can exit (a no-op for a {@link withIdentity} client). */
   close(): void {
-    this.agent.destroy();
+    if (this.ownsConnection) this.conn.agent.destroy();
   }
 
   async apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
@@ -212,17 +254,24 @@ export class HttpKubeClient implements KubeClient {
   }
 
   async clusterId(): Promise<string> {
-    if (this.clusterIdCache === undefined) {
-      const ns = (await this.call(
-        'GET',
-        '/api/v1/namespaces/kube-system',
-        undefined,
-        undefined,
-        'kube-system',
-      )) as KubeObject;
-      this.clusterIdCache = ns.metadata.uid ?? '';
-    }
+    this.clusterIdCache ??= await this.readClusterId();
     return this.clusterIdCache;
+  }
+
+  /**
+   * The kube-system namespace's UID. Like Kluctl, a user who may not GET that namespace but may list
+   * namespaces still gets the id; one who may do neither gets the API's error.
+   */
+  private async readClusterId(): Promise<string> {
+    const res = await this.raw('GET', '/api/v1/namespaces/kube-system');
+    if (res.status !== 403)
+      return (this.check(res, 'GET', 'Namespace kube-system') as KubeObject).metadata.uid ?? '';
+    const list = (await this.call('GET', '/api/v1/namespaces', undefined, undefined, 'namespaces')) as {
+      items?: KubeObject[];
+    };
+    const uid = list.items?.find((n) => n.metadata.name === 'kube-system')?.metadata.uid;
+    if (!uid) throw new KubeApiError('KubeApi', 'kube-system namespace has no uid');
+    return uid;
   }
 
   async serverVersion(): Promise<string> {
@@ -288,7 +337,7 @@ export class HttpKubeClient implements KubeClient {
     // Server-side apply is idempotent; merge patches (possibly conditional) are not retried.
     const idempotent = method !== 'PATCH' || contentType === 'application/apply-patch+yaml';
     for (let attempt = 0; ; attempt++) {
-      const last = attempt >= this.limits.maxRetries;
+      const last = attempt >= this.conn.limits.maxRetries;
       let res: RawResponse;
       try {
         res = await this.sendLimited(method, path, body, contentType);
@@ -312,30 +361,30 @@ export class HttpKubeClient implements KubeClient {
     body: unknown,
     contentType: string,
   ): Promise<RawResponse> {
-    await this.bucket.take();
-    await this.limiter.acquire();
+    await this.conn.bucket.take();
+    await this.conn.limiter.acquire();
     this.stats.total++;
     this.stats.byVerb[method] = (this.stats.byVerb[method] ?? 0) + 1;
     try {
       return await this.send(method, path, body, contentType);
     } finally {
-      this.limiter.release();
+      this.conn.limiter.release();
     }
   }
 
   private send(method: string, path: string, body: unknown, contentType: string): Promise<RawResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const url = new URL(path, this.server);
+    const url = new URL(path, this.conn.server);
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = mod.request(
         url,
         {
-          ...this.tls,
+          ...this.conn.tls,
           method,
-          agent: this.agent,
+          agent: this.conn.agent,
           headers: {
-            ...(this.tls.headers ?? {}),
+            ...this.headers,
             accept: 'application/json',
             ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}),
           },
@@ -365,7 +414,7 @@ export class HttpKubeClient implements KubeClient {
         reject(
           new KubeApiError(
             'KubeApi',
-            `cannot reach the Kubernetes API at ${this.server.origin}: ${err.message}`,
+            `cannot reach the Kubernetes API at ${this.conn.server.origin}: ${err.message}`,
             { cause: err, retryable: true },
           ),
         ),

@@ -4,7 +4,7 @@
  * `barrier: true` is followed by a barrier-only item, items whose `when` is false are dropped.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, posix, relative, resolve } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import { ProjectLoadError } from '../errors.js';
 import type { GitAuth, GitSource } from '../ports.js';
 import type { TemplateEngine } from '../templating/template-engine.js';
@@ -15,7 +15,7 @@ import { checkoutGitInclude, parseGitInclude } from './git-include.js';
 import type { GitCheckout } from './git-include.js';
 import { deepClone } from './merge.js';
 import type { Dict } from './merge.js';
-import { findConfigFile, isInside, toSlash } from './paths.js';
+import { findConfigFile, isInside, secureJoin, toSlash } from './paths.js';
 import { S, decodeYaml } from './strict-yaml.js';
 import type { TemplateGlobals } from './template-functions.js';
 import { loadVarsList } from './vars-loader.js';
@@ -23,7 +23,10 @@ import type { VarsRuntime } from './vars/vars-runtime.js';
 
 /** One loaded deployment project (a deployment.yaml, or the implicit one of a plain root dir). */
 export interface ProjectNode {
+  /** Absolute project dir, `relDir` joined onto the source root as Kluctl's securejoin does. */
   readonly absDir: string;
+  /** The project dir as written, joined lexically onto its parent's (may start with `../`). */
+  readonly relDir: string;
   /** Absolute root of the source this project lives in (the repository, or a git include's checkout). */
   readonly sourceRoot: string;
   /** "" for the root source, the checkout id for git includes. */
@@ -74,6 +77,11 @@ export interface LoadTreeOptions {
   /** Services and caches of the vars sources of this render. */
   readonly varsRuntime?: VarsRuntime;
 }
+
+/** Below the render dir: where items of git includes are rendered (one dir per checkout). */
+export const RENDER_GIT_INCLUDES_DIR = '.git-includes';
+/** Below the render dir: where git includes are checked out (never rendered themselves). */
+export const RENDER_GIT_CHECKOUTS_DIR = '.git-checkouts';
 
 const DEPLOYMENT_NAMES = ['deployment.yml', 'deployment.yaml'];
 const KUSTOMIZATION_NAMES = ['kustomization.yml', 'kustomization.yaml', 'Kustomization'];
@@ -139,23 +147,35 @@ async function readProjectConfig(
   return config;
 }
 
-function checkItemDir(ctx: TreeCtx, node: ProjectNode, p: string, what: 'path' | 'include'): string {
-  const abs = resolve(node.absDir, p);
+/**
+ * The dir of a `path:` item, checked as Kluctl checks it: the path joined onto the project's dir
+ * relative to the source root, with `..` stopping at the root (so a path leaving the repository names a
+ * dir inside it, which usually does not exist), must be a dir. The dir rendered is the plain join.
+ */
+function checkItemPath(ctx: TreeCtx, node: ProjectNode, p: string): string {
+  const checked = secureJoin(ctx.sourceRoot, join(node.relDir, p));
+  if (!existsSync(checked)) throw new ProjectLoadError(`deployment directory does not exist: ${p}`);
+  if (!statSync(checked).isDirectory())
+    throw new ProjectLoadError(`deployment path is not a directory: ${p}`);
+  const abs = join(node.absDir, p);
+  // Only reachable when the clamped dir exists but the plain one lies outside (Kluctl then fails late).
   if (!isInside(ctx.sourceRoot, abs))
     throw new ProjectLoadError(`path/include is not part of the deployment project: ${p}`);
-  if (!existsSync(abs))
-    throw new ProjectLoadError(
-      what === 'path'
-        ? `deployment directory does not exist: ${p}`
-        : `${p} does not exist or is not a directory`,
-    );
-  if (!statSync(abs).isDirectory())
-    throw new ProjectLoadError(
-      what === 'path'
-        ? `deployment path is not a directory: ${p}`
-        : `${p} does not exist or is not a directory`,
-    );
   return abs;
+}
+
+/**
+ * The dir of an `include:` project: `..` may leave the project dir but stops at the source root (the
+ * Git repository), so an include outside the repository names a dir inside it, as in Kluctl.
+ */
+function includeDir(ctx: TreeCtx, node: ProjectNode, p: string, file: string): { abs: string; rel: string } {
+  const relDir = join(node.relDir, p);
+  const abs = secureJoin(ctx.sourceRoot, relDir);
+  if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory())
+    throw new ProjectLoadError(`include ${p}: ${rel(ctx, abs)} does not exist or is not a directory`, {
+      file,
+    });
+  return { abs, rel: relDir };
 }
 
 /** Variables an include starts with: a copy of the parent's, or a library's own args (§2.4). */
@@ -206,11 +226,12 @@ function projectTags(node: ProjectNode): string[] {
 
 async function loadProject(
   ctx: TreeCtx,
-  absDir: string,
+  dir: { abs: string; rel: string },
   vars: Dict,
   parent?: ProjectNode,
   parentInclude?: DeploymentItemConfig,
 ): Promise<PlannedItem[]> {
+  const absDir = dir.abs;
   const config = await readProjectConfig(ctx, absDir, vars, parent);
   const file = rel(ctx, findConfigFile(absDir, DEPLOYMENT_NAMES) ?? absDir);
   const loadCtx = {
@@ -222,6 +243,7 @@ async function loadProject(
   };
   const node: ProjectNode = {
     absDir,
+    relDir: dir.rel,
     sourceRoot: ctx.sourceRoot,
     sourceId: ctx.sourceId,
     config: { ...config, deployments: (config.deployments ?? []).map(withDefaultTags) },
@@ -238,15 +260,15 @@ async function loadProject(
     if (item.oci !== undefined) throw new ProjectLoadError('oci includes are not supported yet', { file });
     if (item.include !== undefined || item.git !== undefined) {
       let childCtx = ctx;
-      let incDir: string;
+      let incDir: { abs: string; rel: string };
       if (item.git !== undefined) {
         const checkout = await gitCheckout(ctx, item.git, file, `deployments[${i}]`);
         childCtx = { ...ctx, sourceRoot: checkout.root, sourceId: checkout.id };
-        incDir = checkout.projectDir;
+        incDir = { abs: checkout.projectDir, rel: relative(checkout.root, checkout.projectDir) };
       } else {
-        incDir = checkItemDir(ctx, node, item.include!, 'include');
+        incDir = includeDir(ctx, node, item.include!, file);
       }
-      const incVars = await includeVars(ctx, node, item, incDir);
+      const incVars = await includeVars(ctx, node, item, incDir.abs);
       items.push(...(await loadProject(childCtx, incDir, incVars, node, item)));
       if (item.barrier) items.push(planItem(ctx, node, { barrier: true }, node.vars));
       continue;
@@ -278,12 +300,12 @@ function planItem(ctx: TreeCtx, node: ProjectNode, config: DeploymentItemConfig,
   const projectDirs = searchDirs(node);
   if (config.path === undefined)
     return { project: node, config, relDir: '', renderedRelDir: '', vars, tags, searchDirs: projectDirs };
-  const absDir = checkItemDir(ctx, node, config.path, 'path');
+  const absDir = checkItemPath(ctx, node, config.path);
   const relDir = rel(ctx, absDir);
   const uses = ctx.dirUses.get(absDir) ?? 0;
   ctx.dirUses.set(absDir, uses + 1);
   // Items of git includes render below a per-checkout dir, so they never collide with the root source.
-  const base = ctx.sourceId ? `.git-includes/${ctx.sourceId}/${relDir}` : relDir;
+  const base = ctx.sourceId ? `${RENDER_GIT_INCLUDES_DIR}/${ctx.sourceId}/${relDir}` : relDir;
   const renderedRelDir = uses === 0 ? base : `${base}-${uses}`;
   return {
     project: node,
@@ -305,5 +327,9 @@ export async function loadDeploymentItems(opts: LoadTreeOptions): Promise<Planne
       `project dir ${opts.projectDir} is not inside the source root ${opts.sourceRoot}`,
     );
   }
-  return loadProject(ctx, opts.projectDir, opts.vars);
+  return loadProject(
+    ctx,
+    { abs: opts.projectDir, rel: relative(opts.sourceRoot, opts.projectDir) },
+    opts.vars,
+  );
 }

@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GitSourceError, ProjectLoadError } from '../errors.js';
 import type { GitAuth, GitRef, GitSource } from '../ports.js';
+import { parseGitRef } from './git-ref.js';
 import { isInside } from './paths.js';
 
 /** A git include as written, normalised. */
@@ -51,12 +52,7 @@ export function parseGitInclude(raw: unknown, file: string, where: string): GitI
   if (!url) throw new ProjectLoadError(`${where}: git.url is required`, { file });
   if (url.toLowerCase().startsWith('file://'))
     throw new ProjectLoadError(`${where}: file:// git urls are not supported: ${url}`, { file });
-  let ref: GitRef = {};
-  if (typeof obj.ref === 'string') ref = { branch: obj.ref };
-  else if (obj.ref && typeof obj.ref === 'object') ref = obj.ref as GitRef;
-  const set = (['branch', 'tag', 'commit'] as const).filter((k) => ref[k] !== undefined);
-  if (set.length > 1)
-    throw new ProjectLoadError(`${where}: only one of git.ref.branch, tag and commit may be set`, { file });
+  const ref = parseGitRef(obj.ref, `${where}.git`, file);
   const subDir = (obj.subDir ?? '').replace(/^\/+|\/+$/g, '');
   if (BAD_SUBDIR.test(subDir) || subDir.split('/').includes('..'))
     throw new ProjectLoadError(`${where}: git.subDir contains invalid characters or '..': ${subDir}`, {

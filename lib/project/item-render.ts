@@ -1,9 +1,10 @@
 /**
  * Renders one deployment item dir into the render dir (kluctl-semantics §2.5, 2.9, 3.1) and prepares
  * its kustomization: every file is rendered as a template (files without `{`, `.git` dirs and Helm
- * chart dirs are copied verbatim); a missing kustomization.yml is generated from the rendered YAML files.
+ * chart dirs are copied verbatim, symlinks are copied as links); a missing kustomization.yml is
+ * generated from the rendered YAML files.
  */
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, realpath, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
@@ -11,10 +12,11 @@ import { ProjectLoadError } from '../errors.js';
 import type { TemplateEngine } from '../templating/template-engine.js';
 import { isDict } from './merge.js';
 import type { Dict } from './merge.js';
-import { findConfigFile, toSlash } from './paths.js';
+import { findConfigFile, isInside, toSlash } from './paths.js';
 import { parseYaml, parseYamlAll } from './strict-yaml.js';
 import type { TemplateGlobals } from './template-functions.js';
 import { TemplateIgnore } from './template-ignore.js';
+import { decodeTemplateFile } from './utf8-text.js';
 
 const KUSTOMIZATION_NAMES = ['kustomization.yml', 'kustomization.yaml', 'Kustomization'];
 
@@ -41,8 +43,9 @@ export interface RenderItemDirInput {
   readonly verbatim?: boolean;
 }
 
-function isBinary(buf: Buffer): boolean {
-  return buf.includes(0);
+/** Kluctl hands a file to Jinja only when it contains `{`; any other file is copied as it is. */
+function mayBeTemplate(buf: Buffer): boolean {
+  return buf.includes(0x7b);
 }
 
 /** Renders every file below srcDir into destDir, mirroring the layout. */
@@ -59,16 +62,20 @@ export async function renderItemDir(input: RenderItemDirInput): Promise<void> {
     const src = join(input.srcDir, e.name);
     const dest = join(input.destDir, e.name);
     const rel = toSlash(relative(input.sourceRoot, src));
-    if (e.isDirectory()) {
+    if (e.isSymbolicLink()) {
+      // Copied as they are, like Kluctl; lib/project/render-symlinks.ts resolves them once all items are rendered.
+      await symlink(await readlink(src), dest);
+    } else if (e.isDirectory()) {
       if (e.name === '.git') continue;
       await renderItemDir({ ...input, srcDir: src, destDir: dest, templateIgnore: ignores, verbatim });
     } else if (e.isFile()) {
       const buf = await readFile(src);
       const globals = input.globalsFor?.(src);
+      // Not UTF-8 while holding `{` fails as in Kluctl, whose Jinja reads templates as UTF-8.
       const rendered =
-        verbatim || isBinary(buf) || ignores.isFileIgnored(rel)
+        verbatim || !mayBeTemplate(buf) || ignores.isFileIgnored(rel)
           ? buf
-          : await input.engine.render(buf.toString('utf8'), input.vars, {
+          : await input.engine.render(decodeTemplateFile(buf, rel), input.vars, {
               file: rel,
               ...(globals ? { globals } : {}),
             });
@@ -94,20 +101,35 @@ function isHelmFile(name: string): boolean {
   );
 }
 
-async function listFiles(dir: string, recursive: boolean, prefix = ''): Promise<string[]> {
+/**
+ * The files of a rendered item as Kluctl lists them for a generated kustomization. Symlinks count as
+ * files and are not followed: links left after render-symlinks.ts are listed, and the dirs in
+ * `linkedDirs` (links to dirs, now copies) are neither files nor walked into.
+ */
+async function listFiles(
+  dir: string,
+  recursive: boolean,
+  linkedDirs: readonly string[],
+  prefix = '',
+): Promise<string[]> {
   const entries = await readdir(join(dir, prefix), { withFileTypes: true });
   const out: string[] = [];
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const relPath = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isFile()) out.push(relPath);
-    else if (e.isDirectory() && recursive && e.name !== '.git')
-      out.push(...(await listFiles(dir, true, relPath)));
+    if (e.isFile() || e.isSymbolicLink()) out.push(relPath);
+    else if (e.isDirectory() && recursive && e.name !== '.git' && !linkedDirs.includes(relPath))
+      out.push(...(await listFiles(dir, true, linkedDirs, relPath)));
   }
   return out;
 }
 
-async function generateKustomization(dir: string, recursive: boolean, relDir: string): Promise<Dict> {
-  const files = await listFiles(dir, recursive);
+async function generateKustomization(
+  dir: string,
+  recursive: boolean,
+  relDir: string,
+  linkedDirs: readonly string[],
+): Promise<Dict> {
+  const files = await listFiles(dir, recursive, linkedDirs);
   if (recursive && files.some((f) => KUSTOMIZATION_NAMES.includes(f.split('/').pop()!))) {
     throw new ProjectLoadError(
       `recursive: true cannot be used when a (nested) kustomization.yaml/yml already exists in ${relDir}`,
@@ -123,7 +145,8 @@ async function checkResourceFiles(dir: string, kustomization: Dict, relDir: stri
   for (const r of resources) {
     if (typeof r !== 'string' || !isYamlName(r)) continue;
     const p = join(dir, r);
-    if (!existsSync(p)) continue;
+    // A link still here points outside the render tree: kustomize refuses it, it is never read here.
+    if (!existsSync(p) || !isInside(await realpath(dir), await realpath(p))) continue;
     parseYamlAll(await readFile(p, 'utf8'), relDir === '.' ? r : `${relDir}/${r}`);
   }
 }
@@ -137,6 +160,8 @@ export interface PrepareKustomizationInput {
   readonly recursive: boolean;
   /** The nearest `overrideNamespace` of the include chain. */
   readonly overrideNamespace?: string;
+  /** Dirs of the item that were symlinks to dirs (see render-symlinks.ts). Default none. */
+  readonly linkedDirs?: readonly string[];
 }
 
 /**
@@ -156,7 +181,12 @@ export async function prepareKustomization(input: PrepareKustomizationInput): Pr
     if (!isDict(parsed)) throw new ProjectLoadError('kustomization must be a YAML object', { file: name });
     kustomization = parsed;
   } else {
-    kustomization = await generateKustomization(input.dir, input.recursive, input.relDir);
+    kustomization = await generateKustomization(
+      input.dir,
+      input.recursive,
+      input.relDir,
+      input.linkedDirs ?? [],
+    );
   }
   if (input.overrideNamespace !== undefined && kustomization.namespace === undefined)
     kustomization.namespace = input.overrideNamespace;

@@ -4,7 +4,7 @@
  * saves a process spawn per item. Anything else, or anything the fast path is unsure about (Lists,
  * merge keys, objects without kind or name, duplicate ids), goes to the real kustomize binary.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { KubeObject } from '../ports.js';
@@ -58,10 +58,23 @@ export async function simpleResourceFiles(
   for (const r of resources) {
     if (typeof r !== 'string' || r.includes('://') || r.includes('?')) return undefined;
     const p = resolve(dir, r);
+    // Links left in a rendered item point outside the render tree: the binary refuses them.
     if (!isInside(dir, p) || !existsSync(p) || !statSync(p).isFile()) return undefined;
+    if (!isInside(realpathSync(dir), realpathSync(p))) return undefined;
     files.push(p);
   }
   return { files, ...(typeof k.namespace === 'string' && k.namespace ? { namespace: k.namespace } : {}) };
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The text of a UTF-8 file, undefined when it is not valid UTF-8. */
+function utf8(buf: Buffer): string | undefined {
+  try {
+    return UTF8.decode(buf);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Go marshals maps with sorted keys, and kustomize's output passes through such maps. */
@@ -88,7 +101,10 @@ async function readObjects(
   const out: KubeObject[] = [];
   const ids = new Set<string>();
   for (const f of files) {
-    for (const doc of parseYamlAll(await readFile(f, 'utf8'), `${label}/${f}`)) {
+    const text = utf8(await readFile(f));
+    // Not UTF-8: kustomize refuses the file; let it say so.
+    if (text === undefined) return undefined;
+    for (const doc of parseYamlAll(text, `${label}/${f}`)) {
       if (!isDict(doc) || hasMergeKey(doc)) return undefined;
       const md = doc.metadata;
       if (typeof doc.apiVersion !== 'string' || typeof doc.kind !== 'string' || !isDict(md)) return undefined;

@@ -12,7 +12,6 @@ import {
 import type { KubeObject } from '../ports.js';
 import { isTrueAnnotation } from './item-render.js';
 import { isDict } from './merge.js';
-import { builtinIsNamespaced, groupOf } from './namespaced-kinds.js';
 
 /** Decides whether a kind is namespaced; undefined when unknown (the object is left as is). */
 export type IsNamespaced = (apiVersion: string, kind: string) => Promise<boolean | undefined>;
@@ -27,6 +26,12 @@ export interface ItemMetadata {
   /** Item dir relative to the source root, forward slashes. */
   readonly itemDir: string;
   readonly skipDeleteIfTags: boolean;
+}
+
+/** The API group of an apiVersion ("" for `v1`). */
+function groupOf(apiVersion: string): string {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? '' : apiVersion.slice(0, i);
 }
 
 function isIgnored(o: KubeObject): boolean {
@@ -44,7 +49,8 @@ function setMetadata(
   annotations: Record<string, string>,
 ): void {
   if (!isDict(o.metadata)) o.metadata = { name: '' };
-  o.metadata.labels = { ...(o.metadata.labels ?? {}), ...labels };
+  // Kluctl sets labels one at a time: without any to set, an object gets no (empty) labels map.
+  if (Object.keys(labels).length > 0) o.metadata.labels = { ...(o.metadata.labels ?? {}), ...labels };
   o.metadata.annotations = { ...(o.metadata.annotations ?? {}), ...annotations };
 }
 
@@ -101,14 +107,11 @@ function scopesFromCrds(objects: readonly KubeObject[]): Map<string, boolean> {
 
 /**
  * Step 5 of §2.10: namespaced objects without namespace get `default`, cluster-scoped ones lose theirs.
- * Scope comes from CRDs in the same render, then `isNamespaced` (default: the built-in table).
+ * Scope comes from CRDs in the same render, then the cluster (`isNamespaced`). Only with a cluster:
+ * Kluctl skips the whole step when rendering offline (see renderProject).
  */
-export async function fixNamespaces(
-  objects: readonly KubeObject[],
-  isNamespaced?: IsNamespaced,
-): Promise<void> {
+export async function fixNamespaces(objects: readonly KubeObject[], lookup: IsNamespaced): Promise<void> {
   const crdScopes = scopesFromCrds(objects);
-  const lookup: IsNamespaced = isNamespaced ?? (async (av, k) => builtinIsNamespaced(av, k));
   const cache = new Map<string, Promise<boolean | undefined>>();
   for (const o of objects) {
     const key = `${groupOf(o.apiVersion)}/${o.kind}`;

@@ -75,22 +75,28 @@ export interface BuiltItem {
   readonly flags: KustomizationFlags | undefined;
 }
 
+/** How {@link buildItem} builds one item. */
+export interface BuildItemOptions {
+  /** Absolute dir the item was rendered into; undefined for items without a dir. */
+  readonly renderedDir: string | undefined;
+  readonly build: ItemBuilder;
+  /** Dirs of the rendered item that were symlinks to dirs (a generated recursive kustomization skips them). */
+  readonly linkedDirs?: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
 /** Prepares the kustomization of a rendered item and builds it; onlyRender items and barriers build nothing. */
-export async function buildItem(
-  p: PlannedItem,
-  renderedDir: string | undefined,
-  build: ItemBuilder,
-  signal?: AbortSignal,
-): Promise<BuiltItem> {
-  if (!renderedDir || p.config.onlyRender) return { objects: [], flags: undefined };
+export async function buildItem(p: PlannedItem, o: BuildItemOptions): Promise<BuiltItem> {
+  if (!o.renderedDir || p.config.onlyRender) return { objects: [], flags: undefined };
   const ns = overrideNamespace(p.project);
   const flags = await prepareKustomization({
-    dir: renderedDir,
+    dir: o.renderedDir,
     relDir: p.relDir,
     recursive: p.config.recursive ?? false,
     ...(ns !== undefined ? { overrideNamespace: ns } : {}),
+    ...(o.linkedDirs ? { linkedDirs: o.linkedDirs } : {}),
   });
-  return { objects: await build(renderedDir, p.relDir, signal), flags };
+  return { objects: await o.build(o.renderedDir, p.relDir, o.signal), flags };
 }
 
 /** Inputs of {@link finishItem} besides the item itself. */

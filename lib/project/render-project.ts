@@ -15,7 +15,7 @@ import { fastPathBuilder } from './kustomize-fast.js';
 import { TemplateEngine } from '../templating/template-engine.js';
 import type { TemplateVars } from '../templating/template-engine.js';
 import { mergeArgs } from './args.js';
-import { loadDeploymentItems } from './deployment-tree.js';
+import { RENDER_GIT_CHECKOUTS_DIR, loadDeploymentItems } from './deployment-tree.js';
 import type { PlannedItem } from './deployment-tree.js';
 import { isItemIncluded, normalizeInclusion } from './inclusion.js';
 import type { Inclusion } from './inclusion.js';
@@ -33,6 +33,8 @@ import { VarsRuntime } from './vars/vars-runtime.js';
 import type { SensitiveVars } from './vars/vars-runtime.js';
 import type { VarsServices } from './vars/vars-services.js';
 import { binaryBuilder, buildItem, finishItem } from './render-items.js';
+import { materialiseSymlinks, symlinkScope, withLinkHint } from './render-symlinks.js';
+import type { MaterialisedLinks } from './render-symlinks.js';
 import { mapBoundedAll } from '../util/semaphore.js';
 import type { ItemBuilder, RenderedItem } from './render-items.js';
 import { templateFunctions } from './template-functions.js';
@@ -63,7 +65,10 @@ export interface RenderOptions {
   readonly kustomizePath?: string;
   /** Builds one rendered item dir. Default: the in-process fast path, falling back to the kustomize binary at `kustomizePath`. */
   readonly builder?: ItemBuilder;
-  /** Scope lookup for the namespace fix-up. Default: a built-in table of common kinds. */
+  /**
+   * Scope lookup (the cluster's discovery) for the namespace fix-up. Default: none, and then, as with
+   * Kluctl's `--offline-kubernetes`, no fix-up happens at all.
+   */
   readonly isNamespaced?: IsNamespaced;
   /** Kube context (`--context`, `spec.context`); wins over the target's `context`. */
   readonly contextOverride?: string;
@@ -186,7 +191,7 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     sourceRoot,
     projectDir,
     vars: { target: targetVars(target), args },
-    checkoutDir: join(renderDir, '.git-checkouts'),
+    checkoutDir: join(renderDir, RENDER_GIT_CHECKOUTS_DIR),
     globalsFor,
     ...(opts.git ? { git: opts.git } : {}),
     ...(opts.gitAuth ? { gitAuth: opts.gitAuth } : {}),
@@ -235,11 +240,22 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
         : Promise.resolve([]),
     )
   ).flat();
+  // Links between items resolve in the one render tree, as in Kluctl (§2.9).
+  const links = new Map<PlannedItem, MaterialisedLinks>();
+  for (const p of planned) {
+    const d = dest(p);
+    if (d) links.set(p, await materialiseSymlinks(d, symlinkScope(renderDir, p)));
+  }
   // Plain resource-list kustomizations are built in process (identical output, proven against the
   // binary by test/integration/render-fast-path.test.ts); everything else goes to the real kustomize.
   const builder = opts.builder ?? fastPathBuilder(binaryBuilder(opts.kustomizePath ?? toolPath('kustomize')));
   const built = await mapBoundedAll(planned, opts.kustomizeConcurrency ?? 4, (p) =>
-    buildItem(p, dest(p), builder, opts.signal),
+    buildItem(p, {
+      renderedDir: dest(p),
+      build: withLinkHint(builder, links.get(p)?.unresolved),
+      linkedDirs: links.get(p)?.linkedDirs ?? [],
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    }),
   );
 
   const fixedImages = [...(target.images ?? []), ...(opts.fixedImages ?? [])] as FixedImage[];
@@ -258,7 +274,9 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     );
   }
   const objects = items.flatMap((i) => i.objects);
-  await fixNamespaces(objects, opts.isNamespaced);
+  // Offline (no scope lookup) the real Kluctl leaves namespaces, and the internal
+  // kluctl.io/helm-install-namespace annotation of Helm objects, as rendered (checked by test/parity).
+  if (opts.isNamespaced) await fixNamespaces(objects, opts.isNamespaced);
   return {
     target,
     discriminator,

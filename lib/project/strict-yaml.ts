@@ -6,6 +6,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
 import { ProjectLoadError } from '../errors.js';
+import { fixBlockScalarsAtEof } from '../util/yaml-block-scalar-eof.js';
 
 /** The shape of a config value. `null` is accepted everywhere and means "not set". */
 export type Spec =
@@ -125,7 +126,7 @@ function throwYamlErrors(
 /** Parses one YAML document strictly against `spec`. `file` is the name used in errors. */
 export function decodeYaml<T>(text: string, spec: Spec, file: string): T {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  const doc = fixBlockScalarsAtEof(parseDocument(text, { lineCounter: lines, prettyErrors: true }), text);
   throwYamlErrors(doc.errors, file);
   const value = decodeNode(doc.contents as Node | null, spec, '', { file, lines });
   return (value ?? {}) as T;
@@ -134,7 +135,7 @@ export function decodeYaml<T>(text: string, spec: Spec, file: string): T {
 /** Parses plain YAML (one document), reporting syntax errors with file and line. */
 export function parseYaml(text: string, file: string): unknown {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  const doc = fixBlockScalarsAtEof(parseDocument(text, { lineCounter: lines, prettyErrors: true }), text);
   throwYamlErrors(doc.errors, file);
   return doc.toJSON() as unknown;
 }
@@ -146,7 +147,7 @@ export function parseYamlAll(text: string, file: string): unknown[] {
   const out: unknown[] = [];
   for (const doc of docs) {
     throwYamlErrors(doc.errors, file);
-    const v = doc.toJSON() as unknown;
+    const v = fixBlockScalarsAtEof(doc, text).toJSON() as unknown;
     if (v !== null && v !== undefined) out.push(v);
   }
   return out;

@@ -30,6 +30,7 @@ export interface DeployStepInput {
   readonly rendered: RenderedProject;
   readonly commit: string;
   readonly reconcileId: string;
+  /** Cluster id of the KluctlDeployment's own cluster (the target's is in `targetKey`). */
   readonly clusterId: string;
   readonly projectKey: ProjectKey;
   /** The ref that was checked out (Kluctl reports it in `gitInfo.ref`). */
@@ -39,7 +40,7 @@ export interface DeployStepInput {
 /** Kluctl's controller waits up to 10 minutes for readiness (its CLI 5). */
 const CONTROLLER_READINESS_TIMEOUT_MS = 10 * 60_000;
 
-/** Deploys (or pokes images) and returns the full command result. */
+/** Deploys (or pokes images) with `kube`, the target cluster's client, and returns the full command result. */
 export async function runDeployStep(
   kube: KubeClient,
   clock: Clock,

@@ -12,14 +12,21 @@ import {
 } from '../api/constants.js';
 import type { KluctlDeployment } from '../api/types.js';
 import { errorMessage } from '../errors.js';
-import type { KubeClient, Logger } from '../ports.js';
+import type { Logger } from '../ports.js';
+import { connectTargetCluster } from './target-cluster.js';
+import type { TargetCluster, TargetClusterDeps } from './target-cluster.js';
 import { deleteObjects, isDeleteProtected, isManagedByKluctl } from '../deploy/prune.js';
 import { isListable } from '../deploy/remote-objects.js';
 import { mapBounded } from '../util/semaphore.js';
 
-/** Runs the finalizer; returns a message for logs. Delete errors are logged, never block removal. */
+/**
+ * Runs the finalizer; returns a message for logs. Delete errors are logged, never block removal.
+ * Objects are deleted in the target cluster as the deployment's identity (`spec.kubeConfig`,
+ * `spec.serviceAccountName`; Kluctl's delete builds the same REST config, without a context); the
+ * finalizer is removed with the runner's own client.
+ */
 export async function finalizeDeletion(
-  deps: { kube: KubeClient },
+  deps: TargetClusterDeps,
   kd: KluctlDeployment,
   log: Logger,
 ): Promise<string> {
@@ -27,18 +34,24 @@ export async function finalizeDeletion(
   let message = 'finalizer removed';
   const discriminator = kd.status?.targetKey?.discriminator;
   if (kd.spec.delete && !kd.spec.suspend && discriminator) {
+    let target: TargetCluster | undefined;
     try {
-      const resources = (await deps.kube.listResources()).filter(isListable);
+      target = await connectTargetCluster(deps, { namespace: kd.metadata.namespace!, spec: kd.spec });
+      const kube = target.kube;
+      const resources = (await kube.listResources()).filter(isListable);
       const lists = await mapBounded(resources, 8, (r) =>
-        deps.kube.list(r, { labelSelector: `${LABEL_DISCRIMINATOR}=${discriminator}` }).catch(() => []),
+        kube.list(r, { labelSelector: `${LABEL_DISCRIMINATOR}=${discriminator}` }).catch(() => []),
       );
       const doomed = lists.flat().filter((o) => isManagedByKluctl(o) && !isDeleteProtected(o));
-      const res = await deleteObjects(deps.kube, doomed);
+      const res = await deleteObjects(kube, doomed);
       message = `deleted ${res.deleted.length} objects, ${res.errors.length} errors`;
       for (const e of res.errors)
         log.warn('delete failed', { object: `${e.ref.kind}/${e.ref.name}`, error: e.message });
     } catch (err) {
+      message = `deleting the deployment objects failed: ${errorMessage(err)}`;
       log.warn('deleting the deployment objects failed', { error: errorMessage(err) });
+    } finally {
+      target?.close();
     }
   }
   const rest = kd.metadata.finalizers.filter((f) => f !== KD_FINALIZER);

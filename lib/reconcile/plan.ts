@@ -1,27 +1,31 @@
 /**
- * The reconcile plan (STYLE.md rule 2): a pure function of the spec, the object's status, the freshly
- * rendered objects hash and `now`. Every decision carries a reason that ends up in logs. Follows
- * kluctl-semantics §10.5: like Kluctl's controller, it decides from `status` (last objects hash, last
- * results, observed generation), so a KluctlDeployment handed over from Kluctl's controller (or back)
- * is not deployed again when nothing changed (test/parity/controller-parity.test.ts).
+ * The reconcile plan (STYLE.md rule 2): a pure function of the spec, the persisted reconcile state,
+ * the freshly rendered objects hash and `now`. Every decision carries a reason that ends up in logs and
+ * in the status message. Follows kluctl-semantics §10.5 and Kluctl v2.28.2's reconcileFullRequest2,
+ * including manual approval: with `spec.manual` a deploy that is needed only happens when
+ * `spec.manualObjectsHash` equals the rendered objects hash.
  */
 import { deployInterval, intervalMs, validateEnabled, validateInterval } from '../api/spec-defaults.js';
-import type { KluctlDeploymentSpec } from '../api/types.js';
+import type { KluctlDeploymentSpec, KluctlDeploymentStatus } from '../api/types.js';
 
-/** The parts of `status` the plan reads. */
-export interface PlanStatus {
+/** What the reconcile state remembers between runs (persisted in the state store). */
+export interface DeployMemory {
   readonly lastObjectsHash?: string;
-  readonly observedGeneration?: number;
-  /** Only whether there is one and when its command ended matter. */
-  readonly lastDeployResult?: { readonly commandInfo?: { readonly endTime?: string } } | null;
-  readonly lastValidateResult?: { readonly endTime?: string } | null;
+  /** Generation of the KluctlDeployment at the last full reconcile. */
+  readonly lastReconciledGeneration?: number;
+  /** End time of the last deploy (RFC 3339). */
+  readonly lastDeployEndTime?: string;
+  /** End time of the last validate (RFC 3339). */
+  readonly lastValidateEndTime?: string;
+  /** `spec.manualObjectsHash` at the last full reconcile (Kluctl's `status.lastManualObjectsHash`). */
+  readonly lastManualObjectsHash?: string;
 }
 
 /** Inputs of {@link planReconcile}. */
 export interface PlanInput {
   readonly spec: KluctlDeploymentSpec;
   readonly generation: number;
-  readonly status: PlanStatus;
+  readonly memory: DeployMemory;
   readonly objectsHash: string;
   readonly now: Date;
 }
@@ -30,6 +34,11 @@ export interface PlanInput {
 export interface ReconcilePlan {
   readonly deploy: boolean;
   readonly deployReason: string;
+  /**
+   * True when a deploy was due but `spec.manual` is set and the rendered objects hash is not the
+   * approved one; `deployReason` then names both hashes.
+   */
+  readonly awaitingApproval: boolean;
   readonly validate: boolean;
   readonly validateReason: string;
   /** When the next reconcile is due. */
@@ -38,47 +47,102 @@ export interface ReconcilePlan {
 
 /** Decides whether to deploy and validate, and when to run next. */
 export function planReconcile(input: PlanInput): ReconcilePlan {
-  const { spec, status, now } = input;
-  const [deploy, deployReason] = decideDeploy(input);
+  const { spec, memory, now } = input;
+  const { deploy, awaitingApproval, reason: deployReason } = decideDeploy(input);
   const [validate, validateReason] = decideValidate(input, deploy);
-  // Kluctl computes the next run from the status it is about to write: a deploy or validate of this
-  // run ends about now.
   const next = [now.getTime() + intervalMs(spec)];
   const di = deployInterval(spec);
-  const deployBase = deploy ? now.getTime() : lastDeployEnd(status);
-  if (di !== undefined && Number.isFinite(deployBase)) next.push(deployBase + di);
+  const deployBase = deploy ? now.getTime() : Date.parse(memory.lastDeployEndTime ?? '');
+  // While an approval is pending the overdue deployInterval cannot deploy anything; Kluctl requeues
+  // at once (controller-runtime then backs off), we wait for the interval or the approving spec change.
+  if (di !== undefined && !awaitingApproval && Number.isFinite(deployBase)) next.push(deployBase + di);
   if (validateEnabled(spec)) {
-    const vBase = validate ? now.getTime() : lastValidateEnd(status);
+    const vBase = validate ? now.getTime() : Date.parse(memory.lastValidateEndTime ?? '');
     if (Number.isFinite(vBase)) next.push(vBase + validateInterval(spec));
   }
-  return { deploy, deployReason, validate, validateReason, nextRunAt: new Date(Math.min(...next)) };
+  return {
+    deploy,
+    deployReason,
+    awaitingApproval,
+    validate,
+    validateReason,
+    nextRunAt: new Date(Math.min(...next)),
+  };
 }
 
-function lastDeployEnd(status: PlanStatus): number {
-  return Date.parse(status.lastDeployResult?.commandInfo?.endTime ?? '');
+interface DeployDecision {
+  readonly deploy: boolean;
+  readonly awaitingApproval: boolean;
+  readonly reason: string;
 }
 
-function lastValidateEnd(status: PlanStatus): number {
-  return Date.parse(status.lastValidateResult?.endTime ?? '');
+/**
+ * Whether a deploy is needed, then whether `spec.manual` lets it happen: Kluctl skips a needed deploy
+ * unless `spec.manualObjectsHash` equals the rendered objects hash. Pending approval is reported even
+ * when nothing triggers a deploy this time, so every reason shows which hash awaits approval.
+ */
+function decideDeploy(input: PlanInput): DeployDecision {
+  const [needed, reason] = needDeploy(input);
+  const { spec, objectsHash } = input;
+  if (!spec.manual) return { deploy: needed, awaitingApproval: false, reason };
+  if (spec.manualObjectsHash === objectsHash) {
+    const approved = `objects hash ${objectsHash} is approved`;
+    return { deploy: needed, awaitingApproval: false, reason: `${reason}; ${approved}` };
+  }
+  const now = spec.manualObjectsHash === undefined ? 'unset' : spec.manualObjectsHash;
+  return {
+    deploy: false,
+    awaitingApproval: true,
+    reason:
+      `${reason}, waiting for approval: set spec.manualObjectsHash to the rendered objects hash ` +
+      `${objectsHash} (now ${now}) to deploy`,
+  };
 }
 
-function decideDeploy({ spec, generation, status, objectsHash, now }: PlanInput): [boolean, string] {
-  if (!status.lastDeployResult) return [true, 'no previous deployment'];
-  if (status.lastObjectsHash !== objectsHash) return [true, 'rendered objects changed'];
-  if (status.observedGeneration !== generation) return [true, `generation changed to ${generation}`];
+function needDeploy({ spec, generation, memory, objectsHash, now }: PlanInput): [boolean, string] {
+  if (!memory.lastDeployEndTime) return [true, 'no previous deployment'];
+  if (memory.lastObjectsHash !== objectsHash) return [true, 'rendered objects changed'];
+  if (spec.manual && memory.lastManualObjectsHash !== spec.manualObjectsHash) {
+    return [true, 'spec.manualObjectsHash changed'];
+  }
+  if (memory.lastReconciledGeneration !== generation) return [true, `generation changed to ${generation}`];
   const di = deployInterval(spec);
-  if (di !== undefined && lastDeployEnd(status) + di < now.getTime()) {
+  if (di !== undefined && Date.parse(memory.lastDeployEndTime) + di <= now.getTime()) {
     return [true, `deployInterval ${spec.deployInterval} is due`];
   }
   return [false, 'rendered objects unchanged'];
 }
 
-function decideValidate({ spec, status, now }: PlanInput, deploying: boolean): [boolean, string] {
+function decideValidate({ spec, memory, now }: PlanInput, deploying: boolean): [boolean, string] {
   if (!validateEnabled(spec)) return [false, 'validation disabled'];
-  if (!status.lastValidateResult) return [true, 'no previous validation'];
+  if (!memory.lastValidateEndTime) return [true, 'no previous validation'];
   if (deploying) return [true, 'deploying'];
-  if (lastValidateEnd(status) + validateInterval(spec) < now.getTime()) {
+  if (Date.parse(memory.lastValidateEndTime) + validateInterval(spec) <= now.getTime()) {
     return [true, 'validateInterval is due'];
   }
   return [false, 'validation is recent'];
+}
+
+/**
+ * The memory Kluctl keeps in `status`, for a deployment our state store knows nothing of yet (one
+ * that Kluctl's controller reconciled before, or whose state was lost). Planning from it makes the
+ * first reconcile decide as Kluctl's next one would: no redeploy of unchanged objects, and with
+ * `spec.manual` no deploy of anything the status shows as not approved.
+ */
+export function memoryFromStatus(status: KluctlDeploymentStatus | undefined): DeployMemory {
+  if (!status) return {};
+  const memory: Record<string, string | number> = {};
+  if (status.lastObjectsHash) memory.lastObjectsHash = status.lastObjectsHash;
+  if (status.observedGeneration !== undefined) memory.lastReconciledGeneration = status.observedGeneration;
+  const deployEnd = status.lastDeployResult?.commandInfo?.endTime;
+  if (deployEnd) memory.lastDeployEndTime = deployEnd;
+  const validateEnd = status.lastValidateResult?.endTime;
+  if (validateEnd) memory.lastValidateEndTime = validateEnd;
+  if (status.lastManualObjectsHash) memory.lastManualObjectsHash = status.lastManualObjectsHash;
+  return memory as DeployMemory;
+}
+
+/** Whether `memory` holds anything from a previous full reconcile (the lease alone does not count). */
+export function hasDeployMemory(memory: DeployMemory): boolean {
+  return memory.lastObjectsHash !== undefined || memory.lastDeployEndTime !== undefined;
 }

@@ -4,16 +4,19 @@
  * cluster goes wrong here, and becomes `PrepareFailed` with the full text in `lastPrepareError`.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import type { KluctlDeploymentSpec } from '../api/types.js';
 import { errorMessage, KsError } from '../errors.js';
 import type { GitRef, GitSource, KubeClient } from '../ports.js';
+import { secureJoin } from '../project/paths.js';
 import { renderProject } from '../project/render-project.js';
 import { helmCapabilities } from '../project/helm/capabilities.js';
 import type { RenderedProject } from '../project/render-project.js';
 import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
 import type { VarsServices } from '../project/vars/vars-services.js';
 import { gitAuthResolver } from '../credentials/git-credentials.js';
+import { connectTargetCluster, requestedContext } from './target-cluster.js';
+import type { TargetCluster, TargetClusterDeps } from './target-cluster.js';
 import {
   gitCredentialsFromSpec,
   helmCredentialsFromSpec,
@@ -26,12 +29,17 @@ export interface PreparedProject {
   /** The ref checked out (the default branch's name when the spec names none). */
   readonly ref?: GitRef;
   readonly rendered: RenderedProject;
+  /** The cluster and identity the project is deployed to (closed by `cleanup`). */
+  readonly target: TargetCluster;
+  /** Cluster id of the target (`status.targetKey.clusterId`). */
+  readonly targetClusterId: string;
   cleanup(): Promise<void>;
 }
 
 /** Dependencies of {@link prepareProject}. */
-export interface PrepareDeps {
+export interface PrepareDeps extends TargetClusterDeps {
   readonly git: GitSource;
+  /** The runner's own client: Secrets of `spec.credentials`, `spec.decryption` and `spec.kubeConfig`. */
   readonly kube: KubeClient;
   /** Parent of the per-reconcile temp dirs. */
   readonly workDir: string;
@@ -117,7 +125,9 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
   const { spec, name } = kd;
   let commit: string | undefined;
   let tmp: string | undefined;
+  let target: TargetCluster | undefined;
   const cleanup = async (): Promise<void> => {
+    target?.close();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   };
   try {
@@ -134,18 +144,15 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
     );
     const checkout = await deps.git.checkout(source.url, source.ref, repoDir, gitAuth(source.url));
     commit = checkout.commit;
-    const projectDir = resolve(repoDir, source.path);
-    const rel = relative(repoDir, projectDir);
-    if (rel.startsWith('..') || rel.split(sep).includes('..')) {
-      throw new KsError(
-        'InvalidInput',
-        `kluctlDeployment path not found: ${source.path} leaves the repository`,
-      );
-    }
+    // As Kluctl's controller: `..` stops at the repository root, symlinks resolve inside it.
+    const projectDir = secureJoin(repoDir, source.path);
     const st = await stat(projectDir).catch(() => undefined);
     if (!st?.isDirectory())
       throw new KsError('InvalidInput', `kluctlDeployment path not found: ${source.path}`);
-    const caps = await helmCapabilities(deps.kube);
+    // Rendering looks at the target cluster, as the deployment's identity (§9.5).
+    target = await connectTargetCluster(deps, kd, await requestedContext(projectDir, spec));
+    const cluster = target.kube;
+    const caps = await helmCapabilities(cluster);
     const sops = await decryptorFor(deps, kd);
     const rendered = await renderProject({
       projectDir,
@@ -175,16 +182,25 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
       renderDir: join(tmp, 'rendered'),
       ...(spec.target ? { target: spec.target } : {}),
       ...(spec.targetNameOverride ? { targetNameOverride: spec.targetNameOverride } : {}),
-      ...(spec.context ? { contextOverride: spec.context } : {}),
+      contextOverride: target.contextName,
       ...(spec.args ? { args: spec.args as Record<string, unknown> } : {}),
       ...(deps.kustomizePath ? { kustomizePath: deps.kustomizePath } : {}),
       // Like Kluctl's controller: vars read the target cluster, never the controller's environment.
-      varsServices: { git: deps.git, ...deps.varsServices, cluster: deps.kube, env: {} },
+      varsServices: { git: deps.git, ...deps.varsServices, cluster, env: {} },
       ...(sops ? { sops } : {}),
       isNamespaced: async (apiVersion: string, kind: string) =>
-        (await deps.kube.resolve(apiVersion, kind))?.namespaced,
+        (await cluster.resolve(apiVersion, kind))?.namespaced,
     });
-    return { commit, rendered, cleanup, ...(checkout.ref ? { ref: checkout.ref } : {}) };
+    // Kluctl reads the target's id for status.targetKey before deciding anything; failing is PrepareFailed.
+    const targetClusterId = await cluster.clusterId();
+    return {
+      commit,
+      rendered,
+      target,
+      targetClusterId,
+      cleanup,
+      ...(checkout.ref ? { ref: checkout.ref } : {}),
+    };
   } catch (err) {
     await cleanup();
     throw new PrepareError(err, commit);

@@ -27,10 +27,19 @@ import type {
   TargetKey,
 } from '../api/types.js';
 import { errorMessage } from '../errors.js';
-import type { Clock, GitSource, KubeClient, Logger, ObjectRef, StateStore } from '../ports.js';
+import type {
+  Clock,
+  GitSource,
+  KubeClient,
+  KubeClientFactory,
+  Logger,
+  ObjectRef,
+  StateStore,
+} from '../ports.js';
 import { summarizeResult } from '../deploy/command-result.js';
 import type { CommandResult } from '../deploy/command-result.js';
-import { planReconcile } from './plan.js';
+import { hasDeployMemory, memoryFromStatus, planReconcile } from './plan.js';
+import type { DeployMemory } from './plan.js';
 import { PrepareError, prepareProject } from './prepare.js';
 import type { PreparedProject } from './prepare.js';
 import {
@@ -48,8 +57,7 @@ import { validateObjects } from './validate.js';
 import { runDeployStep } from './deploy-step.js';
 import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
 import type { VarsServices } from '../project/vars/vars-services.js';
-import { acquireLease, releaseLease, updateJson } from '../state/json-state.js';
-import type { ReconcileState } from '../state/json-state.js';
+import { acquireLease, readJson, releaseLease, updateJson } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';
 import { storeCommandResult } from './results.js';
 import { finalizeDeletion } from './finalize.js';
@@ -73,6 +81,15 @@ export interface ReconcileDeps {
   readonly varsServices?: VarsServices;
   /** Identifies this worker in leases. */
   readonly holder: string;
+  /** Clients for `spec.kubeConfig` clusters and impersonated identities (see ./target-cluster.ts). */
+  readonly clusters?: KubeClientFactory;
+  /** Service account impersonated when `spec.serviceAccountName` is empty (`--default-service-account`). */
+  readonly defaultServiceAccount?: string;
+}
+
+/** Reconcile state persisted in the state store per deployment. */
+export interface ReconcileMemory extends DeployMemory {
+  readonly lastCommit?: string;
 }
 
 /** Which deployment to reconcile. */
@@ -206,6 +223,8 @@ export async function reconcileDeployment(
             ...(deps.helmPath ? { helmPath: deps.helmPath } : {}),
             ...(deps.sopsWithKeys ? { sopsWithKeys: deps.sopsWithKeys } : {}),
             ...(deps.varsServices ? { varsServices: deps.varsServices } : {}),
+            ...(deps.clusters ? { clusters: deps.clusters } : {}),
+            ...(deps.defaultServiceAccount ? { defaultServiceAccount: deps.defaultServiceAccount } : {}),
           },
           { name: req.name, namespace: req.namespace, spec: kd.spec },
         );
@@ -216,34 +235,43 @@ export async function reconcileDeployment(
       status.observedCommit = prepared.commit;
       // Kluctl omits an empty lastPrepareError: null removes it (RFC 7386).
       await patch({ lastPrepareError: null });
+      // The target cluster (spec.kubeConfig may name another than ours) and its id.
       const targetKey: TargetKey = {
         targetName: rendered.target.name,
-        clusterId,
+        clusterId: prepared.targetClusterId,
         ...(rendered.discriminator ? { discriminator: rendered.discriminator } : {}),
       };
       if (!sameJson(status.targetKey, targetKey)) await patch({ targetKey });
+      const target = prepared.target.kube;
 
-      // 7. Plan from the status, as Kluctl does.
+      // 7. Plan against the persisted memory; a deployment new to our state (e.g. one Kluctl's
+      // controller reconciled so far) is planned from what its status remembers, as Kluctl would.
+      const stored = (await readJson<ReconcileMemory>(deps.store, stateKey)).value ?? {};
+      const seeded = hasDeployMemory(stored) ? {} : memoryFromStatus(kd.status);
       const plan = planReconcile({
         spec: kd.spec,
         generation,
-        status: kd.status ?? {},
+        memory: { ...seeded, ...stored },
         objectsHash: rendered.objectsHash,
         now: deps.clock.now(),
       });
       log.info('planned', {
         deploy: plan.deploy,
         deployReason: plan.deployReason,
+        awaitingApproval: plan.awaitingApproval,
         validate: plan.validate,
         validateReason: plan.validateReason,
       });
+      // lastObjectsHash is the hash a user approves through spec.manualObjectsHash; both are recorded
+      // also when nothing was deployed (null removes a withdrawn approval, RFC 7386).
       status.lastObjectsHash = rendered.objectsHash;
+      status.lastManualObjectsHash = kd.spec.manualObjectsHash ?? null;
       if (!validateEnabled(kd.spec)) status.lastValidateResult = null;
 
       // 8. Deploy (and prune) when the plan says so.
       if (plan.deploy) {
         await progressing(`Performing kluctl ${deployMode(kd.spec)}`);
-        const result = await runDeployStep(deps.kube, deps.clock, {
+        const result = await runDeployStep(target, deps.clock, {
           kd,
           rendered,
           commit: prepared.commit,
@@ -265,7 +293,7 @@ export async function reconcileDeployment(
       // 9. Validate.
       if (plan.validate) {
         await progressing('Performing kluctl validate');
-        status.lastValidateResult = await validateObjects(deps.kube, deps.clock, {
+        status.lastValidateResult = await validateObjects(target, deps.clock, {
           objects: rendered.items.filter((i) => !i.onlyRender).flatMap((i) => i.objects),
           projectKey,
           targetKey,
@@ -274,12 +302,20 @@ export async function reconcileDeployment(
           kluctlDeployment: { name: req.name, namespace: req.namespace, clusterId },
         });
       }
-      await updateJson<ReconcileState>(deps.store, stateKey, (m) => ({
+      // Remember what we did (the next plan reads it).
+      const validateEnd = plan.validate ? status.lastValidateResult?.endTime : undefined;
+      const deployEnd = plan.deploy ? status.lastDeployResult?.commandInfo.endTime : undefined;
+      await updateJson<ReconcileMemory>(deps.store, stateKey, (m) => ({
+        ...seeded,
         ...(m ?? {}),
         lastObjectsHash: rendered.objectsHash,
+        lastReconciledGeneration: generation,
+        lastManualObjectsHash: kd.spec.manualObjectsHash,
         lastCommit: prepared!.commit,
+        ...(deployEnd ? { lastDeployEndTime: deployEnd } : {}),
+        ...(validateEnd ? { lastValidateEndTime: validateEnd } : {}),
       })).catch((err: unknown) =>
-        // Only operators read this; the next reconcile decides from status.
+        // The status holds the results; the next reconcile plans from it when the memory lags.
         log.warn('writing the reconcile state failed', { error: errorMessage(err) }),
       );
       nextRunAt = plan.nextRunAt;

@@ -17,6 +17,8 @@ export type JinjaErrorKind =
   | 'ZeroDivisionError'
   | 'AttributeError'
   | 'OverflowError'
+  | 'MemoryError'
+  | 'RepresenterError'
   | 'UnicodeDecodeError'
   | 'TemplateError';
 

@@ -5,6 +5,7 @@ import { callFunction } from './expr-eval.js';
 import { JinjaError } from './jinja-error.js';
 import { getattr, getitem, pyCapitalize, pySplitlines, pyTitle } from './py-methods.js';
 import { printfFormat, pyRound } from './py-format.js';
+import { PyRange } from './py-range.js';
 import { pyJsonDumps, pyRepr, pyStr } from './python-format.js';
 import {
   PyFloat,
@@ -187,6 +188,8 @@ export const JINJA_FILTERS: Record<string, FilterFn> = {
   },
   escape: (_s, v) => htmlEscape(v),
   first: (_s, v) => {
+    if (v instanceof PyRange)
+      return v.length > 0 ? v.at(0) : new Undef('', 'No first item, sequence was empty.');
     const items = pyIter(v);
     return items.length > 0 ? items[0] : new Undef('', 'No first item, sequence was empty.');
   },
@@ -220,6 +223,8 @@ export const JINJA_FILTERS: Record<string, FilterFn> = {
       .join(text(arg(a, kw, 0, 'd', '')));
   },
   last: (_s, v) => {
+    if (v instanceof PyRange)
+      return v.length > 0 ? v.at(v.length - 1) : new Undef('', 'No last item, sequence was empty.');
     const items = pyIter(v);
     return items.length > 0 ? items[items.length - 1] : new Undef('', 'No last item, sequence was empty.');
   },
@@ -244,9 +249,10 @@ export const JINJA_FILTERS: Record<string, FilterFn> = {
   min: (_s, v, a, kw) => minMax(v, a, kw, 1, '<'),
   pprint: (_s, v) => pyRepr(v),
   random: (_s, v) => {
-    const items = pyIter(v);
+    // A range is drawn from without listing it: `range(0, 9999999999999) | random` is common.
+    const items: { length: number; at(i: number): unknown } = v instanceof PyRange ? v : pyIter(v);
     if (items.length === 0) throw new JinjaError('IndexError', 'Cannot choose from an empty sequence');
-    return items[Math.floor(Math.random() * items.length)];
+    return items.at(Math.floor(Math.random() * items.length));
   },
   reject: (s, v, a, kw) => selectOrReject(s, v, a, kw, false, false),
   rejectattr: (s, v, a, kw) => selectOrReject(s, v, a, kw, false, true),

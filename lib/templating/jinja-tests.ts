@@ -1,5 +1,6 @@
 /** Jinja2's built-in tests (`x is defined`, `n is divisibleby 3`, ...). */
 import type { TestFn } from './expr-eval.js';
+import { PyRange } from './py-range.js';
 import {
   PyFloat,
   TUPLES,
@@ -28,8 +29,8 @@ export const JINJA_TESTS: Record<string, TestFn> = {
   number: (_s, v) => typeof v === 'number' || v instanceof PyFloat || typeof v === 'boolean',
   string: (_s, v) => typeof v === 'string',
   mapping: (_s, v) => isDict(v),
-  sequence: (_s, v) => typeof v === 'string' || Array.isArray(v) || isDict(v),
-  iterable: (_s, v) => typeof v === 'string' || Array.isArray(v) || isDict(v),
+  sequence: (_s, v) => typeof v === 'string' || Array.isArray(v) || isDict(v) || v instanceof PyRange,
+  iterable: (_s, v) => typeof v === 'string' || Array.isArray(v) || isDict(v) || v instanceof PyRange,
   callable: (_s, v) => typeof v === 'function',
   odd: (_s, v) => Math.abs(num(v) % 2) === 1,
   even: (_s, v) => num(v) % 2 === 0,

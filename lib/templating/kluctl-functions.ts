@@ -4,12 +4,14 @@
  * `images.get_image`, ...) are passed per render call as globals by lib/project.
  */
 import { createHash } from 'node:crypto';
-import { parse as yamlParse } from 'yaml';
+import { parseDocument } from 'yaml';
+import { fixBlockScalarsAtEof } from '../util/yaml-block-scalar-eof.js';
 import type { FilterFn } from './expr-eval.js';
 import { JinjaError } from './jinja-error.js';
 import { pyJsonDumps, pyStr } from './python-format.js';
 import { pyYamlDump } from './py-yaml.js';
-import { PyFloat, Undef, isDict, nativeFunction, numValue, tuple } from './py-values.js';
+import { PyRange } from './py-range.js';
+import { PyFloat, Undef, isDict, isInt, nativeFunction, numValue, tuple, typeName } from './py-values.js';
 import { PyTime, timeModule } from './py-time.js';
 
 /** What native globals get as context: variable lookup and rendering with the current variables. */
@@ -106,7 +108,7 @@ export const KLUCTL_FILTERS: Record<string, FilterFn> = {
   b64decode: (_s, v) => b64decode(v),
   to_yaml: (_s, v) => pyYamlDump(v),
   to_json: (_s, v) => pyJsonDumps(v),
-  from_yaml: (_s, v) => yamlParse(str(v), { version: '1.1', customTags: pyYamlTags as never }) as unknown,
+  from_yaml: (_s, v) => fromYaml(str(v)),
   sha256: (_s, v, [len], kw) => sha256(v, kw.digest_len ?? len),
   slugify: (_s, v, _a, kw) => slugify(v, kw),
   render: (s, v) =>
@@ -125,20 +127,28 @@ function pyYamlTags(tags: unknown[]): unknown[] {
   return [PY_BOOL, ...tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:bool')];
 }
 
-function pyRange(args: unknown[]): number[] {
-  const n = args.map((a) => Number(numValue(a)));
+/** PyYAML's safe_load of one document (a block scalar ending the text keeps no final newline). */
+function fromYaml(text: string): unknown {
+  const doc = parseDocument(text, { version: '1.1', customTags: pyYamlTags as never });
+  if (doc.errors[0]) throw doc.errors[0];
+  return fixBlockScalarsAtEof(doc, text).toJS() as unknown;
+}
+
+function intArg(v: unknown): number {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (isInt(v)) return v;
+  throw new JinjaError('TypeError', `'${typeName(v)}' object cannot be interpreted as an integer`);
+}
+
+/** `range(stop)`, `range(start, stop[, step])` with Python's argument checks; lazy, of any size. */
+function pyRange(args: readonly unknown[]): PyRange {
+  if (args.length === 0) throw new JinjaError('TypeError', 'range expected at least 1 argument, got 0');
+  if (args.length > 3)
+    throw new JinjaError('TypeError', `range expected at most 3 arguments, got ${args.length}`);
+  const n = args.map(intArg);
   const [start, stop, step] = n.length === 1 ? [0, n[0]!, 1] : [n[0]!, n[1]!, n[2] ?? 1];
   if (step === 0) throw new JinjaError('ValueError', 'range() arg 3 must not be zero');
-  const out: number[] = [];
-  for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
-    out.push(i);
-    if (out.length > 100000)
-      throw new JinjaError(
-        'OverflowError',
-        'Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).',
-      );
-  }
-  return out;
+  return new PyRange(start, stop, step);
 }
 
 /** `namespace(...)`: an object whose attributes `{% set ns.x = ... %}` may assign. */

@@ -6,6 +6,7 @@
 /* eslint-disable no-control-regex -- Python's whitespace and line-break classes include \x1c-\x1f. */
 import { JinjaError } from './jinja-error.js';
 import { strFormat } from './py-format.js';
+import { PyRange } from './py-range.js';
 import { pyStr } from './python-format.js';
 import {
   TUPLES,
@@ -15,6 +16,7 @@ import {
   isInt,
   nativeFunction,
   pyEq,
+  pyIn,
   pyIter,
   tuple,
   typeName,
@@ -250,8 +252,21 @@ function missing(path: string, obj: unknown, attr: string): Undef {
   return new Undef(path, `'${path}' is undefined ('${typeName(obj)} object' has no attribute '${attr}')`);
 }
 
+/** A range's attributes: `start`, `stop`, `step` and the `index`/`count` methods. */
+function rangeAttr(r: PyRange, attr: string, path: string): unknown {
+  if (attr === 'start' || attr === 'stop' || attr === 'step') return r[attr];
+  if (attr === 'count') return nativeFunction((_c, [x]) => (pyIn(x, r) ? 1 : 0));
+  if (attr === 'index')
+    return nativeFunction((_c, [x]) => {
+      if (!pyIn(x, r)) throw new JinjaError('ValueError', `${pyStr(x)} is not in range`);
+      return (Number(x) - r.start) / r.step;
+    });
+  return new Undef(path, `'${path}' is undefined ('range object' has no attribute '${attr}')`);
+}
+
 /** `obj.attr`: the attribute (methods of str/list/dict included), else the item, else undefined. */
 export function getattr(obj: unknown, attr: string, path: string): unknown {
+  if (obj instanceof PyRange) return rangeAttr(obj, attr, path);
   if (typeof obj === 'string') {
     const m = STR_METHODS[attr];
     return m ? bind(obj, m) : missing(path, obj, attr);
@@ -288,6 +303,15 @@ export function getitem(obj: unknown, key: unknown, path: string): unknown {
       if (i >= 0 && i < len) return obj[i];
       return new Undef(path, `'${path}' is undefined (${typeName(obj)} index out of range)`);
     }
+  } else if (obj instanceof PyRange) {
+    if (isInt(key) || typeof key === 'boolean') {
+      const n = Number(key);
+      const i = n < 0 ? obj.length + n : n;
+      if (i >= 0 && i < obj.length) return obj.at(i);
+      return new Undef(path, `'${path}' is undefined (range object index out of range)`);
+    }
+    if (typeof key !== 'string')
+      return new Undef(path, `'${path}' is undefined (range object has no element ${pyStr(key)})`);
   } else if (isDict(obj)) {
     const k = typeof key === 'string' ? key : pyStr(key);
     if (Object.hasOwn(obj, k)) return obj[k];
@@ -300,6 +324,10 @@ export function getitem(obj: unknown, key: unknown, path: string): unknown {
 
 /** `obj[a:b:c]` on strings, lists and tuples. */
 export function pySlice(obj: unknown, start: unknown, stop: unknown, step: unknown): unknown {
+  if (obj instanceof PyRange) {
+    const n = (v: unknown): number | null => (v === null ? null : Number(v));
+    return obj.slice(n(start), n(stop), n(step));
+  }
   const items = typeof obj === 'string' ? Array.from(obj) : Array.isArray(obj) ? obj : null;
   if (!items) throw new JinjaError('TypeError', `'${typeName(obj)}' object is not subscriptable`);
   const len = items.length;

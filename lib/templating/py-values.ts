@@ -5,6 +5,7 @@
  * Array registered in {@link TUPLES}, and an undefined lookup is an {@link Undef} that fails when used.
  */
 import { JinjaError } from './jinja-error.js';
+import { PyRange } from './py-range.js';
 
 /** A float whose value is integral (`2.0`); non-integral floats are plain numbers. */
 export class PyFloat {
@@ -103,6 +104,7 @@ export function typeName(v: unknown): string {
   if (Array.isArray(v)) return TUPLES.has(v) ? 'tuple' : 'list';
   if (isDict(v)) return 'dict';
   if (v instanceof Undef) return 'StrictUndefined';
+  if (v instanceof PyRange) return 'range';
   if (typeof v === 'function') return 'function';
   return (v as object).constructor?.name ?? 'object';
 }
@@ -121,6 +123,7 @@ export function truthy(v: unknown): boolean {
   if (v instanceof PyFloat) return v.v !== 0;
   if (Array.isArray(v)) return v.length > 0;
   if (isDict(v)) return Object.keys(v).length > 0;
+  if (v instanceof PyRange) return v.length > 0;
   return true;
 }
 
@@ -133,6 +136,11 @@ export function pyEq(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) {
     if (TUPLES.has(a) !== TUPLES.has(b) || a.length !== b.length) return false;
     return a.every((x, i) => pyEq(x, b[i]));
+  }
+  if (a instanceof PyRange && b instanceof PyRange) {
+    // Python compares ranges as the sequences they stand for.
+    if (a.length !== b.length) return false;
+    return a.length === 0 || (a.start === b.start && (a.length === 1 || a.step === b.step));
   }
   if (isDict(a) && isDict(b)) {
     const ka = Object.keys(a);
@@ -174,6 +182,10 @@ export function pyIn(item: unknown, container: unknown): boolean {
     return container.includes(item);
   }
   if (Array.isArray(container)) return container.some((x) => pyEq(x, item));
+  if (container instanceof PyRange) {
+    const n = numValue(item);
+    return n !== undefined && container.has(n);
+  }
   if (isDict(container))
     return typeof item === 'string' || isInt(item) ? Object.hasOwn(container, String(item)) : false;
   defined(container);
@@ -185,6 +197,7 @@ export function pyIter(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return Array.from(v);
   if (isDict(v)) return Object.keys(v);
+  if (v instanceof PyRange) return v.toArray();
   defined(v);
   if (v !== null && typeof v === 'object' && Symbol.iterator in v) return Array.from(v as Iterable<unknown>);
   throw new JinjaError('TypeError', `'${typeName(v)}' object is not iterable`);
@@ -195,6 +208,7 @@ export function pyLen(v: unknown): number {
   if (typeof v === 'string') return Array.from(v).length;
   if (Array.isArray(v)) return v.length;
   if (isDict(v)) return Object.keys(v).length;
+  if (v instanceof PyRange) return v.length;
   defined(v);
   throw new JinjaError('TypeError', `object of type '${typeName(v)}' has no len()`);
 }

@@ -5,6 +5,8 @@
  * indentation follow PyYAML's emitter, so templates that embed `{{ x | to_yaml }}` match byte for byte.
  */
 /* eslint-disable no-control-regex -- Python's whitespace and line-break classes include \x1c-\x1f. */
+import { JinjaError } from './jinja-error.js';
+import { PyRange } from './py-range.js';
 import { pyFloatRepr } from './python-format.js';
 import { PyFloat, Undef, isDict } from './py-values.js';
 
@@ -306,6 +308,9 @@ function newline(w: Writer, n: number): void {
  */
 function emitNode(w: Writer, v: unknown, indent: number, place: Place): boolean {
   if (v instanceof Undef) throw v.error();
+  // PyYAML's safe dumper has no representer for ranges.
+  if (v instanceof PyRange)
+    throw new JinjaError('RepresenterError', `('cannot represent an object', ${String(v)})`);
   const empty = isEmptyCollection(v);
   if (empty) {
     w.write(place === 'root' ? empty : ` ${empty}`);

@@ -3,6 +3,8 @@
  * inside lists and dicts, and `json.dumps` for the `to_json`/`tojson` filters. Rendered YAML depends on
  * it (`enabled: {{ flag }}` prints `True`, `{{ [1, 'x'] }}` prints `[1, 'x']`).
  */
+import { JinjaError } from './jinja-error.js';
+import { PyRange } from './py-range.js';
 import { PyFloat, TUPLES, Undef, isDict } from './py-values.js';
 import type { JinjaCallable } from './py-values.js';
 
@@ -115,6 +117,8 @@ export function pyJsonDumps(value: unknown, opts: JsonDumpsOptions = {}, level =
   }
   if (typeof value === 'string') return pyJsonString(value);
   if (value instanceof Undef) throw value.error();
+  if (value instanceof PyRange)
+    throw new JinjaError('TypeError', 'Object of type range is not JSON serializable');
   const ind = opts.indent;
   const open = (items: string[], l: string, r: string): string => {
     if (items.length === 0) return l + r;

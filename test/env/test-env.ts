@@ -113,9 +113,22 @@ export async function installCrds(): Promise<void> {
   ]);
   if (applied.code !== 0)
     throw new Error(`could not install the CRDs of ${CRDS_DIR}: ${applied.stderr.trim()}`);
-  const ready = await kubectlTest(['wait', '--for=condition=Established', '--timeout=30s', '-f', CRDS_DIR]);
-  if (ready.code !== 0)
-    throw new Error(`the CRDs of ${CRDS_DIR} did not become Established: ${ready.stderr.trim()}`);
+  // A CRD created a moment ago by a parallel test file may have no conditions yet, which kubectl wait
+  // reports as an error instead of waiting: retry.
+  await eventually(
+    async () => {
+      const ready = await kubectlTest([
+        'wait',
+        '--for=condition=Established',
+        '--timeout=30s',
+        '-f',
+        CRDS_DIR,
+      ]);
+      if (ready.code !== 0)
+        throw new Error(`the CRDs of ${CRDS_DIR} did not become Established: ${ready.stderr.trim()}`);
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
 }
 
 /** Options of {@link eventually}. */

@@ -4,6 +4,7 @@
  * (TestRenderPrintAll, TestRenderNoKubeconfig), `args_test`, `contexts_test`, `no_target_test`,
  * `discriminator_test`, `inclusion_test` and `helm_test` (offline kubeVersion).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ const CHART = fileURLToPath(new URL('../fixtures/charts/test-chart', import.meta
 
 interface Obj {
   kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   data?: Record<string, string>;
 }
 
@@ -86,6 +87,13 @@ beforeAll(async () => {
     await writeFile(join(project, path), text);
   }
   await cp(CHART, join(project, 'charts/test-chart'), { recursive: true });
+  // A Git checkout, as users run render in one (Kluctl names item dirs from the repository root).
+  for (const args of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init'],
+  ])
+    execFileSync('git', args, { cwd: project, stdio: 'ignore' });
   ns = await createTestNamespace('cli-render');
   // The test cluster's kubeconfig plus a second context `cli-other` for the same cluster.
   const kc = parse(await readFile(testEnv().kubeconfigPath, 'utf8')) as {
@@ -239,6 +247,40 @@ describe('render', () => {
       'No valid KUBECONFIG provided, which means the Kubernetes client is not available',
     );
     expect(names(r.stdout)).toContain('ConfigMap/app');
+  });
+});
+
+describe('source root', () => {
+  test('item dirs are named from the Git repository root when the project is a sub-folder of it', async () => {
+    const r = await cli([
+      'render',
+      '--project-dir',
+      join(project, 'sub'),
+      '-a',
+      `namespace=${ns}`,
+      '--offline-kubernetes',
+      '--print-all',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(
+      docs(r.stdout).map((o) => [o.metadata.name, o.metadata.annotations?.['kluctl.io/deployment-item-dir']]),
+    ).toEqual([['sub', 'sub/cms']]);
+  });
+
+  test("outside a Git repository the project dir is the root, with Kluctl's warning", async () => {
+    const plain = join(work, 'no-git');
+    await cp(join(project, 'sub'), plain, { recursive: true });
+    const r = await cli([
+      'render',
+      '--project-dir',
+      plain,
+      '-a',
+      `namespace=${ns}`,
+      '--offline-kubernetes',
+      '--print-all',
+    ]);
+    expect(r.stderr).toBe('warning: Failed to detect git project root. This might cause follow-up errors\n');
+    expect(find(r.stdout, 'sub').metadata.annotations?.['kluctl.io/deployment-item-dir']).toBe('cms');
   });
 });
 

@@ -187,8 +187,8 @@ test('validate: missing objects, kluctl.io/delete leftovers and non-persistent h
     projectKey: {},
     targetKey: { clusterId: '' },
   });
-  // Kluctl leaves `ready` set for these (only readiness checks clear it), though they are errors;
-  // test/parity/deploy-parity.test.ts compares this with `kluctl validate`.
+  // Kluctl leaves `ready` true when the only findings are missing objects and leftovers (observed
+  // with the real controller in test/parity/manual-approval.test.ts); the errors fail the validation.
   expect(r.ready).toBe(true);
   expect(r.errors!.map((e) => [e.ref.name, e.message])).toEqual([
     ['missing', 'object not found'],

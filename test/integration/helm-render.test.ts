@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
+import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import type { KubeObject } from '../../lib/ports.js';
 import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import { noHelmCredentials } from '../../lib/project/helm/helm-credentials.js';
@@ -14,9 +15,11 @@ import type { RenderOptions } from '../../lib/project/render-project.js';
 import { toolPath } from '../../lib/tools.js';
 import { startHelmRepo } from '../env/helm-repo.js';
 import type { TestHelmRepo } from '../env/helm-repo.js';
+import { testEnv } from '../env/test-env.js';
 
 const temps: string[] = [];
 let repo: TestHelmRepo;
+let kube: HttpKubeClient;
 const helmPath = toolPath('helm');
 
 function tempDir(prefix: string): string {
@@ -52,8 +55,14 @@ function project(items: Record<string, string>, dirs: string[]): string {
 
 const pull = (projectDir: string): ReturnType<typeof helmPull> =>
   helmPull({ projectDir, helmPath, credentials: noHelmCredentials, force: true });
+// With the test cluster's scopes, as Kluctl's e2e tests render: namespaced Helm objects then land in the
+// release namespace (offline, Kluctl and we leave them without one).
 const render = (opts: Partial<RenderOptions> & { projectDir: string }): ReturnType<typeof renderProject> =>
-  renderProject({ renderDir: tempDir('helm-render-'), ...opts });
+  renderProject({
+    renderDir: tempDir('helm-render-'),
+    isNamespaced: async (apiVersion, kind) => (await kube.resolve(apiVersion, kind))?.namespaced,
+    ...opts,
+  });
 const find = (objs: readonly KubeObject[], name: string): KubeObject => {
   const o = objs.find((x) => x.metadata.name === name);
   if (!o) throw new Error(`${name} not rendered; got ${objs.map((x) => x.metadata.name).join(', ')}`);
@@ -61,6 +70,7 @@ const find = (objs: readonly KubeObject[], name: string): KubeObject => {
 };
 
 beforeAll(async () => {
+  kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
   repo = await startHelmRepo({
     charts: [
       { name: 'test-chart1', version: '0.1.0' },
@@ -71,6 +81,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  kube?.close();
   await repo.close();
   temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });

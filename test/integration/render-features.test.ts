@@ -2,7 +2,7 @@
  * Project features rendered end to end with the real kustomize (and a real git server for git
  * includes). Each block names the Kluctl e2e scenario it follows.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
@@ -309,5 +309,45 @@ describe('git_include_test', () => {
     await expect(render({ projectDir: b, git: new IsomorphicGitSource() })).rejects.toThrow(
       'git.subDir contains invalid characters',
     );
+  });
+});
+
+describe('symlinks between items (Kluctl renders all items into one tree)', () => {
+  function project(app: Record<string, string>): string {
+    const dir = writeProject({
+      'deployment.yml': 'deployments:\n  - path: base\n    onlyRender: true\n  - path: app\n',
+      'base/cm.yaml': cm('base-{{ args.n }}'),
+      'base/other.yaml': cm('other'),
+      'common/cm.yaml': cm('common'),
+    });
+    mkdirSync(join(dir, 'app'));
+    for (const [p, target] of Object.entries(app)) {
+      mkdirSync(dirname(join(dir, 'app', p)), { recursive: true });
+      symlinkSync(target, join(dir, 'app', p));
+    }
+    return dir;
+  }
+
+  it('a file and a dir link read the rendered files of the other item; unused dangling links are kept', async () => {
+    const dir = project({ 'cm.yaml': '../base/cm.yaml', 'sub/base': '../../base', 'x.txt': '../../nowhere' });
+    writeFileSync(join(dir, 'app/kustomization.yaml'), 'resources:\n  - cm.yaml\n  - sub/base/other.yaml\n');
+    const r = await render({ projectDir: dir, args: { n: 'rendered' } });
+    expect(names(r)).toEqual(['base-rendered', 'other']);
+    // The link was replaced by the rendered file; the dangling one stays a link.
+    expect(readFileSync(join(r.renderDir, 'app/cm.yaml'), 'utf8')).toContain('base-rendered');
+    expect(lstatSync(join(r.renderDir, 'app/x.txt')).isSymbolicLink()).toBe(true);
+  });
+
+  it('a link to a file no item renders fails, naming the link and the rule', async () => {
+    const dir = project({ 'cm.yaml': '../common/cm.yaml' });
+    await expect(render({ projectDir: dir, args: { n: 'x' } })).rejects.toThrow(
+      'symlinks that do not resolve: app/cm.yaml -> ../common/cm.yaml. A symlink may only point to files of deployment items',
+    );
+  });
+
+  it('a link out of the source root is never read (the in-process build leaves it to kustomize)', async () => {
+    const outside = writeProject({ 'secret.yaml': cm('secret') });
+    const dir = project({ 'cm.yaml': join(outside, 'secret.yaml') });
+    await expect(render({ projectDir: dir, args: { n: 'x' } })).rejects.toThrow('is not in or below');
   });
 });

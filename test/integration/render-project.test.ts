@@ -221,7 +221,11 @@ describe('renderProject on the two-target fixture', () => {
 
 describe('renderProject on other projects', () => {
   it('TestNoTargetNoDeployment: a plain manifests dir renders as one item with the no-name target', async () => {
-    const r = await render({ projectDir: join(fixtures, 'no-target-no-deployment') });
+    // As in Kluctl's e2e test, with a cluster to ask for scopes: the ConfigMap lands in `default`.
+    const r = await render({
+      projectDir: join(fixtures, 'no-target-no-deployment'),
+      isNamespaced: async (_apiVersion, kind) => kind === 'ConfigMap',
+    });
     expect(r.target.name).toBe('');
     expect(r.discriminator).toBe('');
     expect(r.items.map((i) => i.dir)).toEqual(['.']);
@@ -233,10 +237,16 @@ describe('renderProject on other projects', () => {
           name: 'cm',
           namespace: 'default',
           annotations: { 'kluctl.io/deployment-item-dir': '.' },
-          labels: {},
         },
         data: { target: 'x' },
       },
+    ]);
+  });
+
+  it('offline (no scope lookup) leaves namespaces as rendered, as kluctl render --offline-kubernetes', async () => {
+    const r = await render({ projectDir: join(fixtures, 'no-target-no-deployment') });
+    expect(r.objects.map((o) => o.metadata)).toEqual([
+      { name: 'cm', annotations: { 'kluctl.io/deployment-item-dir': '.' } },
     ]);
   });
 
@@ -252,8 +262,24 @@ describe('renderProject on other projects', () => {
       ['proj/app', ['app']],
       ['shared/x', ['shared', 'x']],
     ]);
+    // With the project dir as the root, `..` stops there: ../shared names proj/shared (Kluctl's securejoin).
     await expect(render({ projectDir: join(root, 'proj') })).rejects.toThrow(
-      'path/include is not part of the deployment project: ../shared',
+      'deployment.yml: include ../shared: shared does not exist or is not a directory',
+    );
+  });
+
+  it('stops `..` of a path at the source root, as Kluctl does', async () => {
+    const root = writeProject({ 'proj/deployment.yml': 'deployments:\n  - path: ../x\n' });
+    const projectDir = join(root, 'proj');
+    // ../x is checked as proj/x (clamped at the root): missing there, it is missing.
+    mkdirSync(join(root, 'x'));
+    await expect(render({ projectDir, sourceRoot: projectDir })).rejects.toThrow(
+      'deployment directory does not exist: ../x',
+    );
+    // When the clamped dir exists, the dir rendered would still be outside the root.
+    mkdirSync(join(projectDir, 'x'));
+    await expect(render({ projectDir, sourceRoot: projectDir })).rejects.toThrow(
+      'path/include is not part of the deployment project: ../x',
     );
   });
 

@@ -28,7 +28,7 @@ import {
   notReadyProject,
   pruneProject,
 } from './controller-projects.js';
-import { startKluctlController } from './kluctl-controller.js';
+import { startKluctlController, waitReconciled } from './kluctl-controller.js';
 import { normalizeStatus } from './status-compare.js';
 
 const TIMEOUT = 900_000;
@@ -217,9 +217,9 @@ async function applyKd(namespace: string, c: Case, target: string): Promise<void
 
 /** Starts Kluctl's controller on `namespace`, waits until it reconciled every case once, stops it. */
 async function reconcileWithKluctl(namespace: string, cases: readonly Case[]): Promise<void> {
-  const ctl = await startKluctlController(namespace);
+  const ctl = await startKluctlController(namespace, { dryRun: false });
   try {
-    for (const c of cases) await ctl.waitReconciled(namespace, c.name, 1, 300_000);
+    for (const c of cases) await waitReconciled(ctl, { namespace, name: c.name }, 1, 300_000);
   } finally {
     await ctl.stop();
   }

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,12 +42,33 @@ export interface KluctlRun {
   readonly stderr: string;
 }
 
-/** Runs the reference kluctl with `--no-update-check` and a fresh KLUCTL_CACHE_DIR; never throws on exit codes. */
-export async function runKluctl(
-  args: readonly string[],
-  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<KluctlRun> {
-  const cacheDir = await mkdtemp(join(tmpdir(), 'ks-kluctl-cache-'));
+/** Options of {@link runKluctl}. */
+export interface RunKluctlOptions {
+  readonly cwd?: string;
+  readonly env?: Record<string, string>;
+  /** Default 300 000 ms. */
+  readonly timeoutMs?: number;
+  /**
+   * KLUCTL_CACHE_DIR of the run. Default: a fresh temp folder, removed afterwards. A suite running
+   * many renders shares one, so Kluctl unpacks its embedded Python Jinja2 only once.
+   */
+  readonly cacheDir?: string;
+}
+
+/**
+ * Runs the reference kluctl with `--no-update-check` and its own KLUCTL_CACHE_DIR; never throws on
+ * exit codes.
+ */
+export async function runKluctl(args: readonly string[], opts: RunKluctlOptions = {}): Promise<KluctlRun> {
+  const cacheDir = opts.cacheDir ?? (await mkdtemp(join(tmpdir(), 'ks-kluctl-cache-')));
+  try {
+    return await execKluctl(args, opts, cacheDir);
+  } finally {
+    if (!opts.cacheDir) await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
+function execKluctl(args: readonly string[], opts: RunKluctlOptions, cacheDir: string): Promise<KluctlRun> {
   return new Promise((resolve) => {
     execFile(
       referenceKluctl(),

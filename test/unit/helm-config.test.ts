@@ -61,6 +61,16 @@ describe('helm-chart.yaml validation matrix', () => {
     ['absolute path', { ...rel, path: '/abs' }, ['absolute path is not allowed in helm-chart.yaml']],
     ['git', { ...rel, git: { url: 'https://h/r', ref: { tag: '1.0.0' } } }, []],
     [
+      'git with an empty ref',
+      { ...rel, git: { url: 'https://h/r', ref: {} } },
+      ['either branch, tag or commit must be set'],
+    ],
+    [
+      'git with two ref fields',
+      { ...rel, git: { url: 'https://h/r', ref: { tag: '1', branch: 'b' } } },
+      ['only one of the ref fields can be set'],
+    ],
+    [
       'git with chartName',
       { ...rel, git: { url: 'https://h/r' }, chartName: 'c' },
       ['chartName can not be specified for git Helm charts'],

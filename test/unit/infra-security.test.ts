@@ -180,6 +180,11 @@ describe('props validation', () => {
       /cloneCacheExpiration is 12 hours; .*Duration.days\(n\)/,
     ],
     [
+      'service account name with capitals',
+      { defaultServiceAccount: 'Deployer' },
+      /defaultServiceAccount 'Deployer' is not a valid service account name/,
+    ],
+    [
       'layer dir without kustomize',
       { toolsLayerDir: tmpdir() },
       /has no bin\/kustomize; point toolsLayerDir at a directory with bin\/kustomize, bin\/helm and bin\/sops/,

@@ -188,6 +188,18 @@ describe('reconcile function', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logsId } } });
   });
 
+  it('passes the default service account (Kluctl --default-service-account) only when set', () => {
+    const vars = (t: Template) =>
+      only(t.findResources('AWS::Lambda::Function'))[1].Properties.Environment.Variables as Record<
+        string,
+        unknown
+      >;
+    expect(vars(template)).not.toHaveProperty('DEFAULT_SERVICE_ACCOUNT');
+    expect(vars(synth({ defaultServiceAccount: 'kluctl-deployer' }))).toMatchObject({
+      DEFAULT_SERVICE_ACCOUNT: 'kluctl-deployer',
+    });
+  });
+
   it('applies sizing props', () => {
     const t = synth({
       reconcileTimeout: Duration.minutes(14),

@@ -52,9 +52,11 @@ export async function validateProject(
   const errors: DeploymentError[] = [];
   const warnings: DeploymentError[] = [];
   const results: ValidateResultEntry[] = [];
-  let byKey = new Map<string, KubeObject>();
-  // As Kluctl: only readiness checks clear `ready`; missing objects are errors but leave it set.
+  // As Kluctl's validate: `ready` turns false only for a live object that fails its readiness checks;
+  // a missing object, a kluctl.io/delete leftover or a listing error is an error but leaves it true
+  // (seen with the real controller: 3 × "object not found" and ready: true).
   let ready = true;
+  let byKey = new Map<string, KubeObject>();
   try {
     const remote = await collectRemoteObjects(kube, input.discriminator ?? '', input.objects, {
       onlyUsedKinds: true,

@@ -105,8 +105,10 @@ export function validateHelmChartConfig(c: Partial<HelmChartConfig>): string[] {
     if (c.chartName) errs.push('chartName can not be specified for git Helm charts');
     if (c.chartVersion !== undefined) errs.push('chartVersion can not be specified for git Helm charts');
     const ref = c.git.ref;
-    if (ref && [ref.branch, ref.tag, ref.commit].filter((x) => x).length > 1)
-      errs.push('only one of the ref fields can be set');
+    const set = ref ? [ref.branch, ref.tag, ref.commit].filter((x) => x).length : undefined;
+    // Kluctl's GitRef decoding: an empty ref is an error, as is more than one field.
+    if (set === 0) errs.push('either branch, tag or commit must be set');
+    if (set !== undefined && set > 1) errs.push('only one of the ref fields can be set');
   }
   if (c.path && posix.isAbsolute(c.path.replace(/\\/g, '/')))
     errs.push('absolute path is not allowed in helm-chart.yaml');

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { ProjectLoadError, errorMessage } from '../../errors.js';
 import type { GitRef } from '../../ports.js';
+import { parseGitRef } from '../git-ref.js';
 import { isDict } from '../merge.js';
 import { isInside, toSlash } from '../paths.js';
 import { maybeDecrypt } from '../sops/sops-decryptor.js';
@@ -63,7 +64,7 @@ export function loadFileSource(a: SourceArgs): Promise<LoadedValue> {
 /** The `git:` source as written in deployment.yaml. */
 interface GitVarsSpec {
   readonly url: string;
-  readonly ref?: GitRef | string;
+  readonly ref?: GitRef;
   readonly path: string;
 }
 
@@ -75,9 +76,7 @@ export function gitSpecOf(
 ): { url: string; ref: GitRef } & Partial<GitVarsSpec> {
   if (!isDict(raw) || typeof raw.url !== 'string' || raw.url === '')
     throw new ProjectLoadError(`${what}.url is required`, { file });
-  let ref: GitRef = {};
-  if (typeof raw.ref === 'string') ref = { branch: raw.ref };
-  else if (isDict(raw.ref)) ref = raw.ref as GitRef;
+  const ref = parseGitRef(raw.ref, what, file);
   return { ...(raw as Partial<GitVarsSpec>), url: raw.url, ref };
 }
 

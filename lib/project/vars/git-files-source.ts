@@ -130,7 +130,7 @@ export async function loadGitFiles(a: SourceArgs): Promise<LoadedValue> {
       file: a.ctx.file,
     });
   const remote = await lister.listRefs(spec.url, a.runtime.services.gitAuth?.(spec.url));
-  const refs = filterRefs(remote, a.src.gitFiles && isDict(raw.ref) ? (raw.ref as GitRef) : undefined);
+  const refs = filterRefs(remote, spec.ref);
   const results: Dict[] = [];
   let sensitive = false;
   for (const [name, commit] of [...refs].sort(([x], [y]) => (x < y ? -1 : 1))) {

@@ -1,0 +1,184 @@
+/**
+ * Target cluster, identity and context of KluctlDeployments, side by side with Kluctl's own controller
+ * (`kluctl controller run` of v2.28.2) on the same API server and project: each case is applied once in
+ * a namespace the reference controller watches and once in a namespace our reconcile handles, and the
+ * outcomes are compared after the namespace names are made equal. Cases: `spec.context` and target
+ * contexts (gitops_errors_test "invalid context"), `spec.kubeConfig` key lookup and errors, a
+ * kubeconfig whose only context is not `default`, and deploys as a kubeconfig user and as an
+ * impersonated service account whose RBAC refuses part of the project.
+ * Known difference, not compared here: an account that may not read the cluster id makes Kluctl report
+ * only "deployment status unknown"; we report the API's message as a prepare error.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parse, stringify } from 'yaml';
+import type { KluctlDeployment } from '../../lib/api/types.js';
+import { freePort, type ManagedProcess, startProcess } from '../env/processes.js';
+import { createTestNamespace, eventually, restrictedKubeconfig, testEnv } from '../env/test-env.js';
+import {
+  applyDeployment,
+  configMap,
+  grantNamespace,
+  kdRef,
+  kubectlApply,
+  namespacePair,
+  readyOf,
+  reconcileOnce,
+  startIdentityScenario,
+} from '../integration/identity-scenario.js';
+import type { IdentityScenario } from '../integration/identity-scenario.js';
+import { referenceKluctl } from './reference.js';
+
+/** A reference reconcile takes seconds; a case runs both sides. */
+const CASE_TIMEOUT_MS = 180_000;
+
+let s: IdentityScenario;
+let controller: ManagedProcess;
+const ref = { ns: '', other: '' };
+const ours = { ns: '', other: '' };
+let user: string;
+
+beforeAll(async () => {
+  s = await startIdentityScenario();
+  Object.assign(ref, await namespacePair('par-ref'));
+  Object.assign(ours, await namespacePair('par-our'));
+  user = `par-user-${randomBytes(4).toString('hex')}`;
+  const doc = parse(await readFile(await restrictedKubeconfig(user), 'utf8')) as Record<string, unknown> & {
+    contexts: { name: string }[];
+  };
+  doc.contexts[0]!.name = 'restricted';
+  doc['current-context'] = 'restricted';
+  const kubeconfig = stringify(doc);
+  for (const where of [ref, ours]) {
+    await grantNamespace({ kind: 'User', name: user }, where.ns);
+    await grantNamespace({ kind: 'ServiceAccount', name: 'deployer', namespace: where.ns }, where.ns);
+    const secrets = {
+      kc: { value: kubeconfig },
+      nokey: { other: kubeconfig },
+      kcyaml: { 'value.yaml': kubeconfig },
+    };
+    await kubectlApply(
+      Object.entries(secrets).map(([name, stringData]) => ({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace: where.ns },
+        stringData,
+      })),
+    );
+  }
+  const controllerNs = await createTestNamespace('par-ctrl');
+  const resultsNs = await createTestNamespace('par-results');
+  controller = startProcess({
+    name: `kluctl-controller-${ref.ns}`,
+    command: referenceKluctl(),
+    args: [
+      'controller',
+      'run',
+      '--kubeconfig',
+      testEnv().kubeconfigPath,
+      '--context',
+      'default',
+      '--namespace',
+      ref.ns,
+      '--controller-namespace',
+      controllerNs,
+      '--controller-name',
+      `kluctl-controller-${ref.ns}`,
+      '--command-result-namespace',
+      resultsNs,
+      '--metrics-bind-address=0',
+      '--health-probe-bind-address=0',
+      `--source-override-bind-address=127.0.0.1:${await freePort()}`,
+      '--no-update-check',
+    ],
+    env: { ...process.env, KLUCTL_CACHE_DIR: `${testEnv().runDir}/kluctl-cache-${ref.ns}` },
+    logsDir: testEnv().logsDir,
+  });
+}, CASE_TIMEOUT_MS);
+
+afterAll(async () => {
+  await controller?.stop();
+  await s?.stop();
+});
+
+/** What is compared: the outcome with our namespace names in place of the reference's. */
+interface Observed {
+  readonly reason?: string;
+  readonly prepareMessage?: string;
+  readonly lastPrepareError?: string;
+  readonly deployErrors?: readonly string[];
+  readonly targetContext?: string;
+}
+
+function observe(
+  kd: KluctlDeployment | undefined,
+  cm: Record<string, unknown> | undefined,
+  where: typeof ref,
+): Observed {
+  const norm = (t: string) => t.split(where.other).join('OTHER').split(where.ns).join('NS');
+  const ready = readyOf(kd);
+  const st = kd?.status;
+  return {
+    reason: ready?.reason,
+    ...(ready?.reason === 'PrepareFailed' ? { prepareMessage: ready.message } : {}),
+    ...(st?.lastPrepareError ? { lastPrepareError: norm(st.lastPrepareError) } : {}),
+    // Which objects failed and why; the message prefix differs (`failed to patch <ref>:` in Kluctl).
+    deployErrors: (st?.lastDeployResult?.errors ?? []).map(
+      (e) =>
+        `${e.ref.kind}/${norm(e.ref.namespace ?? '')}/${e.ref.name}: ${norm(e.message.replace(/^.*?: (?=\w+ "\w+" is forbidden)/, ''))}`,
+    ),
+    ...(cm ? { targetContext: (cm.data as Record<string, string>).targetContext } : {}),
+  };
+}
+
+async function referenceRun(name: string, spec: Record<string, unknown>): Promise<Observed> {
+  await applyDeployment(s, ref, name, spec);
+  const kd = await eventually(
+    async () => {
+      const got = (await s.admin.get(kdRef(ref.ns, name))) as KluctlDeployment | undefined;
+      const ready = readyOf(got);
+      if (
+        !got ||
+        got.status?.observedGeneration !== got.metadata.generation ||
+        !ready ||
+        ready.reason === 'Progressing'
+      )
+        throw new Error(`reference controller has not finished ${name}: ${JSON.stringify(got?.status)}`);
+      return got;
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+  return observe(kd, await configMap(s, ref.ns, 'cm'), ref);
+}
+
+async function ourRun(name: string, spec: Record<string, unknown>): Promise<Observed> {
+  await applyDeployment(s, ours, name, spec);
+  const { kd } = await reconcileOnce(s.deps(), ours.ns, name);
+  return observe(kd, await configMap(s, ours.ns, 'cm'), ours);
+}
+
+// Cases that fail before deploying come first, so `cm` exists in neither namespace until the deploys.
+test.each<[string, Record<string, unknown>]>([
+  ['spec.context naming no context', { context: 'invalid' }],
+  ["a target's context other than default", { target: 't-foo' }],
+  ['a missing kubeConfig Secret', { kubeConfig: { secretRef: { name: 'missing' } } }],
+  ['a kubeConfig Secret without value or value.yaml', { kubeConfig: { secretRef: { name: 'nokey' } } }],
+  ['a missing explicit key', { kubeConfig: { secretRef: { name: 'nokey', key: 'foo' } } }],
+  ["the kubeconfig's own context name", { kubeConfig: { secretRef: { name: 'kc' } }, context: 'restricted' }],
+  [
+    'a missing target and a missing Secret',
+    { target: 'nope', kubeConfig: { secretRef: { name: 'missing' } } },
+  ],
+  ['a kubeconfig user refused in one namespace', { kubeConfig: { secretRef: { name: 'kc' } } }],
+  ['the value.yaml key', { kubeConfig: { secretRef: { name: 'kcyaml' } } }],
+  ['an impersonated service account refused in one namespace', { serviceAccountName: 'deployer' }],
+  ['spec.context default over a target context', { target: 't-foo', context: 'default' }],
+])(
+  'same as Kluctl: %s',
+  async (_name, spec) => {
+    const name = `p-${randomBytes(3).toString('hex')}`;
+    const [theirs, mine] = await Promise.all([referenceRun(name, spec), ourRun(name, spec)]);
+    expect(mine).toEqual(theirs);
+  },
+  CASE_TIMEOUT_MS,
+);

@@ -1,0 +1,146 @@
+/**
+ * Issue 8 part 4, controller path: a KluctlDeployment whose `source.git.path` names a sub-folder of the
+ * repository. The reference Kluctl controller (`kluctl controller run`, watching one namespace) deploys
+ * it; our reconciler's prepare step renders the same spec. Both name item dirs from the repository root
+ * (`kluctl.io/deployment-item-dir: proj/app`) and both let the project include `../shared`.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
+import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
+import type { KluctlDeploymentSpec } from '../../lib/api/types.js';
+import type { KubeObject } from '../../lib/ports.js';
+import { prepareProject } from '../../lib/reconcile/prepare.js';
+import { toolPath } from '../../lib/tools.js';
+import { createRepo } from '../env/git-repo.js';
+import { startGitServer } from '../env/git-server.js';
+import type { GitServer } from '../env/git-server.js';
+import {
+  createTestNamespace,
+  eventually,
+  installCrds,
+  kubectlJson,
+  kubectlTest,
+  testEnv,
+} from '../env/test-env.js';
+import { referenceKluctl } from './reference.js';
+
+const cm = (name: string): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: "{{ args.namespace }}"\n`;
+const PROJECT = {
+  'proj/.kluctl.yaml': 'targets:\n  - name: t\n',
+  'proj/deployment.yaml': 'deployments:\n  - path: app\n  - include: ../shared\n',
+  'proj/app/cm.yaml': cm('app'),
+  'shared/deployment.yaml': 'deployments:\n  - path: x\n',
+  'shared/x/cm.yaml': cm('shared'),
+};
+
+let server: GitServer;
+let controller: ChildProcess | undefined;
+let controllerLog = '';
+const temp: string[] = [];
+
+beforeAll(async () => {
+  await installCrds();
+  server = await startGitServer();
+});
+
+afterAll(async () => {
+  controller?.kill('SIGTERM');
+  await server?.stop();
+  await Promise.all(temp.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const spec = (url: string, namespace: string): KluctlDeploymentSpec =>
+  ({
+    interval: '10m',
+    timeout: '2m',
+    source: { git: { url, path: 'proj' } },
+    target: 't',
+    args: { namespace },
+  }) as KluctlDeploymentSpec;
+
+/** Starts the reference controller, watching only `namespace`. */
+async function startKluctlController(namespace: string, controllerNamespace: string): Promise<void> {
+  const cacheDir = await mkdtemp(join(tmpdir(), 'ks-kluctl-ctrl-cache-'));
+  temp.push(cacheDir);
+  controller = spawn(
+    referenceKluctl(),
+    [
+      'controller',
+      'run',
+      '--no-update-check',
+      '--kubeconfig',
+      testEnv().kubeconfigPath,
+      '--namespace',
+      namespace,
+      '--controller-namespace',
+      controllerNamespace,
+      '--metrics-bind-address=0',
+      '--health-probe-bind-address=0',
+      '--source-override-bind-address=0',
+    ],
+    { env: { ...process.env, KLUCTL_CACHE_DIR: cacheDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  controller.stdout?.on('data', (c: Buffer) => (controllerLog += c.toString()));
+  controller.stderr?.on('data', (c: Buffer) => (controllerLog += c.toString()));
+}
+
+const itemDirs = (objects: readonly KubeObject[]): Record<string, unknown> =>
+  Object.fromEntries(
+    objects.map((o) => [o.metadata.name, o.metadata.annotations?.['kluctl.io/deployment-item-dir']]),
+  );
+
+it('names item dirs from the repository root for source.path, with Kluctl controller and ours', async () => {
+  const repo = await createRepo(server, 'parity-item-dir', PROJECT);
+  const kluctlNs = await createTestNamespace('parity-kluctl');
+  const oursNs = await createTestNamespace('parity-ours');
+  const controllerNs = await createTestNamespace('parity-ctrl');
+
+  // Kluctl's controller deploys the KluctlDeployment; the deployed ConfigMaps carry its annotations.
+  await startKluctlController(kluctlNs, controllerNs);
+  const kd = {
+    apiVersion: 'gitops.kluctl.io/v1beta1',
+    kind: 'KluctlDeployment',
+    metadata: { name: 'item-dir', namespace: kluctlNs },
+    spec: spec(repo.url, kluctlNs),
+  };
+  const applied = await kubectlTest(['apply', '-f', '-'], { input: stringify(kd) });
+  expect(applied.stderr).toBe('');
+  const deployed = await eventually(
+    async () => {
+      const list = await kubectlJson<{ items: KubeObject[] }>([
+        'get',
+        'configmaps',
+        '-n',
+        kluctlNs,
+        '-l',
+        'kluctl.io/tag-0',
+      ]);
+      if (list.items.length < 2)
+        throw new Error(`not deployed yet; controller log:\n${controllerLog.slice(-3000)}`);
+      return list.items;
+    },
+    { timeoutMs: 240_000, intervalMs: 2000 },
+  );
+
+  // Ours: the prepare step of the reconciler renders the same spec from the same repository.
+  const kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
+  const workDir = await mkdtemp(join(tmpdir(), 'ks-parity-prepare-'));
+  temp.push(workDir);
+  const prepared = await prepareProject(
+    { git: new IsomorphicGitSource(), kube, workDir, kustomizePath: toolPath('kustomize') },
+    { name: 'item-dir', namespace: oursNs, spec: spec(repo.url, oursNs) },
+  );
+  try {
+    expect(itemDirs(prepared.rendered.objects)).toEqual(itemDirs(deployed));
+    expect(itemDirs(prepared.rendered.objects)).toEqual({ app: 'proj/app', shared: 'shared/x' });
+  } finally {
+    await prepared.cleanup();
+    kube.close();
+  }
+}, 400_000);
