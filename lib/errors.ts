@@ -138,13 +138,36 @@ export class MultiError extends KsError {
   readonly errors: readonly unknown[];
   constructor(errors: readonly unknown[]) {
     const first = errors.find((e): e is KsError => e instanceof KsError);
-    const n = errors.length;
-    const list = errors.map((e) => `\t* ${errorMessage(e)}`).join('\n');
-    super(first?.code ?? 'ProjectLoad', `${n} error${n === 1 ? '' : 's'} occurred:\n${list}\n\n`, {
-      cause: errors[0],
-    });
+    super(first?.code ?? 'ProjectLoad', errorListText(errors), { cause: errors[0] });
     this.errors = errors;
   }
+}
+
+const ONE_OF_A_LIST = Symbol('kluctl-serverless.oneOfAList');
+
+/**
+ * Marks `err` as the only failure of a step that could have reported several (it keeps its class and
+ * message; {@link errorListSize} then says 1, as Kluctl's list of one error does).
+ */
+export function markOneOfAList<T>(err: T): T {
+  if (typeof err === 'object' && err !== null) (err as Record<symbol, unknown>)[ONE_OF_A_LIST] = true;
+  return err;
+}
+
+/** How many errors `err` (or its cause) reports as a list; undefined for a plain error. */
+export function errorListSize(err: unknown): number | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof MultiError) return e.errors.length;
+    if ((e as unknown as Record<symbol, unknown>)[ONE_OF_A_LIST]) return 1;
+  }
+  return undefined;
+}
+
+/** A list of errors in the layout of Go's multierror: `N errors occurred:` and one `* ` line each. */
+export function errorListText(errors: readonly unknown[]): string {
+  const n = errors.length;
+  const list = errors.map((e) => `\t* ${errorMessage(e)}`).join('\n');
+  return `${n} error${n === 1 ? '' : 's'} occurred:\n${list}\n\n`;
 }
 
 /** Renders any thrown value as a one-line message without stack (for status and logs). */

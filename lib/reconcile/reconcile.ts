@@ -45,6 +45,7 @@ import type { PreparedProject } from './prepare.js';
 import {
   finalReadyStatus,
   makeCondition,
+  prepareErrorText,
   prepareFailedMessage,
   projectKeyOf,
   Reasons,
@@ -172,7 +173,7 @@ export async function reconcileDeployment(
     const message = errorMessage(err);
     log.warn('prepare failed', { error: message });
     Object.assign(status, {
-      lastPrepareError: message,
+      lastPrepareError: prepareErrorText(err),
       ...(commit ? { observedCommit: commit } : {}),
       ...setConditions(cond(READY, 'False', Reasons.prepareFailed, prepareFailedMessage(err)), undefined),
     });

@@ -9,7 +9,7 @@ import type {
   ProjectKey,
   ValidateResult,
 } from '../api/types.js';
-import { KsError, MultiError } from '../errors.js';
+import { errorListSize, errorListText, errorMessage, KsError, MultiError } from '../errors.js';
 import { metaTime } from '../api/meta-time.js';
 
 export const READY = 'Ready';
@@ -68,10 +68,16 @@ export function removeCondition(conditions: readonly Condition[] | undefined, ty
  * one: `prepare failed with 1 errors.`
  */
 export function prepareFailedMessage(err: unknown): string {
-  const multi = err instanceof MultiError ? err : err instanceof Error ? err.cause : undefined;
-  return multi instanceof MultiError
-    ? `prepare failed with ${multi.errors.length} errors. Check status.lastPrepareError for details`
+  const n = errorListSize(err);
+  return n !== undefined
+    ? `prepare failed with ${n} errors. Check status.lastPrepareError for details`
     : 'prepare failed. Check status.lastPrepareError for details';
+}
+
+/** `status.lastPrepareError`: the full text, as a list when the failure was one (as Kluctl writes it). */
+export function prepareErrorText(err: unknown): string {
+  const n = errorListSize(err);
+  return n === 1 && !(err instanceof MultiError) ? errorListText([err]) : errorMessage(err);
 }
 
 /**

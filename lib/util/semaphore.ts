@@ -1,4 +1,4 @@
-import { MultiError } from '../errors.js';
+import { markOneOfAList, MultiError } from '../errors.js';
 
 /** A counting semaphore for bounded parallelism (API requests, deployment items, kustomize builds). */
 export class Semaphore {
@@ -49,7 +49,7 @@ export async function mapBounded<T, R>(
 /**
  * Like {@link mapBounded}, but runs every item even when some fail, and then throws one
  * {@link MultiError} holding all failures in input order (Kluctl renders all items of a stage and
- * reports every failed one).
+ * reports every failed one); a single failure is thrown as it is, marked as a list of one.
  */
 export async function mapBoundedAll<T, R>(
   items: readonly T[],
@@ -63,6 +63,7 @@ export async function mapBoundedAll<T, R>(
     ),
   );
   const failures = settled.flatMap((s) => (s.ok ? [] : [s.error]));
-  if (failures.length > 0) throw new MultiError(failures);
+  if (failures.length === 1) throw markOneOfAList(failures[0]);
+  if (failures.length > 1) throw new MultiError(failures);
   return settled.map((s) => (s as { value: R }).value);
 }

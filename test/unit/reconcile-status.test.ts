@@ -1,9 +1,10 @@
 import type { CommandResultSummary, ValidateResult } from '../../lib/api/types.js';
-import { MultiError } from '../../lib/errors.js';
+import { markOneOfAList, MultiError } from '../../lib/errors.js';
 import {
   cleanSubDir,
   finalReadyStatus,
   makeCondition,
+  prepareErrorText,
   prepareFailedMessage,
   projectKeyOf,
   repoKeyFromGitUrl,
@@ -112,14 +113,21 @@ describe('prepareFailedMessage', () => {
     expect(prepareFailedMessage(new Error('x'))).toBe(
       'prepare failed. Check status.lastPrepareError for details',
     );
-    expect(prepareFailedMessage(new MultiError([new Error('a')]))).toBe(
+    expect(prepareFailedMessage(markOneOfAList(new Error('a')))).toBe(
       'prepare failed with 1 errors. Check status.lastPrepareError for details',
     );
     const wrapped = new Error('prepare', { cause: new MultiError([new Error('a'), new Error('b')]) });
     expect(prepareFailedMessage(wrapped)).toBe(
       'prepare failed with 2 errors. Check status.lastPrepareError for details',
     );
-    expect(new MultiError([new Error('a'), new Error('b')]).message).toBe(
+  });
+
+  it("writes lists of errors in the layout of Go's multierror", () => {
+    expect(prepareErrorText(new Error('x'))).toBe('x');
+    expect(prepareErrorText(new Error('outer', { cause: markOneOfAList(new Error('a')) }))).toBe(
+      '1 error occurred:\n\t* outer\n\n',
+    );
+    expect(prepareErrorText(new MultiError([new Error('a'), new Error('b')]))).toBe(
       '2 errors occurred:\n\t* a\n\t* b\n\n',
     );
   });
