@@ -21,6 +21,7 @@ import { silentLogger, systemClock } from '../../lib/ports.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 import { toolPath } from '../../lib/tools.js';
 import { kubectl } from '../env/control-plane.js';
+import { DelegatingKube } from '../env/delegating-kube.js';
 import { createRepo } from '../env/git-repo.js';
 import type { TestRepo } from '../env/git-repo.js';
 import { startGitServer } from '../env/git-server.js';
@@ -31,42 +32,11 @@ import { fixtureDir, readTree } from '../env/fixtures.js';
 let PROJECT: Record<string, string>;
 
 /** Counts apply calls so a test can prove that nothing was applied. */
-class CountingKube implements KubeClient {
+class CountingKube extends DelegatingKube {
   applies = 0;
-  constructor(private readonly inner: KubeClient) {}
-  apply(...a: Parameters<KubeClient['apply']>) {
+  override apply(...a: Parameters<KubeClient['apply']>) {
     this.applies++;
     return this.inner.apply(...a);
-  }
-  get(...a: Parameters<KubeClient['get']>) {
-    return this.inner.get(...a);
-  }
-  list(...a: Parameters<KubeClient['list']>) {
-    return this.inner.list(...a);
-  }
-  update(...a: Parameters<KubeClient['update']>) {
-    return this.inner.update(...a);
-  }
-  delete(...a: Parameters<KubeClient['delete']>) {
-    return this.inner.delete(...a);
-  }
-  mergePatch(...a: Parameters<KubeClient['mergePatch']>) {
-    return this.inner.mergePatch(...a);
-  }
-  resolve(...a: Parameters<KubeClient['resolve']>) {
-    return this.inner.resolve(...a);
-  }
-  listResources() {
-    return this.inner.listResources();
-  }
-  invalidateDiscovery() {
-    this.inner.invalidateDiscovery();
-  }
-  clusterId() {
-    return this.inner.clusterId();
-  }
-  serverVersion() {
-    return this.inner.serverVersion();
   }
 }
 
