@@ -160,11 +160,13 @@ test(
       errors: [
         '<ns>/ConfigMap/not-ready: kluctl.io/is-ready annotation is set to false',
         '<ns>/DaemonSet/nowhere: updatedNumberScheduled field not in status or empty',
+        '<ns>/Deployment/half: readyReplicas (1) is less then replicas (2)',
         '<ns>/Deployment/stuck: readyReplicas field not in status or empty',
         '<ns>/Job/stuck-job: Not completed',
         '<ns>/PersistentVolumeClaim/claim: Volume is not bound',
         '<ns>/Pod/runner: Not ready',
         '<ns>/Service/lb: Not ready',
+        '<ns>/StatefulSet/half-sts: StatefulSet is not ready. 1 out of 2 expected pods are ready',
         '<ns>/StatefulSet/stuck-sts: StatefulSet is not ready. 1 out of 2 expected pods have been scheduled',
       ],
       warnings: [],
@@ -329,6 +331,15 @@ async function settled(ns: string): Promise<void> {
         ns,
       ]);
       expect(sts.status?.replicas).toBe(1);
+      // One of two replicas runs (the other has no node left).
+      type Half = { status?: { replicas?: number; readyReplicas?: number } };
+      for (const [kind, name] of [
+        ['deployment', 'half'],
+        ['statefulset', 'half-sts'],
+      ]) {
+        const o = await kubectlJson<Half>(['get', kind!, name!, '-n', ns]);
+        expect(o.status).toMatchObject({ replicas: 2, readyReplicas: 1 });
+      }
     },
     { timeoutMs: 120_000, intervalMs: 1000 },
   );

@@ -15,22 +15,31 @@ const meta = (kind: string, apiVersion: string, name: string, extra: string[] = 
   ...extra,
 ];
 const nowhere = ['      nodeSelector: {example.com/none: "x"}'];
+/** At most one such pod per node: on the one-node test cluster the second replica never runs. */
+const onePerNode = (app: string) => [
+  '      affinity:',
+  '        podAntiAffinity:',
+  '          requiredDuringSchedulingIgnoredDuringExecution:',
+  `            - labelSelector: {matchLabels: {app: ${app}}}`,
+  '              topologyKey: kubernetes.io/hostname',
+];
 const pod = podTemplate;
 const doc = (lines: string[]) => `${lines.join('\n')}\n`;
 
-const deployment = (name: string, spec: string[] = [], annotations: string[] = []) =>
+const deployment = (name: string, spec: string[] = [], annotations: string[] = [], replicas = 1) =>
   doc([
     ...meta('Deployment', 'apps/v1', name, annotations.length ? ['  annotations:', ...annotations] : []),
     'spec:',
-    '  replicas: 1',
+    `  replicas: ${replicas}`,
     ...pod(name, spec),
   ]);
-const statefulSet = (name: string, spec: string[] = []) =>
+const statefulSet = (name: string, spec: string[] = [], extra: string[] = []) =>
   doc([
     ...meta('StatefulSet', 'apps/v1', name),
     'spec:',
     `  serviceName: ${name}`,
     '  replicas: 2',
+    ...extra,
     ...pod(name, spec),
   ]);
 const daemonSet = (name: string, spec: string[] = []) =>
@@ -73,7 +82,11 @@ export function readinessProject(): Record<string, string> {
     'objects/web.yaml': deployment('web'),
     'objects/stuck.yaml': deployment('stuck', nowhere),
     'objects/ignored.yaml': deployment('ignored', nowhere, ['    kluctl.io/validate-ignore: "true"']),
+    'objects/half.yaml': deployment('half', onePerNode('half'), [], 2),
     'objects/db.yaml': statefulSet('db'),
+    'objects/half-sts.yaml': statefulSet('half-sts', onePerNode('half-sts'), [
+      '  podManagementPolicy: Parallel',
+    ]),
     'objects/stuck-sts.yaml': statefulSet('stuck-sts', nowhere),
     'objects/agent.yaml': daemonSet('agent'),
     'objects/nowhere.yaml': daemonSet('nowhere', nowhere),
