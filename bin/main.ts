@@ -227,6 +227,6 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  process.stderr.write(`error: ${errorMessage(err)}\n`);
+  process.stderr.write(`error: ${errorMessage(err).trimEnd()}\n`);
   process.exitCode = 1;
 }

@@ -96,15 +96,23 @@ export class KubeApiError extends KsError {
     readonly message?: string;
     readonly reason?: string;
   }[];
+  /** The API server's own message (Kluctl reports that text, without our request prefix). */
+  readonly apiMessage: string | undefined;
   constructor(
     code: 'KubeApi' | 'KubeConflict' | 'KubeNotFound',
     message: string,
-    opts: KsErrorOptions & { status?: number; causes?: KubeApiError['causes'] } = {},
+    opts: KsErrorOptions & { status?: number; causes?: KubeApiError['causes']; apiMessage?: string } = {},
   ) {
     super(code, message, opts);
     this.status = opts.status;
     this.causes = opts.causes ?? [];
+    this.apiMessage = opts.apiMessage;
   }
+}
+
+/** The text of an error as Kluctl reports it in results: the API server's message when there is one. */
+export function kubeErrorText(err: unknown): string {
+  return err instanceof KubeApiError && err.apiMessage !== undefined ? err.apiMessage : errorMessage(err);
 }
 
 /** A conditional write lost against a concurrent writer (S3 412/409). Retry the read-modify-write. */
@@ -119,6 +127,47 @@ export class StateStoreError extends KsError {
   constructor(message: string, options: KsErrorOptions = {}) {
     super('StateStore', message, options);
   }
+}
+
+/**
+ * Independent failures of one step that are reported together, as the deployment items that failed
+ * to render. Kluctl counts them in its Ready message (`prepare failed with N errors.`); the message
+ * lists every one (in the layout of Go's multierror, which Kluctl's `lastPrepareError` shows).
+ */
+export class MultiError extends KsError {
+  readonly errors: readonly unknown[];
+  constructor(errors: readonly unknown[]) {
+    const first = errors.find((e): e is KsError => e instanceof KsError);
+    super(first?.code ?? 'ProjectLoad', errorListText(errors), { cause: errors[0] });
+    this.errors = errors;
+  }
+}
+
+const ONE_OF_A_LIST = Symbol('kluctl-serverless.oneOfAList');
+
+/**
+ * Marks `err` as the only failure of a step that could have reported several (it keeps its class and
+ * message; {@link errorListSize} then says 1, as Kluctl's list of one error does).
+ */
+export function markOneOfAList<T>(err: T): T {
+  if (typeof err === 'object' && err !== null) (err as Record<symbol, unknown>)[ONE_OF_A_LIST] = true;
+  return err;
+}
+
+/** How many errors `err` (or its cause) reports as a list; undefined for a plain error. */
+export function errorListSize(err: unknown): number | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof MultiError) return e.errors.length;
+    if ((e as unknown as Record<symbol, unknown>)[ONE_OF_A_LIST]) return 1;
+  }
+  return undefined;
+}
+
+/** A list of errors in the layout of Go's multierror: `N errors occurred:` and one `* ` line each. */
+export function errorListText(errors: readonly unknown[]): string {
+  const n = errors.length;
+  const list = errors.map((e) => `\t* ${errorMessage(e)}`).join('\n');
+  return `${n} error${n === 1 ? '' : 's'} occurred:\n${list}\n\n`;
 }
 
 /** Renders any thrown value as a one-line message without stack (for status and logs). */

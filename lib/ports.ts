@@ -157,7 +157,14 @@ export interface GitSource {
   /** The commit a ref points to on the remote, without fetching objects. */
   resolveRef(url: string, ref: GitRef, auth?: GitAuth): Promise<string>;
   /** Checks out `ref` of `url` into the empty directory `dir`; returns the commit. */
-  checkout(url: string, ref: GitRef, dir: string, auth?: GitAuth): Promise<{ commit: string }>;
+  checkout(url: string, ref: GitRef, dir: string, auth?: GitAuth): Promise<GitCheckout>;
+}
+
+/** What a checkout got. */
+export interface GitCheckout {
+  readonly commit: string;
+  /** The ref checked out; for the default branch, its name (Kluctl reports it in `gitInfo.ref`). */
+  readonly ref?: GitRef;
 }
 
 /** Injected time, so plans are pure and tests use a fake clock. */

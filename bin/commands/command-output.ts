@@ -20,6 +20,7 @@ import type { KubeClient } from '../../lib/ports.js';
 import { cleanSubDir, repoKeyFromGitUrl } from '../../lib/reconcile/status.js';
 import { storeCommandResult } from '../../lib/reconcile/results.js';
 import { stateStore } from '../compose.js';
+import { externalArgs } from './common.js';
 import type { ProjectFlags } from './common.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -145,7 +146,8 @@ export async function gitInfoOf(projectDir: string): Promise<{ projectKey: Proje
   ]);
   const repoKey = url ? repoKeyOrUndefined(url) : undefined;
   return {
-    projectKey: { ...(repoKey ? { repoKey } : {}), subDir },
+    // Kluctl omits an empty subDir from the key (the git info keeps it).
+    projectKey: { ...(repoKey ? { repoKey } : {}), ...(subDir ? { subDir } : {}) },
     gitInfo: {
       url: url ?? null,
       ref: branch ? { branch } : null,
@@ -163,6 +165,7 @@ export async function cliCommandEnv(
   info: CommandEnv['info'] = {},
 ): Promise<CommandEnv> {
   const { projectKey, gitInfo } = await gitInfoOf(flags.projectDir);
+  const args = externalArgs(flags);
   return {
     kube,
     progress: stderrProgress,
@@ -174,9 +177,10 @@ export async function cliCommandEnv(
       includeDeploymentDirs: flags.includeDeploymentDir ?? [],
       excludeDeploymentDirs: flags.excludeDeploymentDir ?? [],
     },
+    // As Kluctl's command info: the external args and overrides; the target name is in `target`.
     info: {
       ...info,
-      ...(flags.target ? { target: flags.target } : {}),
+      ...(Object.keys(args).length > 0 ? { args } : {}),
       ...(flags.targetNameOverride ? { targetNameOverride: flags.targetNameOverride } : {}),
       ...(flags.context ? { contextOverride: flags.context } : {}),
     },

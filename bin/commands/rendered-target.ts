@@ -3,29 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import type { TargetSpec } from '../../lib/api/types.js';
-import type { CommandProject } from '../../lib/deploy/commands/command-base.js';
 import type { RenderedProject } from '../../lib/project/render-project.js';
 import { clientForTarget, renderFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
 import { stderrProgress } from './command-output.js';
 
-/** The rendered project as the commands of lib/deploy/commands take it. */
-export function commandProject(rendered: RenderedProject): CommandProject {
-  const t = rendered.target;
-  return {
-    target: {
-      name: t.name,
-      ...(t.context ? { context: t.context } : {}),
-      ...(t.args ? { args: t.args } : {}),
-      ...(t.images ? { images: t.images as unknown as TargetSpec['images'] } : {}),
-      ...(rendered.discriminator ? { discriminator: rendered.discriminator } : {}),
-    },
-    discriminator: rendered.discriminator,
-    items: rendered.items,
-    objectsHash: rendered.objectsHash,
-  };
-}
+export { commandProject } from '../../lib/deploy/commands/command-base.js';
 
 /**
  * Connects to the target's cluster, renders into a temp dir (or `--render-output-dir`), runs `fn`,

@@ -320,6 +320,7 @@ export class HttpKubeClient implements KubeClient {
       status: res.status,
       causes: st?.details?.causes ?? [],
       retryable,
+      ...(st?.message ? { apiMessage: st.message } : {}),
     });
   }
 

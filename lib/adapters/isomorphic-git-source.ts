@@ -9,7 +9,7 @@ import git from 'isomorphic-git';
 import type { AuthCallback, ServerRef } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { GitSourceError } from '../errors.js';
-import type { GitAuth, GitRef, GitSource } from '../ports.js';
+import type { GitAuth, GitCheckout, GitRef, GitSource } from '../ports.js';
 
 /** Node error codes that mean the server could not be reached; a later attempt may succeed. */
 const NETWORK_CODES = new Set([
@@ -57,7 +57,7 @@ export class IsomorphicGitSource implements GitSource {
   }
 
   /** Checks out `ref` of `url` into `dir` (created if missing); returns the checked-out commit. */
-  async checkout(url: string, ref: GitRef, dir: string, auth?: GitAuth): Promise<{ commit: string }> {
+  async checkout(url: string, ref: GitRef, dir: string, auth?: GitAuth): Promise<GitCheckout> {
     const kind = refKind(ref);
     const cache = {};
     await mkdir(dir, { recursive: true });
@@ -65,6 +65,7 @@ export class IsomorphicGitSource implements GitSource {
       await git.init({ fs, dir });
       await git.addRemote({ fs, dir, remote: 'origin', url });
       let commit: string;
+      let checkedOut: GitRef | undefined;
       if (kind.type === 'commit') {
         await git.fetch({ fs, http, dir, cache, singleBranch: false, tags: false, ...authCallbacks(auth) });
         commit = kind.value;
@@ -83,9 +84,12 @@ export class IsomorphicGitSource implements GitSource {
         if (!fetched.fetchHead)
           throw new GitSourceError(`repository ${safeUrl(url)} has no default branch (HEAD)`);
         commit = await peel(dir, fetched.fetchHead, cache);
+        const head = fetched.defaultBranch?.replace(/^refs\/heads\//, '');
+        if (kind.type === 'head' && head) checkedOut = { branch: head };
       }
       await git.checkout({ fs, dir, cache, ref: commit, force: true });
-      return { commit };
+      checkedOut ??= kind.type === 'head' ? undefined : { [kind.type]: kind.value };
+      return { commit, ...(checkedOut ? { ref: checkedOut } : {}) };
     } catch (err) {
       throw translateError(err, url, kind);
     }

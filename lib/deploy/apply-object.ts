@@ -6,19 +6,18 @@
  * delete and re-create, when asked to). The outcome lands in the run's result entry: the applied
  * object, `new`, or the changes against the object as it was before the run.
  */
-import { FIELD_MANAGER } from '../api/constants.js';
-import { KubeApiError, errorMessage } from '../errors.js';
+import { KubeApiError, kubeErrorText } from '../errors.js';
 import type { KubeObject } from '../ports.js';
 import { observeApplied, planDryRun, servedByAppliedCrd, undoDummyName } from './apply/dry-run.js';
 import { fixObjectForApply } from './apply/normalize.js';
-import { kluctlRefString, retryWithConflicts, retryWithReplace } from './apply/recover.js';
+import { patchObject, retryWithConflicts, retryWithReplace } from './apply/recover.js';
 import type { Recovered } from './apply/recover.js';
 import { applyState } from './apply/run-state.js';
 import { computeChanges } from './changes.js';
 import type { ResultObject } from './command-result.js';
 import type { DeployContext } from './deploy-context.js';
 import { recordError, recordWarning } from './deploy-context.js';
-import { refKey, refOf } from './object-ref.js';
+import { kluctlRefString, refKey, refOf } from './object-ref.js';
 
 export { registerConflictRules } from './apply/run-state.js';
 
@@ -51,7 +50,7 @@ export async function applyObject(
     if (applied) recordApplied(ctx, entry, applied);
     return applied;
   } catch (err) {
-    recordError(ctx, ref, errorMessage(err));
+    recordError(ctx, ref, kubeErrorText(err));
     return undefined;
   }
 }
@@ -66,7 +65,7 @@ async function applyWithRecovery(
   const dryRun = ctx.opts.dryRun ?? false;
   const plan = await planDryRun(ctx, x, { replaced, hasRemote: remote !== undefined });
   const send = async (): Promise<KubeObject> => {
-    const r = await ctx.kube.apply(plan.obj, { fieldManager: FIELD_MANAGER, dryRun });
+    const r = await patchObject(ctx, plan.obj, { dryRun });
     return plan.dummyName ? undoDummyName(r, plan.dummyName, x) : r;
   };
   let firstError: unknown;

@@ -82,8 +82,9 @@ export function summarizeResult(r: CommandResult): CommandResultSummary {
     orphanObjects: count((o) => o.orphan === true),
     deletedObjects: count((o) => o.deleted === true),
     ...(r.renderedObjectsHash ? { renderedObjectsHash: r.renderedObjectsHash } : {}),
-    errors: r.errors,
-    warnings: r.warnings,
+    // Kluctl writes `null` for empty lists here (the API server then drops the field).
+    errors: r.errors.length > 0 ? r.errors : null,
+    warnings: r.warnings.length > 0 ? r.warnings : null,
     totalChanges: r.objects.reduce((n, o) => n + (o.changes?.length ?? 0), 0),
   };
 }

@@ -23,6 +23,15 @@ export function refString(ref: ObjectRef): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 }
 
+/**
+ * Kluctl's spelling of a ref inside result messages: `namespace/Kind/name`, `Kind/name` or `Kind`
+ * (e.g. "timed out while waiting for readiness of ns/Deployment/web").
+ */
+export function kluctlRefString(ref: ObjectRef): string {
+  if (ref.namespace) return `${ref.namespace}/${ref.kind}/${ref.name}`;
+  return ref.name ? `${ref.kind}/${ref.name}` : ref.kind;
+}
+
 /** Whether `obj` is a Namespace. */
 export function isNamespace(obj: KubeObject): boolean {
   return obj.kind === 'Namespace' && obj.apiVersion === 'v1';

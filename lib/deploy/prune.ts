@@ -13,7 +13,7 @@ import {
   FIELD_MANAGER,
   LABEL_TAG_PREFIX,
 } from '../api/constants.js';
-import { errorMessage, KsError } from '../errors.js';
+import { KsError, kubeErrorText } from '../errors.js';
 import type { KubeClient, KubeObject, ObjectRef } from '../ports.js';
 import { checkIncluded } from '../project/inclusion.js';
 import type { Inclusion } from '../project/inclusion.js';
@@ -152,7 +152,7 @@ export async function deleteObjects(
       if (opts.wait) await waitGone(kube, ref, opts);
       out.deleted.push(ref);
     } catch (err) {
-      out.errors.push({ ref, message: errorMessage(err) });
+      out.errors.push({ ref, message: kubeErrorText(err) });
     }
   };
   await mapBounded(namespaces, 8, run);

@@ -1,13 +1,21 @@
 /**
- * Readiness of a live object (kluctl-semantics §6.1): annotation overrides, the generic status and
- * observedGeneration checks, then per-kind rules. Pure: the caller says whether the object's type has a
- * status at all (from the CRD schema or the built-in types).
+ * Readiness of a live object (kluctl-semantics §6.1), with Kluctl's rules and its exact messages,
+ * checked against `kluctl validate` on real objects of the test cluster
+ * (test/parity/deploy-parity.test.ts): the `kluctl.io/validate-ignore` and `kluctl.io/is-ready`
+ * annotations, "no status yet" for young objects whose type has a status, the generic observedGeneration
+ * check, then the per-kind rules. A missing status field stops the checks of that object with
+ * "<field> field not in status or empty" (the API server omits zero counters such as `readyReplicas`).
+ * Pure: the caller says whether the object's type has a status at all (from the CRD schema or the
+ * built-in types).
  */
+import { parseGoBool } from './hooks/hook-annotations.js';
 import type { KubeObject } from '../ports.js';
 
 /** Outcome of a readiness check. "Not ready" messages are errors in validate, warnings while waiting. */
 export interface Readiness {
   readonly ready: boolean;
+  /** Every finding in the order Kluctl reports them. */
+  readonly findings: readonly Finding[];
   /** Why the object is not ready (empty when ready). */
   readonly notReady: string[];
   /** Hard failures (a failed Job, a crashed container): waiting cannot help. */
@@ -15,6 +23,12 @@ export interface Readiness {
   readonly warnings: string[];
   /** `validate-result.kluctl.io/*` annotations, as `{annotation, message}`. */
   readonly results: { annotation: string; message: string }[];
+}
+
+/** One finding of a readiness check. */
+export interface Finding {
+  readonly kind: 'error' | 'notReady' | 'warning';
+  readonly message: string;
 }
 
 /** Options of {@link checkReadiness}. */
@@ -28,43 +42,112 @@ type Dict = Record<string, unknown>;
 const RESULT_PREFIX = 'validate-result.kluctl.io/';
 /** Kluctl treats an object without status as ready once it is older than this. */
 const NO_STATUS_GRACE_MS = 15_000;
+const UNKNOWN_STATUS_WARNING =
+  "unable to determine if a status is expected. This usually happens when you don't have permission " +
+  'to list CRDs or status sub-resources';
+
+/** Thrown by a check that cannot go on (Kluctl stops checking the object at that point). */
+class Stop extends Error {}
+
+/** Collects the findings of one object; the per-kind rules below read the status through it. */
+class Check {
+  readonly findings: Finding[] = [];
+  constructor(readonly status: Dict) {}
+
+  add(kind: Finding['kind'], message: string): void {
+    this.findings.push({ kind, message });
+  }
+
+  /** A condition by type (Kluctl's getCondition); `absent` decides what a missing one is. */
+  condition(type: string, absent: 'ignore' | 'notReady', stop = false): Dict {
+    const list = Array.isArray(this.status.conditions) ? (this.status.conditions as Dict[]) : [];
+    const found = list.filter((c) => c?.type === type);
+    if (found.length === 0) {
+      if (absent === 'notReady') {
+        this.add('notReady', `${type} condition not in status`);
+        if (stop) throw new Stop();
+      }
+      return {};
+    }
+    if (found.length > 1) {
+      this.add('error', `${type} condition found more then once`);
+      if (stop) throw new Stop();
+    }
+    return found[0]!;
+  }
+
+  /** An integer status field; missing or not an integer is "not ready" and stops the checks. */
+  int(field: string): number {
+    if (!(field in this.status)) this.stop(`${field} field not in status or empty`);
+    const v = this.status[field];
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.stop(`${field} field is not an int`);
+    return v as number;
+  }
+
+  private stop(message: string): never {
+    this.add('notReady', message);
+    throw new Stop();
+  }
+}
 
 /** Checks a live object. */
 export function checkReadiness(obj: KubeObject, opts: ReadinessOptions): Readiness {
-  const r: Readiness = { ready: true, notReady: [], errors: [], warnings: [], results: [] };
   const ann = obj.metadata.annotations ?? {};
-  for (const [k, v] of Object.entries(ann)) {
-    if (k.startsWith(RESULT_PREFIX)) r.results.push({ annotation: k, message: v });
-  }
-  if (isTrue(ann['kluctl.io/validate-ignore'])) return r;
-  if (ann['kluctl.io/is-ready'] !== undefined) {
-    if (!isTrue(ann['kluctl.io/is-ready'])) r.notReady.push('kluctl.io/is-ready is false');
-    return done(r);
-  }
-  const status = obj.status as Dict | undefined;
-  if (!status || Object.keys(status).length === 0) {
-    if (opts.statusExpected === undefined) {
-      r.warnings.push('unable to determine if a status is expected for this object');
-    } else if (opts.statusExpected && !olderThan(obj, opts.now, NO_STATUS_GRACE_MS)) {
-      r.notReady.push('no status available yet');
+  if (boolAnnotation(ann['kluctl.io/validate-ignore']) === true) return summarize([], []);
+  const results = Object.entries(ann)
+    .filter(([k]) => k.startsWith(RESULT_PREFIX))
+    .map(([annotation, message]) => ({ annotation, message }));
+  const status = (obj as { status?: unknown }).status;
+  const check = new Check(isDict(status) ? status : {});
+  try {
+    const isReady = boolAnnotation(ann['kluctl.io/is-ready']);
+    if (isReady !== undefined) {
+      if (!isReady) check.add('notReady', 'kluctl.io/is-ready annotation is set to false');
+    } else if (!isDict(status)) {
+      checkMissingStatus(obj, opts, check);
+    } else {
+      const og = status.observedGeneration;
+      const generation = obj.metadata.generation ?? -1;
+      if (typeof og === 'number' && Number.isInteger(og) && og !== generation) {
+        check.add('notReady', 'Waiting for reconciliation');
+      } else {
+        KIND_RULES[kindKey(obj)]?.(obj, check);
+      }
     }
-    return done(r);
+  } catch (err) {
+    if (!(err instanceof Stop)) throw err;
   }
-  const og = status.observedGeneration;
-  if (typeof og === 'number' && obj.metadata.generation !== undefined && og !== obj.metadata.generation) {
-    r.notReady.push('Waiting for reconciliation');
-    return done(r);
-  }
-  KIND_RULES[kindKey(obj)]?.(obj, status, r);
-  return done(r);
+  return summarize(check.findings, results);
 }
 
-function done(r: Readiness): Readiness {
-  return { ...r, ready: r.notReady.length === 0 && r.errors.length === 0 };
+function checkMissingStatus(obj: KubeObject, opts: ReadinessOptions, check: Check): void {
+  if (opts.statusExpected === undefined) check.add('warning', UNKNOWN_STATUS_WARNING);
+  // Kluctl gives up waiting for a status after 15 s (some operators never write one).
+  else if (opts.statusExpected && !olderThan(obj, opts.now, NO_STATUS_GRACE_MS))
+    check.add('notReady', 'no status available yet');
 }
 
-function isTrue(v: string | undefined): boolean {
-  return v !== undefined && /^(true|1|t|yes)$/i.test(v.trim());
+function summarize(findings: readonly Finding[], results: Readiness['results']): Readiness {
+  const of = (kind: Finding['kind']) => findings.filter((f) => f.kind === kind).map((f) => f.message);
+  const errors = of('error');
+  const notReady = of('notReady');
+  return {
+    ready: errors.length === 0 && notReady.length === 0,
+    findings,
+    notReady,
+    errors,
+    warnings: of('warning'),
+    results,
+  };
+}
+
+/** Kluctl reads boolean annotations with Go's strconv.ParseBool; anything else counts as absent. */
+function boolAnnotation(v: string | undefined): boolean | undefined {
+  return v === undefined ? undefined : parseGoBool(v);
+}
+
+function isDict(v: unknown): v is Dict {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function olderThan(obj: KubeObject, now: Date, ms: number): boolean {
@@ -77,86 +160,135 @@ function kindKey(obj: KubeObject): string {
   return `${group}/${obj.kind}`;
 }
 
-function condition(status: Dict, type: string): Dict | undefined {
-  const list = Array.isArray(status.conditions) ? (status.conditions as Dict[]) : [];
-  return list.find((c) => c.type === type);
+/** A nested field of the object, or undefined. */
+function field(obj: unknown, ...path: string[]): unknown {
+  let cur = obj;
+  for (const p of path) cur = isDict(cur) ? cur[p] : undefined;
+  return cur;
 }
 
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' ? v : undefined;
+function intField(obj: unknown, ...path: string[]): number | undefined {
+  const v = field(obj, ...path);
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
 }
 
-type Rule = (obj: KubeObject, status: Dict, r: Readiness) => void;
+/** Kluctl's reading of an int-or-percent: every string counts as a percentage (with or without `%`). */
+function fromIntOrPercent(v: unknown, total: number): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v !== 'string') return undefined;
+  const s = v.replaceAll('%', '');
+  if (!/^[+-]?\d+$/.test(s)) return undefined;
+  return Math.trunc((Number(s) * total) / 100);
+}
+
+type Rule = (obj: KubeObject, c: Check) => void;
 
 const KIND_RULES: Record<string, Rule> = {
-  '/Pod': (_o, status, r) => {
-    const containers = [
-      ...((status.initContainerStatuses as Dict[] | undefined) ?? []),
-      ...((status.containerStatuses as Dict[] | undefined) ?? []),
-    ];
-    for (const c of containers) {
-      const term = (c.state as Dict | undefined)?.terminated as Dict | undefined;
-      if (term?.reason === 'Error') r.errors.push(`container ${String(c.name)} terminated with an error`);
+  '/Pod': (_o, c) => {
+    const statuses = c.status.containerStatuses;
+    for (const cs of Array.isArray(statuses) ? (statuses as Dict[]) : []) {
+      if (field(cs, 'state', 'terminated', 'reason') === 'Error')
+        c.add('error', `container ${String(cs.name ?? '')} exited with error`);
     }
-    // Kluctl treats a pod as ready only once it completed (hooks and one-shot pods).
-    const ready = condition(status, 'Ready');
-    if (!(ready?.status === 'False' && ready.reason === 'PodCompleted'))
-      r.notReady.push('pod has not completed');
+    const ready = c.condition('Ready', 'notReady');
+    // A pod counts as ready only once it completed (hooks and one-shot pods).
+    if (!(ready.status === 'False' && ready.reason === 'PodCompleted')) c.add('notReady', 'Not ready');
   },
-  'batch/Job': (_o, status, r) => {
-    if (condition(status, 'Failed')?.status === 'True') {
-      r.errors.push(`job failed: ${String(condition(status, 'Failed')?.message ?? '')}`.trimEnd());
-    } else if (condition(status, 'Complete')?.status !== 'True') r.notReady.push('job has not completed');
-  },
-  'apps/Deployment': (obj, status, r) => {
-    const want = num((obj.spec as Dict | undefined)?.replicas);
-    if (want === 0) return;
-    const ready = num(status.readyReplicas) ?? 0;
-    const replicas = num(status.replicas);
-    if (replicas === undefined || ready < replicas || (want !== undefined && ready < want)) {
-      r.notReady.push(`${ready} of ${want ?? replicas ?? 1} replicas ready`);
+  'batch/Job': (_o, c) => {
+    const failed = c.condition('Failed', 'ignore');
+    if (failed.status === 'True') {
+      c.add('error', messageOr(failed, 'Failed'));
+      return;
     }
+    const complete = c.condition('Complete', 'ignore');
+    if (complete.status !== 'True') c.add('notReady', messageOr(complete, 'Not completed'));
   },
-  '/PersistentVolumeClaim': (_o, status, r) => {
-    if (status.phase !== 'Bound') r.notReady.push(`volume claim is ${String(status.phase ?? 'not bound')}`);
+  'apps/Deployment': (o, c) => {
+    const want = intField(o, 'spec', 'replicas');
+    if (want === undefined || want === 0) return;
+    const ready = c.int('readyReplicas');
+    const replicas = c.int('replicas');
+    if (ready < replicas) c.add('notReady', `readyReplicas (${ready}) is less then replicas (${replicas})`);
   },
-  '/Service': (obj, status, r) => {
-    const spec = (obj.spec as Dict | undefined) ?? {};
-    if (spec.type === 'ExternalName') return;
-    if (!spec.clusterIP) r.errors.push('service has no clusterIP');
-    const ingress = (status.loadBalancer as Dict | undefined)?.ingress;
-    const noExternal = !Array.isArray(spec.externalIPs) || spec.externalIPs.length === 0;
-    if (spec.type === 'LoadBalancer' && noExternal && !(Array.isArray(ingress) && ingress.length > 0)) {
-      r.notReady.push('load balancer has no ingress yet');
+  '/PersistentVolumeClaim': (_o, c) => {
+    const phase = c.status.phase;
+    if (phase === undefined) {
+      c.add('notReady', 'phase field not in status or empty');
+    } else if (typeof phase !== 'string') {
+      c.add('error', 'phase field is not a string');
+    } else if (phase !== 'Bound') {
+      c.add('notReady', 'Volume is not bound');
     }
   },
-  'apps/DaemonSet': (obj, status, r) => {
-    const strategy = ((obj.spec as Dict | undefined)?.updateStrategy as Dict | undefined) ?? {};
-    if (strategy.type !== undefined && strategy.type !== 'RollingUpdate') return;
-    const desired = num(status.desiredNumberScheduled) ?? 0;
-    const maxU = (strategy.rollingUpdate as Dict | undefined)?.maxUnavailable ?? 1;
-    const allowed =
-      typeof maxU === 'string' && maxU.endsWith('%')
-        ? Math.floor((desired * parseFloat(maxU)) / 100)
-        : Number(maxU);
-    if ((num(status.updatedNumberScheduled) ?? 0) !== desired) r.notReady.push('not all pods are updated');
-    else if ((num(status.numberReady) ?? 0) < desired - allowed) r.notReady.push('not enough pods are ready');
+  '/Service': (o, c) => {
+    const type = field(o, 'spec', 'type');
+    if (type === 'ExternalName') return;
+    if (!field(o, 'spec', 'clusterIP')) {
+      c.add('error', 'Service does not have a cluster IP');
+    } else if (type === 'LoadBalancer' && listLength(field(o, 'spec', 'externalIPs')) === 0) {
+      if (listLength(field(c.status, 'loadBalancer', 'ingress')) === 0) c.add('notReady', 'Not ready');
+    }
   },
-  'apps/StatefulSet': (obj, status, r) => {
-    const spec = (obj.spec as Dict | undefined) ?? {};
-    const strategy = (spec.updateStrategy as Dict | undefined) ?? {};
-    if (strategy.type !== undefined && strategy.type !== 'RollingUpdate') return;
-    const replicas = num(spec.replicas) ?? 1;
+  'apps/DaemonSet': (o, c) => {
+    if (field(o, 'spec', 'updateStrategy', 'type') !== 'RollingUpdate') return;
+    const updated = c.int('updatedNumberScheduled');
+    const desired = c.int('desiredNumberScheduled');
+    if (updated !== desired) {
+      c.add(
+        'notReady',
+        `DaemonSet is not ready. ${updated} out of ${desired} expected pods have been scheduled`,
+      );
+      return;
+    }
+    // Kluctl reads maxUnavailable from spec.updateStrategy (not .rollingUpdate), so it is 1 unless
+    // set there; an unreadable value allows every pod to be unavailable.
+    const maxU = fromIntOrPercent(field(o, 'spec', 'updateStrategy', 'maxUnavailable') ?? 1, desired);
+    const expected = desired - (maxU ?? desired);
+    const ready = c.int('numberReady');
+    if (ready < expected)
+      c.add('notReady', `DaemonSet is not ready. ${ready} out of ${expected} expected pods are ready`);
+  },
+  'apps/StatefulSet': (o, c) => {
+    if (field(o, 'spec', 'updateStrategy', 'type') !== 'RollingUpdate') return;
+    const partition = intField(o, 'spec', 'updateStrategy', 'rollingUpdate', 'partition') ?? 0;
+    const replicas = intField(o, 'spec', 'replicas') ?? 1;
     if (replicas === 0) return;
-    const partition = num((strategy.rollingUpdate as Dict | undefined)?.partition) ?? 0;
-    if ((num(status.updatedReplicas) ?? 0) !== replicas - partition)
-      r.notReady.push('not all replicas are updated');
-    else if ((num(status.readyReplicas) ?? 0) !== replicas)
-      r.notReady.push(`${num(status.readyReplicas) ?? 0} of ${replicas} replicas ready`);
+    const updated = c.int('updatedReplicas');
+    const expected = replicas - partition;
+    if (updated !== expected) {
+      c.add(
+        'notReady',
+        `StatefulSet is not ready. ${updated} out of ${expected} expected pods have been scheduled`,
+      );
+      return;
+    }
+    const ready = c.int('readyReplicas');
+    if (ready !== replicas)
+      c.add('notReady', `StatefulSet is not ready. ${ready} out of ${replicas} expected pods are ready`);
   },
-  'apiextensions.k8s.io/CustomResourceDefinition': (_o, status, r) => {
-    if (condition(status, 'Established')?.status === 'True') return;
+  'apiextensions.k8s.io/CustomResourceDefinition': (_o, c) => {
     // As Helm does: a name conflict is final, so the CRD counts as done; otherwise wait.
-    if (condition(status, 'NamesAccepted')?.status !== 'False') r.notReady.push('CRD is not established yet');
+    if (c.condition('Established', 'ignore').status === 'True') return;
+    if (c.condition('NamesAccepted', 'notReady', true).status !== 'False')
+      c.add('notReady', 'CRD is not ready');
+  },
+  'cluster.x-k8s.io/MachineDeployment': (_o, c) => {
+    for (const type of ['Ready', 'Available']) {
+      const cond = c.condition(type, 'notReady', true);
+      if (cond.status !== 'True') c.add('notReady', messageOr(cond, 'Not ready'));
+    }
+    const ready = c.int('readyReplicas');
+    const replicas = c.int('replicas');
+    const unavailable = intField(c.status, 'unavailableReplicas') ?? 0;
+    if (ready < replicas) c.add('notReady', `readyReplicas (${ready}) is less then replicas (${replicas})`);
+    if (unavailable !== 0) c.add('notReady', `unavailableReplicas (${unavailable}) != 0`);
   },
 };
+
+function messageOr(cond: Dict, fallback: string): string {
+  return typeof cond.message === 'string' && cond.message !== '' ? cond.message : fallback;
+}
+
+function listLength(v: unknown): number {
+  return Array.isArray(v) ? v.length : 0;
+}

@@ -41,8 +41,8 @@ export function refText(ref: KluctlObjectRef): string {
 
 /** A command result in the given format. */
 export function formatCommandResult(r: CommandResult, format: OutputFormat, short = false): string {
-  if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
-  if (format === 'yaml') return writeYaml(r);
+  if (format === 'json') return `${JSON.stringify(serializedResult(r), null, 2)}\n`;
+  if (format === 'yaml') return writeYaml(serializedResult(r));
   return formatCommandResultText(r, short);
 }
 
@@ -98,6 +98,20 @@ function errorsSection(out: string[], title: string, list: readonly DeploymentEr
     const s = refText(e.ref);
     out.push(`  ${s ? `${s}: ` : ''}${e.message}\n`);
   }
+}
+
+/**
+ * A command result in Kluctl's serialised form: object refs without empty group and version, empty
+ * error and warning lists omitted. (Kluctl also compacts the objects; we keep them whole.)
+ */
+export function serializedResult(r: CommandResult): Record<string, unknown> {
+  const { errors, warnings, objects, ...rest } = r;
+  return {
+    ...rest,
+    objects: objects.map((o) => ({ ...o, ref: toKluctlRef(o.ref) })),
+    ...(errors.length > 0 ? { errors } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
 
 /** A validate result in the given format. */

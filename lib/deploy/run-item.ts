@@ -14,7 +14,8 @@ import type { Hook } from './hooks/hook-annotations.js';
 import { isDeleteAnnotated, parseHook, selectHooks } from './hooks/hook-annotations.js';
 import { deleteItemObjects, resolveRefItems } from './hooks/item-deletions.js';
 import { runHooks } from './hooks/run-hooks.js';
-import { refKey, refOf, refString } from './object-ref.js';
+import { refKey, refOf } from './object-ref.js';
+import { NO_REF } from './remote-objects.js';
 import { waitForReadiness } from './wait-readiness.js';
 
 /** Kluctl's CLI default for `--readiness-timeout`. */
@@ -83,18 +84,21 @@ async function waitForItem(ctx: DeployContext, item: DeployItem, plan: ItemPlan)
   const refs: ObjectRef[] = own.map(refOf);
   const foreign = await resolveRefItems(ctx.kube, item.waitReadinessObjects ?? []);
   for (const u of foreign.unknown) {
+    // Kluctl's wording, reported without an object (it has no resolved ref).
+    const where = u.ref.namespace ? `${u.ref.namespace}/${u.ref.name}` : u.ref.name;
     recordError(
       ctx,
-      u.ref,
-      `failed to wait for readiness of ${refString(u.ref)}: the cluster serves no resource with group/kind ${u.groupKind}`,
+      NO_REF,
+      `failed to wait for readiness of ${where}. resource with group/kind ${u.groupKind} not found`,
     );
   }
   refs.push(...foreign.refs);
   if (refs.length === 0) return;
-  const errs = await waitForReadiness(ctx.kube, refs, {
+  const waited = await waitForReadiness(ctx.kube, refs, {
     clock: ctx.clock,
     timeoutMs: ctx.opts.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
     progress: ctx.progress,
   });
-  for (const e of errs) recordError(ctx, e.ref, e.message);
+  for (const e of waited.errors) recordError(ctx, e.ref, e.message);
+  for (const w of waited.warnings) recordWarning(ctx, w.ref, w.message);
 }

@@ -6,7 +6,7 @@
 import type { Clock, KubeClient, ObjectRef, Progress } from '../ports.js';
 import { silentProgress } from '../ports.js';
 import { errorMessage } from '../errors.js';
-import { refString } from './object-ref.js';
+import { kluctlRefString, refString } from './object-ref.js';
 import { checkReadiness } from './readiness.js';
 
 /** Options of {@link waitForReadiness}. */
@@ -22,23 +22,35 @@ export interface WaitOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** A failed wait: the object and why. */
+/** A finding of a wait: the object and what happened. */
 export interface WaitError {
   readonly ref: ObjectRef;
   readonly message: string;
 }
 
-/** Waits for every ref (in parallel); returns the errors, empty when all became ready. */
+/** What the waits found: errors (the object did not get ready) and warnings. */
+export interface WaitOutcome {
+  readonly errors: WaitError[];
+  readonly warnings: WaitError[];
+}
+
+/**
+ * Waits for every ref (in parallel). As Kluctl, a wait ends with an error when the object reports an
+ * error, and then every finding of that check is reported (its "not ready" reasons as warnings); a
+ * ready object reports its warnings.
+ */
 export async function waitForReadiness(
   kube: KubeClient,
   refs: readonly ObjectRef[],
   opts: WaitOptions,
-): Promise<WaitError[]> {
-  const results = await Promise.all(refs.map((ref) => waitOne(kube, ref, opts)));
-  return results.filter((e): e is WaitError => e !== undefined);
+): Promise<WaitOutcome> {
+  const outcomes = await Promise.all(refs.map((ref) => waitOne(kube, ref, opts)));
+  return { errors: outcomes.flatMap((o) => o.errors), warnings: outcomes.flatMap((o) => o.warnings) };
 }
 
-async function waitOne(kube: KubeClient, ref: ObjectRef, opts: WaitOptions): Promise<WaitError | undefined> {
+async function waitOne(kube: KubeClient, ref: ObjectRef, opts: WaitOptions): Promise<WaitOutcome> {
+  const fail = (message: string): WaitOutcome => ({ errors: [{ ref, message }], warnings: [] });
+  const label = kluctlRefString(ref);
   const progress = opts.progress ?? silentProgress;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const start = opts.clock.now().getTime();
@@ -46,21 +58,26 @@ async function waitOne(kube: KubeClient, ref: ObjectRef, opts: WaitOptions): Pro
   let seen = false;
   let announced = false;
   for (;;) {
-    if (opts.signal?.aborted)
-      return { ref, message: `context cancelled while waiting for readiness of ${refString(ref)}` };
+    if (opts.signal?.aborted) return fail(`context cancelled while waiting for readiness of ${label}`);
     try {
       const live = await kube.get(ref);
       if (!live) {
-        if (seen) return { ref, message: `${refString(ref)} disappeared while waiting for its readiness` };
+        if (seen) return fail(`${label} disappeared while waiting for it to become ready`);
       } else {
         seen = true;
         const info = await kube.resolve(live.apiVersion, live.kind);
         const r = checkReadiness(live, { now: opts.clock.now(), statusExpected: info?.hasStatus });
-        if (r.errors.length > 0) return { ref, message: r.errors.join('; ') };
-        if (r.ready) return undefined;
+        if (r.ready || r.errors.length > 0) {
+          // Kluctl's wait does not treat "not ready" as an error: those reasons become warnings.
+          const at = (errors: boolean) =>
+            r.findings
+              .filter((f) => (f.kind === 'error') === errors)
+              .map((f) => ({ ref, message: f.message }));
+          return { errors: at(true), warnings: at(false) };
+        }
       }
     } catch (err) {
-      return { ref, message: errorMessage(err) };
+      return fail(errorMessage(err));
     }
     const now = opts.clock.now().getTime();
     if (!announced) {
@@ -72,8 +89,7 @@ async function waitOne(kube: KubeClient, ref: ObjectRef, opts: WaitOptions): Pro
       );
       lastReport = now;
     }
-    if (now - start >= opts.timeoutMs)
-      return { ref, message: `timed out while waiting for readiness of ${refString(ref)}` };
+    if (now - start >= opts.timeoutMs) return fail(`timed out while waiting for readiness of ${label}`);
     await sleep(opts.pollMs ?? 500);
   }
 }

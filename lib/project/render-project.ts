@@ -35,7 +35,7 @@ import type { VarsServices } from './vars/vars-services.js';
 import { binaryBuilder, buildItem, finishItem } from './render-items.js';
 import { materialiseSymlinks, symlinkScope, withLinkHint } from './render-symlinks.js';
 import type { MaterialisedLinks } from './render-symlinks.js';
-import { mapBounded } from '../util/semaphore.js';
+import { mapBoundedAll } from '../util/semaphore.js';
 import type { ItemBuilder, RenderedItem } from './render-items.js';
 import { templateFunctions } from './template-functions.js';
 import type { LatestGitCommit, TemplateGlobals } from './template-functions.js';
@@ -203,7 +203,6 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
   const dest = (p: PlannedItem): string | undefined =>
     p.absDir ? join(renderDir, p.renderedRelDir) : undefined;
 
-  const helmWarnings: string[] = [];
   const helmCtx: HelmRenderContext = {
     ...(opts.git ? { git: opts.git } : {}),
     ...(opts.gitAuth ? { gitAuth: opts.gitAuth } : {}),
@@ -211,7 +210,9 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     ...opts.helm,
   };
   // Render everything first: kustomizations may use other rendered items (onlyRender bases) (§4.1).
-  await mapBounded(planned, 4, async (p) => {
+  // Each stage runs for every item and reports all items that failed, as Kluctl's deployment
+  // collection does (its controller counts them: "prepare failed with N errors").
+  await mapBoundedAll(planned, 4, async (p) => {
     if (!p.absDir) return;
     const vars = itemTemplateVars(p.vars);
     await renderItemDir({
@@ -224,17 +225,21 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     });
     // SOPS files are decrypted after templating, before kustomize and helm read them (§8.1, 8.2).
     await decryptTreeInPlace(opts.sops, dest(p)!, { label: p.relDir });
-    // Helm output is written next to its helm-chart.yaml before kustomize reads the dir (§4.2).
-    helmWarnings.push(
-      ...(await renderHelmCharts({
-        ctx: helmCtx,
-        sourceRoot: p.project.sourceRoot,
-        itemDir: p.absDir,
-        renderedDir: dest(p)!,
-        relDir: p.relDir,
-      })),
-    );
   });
+  // Helm output is written next to its helm-chart.yaml before kustomize reads the dir (§4.2).
+  const helmWarnings = (
+    await mapBoundedAll(planned, 4, (p) =>
+      p.absDir
+        ? renderHelmCharts({
+            ctx: helmCtx,
+            sourceRoot: p.project.sourceRoot,
+            itemDir: p.absDir,
+            renderedDir: dest(p)!,
+            relDir: p.relDir,
+          })
+        : Promise.resolve([]),
+    )
+  ).flat();
   // Links between items resolve in the one render tree, as in Kluctl (§2.9).
   const links = new Map<PlannedItem, MaterialisedLinks>();
   for (const p of planned) {
@@ -244,7 +249,7 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
   // Plain resource-list kustomizations are built in process (identical output, proven against the
   // binary by test/integration/render-fast-path.test.ts); everything else goes to the real kustomize.
   const builder = opts.builder ?? fastPathBuilder(binaryBuilder(opts.kustomizePath ?? toolPath('kustomize')));
-  const built = await mapBounded(planned, opts.kustomizeConcurrency ?? 4, (p) =>
+  const built = await mapBoundedAll(planned, opts.kustomizeConcurrency ?? 4, (p) =>
     buildItem(p, {
       renderedDir: dest(p),
       build: withLinkHint(builder, links.get(p)?.unresolved),

@@ -1,19 +1,28 @@
 /**
- * The deploy step of a reconcile (kluctl-semantics §10.5): run the spec's deploy mode (`full-deploy`
- * with the spec's flags and pruning, or `poke-images`) and shape the outcome as the command result the
- * controller stores and summarises in `status.lastDeployResult`.
+ * The deploy step of a reconcile (kluctl-semantics §10.5): run the spec's deploy mode with the same
+ * command the CLI runs (`full-deploy` is `deploy` with the spec's flags and pruning, `poke-images`
+ * sets images of live objects) and mark the result as the controller's, the way Kluctl's controller
+ * does: initiator `KluctlDeployment`, the spec's args, overrides and images in the command info, the
+ * checked-out ref in the git info.
  */
-import { randomUUID } from 'node:crypto';
 import { deployMode } from '../api/spec-defaults.js';
-import type { KluctlDeployment, ProjectKey, TargetKey } from '../api/types.js';
-import { toKluctlRef } from '../deploy/command-result.js';
+import type { CommandInfo, GitRefSpec, KluctlDeployment, ProjectKey } from '../api/types.js';
 import type { CommandResult } from '../deploy/command-result.js';
-import { ignoreRulesByObject } from '../deploy/commands/command-base.js';
-import { deployProject } from '../deploy/deploy-project.js';
+import {
+  commandProject,
+  finishCommandResult,
+  ignoreRulesByObject,
+  newCommandResult,
+} from '../deploy/commands/command-base.js';
+import type { CommandEnv, CommandProject } from '../deploy/commands/command-base.js';
+import { runDeploy } from '../deploy/commands/deploy-command.js';
 import { collectResultObjects } from '../deploy/diff/collect-objects.js';
 import { pokeImages } from '../deploy/poke-images.js';
+import { NO_REF } from '../deploy/remote-objects.js';
+import { errorMessage } from '../errors.js';
 import type { Clock, KubeClient } from '../ports.js';
 import type { RenderedProject } from '../project/render-project.js';
+import { metaTime } from '../api/meta-time.js';
 
 /** What the deploy step needs to know about the reconcile. */
 export interface DeployStepInput {
@@ -24,13 +33,14 @@ export interface DeployStepInput {
   /** Cluster id of the KluctlDeployment's own cluster (the target's is in `targetKey`). */
   readonly clusterId: string;
   readonly projectKey: ProjectKey;
-  readonly targetKey: TargetKey;
+  /** The ref that was checked out (Kluctl reports it in `gitInfo.ref`). */
+  readonly ref?: GitRefSpec;
 }
 
 /** Kluctl's controller waits up to 10 minutes for readiness (its CLI 5). */
 const CONTROLLER_READINESS_TIMEOUT_MS = 10 * 60_000;
 
-/** Deploys (or pokes images) and returns the full command result. */
+/** Deploys (or pokes images) with `kube`, the target cluster's client, and returns the full command result. */
 export async function runDeployStep(
   kube: KubeClient,
   clock: Clock,
@@ -40,68 +50,104 @@ export async function runDeployStep(
   const spec = kd.spec;
   const mode = deployMode(spec);
   const t0 = clock.now();
-  // `poke-images` only sets container images of live objects (kluctl-semantics §7.11).
-  const out =
-    mode === 'poke-images'
-      ? await pokeImages(kube, rendered, { dryRun: spec.dryRun ?? false })
-      : await deployProject(kube, rendered, {
-          prune: spec.prune ?? false,
-          dryRun: spec.dryRun ?? false,
-          abortOnError: spec.abortOnError ?? false,
-          forceApply: spec.forceApply ?? false,
-          replaceOnError: spec.replaceOnError ?? false,
-          forceReplaceOnError: spec.forceReplaceOnError ?? false,
-          noWait: spec.noWait ?? false,
-          readinessTimeoutMs: CONTROLLER_READINESS_TIMEOUT_MS,
-          clock,
-          inclusion: {
-            includeTags: spec.includeTags ?? [],
-            excludeTags: spec.excludeTags ?? [],
-            includeDeploymentDirs: spec.includeDeploymentDirs ?? [],
-            excludeDeploymentDirs: spec.excludeDeploymentDirs ?? [],
-          },
-        });
-  return {
-    id: randomUUID(),
+  const env: CommandEnv = {
+    kube,
+    clock,
     reconcileId: input.reconcileId,
     projectKey: input.projectKey,
-    targetKey: input.targetKey,
-    target: {
-      name: rendered.target.name,
-      ...(rendered.discriminator ? { discriminator: rendered.discriminator } : {}),
+    gitInfo: {
+      url: spec.source.git?.url ?? spec.source.url ?? null,
+      ref: input.ref ?? null,
+      subDir: input.projectKey.subDir ?? '',
+      commit: input.commit,
+      dirty: false,
     },
-    command: {
-      initiator: 'KluctlDeployment',
-      startTime: t0.toISOString(),
-      endTime: clock.now().toISOString(),
-      command: mode === 'poke-images' ? 'poke-images' : 'deploy',
-      ...(spec.target ? { target: spec.target } : {}),
-      dryRun: spec.dryRun ?? false,
+    inclusion: {
+      includeTags: spec.includeTags ?? [],
+      excludeTags: spec.excludeTags ?? [],
+      includeDeploymentDirs: spec.includeDeploymentDirs ?? [],
+      excludeDeploymentDirs: spec.excludeDeploymentDirs ?? [],
     },
+    info: controllerCommandInfo(kd),
+  };
+  const project = commandProject(rendered);
+  let result: CommandResult;
+  try {
+    result =
+      mode === 'poke-images'
+        ? await pokeImagesResult(env, project, rendered, spec.dryRun ?? false)
+        : await runDeploy(env, project, {
+            prune: spec.prune ?? false,
+            dryRun: spec.dryRun ?? false,
+            abortOnError: spec.abortOnError ?? false,
+            forceApply: spec.forceApply ?? false,
+            replaceOnError: spec.replaceOnError ?? false,
+            forceReplaceOnError: spec.forceReplaceOnError ?? false,
+            noWait: spec.noWait ?? false,
+            readinessTimeoutMs: CONTROLLER_READINESS_TIMEOUT_MS,
+            // Kluctl's controller does not wait for pruned objects to go away.
+            waitPrune: false,
+          });
+  } catch (err) {
+    // A failure the command could not attribute to one object (the API went away while listing) is
+    // an error of the result without an object, as in Kluctl's command results: the deployment then
+    // reports "deploy failed with 1 errors." like any other failed deploy.
+    const header = await newCommandResult(
+      env,
+      project,
+      mode === 'poke-images' ? 'poke-images' : 'deploy',
+      rendered.discriminator,
+    );
+    result = finishCommandResult(header, env, { errors: [{ ref: NO_REF, message: errorMessage(err) }] });
+  }
+  return {
+    ...result,
+    command: { ...result.command, initiator: 'KluctlDeployment', startTime: metaTime(t0) },
     kluctlDeployment: {
       name: kd.metadata.name,
       namespace: kd.metadata.namespace ?? '',
       clusterId: input.clusterId,
     },
-    gitInfo: {
-      url: spec.source.git?.url ?? spec.source.url ?? null,
-      ref: spec.source.git?.ref ?? null,
-      subDir: input.projectKey.subDir ?? '',
-      commit: input.commit,
-      dirty: false,
-    },
-    // The cluster deployed to, which `spec.kubeConfig` may make another than the deployment's own.
-    clusterInfo: { clusterId: input.targetKey.clusterId },
     renderedObjectsHash: rendered.objectsHash,
-    // Project ignoreForDiff rules and kluctl.io/diff-name apply to the controller's results too.
-    objects: collectResultObjects(out.objects, {
-      rulesFor: ignoreRulesByObject({
-        target: { name: rendered.target.name },
-        discriminator: rendered.discriminator,
-        items: rendered.items,
-      }),
-    }),
-    errors: out.errors.map((e) => ({ ref: toKluctlRef(e.ref), message: e.message })),
-    warnings: out.warnings.map((e) => ({ ref: toKluctlRef(e.ref), message: e.message })),
+  };
+}
+
+/** `poke-images` only sets container images of live objects (kluctl-semantics §7.11). */
+async function pokeImagesResult(
+  env: CommandEnv,
+  project: CommandProject,
+  rendered: RenderedProject,
+  dryRun: boolean,
+): Promise<CommandResult> {
+  const header = await newCommandResult(env, project, 'poke-images', rendered.discriminator);
+  const out = await pokeImages(env.kube, rendered, { dryRun });
+  return finishCommandResult(
+    {
+      ...header,
+      // Project ignoreForDiff rules and kluctl.io/diff-name apply to the controller's results too.
+      objects: collectResultObjects(out.objects, { rulesFor: ignoreRulesByObject(project) }),
+    },
+    env,
+    out,
+  );
+}
+
+/**
+ * The command info Kluctl's controller records: the spec's args, overrides, fixed images, inclusion and
+ * dry run (each only when set).
+ */
+export function controllerCommandInfo(kd: KluctlDeployment): Partial<CommandInfo> {
+  const spec = kd.spec;
+  const list = <T>(key: string, v: readonly T[] | undefined) => (v && v.length > 0 ? { [key]: v } : {});
+  return {
+    ...(spec.args && Object.keys(spec.args).length > 0 ? { args: spec.args as Record<string, unknown> } : {}),
+    ...(spec.targetNameOverride ? { targetNameOverride: spec.targetNameOverride } : {}),
+    ...(spec.context ? { contextOverride: spec.context } : {}),
+    ...list('images', spec.images),
+    ...list('includeTags', spec.includeTags),
+    ...list('excludeTags', spec.excludeTags),
+    ...list('includeDeploymentDirs', spec.includeDeploymentDirs),
+    ...list('excludeDeploymentDirs', spec.excludeDeploymentDirs),
+    ...(spec.dryRun ? { dryRun: true } : {}),
   };
 }

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KluctlDeploymentSpec } from '../api/types.js';
-import { KsError } from '../errors.js';
+import { errorMessage, KsError } from '../errors.js';
 import type { GitRef, GitSource, KubeClient } from '../ports.js';
 import { secureJoin } from '../project/paths.js';
 import { renderProject } from '../project/render-project.js';
@@ -26,6 +26,8 @@ import {
 /** A checked-out and rendered project; call `cleanup` when done. */
 export interface PreparedProject {
   readonly commit: string;
+  /** The ref checked out (the default branch's name when the spec names none). */
+  readonly ref?: GitRef;
   readonly rendered: RenderedProject;
   /** The cluster and identity the project is deployed to (closed by `cleanup`). */
   readonly target: TargetCluster;
@@ -106,17 +108,31 @@ export interface PrepareTarget {
   readonly spec: KluctlDeploymentSpec;
 }
 
-/** Clones and renders; on failure nothing is left behind. */
+/**
+ * A failed prepare. `commit` is set when the checkout succeeded (Kluctl's controller then still reports
+ * it as `status.observedCommit`); `cause` is the original error.
+ */
+export class PrepareError extends KsError {
+  readonly commit: string | undefined;
+  constructor(cause: unknown, commit: string | undefined) {
+    super(cause instanceof KsError ? cause.code : 'ProjectLoad', errorMessage(cause), { cause });
+    this.commit = commit;
+  }
+}
+
+/** Clones and renders; on failure nothing is left behind and a {@link PrepareError} is thrown. */
 export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Promise<PreparedProject> {
   const { spec, name } = kd;
-  const source = gitSourceOf(spec);
-  const tmp = await mkdtemp(join(deps.workDir, `${name}-`));
+  let commit: string | undefined;
+  let tmp: string | undefined;
   let target: TargetCluster | undefined;
-  const cleanup = (): Promise<void> => {
+  const cleanup = async (): Promise<void> => {
     target?.close();
-    return rm(tmp, { recursive: true, force: true });
+    if (tmp) await rm(tmp, { recursive: true, force: true });
   };
   try {
+    const source = gitSourceOf(spec);
+    tmp = await mkdtemp(join(deps.workDir, `${name}-`));
     const repoDir = join(tmp, 'source');
     // spec.credentials (§9.4): Secrets of the deployment's namespace, for the source, includes and charts.
     const secrets = kubeSecretReader(deps.kube, kd.namespace);
@@ -126,7 +142,8 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
       secrets,
       join(tmp, 'credentials'),
     );
-    const { commit } = await deps.git.checkout(source.url, source.ref, repoDir, gitAuth(source.url));
+    const checkout = await deps.git.checkout(source.url, source.ref, repoDir, gitAuth(source.url));
+    commit = checkout.commit;
     // As Kluctl's controller: `..` stops at the repository root, symlinks resolve inside it.
     const projectDir = secureJoin(repoDir, source.path);
     const st = await stat(projectDir).catch(() => undefined);
@@ -176,9 +193,16 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
     });
     // Kluctl reads the target's id for status.targetKey before deciding anything; failing is PrepareFailed.
     const targetClusterId = await cluster.clusterId();
-    return { commit, rendered, target, targetClusterId, cleanup };
+    return {
+      commit,
+      rendered,
+      target,
+      targetClusterId,
+      cleanup,
+      ...(checkout.ref ? { ref: checkout.ref } : {}),
+    };
   } catch (err) {
     await cleanup();
-    throw err;
+    throw new PrepareError(err, commit);
   }
 }

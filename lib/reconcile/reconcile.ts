@@ -12,12 +12,19 @@ import {
   KD_FINALIZER,
   KD_KIND,
 } from '../api/constants.js';
-import { deployMode, effectiveTimeout, retryInterval, validateEnabled } from '../api/spec-defaults.js';
+import {
+  deployMode,
+  effectiveTimeout,
+  intervalMs,
+  retryInterval,
+  validateEnabled,
+} from '../api/spec-defaults.js';
 import type {
-  CommandResultSummary,
+  Condition,
   KluctlDeployment,
   KluctlDeploymentStatus,
-  ValidateResult,
+  ProjectKey,
+  TargetKey,
 } from '../api/types.js';
 import { errorMessage } from '../errors.js';
 import type {
@@ -30,13 +37,15 @@ import type {
   StateStore,
 } from '../ports.js';
 import { summarizeResult } from '../deploy/command-result.js';
+import type { CommandResult } from '../deploy/command-result.js';
 import { hasDeployMemory, memoryFromStatus, planReconcile } from './plan.js';
 import type { DeployMemory } from './plan.js';
-import { prepareProject } from './prepare.js';
+import { PrepareError, prepareProject } from './prepare.js';
 import type { PreparedProject } from './prepare.js';
 import {
   finalReadyStatus,
   makeCondition,
+  prepareErrorText,
   prepareFailedMessage,
   projectKeyOf,
   Reasons,
@@ -53,6 +62,7 @@ import { acquireLease, readJson, releaseLease, updateJson } from '../state/json-
 import { stateKey as stateKeyOf } from '../state/layout.js';
 import { storeCommandResult } from './results.js';
 import { finalizeDeletion } from './finalize.js';
+import { createMergePatch } from '../util/merge-patch.js';
 
 /** Everything a reconcile needs, built once per process by a composition root. */
 export interface ReconcileDeps {
@@ -78,6 +88,11 @@ export interface ReconcileDeps {
   readonly defaultServiceAccount?: string;
 }
 
+/** Reconcile state persisted in the state store per deployment. */
+export interface ReconcileMemory extends DeployMemory {
+  readonly lastCommit?: string;
+}
+
 /** Which deployment to reconcile. */
 export interface ReconcileRequest {
   readonly namespace: string;
@@ -92,11 +107,6 @@ export interface ReconcileOutcome {
   readonly deployed: boolean;
   /** When the next reconcile is due (absent when the object is gone). */
   readonly nextRunAt?: Date;
-}
-
-/** Reconcile state persisted in the state store per deployment. */
-export interface ReconcileMemory extends DeployMemory {
-  readonly lastCommit?: string;
 }
 
 /** Runs one reconcile. Throws only when status itself cannot be read or written. */
@@ -140,202 +150,202 @@ export async function reconcileDeployment(
   const generation = kd.metadata.generation ?? 0;
   const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string) =>
     makeCondition(type, status, reason, message, { generation, now: deps.clock.now() });
-  const status: Mutable<KluctlDeploymentStatus> = { ...(kd.status ?? {}) };
+  const status: StatusPatch = { ...(kd.status ?? {}) };
+  const patch = (fields: StatusPatch): Promise<void> => {
+    Object.assign(status, fields);
+    return patchStatus(deps, ref, fields);
+  };
+  const setConditions = (ready: Condition | undefined, reconciling: Condition | undefined) => {
+    let list = ready ? setCondition(status.conditions ?? [], ready) : [...(status.conditions ?? [])];
+    list = reconciling ? setCondition(list, reconciling) : removeCondition(list, RECONCILING);
+    return { conditions: list };
+  };
+  /** Kluctl's "real work starts" step: Ready Unknown, Reconciling names the step. */
+  const progressing = (step: string) =>
+    patch(
+      setConditions(
+        cond(READY, 'Unknown', Reasons.progressing, 'Reconciliation in progress'),
+        cond(RECONCILING, 'True', Reasons.progressing, step),
+      ),
+    );
+  /** Kluctl's failed-prepare path: full text to lastPrepareError, a short Ready message. */
+  const failPrepare = (err: unknown, commit?: string): ReconcileOutcome => {
+    const message = errorMessage(err);
+    log.warn('prepare failed', { error: message });
+    Object.assign(status, {
+      lastPrepareError: prepareErrorText(err),
+      ...(commit ? { observedCommit: commit } : {}),
+      ...setConditions(cond(READY, 'False', Reasons.prepareFailed, prepareFailedMessage(err)), undefined),
+    });
+    return {
+      outcome: 'failed',
+      message: `prepare failed: ${message}`,
+      deployed: false,
+      nextRunAt: after(started, retryInterval(kd.spec)),
+    };
+  };
   let outcome: ReconcileOutcome = { outcome: 'failed', message: 'reconcile did not finish', deployed: false };
   let prepared: PreparedProject | undefined;
+  let deployed = false;
+  // Kluctl requeues by the plan (interval, deployInterval, validateInterval) also after a failed deploy
+  // or validate; only failures before the plan (prepare) use retryInterval.
+  let nextRunAt = after(started, intervalMs(kd.spec));
   try {
     // 3. Tell the user we are at it, keeping the old Ready until real work starts.
-    status.conditions = setCondition(
-      status.conditions,
-      cond(RECONCILING, 'True', Reasons.progressing, 'Initializing'),
+    const oldReady = status.conditions?.find((c) => c.type === READY);
+    await patch(
+      setConditions(
+        oldReady
+          ? cond(READY, oldReady.status, oldReady.reason, oldReady.message)
+          : cond(READY, 'Unknown', Reasons.progressing, 'Reconciliation in progress'),
+        cond(RECONCILING, 'True', Reasons.progressing, 'Initializing'),
+      ),
     );
-    await patchStatus(deps, ref, { conditions: status.conditions });
 
-    // 4. Suspended deployments are only acknowledged.
-    if (kd.spec.suspend) {
-      status.observedGeneration = generation;
-      status.conditions = removeCondition(status.conditions, RECONCILING);
-      outcome = {
-        outcome: 'suspended',
-        message: 'deployment is suspended',
-        deployed: false,
-        nextRunAt: after(started, retryInterval(kd.spec)),
-      };
-      return outcome;
-    }
-
-    // 5. Prepare: project key, clone, render, hash. Failures are PrepareFailed and touch nothing.
+    // 4. The project key is written right away, as Kluctl does (its web UI shows it early).
+    let projectKey: ProjectKey;
     try {
-      status.projectKey = projectKeyOf(kd.spec);
-      prepared = await prepareProject(
-        {
-          git: deps.git,
-          kube: deps.kube,
-          workDir: deps.workDir,
-          ...(deps.kustomizePath ? { kustomizePath: deps.kustomizePath } : {}),
-          ...(deps.helmPath ? { helmPath: deps.helmPath } : {}),
-          ...(deps.sopsWithKeys ? { sopsWithKeys: deps.sopsWithKeys } : {}),
-          ...(deps.varsServices ? { varsServices: deps.varsServices } : {}),
-          ...(deps.clusters ? { clusters: deps.clusters } : {}),
-          ...(deps.defaultServiceAccount ? { defaultServiceAccount: deps.defaultServiceAccount } : {}),
-        },
-        { name: req.name, namespace: req.namespace, spec: kd.spec },
-      );
+      projectKey = projectKeyOf(kd.spec);
     } catch (err) {
-      const message = errorMessage(err);
-      log.warn('prepare failed', { error: message });
-      status.lastPrepareError = message;
-      status.observedGeneration = generation;
-      status.conditions = removeCondition(
-        setCondition(status.conditions, cond(READY, 'False', Reasons.prepareFailed, prepareFailedMessage())),
-        RECONCILING,
-      );
-      outcome = {
-        outcome: 'failed',
-        message: `prepare failed: ${message}`,
-        deployed: false,
-        nextRunAt: after(started, retryInterval(kd.spec)),
+      return (outcome = failPrepare(err));
+    }
+    if (!sameJson(status.projectKey, projectKey)) await patch({ projectKey });
+
+    // 5. Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 9).
+    if (!kd.spec.suspend) {
+      // 6. Prepare: clone, render, hash. Failures are PrepareFailed and touch nothing.
+      try {
+        prepared = await prepareProject(
+          {
+            git: deps.git,
+            kube: deps.kube,
+            workDir: deps.workDir,
+            ...(deps.kustomizePath ? { kustomizePath: deps.kustomizePath } : {}),
+            ...(deps.helmPath ? { helmPath: deps.helmPath } : {}),
+            ...(deps.sopsWithKeys ? { sopsWithKeys: deps.sopsWithKeys } : {}),
+            ...(deps.varsServices ? { varsServices: deps.varsServices } : {}),
+            ...(deps.clusters ? { clusters: deps.clusters } : {}),
+            ...(deps.defaultServiceAccount ? { defaultServiceAccount: deps.defaultServiceAccount } : {}),
+          },
+          { name: req.name, namespace: req.namespace, spec: kd.spec },
+        );
+      } catch (err) {
+        return (outcome = failPrepare(err, err instanceof PrepareError ? err.commit : undefined));
+      }
+      const rendered = prepared.rendered;
+      status.observedCommit = prepared.commit;
+      // Kluctl omits an empty lastPrepareError: null removes it (RFC 7386).
+      await patch({ lastPrepareError: null });
+      // The target cluster (spec.kubeConfig may name another than ours) and its id.
+      const targetKey: TargetKey = {
+        targetName: rendered.target.name,
+        clusterId: prepared.targetClusterId,
+        ...(rendered.discriminator ? { discriminator: rendered.discriminator } : {}),
       };
-      return outcome;
-    }
-    const rendered = prepared.rendered;
-    status.lastPrepareError = '';
-    status.observedCommit = prepared.commit;
-    status.targetKey = {
-      targetName: rendered.target.name,
-      clusterId: prepared.targetClusterId,
-      discriminator: rendered.discriminator,
-    };
-    const target = prepared.target.kube;
+      if (!sameJson(status.targetKey, targetKey)) await patch({ targetKey });
+      const target = prepared.target.kube;
 
-    // 6. Plan against the persisted memory; a deployment new to our state (e.g. one Kluctl's
-    // controller reconciled so far) is planned from what its status remembers, as Kluctl would.
-    const stored = (await readJson<ReconcileMemory>(deps.store, stateKey)).value ?? {};
-    const seeded = hasDeployMemory(stored) ? {} : memoryFromStatus(kd.status);
-    const memory = { ...seeded, ...stored };
-    const plan = planReconcile({
-      spec: kd.spec,
-      generation,
-      memory,
-      objectsHash: rendered.objectsHash,
-      now: deps.clock.now(),
-    });
-    log.info('planned', {
-      deploy: plan.deploy,
-      deployReason: plan.deployReason,
-      awaitingApproval: plan.awaitingApproval,
-      validate: plan.validate,
-      validateReason: plan.validateReason,
-    });
+      // 7. Plan against the persisted memory; a deployment new to our state (e.g. one Kluctl's
+      // controller reconciled so far) is planned from what its status remembers, as Kluctl would.
+      const stored = (await readJson<ReconcileMemory>(deps.store, stateKey)).value ?? {};
+      const seeded = hasDeployMemory(stored) ? {} : memoryFromStatus(kd.status);
+      const plan = planReconcile({
+        spec: kd.spec,
+        generation,
+        memory: { ...seeded, ...stored },
+        objectsHash: rendered.objectsHash,
+        now: deps.clock.now(),
+      });
+      log.info('planned', {
+        deploy: plan.deploy,
+        deployReason: plan.deployReason,
+        awaitingApproval: plan.awaitingApproval,
+        validate: plan.validate,
+        validateReason: plan.validateReason,
+      });
+      // lastObjectsHash is the hash a user approves through spec.manualObjectsHash; both are recorded
+      // also when nothing was deployed (null removes a withdrawn approval, RFC 7386).
+      status.lastObjectsHash = rendered.objectsHash;
+      status.lastManualObjectsHash = kd.spec.manualObjectsHash ?? null;
+      if (!validateEnabled(kd.spec)) status.lastValidateResult = null;
 
-    // 7. Deploy (and prune) when the plan says so.
-    let deployed = false;
-    let deploySummary = kd.status?.lastDeployResult as CommandResultSummary | undefined;
-    let deployEnd: string | undefined;
-    if (plan.deploy) {
-      const mode = deployMode(kd.spec);
-      status.conditions = setCondition(
-        status.conditions,
-        cond(READY, 'Unknown', Reasons.progressing, 'Reconciliation in progress'),
-      );
-      status.conditions = setCondition(
-        status.conditions,
-        cond(RECONCILING, 'True', Reasons.progressing, `Performing kluctl ${mode}`),
-      );
-      await patchStatus(deps, ref, { conditions: status.conditions });
-      const result = await runDeployStep(target, deps.clock, {
-        kd,
-        rendered,
-        commit: prepared.commit,
-        reconcileId,
-        clusterId,
-        projectKey: status.projectKey!,
-        targetKey: status.targetKey,
-      });
-      deployEnd = result.command.endTime;
-      deploySummary = summarizeResult(result);
-      status.lastDeployResult = deploySummary;
-      await storeCommandResult(deps.store, deploymentId, result);
-      deployed = true;
-      log.info('deployed', {
-        applied: deploySummary.appliedObjects,
-        errors: result.errors.length,
-        deleted: deploySummary.deletedObjects,
-      });
-    }
+      // 8. Deploy (and prune) when the plan says so.
+      if (plan.deploy) {
+        await progressing(`Performing kluctl ${deployMode(kd.spec)}`);
+        const result = await runDeployStep(target, deps.clock, {
+          kd,
+          rendered,
+          commit: prepared.commit,
+          reconcileId,
+          clusterId,
+          projectKey,
+          ...(prepared.ref ? { ref: prepared.ref } : {}),
+        });
+        status.lastDeployResult = summarizeResult(result);
+        deployed = true;
+        await keepResult(deps, deploymentId, result, log);
+        log.info('deployed', {
+          applied: status.lastDeployResult.appliedObjects,
+          errors: result.errors.length,
+          deleted: status.lastDeployResult.deletedObjects,
+        });
+      }
 
-    // 8. Validate.
-    let validateResult = kd.status?.lastValidateResult as ValidateResult | undefined;
-    if (!validateEnabled(kd.spec)) {
-      validateResult = undefined;
-      // A merge patch removes a field only when it is null (RFC 7386).
-      (status as Record<string, unknown>).lastValidateResult = null;
-    } else if (plan.validate) {
-      status.conditions = setCondition(
-        status.conditions,
-        cond(RECONCILING, 'True', Reasons.progressing, 'Performing kluctl validate'),
+      // 9. Validate.
+      if (plan.validate) {
+        await progressing('Performing kluctl validate');
+        status.lastValidateResult = await validateObjects(target, deps.clock, {
+          objects: rendered.items.filter((i) => !i.onlyRender).flatMap((i) => i.objects),
+          projectKey,
+          targetKey,
+          reconcileId,
+          renderedObjectsHash: rendered.objectsHash,
+          kluctlDeployment: { name: req.name, namespace: req.namespace, clusterId },
+        });
+      }
+      // Remember what we did (the next plan reads it).
+      const validateEnd = plan.validate ? status.lastValidateResult?.endTime : undefined;
+      const deployEnd = plan.deploy ? status.lastDeployResult?.commandInfo.endTime : undefined;
+      await updateJson<ReconcileMemory>(deps.store, stateKey, (m) => ({
+        ...seeded,
+        ...(m ?? {}),
+        lastObjectsHash: rendered.objectsHash,
+        lastReconciledGeneration: generation,
+        lastManualObjectsHash: kd.spec.manualObjectsHash,
+        lastCommit: prepared!.commit,
+        ...(deployEnd ? { lastDeployEndTime: deployEnd } : {}),
+        ...(validateEnd ? { lastValidateEndTime: validateEnd } : {}),
+      })).catch((err: unknown) =>
+        // The status holds the results; the next reconcile plans from it when the memory lags.
+        log.warn('writing the reconcile state failed', { error: errorMessage(err) }),
       );
-      validateResult = await validateObjects(target, deps.clock, {
-        objects: rendered.items.filter((i) => !i.onlyRender).flatMap((i) => i.objects),
-        projectKey: status.projectKey!,
-        targetKey: status.targetKey,
-        reconcileId,
-        renderedObjectsHash: rendered.objectsHash,
-        kluctlDeployment: { name: req.name, namespace: req.namespace, clusterId },
-      });
-      status.lastValidateResult = validateResult;
+      nextRunAt = plan.nextRunAt;
     }
 
-    // 9. Remember what we did, then compute Ready from the last results.
-    await updateJson<ReconcileMemory>(deps.store, stateKey, (m) => ({
-      ...seeded,
-      ...(m ?? {}),
-      lastObjectsHash: rendered.objectsHash,
-      lastReconciledGeneration: generation,
-      lastManualObjectsHash: kd.spec.manualObjectsHash,
-      lastCommit: prepared!.commit,
-      ...(deployEnd ? { lastDeployEndTime: deployEnd } : {}),
-      ...(plan.validate && validateResult ? { lastValidateEndTime: validateResult.endTime } : {}),
-    }));
-    // lastObjectsHash is the hash a user approves through spec.manualObjectsHash; both are recorded
-    // also when nothing was deployed (null removes a withdrawn approval, RFC 7386).
-    status.lastObjectsHash = rendered.objectsHash;
-    (status as Record<string, unknown>).lastManualObjectsHash = kd.spec.manualObjectsHash ?? null;
-    status.observedGeneration = generation;
-    const ready = finalReadyStatus(deploySummary, validateResult, validateEnabled(kd.spec));
-    status.conditions = removeCondition(
-      setCondition(status.conditions, cond(READY, ready.status, ready.reason, ready.message)),
-      RECONCILING,
+    // 10. Ready from the last results, as Kluctl builds it (also for suspended deployments).
+    const ready = finalReadyStatus(
+      status.lastDeployResult ?? undefined,
+      status.lastValidateResult ?? undefined,
+      validateEnabled(kd.spec),
     );
+    Object.assign(status, setConditions(cond(READY, ready.status, ready.reason, ready.message), undefined));
     outcome = {
-      outcome: ready.status === 'True' ? 'succeeded' : 'failed',
-      message: ready.message,
+      outcome: kd.spec.suspend ? 'suspended' : ready.status === 'True' ? 'succeeded' : 'failed',
+      message: kd.spec.suspend ? 'deployment is suspended' : ready.message,
       deployed,
-      nextRunAt:
-        ready.status === 'True'
-          ? plan.nextRunAt
-          : after(started, Math.min(retryInterval(kd.spec), plan.nextRunAt.getTime() - started.getTime())),
+      nextRunAt,
     };
     return outcome;
   } catch (err) {
-    // Unexpected failures (API unreachable mid-way, state store down) still end up in status.
-    const message = errorMessage(err);
-    log.error('reconcile failed', { error: message });
-    status.conditions = removeCondition(
-      setCondition(status.conditions, cond(READY, 'False', Reasons.deployFailed, message)),
-      RECONCILING,
-    );
-    outcome = {
-      outcome: 'failed',
-      message,
-      deployed: outcome.deployed,
-      nextRunAt: after(started, retryInterval(kd.spec)),
-    };
-    return outcome;
+    // Unexpected failures (the API server or state store went away) are reported like Kluctl reports
+    // every failure outside its commands: as a failed prepare, with the full text in lastPrepareError.
+    return (outcome = { ...failPrepare(err), deployed });
   } finally {
-    // 10. Status has one owner and is always written.
+    // 11. Status has one owner and is always written, observedGeneration included.
+    status.observedGeneration = generation;
     try {
-      await patchStatus(deps, ref, status);
+      // Only what changed, and removals as null: stale keys of replaced results must not survive.
+      await patchStatus(deps, ref, createMergePatch(kd.status ?? {}, status));
     } finally {
       await prepared?.cleanup();
       await releaseLease(deps.store, stateKey, deps.holder).catch((err: unknown) =>
@@ -353,7 +363,33 @@ export async function reconcileDeployment(
   }
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/**
+ * Stores a deploy result when it says something (new, changed, orphan or deleted objects, errors or
+ * warnings), as Kluctl's controller does; a failed write is logged, not fatal.
+ */
+async function keepResult(
+  deps: ReconcileDeps,
+  d: { clusterId: string; namespace: string; name: string },
+  result: CommandResult,
+  log: Logger,
+): Promise<void> {
+  const s = summarizeResult(result);
+  const worth =
+    s.newObjects + s.changedObjects + s.orphanObjects + s.deletedObjects > 0 ||
+    result.errors.length > 0 ||
+    result.warnings.length > 0;
+  if (!worth) return;
+  await storeCommandResult(deps.store, d, result).catch((err: unknown) =>
+    log.warn('writing the command result failed', { error: errorMessage(err) }),
+  );
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Status fields to write; `null` removes a field (RFC 7386 merge patch). */
+type StatusPatch = { -readonly [K in keyof KluctlDeploymentStatus]?: KluctlDeploymentStatus[K] | null };
 
 function kdRef(req: ReconcileRequest): ObjectRef {
   return {
@@ -372,7 +408,7 @@ function after(from: Date, ms: number): Date {
 async function patchStatus(
   deps: ReconcileDeps,
   ref: ObjectRef,
-  status: Partial<KluctlDeploymentStatus>,
+  status: StatusPatch | Record<string, unknown>,
 ): Promise<void> {
   await deps.kube.mergePatch(
     ref,

@@ -9,7 +9,8 @@ import type {
   ProjectKey,
   ValidateResult,
 } from '../api/types.js';
-import { KsError } from '../errors.js';
+import { errorListSize, errorListText, errorMessage, KsError, MultiError } from '../errors.js';
+import { metaTime } from '../api/meta-time.js';
 
 export const READY = 'Ready';
 export const RECONCILING = 'Reconciling';
@@ -41,7 +42,7 @@ export function makeCondition(
     status,
     reason,
     message: msg,
-    lastTransitionTime: opts.now.toISOString().replace(/\.\d+Z$/, 'Z'),
+    lastTransitionTime: metaTime(opts.now),
     ...(opts.generation !== undefined ? { observedGeneration: opts.generation } : {}),
   };
 }
@@ -61,48 +62,73 @@ export function removeCondition(conditions: readonly Condition[] | undefined, ty
   return (conditions ?? []).filter((c) => c.type !== type);
 }
 
-/** The Ready message for a failed prepare; the full text goes to `lastPrepareError`. */
-export function prepareFailedMessage(errorCount = 1): string {
-  return errorCount > 1
-    ? `prepare failed with ${errorCount} errors. Check status.lastPrepareError for details`
+/**
+ * The Ready message for a failed prepare; the full text goes to `lastPrepareError`. Like Kluctl, it
+ * counts the errors when the failure is a list of them (items that failed to render), even a list of
+ * one: `prepare failed with 1 errors.`
+ */
+export function prepareFailedMessage(err: unknown): string {
+  const n = errorListSize(err);
+  return n !== undefined
+    ? `prepare failed with ${n} errors. Check status.lastPrepareError for details`
     : 'prepare failed. Check status.lastPrepareError for details';
 }
 
-function plural(n: number, what: string): string {
-  return n > 0 ? ` ${n} ${what}.` : '';
+/** `status.lastPrepareError`: the full text, as a list when the failure was one (as Kluctl writes it). */
+export function prepareErrorText(err: unknown): string {
+  const n = errorListSize(err);
+  return n === 1 && !(err instanceof MultiError) ? errorListText([err]) : errorMessage(err);
 }
 
-/** Reason and message of the final Ready condition, from the last deploy and validate results. */
+/**
+ * Kluctl's one-line outcome of a command: `<command> succeeded.`, `<command> succeeded with M warnings.`,
+ * `<command> failed with N errors.` or `<command> failed with N errors and M warnings.`
+ */
+export function resultMessage(command: string, errors: number, warnings: number): string {
+  if (errors > 0) {
+    return warnings > 0
+      ? `${command} failed with ${errors} errors and ${warnings} warnings.`
+      : `${command} failed with ${errors} errors.`;
+  }
+  return warnings > 0 ? `${command} succeeded with ${warnings} warnings.` : `${command} succeeded.`;
+}
+
+/** The deploy part of the Ready message: the outcome and the non-zero object counters. */
+export function deployResultMessage(deploy: CommandResultSummary, command = 'deploy'): string {
+  let msg = resultMessage(command, deploy.errors?.length ?? 0, deploy.warnings?.length ?? 0);
+  const counters: [number, string][] = [
+    [deploy.newObjects, 'new objects'],
+    [deploy.changedObjects, 'changed objects'],
+    [deploy.appliedHookObjects, 'hooks run'],
+    [deploy.deletedObjects, 'deleted objects'],
+    [deploy.orphanObjects, 'orphan objects'],
+  ];
+  for (const [n, what] of counters) if (n) msg += ` ${n} ${what}.`;
+  return msg;
+}
+
+/**
+ * Reason and message of the final Ready condition, from the last deploy and validate results, as
+ * Kluctl's controller builds them (verified against `kluctl controller run` by
+ * test/parity/controller-parity.test.ts):
+ * - the validate part counts the validate result's errors but the deploy result's warnings;
+ * - with validation on and no validate result, the reason is ValidateFailed even after deploy errors.
+ */
 export function finalReadyStatus(
   deploy: CommandResultSummary | undefined,
   validate: ValidateResult | undefined,
   validateOn: boolean,
 ): { status: Condition['status']; reason: string; message: string } {
-  if (!deploy) return { status: 'False', reason: Reasons.deployFailed, message: 'deployment status unknown' };
-  const errs = deploy.errors?.length ?? 0;
-  const warns = deploy.warnings?.length ?? 0;
-  let msg: string;
-  if (errs > 0) msg = `deploy failed with ${errs} errors${warns > 0 ? ` and ${warns} warnings` : ''}.`;
-  else if (warns > 0) msg = `deploy succeeded with ${warns} warnings.`;
-  else msg = 'deploy succeeded.';
-  msg += plural(deploy.newObjects, 'new objects');
-  msg += plural(deploy.changedObjects, 'changed objects');
-  msg += plural(deploy.appliedHookObjects, 'hooks run');
-  msg += plural(deploy.deletedObjects, 'deleted objects');
-  msg += plural(deploy.orphanObjects, 'orphan objects');
-  let reason: string = errs > 0 ? Reasons.deployFailed : Reasons.succeeded;
+  const failed = (reason: string, message: string) => ({ status: 'False' as const, reason, message });
+  if (!deploy) return failed(Reasons.deployFailed, 'deployment status unknown');
+  let msg = deployResultMessage(deploy);
   if (validateOn) {
-    if (!validate) {
-      msg += ' Validation status unknown.';
-      if (errs === 0) reason = Reasons.validateFailed;
-    } else if ((validate.errors?.length ?? 0) > 0) {
-      msg += ` validate failed with ${validate.errors!.length} errors.`;
-      if (errs === 0) reason = Reasons.validateFailed;
-    } else {
-      msg += ' validate succeeded.';
-    }
+    if (!validate) return failed(Reasons.validateFailed, `${msg} Validation status unknown.`);
+    msg += ` ${resultMessage('validate', validate.errors?.length ?? 0, deploy.warnings?.length ?? 0)}`;
   }
-  return { status: reason === Reasons.succeeded ? 'True' : 'False', reason, message: msg };
+  if ((deploy.errors?.length ?? 0) > 0) return failed(Reasons.deployFailed, msg);
+  if ((validate?.errors?.length ?? 0) > 0) return failed(Reasons.validateFailed, msg);
+  return { status: 'True', reason: Reasons.succeeded, message: msg };
 }
 
 /**
@@ -150,7 +176,9 @@ export function projectKeyOf(spec: KluctlDeploymentSpec): ProjectKey {
   } else {
     throw new KsError('InvalidInput', 'missing source spec');
   }
-  return { repoKey, subDir: cleanSubDir(subDir ?? '') };
+  // Kluctl omits an empty subDir.
+  const clean = cleanSubDir(subDir ?? '');
+  return { repoKey, ...(clean ? { subDir: clean } : {}) };
 }
 
 /** Go's path.Clean for a relative sub-directory, with "." as "". */

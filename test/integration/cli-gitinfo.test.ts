@@ -51,6 +51,6 @@ test('an origin that is a local path gives no repo key instead of failing the co
   await git(dir, 'remote', 'add', 'origin', '/srv/git/project');
   await writeFile(join(dir, 'x.yaml'), 'a: 1\n');
   const info = await gitInfoOf(dir);
-  expect(info.projectKey).toEqual({ subDir: '' });
+  expect(info.projectKey).toEqual({});
   expect(info.gitInfo).toMatchObject({ url: '/srv/git/project', commit: '', dirty: true });
 });

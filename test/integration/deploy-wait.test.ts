@@ -75,7 +75,7 @@ test('a timeout is an error naming the object, and --no-wait skips waiting', asy
   const input = { discriminator: `wait-${ns}`, items: [{ dir: 'c', barrier: false, objects: [obj] }] };
   const out = await deployProject(kube, input, { readinessTimeoutMs: 1200 });
   expect(out.errors.map((e) => e.message)).toEqual([
-    `timed out while waiting for readiness of ConfigMap ${ns}/never`,
+    `timed out while waiting for readiness of ${ns}/ConfigMap/never`,
   ]);
   const noWait = await deployProject(kube, input, { readinessTimeoutMs: 1200, noWait: true });
   expect(noWait.errors).toEqual([]);

@@ -78,7 +78,7 @@ describe('IsomorphicGitSource', () => {
 
     for (const ref of [{ tag: 'v1.0.0' }, { tag: 'v1.0.0-annotated' }, { branch: 'feature/x' }]) {
       const dir = freshDir();
-      expect(await source.checkout(repo.url, ref, dir)).toEqual({ commit: tagged });
+      expect(await source.checkout(repo.url, ref, dir)).toEqual({ commit: tagged, ref });
       expect(await readFile(join(dir, 'v.txt'), 'utf8')).toBe('v1\n');
     }
   });
@@ -88,7 +88,10 @@ describe('IsomorphicGitSource', () => {
     await repo.commit({ 'c.txt': 'new\n' }, 'new');
     expect(await source.resolveRef(repo.url, { commit: old })).toBe(old);
     const dir = freshDir();
-    expect(await source.checkout(repo.url, { commit: old }, dir)).toEqual({ commit: old });
+    expect(await source.checkout(repo.url, { commit: old }, dir)).toEqual({
+      commit: old,
+      ref: { commit: old },
+    });
     expect(await readFile(join(dir, 'c.txt'), 'utf8')).toBe('old\n');
   });
 
@@ -97,7 +100,11 @@ describe('IsomorphicGitSource', () => {
     try {
       expect(await source.resolveRef(other.url, {})).toBe(await other.head());
       const dir = freshDir();
-      expect((await source.checkout(other.url, {}, dir)).commit).toBe(await other.head());
+      // The default branch is reported by name, as Kluctl's gitInfo.ref shows it.
+      expect(await source.checkout(other.url, {}, dir)).toEqual({
+        commit: await other.head(),
+        ref: { branch: 'trunk' },
+      });
     } finally {
       await other.cleanup();
     }

@@ -95,7 +95,7 @@ test('TestHooksWait: a hook that never gets ready stops the run; it continues on
   const timedOut = await s.deploy({ readinessTimeoutMs: 1500, abortOnError: true });
   expect(timedOut.applied).toEqual(['cm1', 'hook1', 'hook2']);
   expect(timedOut.errors.map((e) => e.message)).toEqual([
-    `timed out while waiting for readiness of ConfigMap ${s.ns}/hook2`,
+    `timed out while waiting for readiness of ${s.ns}/ConfigMap/hook2`,
   ]);
 
   // Someone marks hook2 ready while the deploy waits for it. The clock runs 10x fast so that the

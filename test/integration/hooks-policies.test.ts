@@ -50,7 +50,7 @@ test('TestHooksDeletePolicy hook-failed: only a hook that did not get ready is d
     });
   const out = await s.deploy();
   expect(out.errors.map((e) => e.message)).toEqual([
-    `timed out while waiting for readiness of ConfigMap ${s.ns}/bad`,
+    `timed out while waiting for readiness of ${s.ns}/ConfigMap/bad`,
   ]);
   expect(out.ops).toEqual(['apply:cm1', 'apply:ok', 'apply:bad', 'delete:bad']);
   expect(await exists(s.ns, 'ok')).toBe(true);

@@ -91,7 +91,7 @@ async function testWaitReadiness(variant: (ns: string) => Variant): Promise<void
 
   const first = await deploy({ readinessTimeoutMs: 1500, abortOnError: true });
   expect(first.errors.map((e) => e.message)).toEqual([
-    `timed out while waiting for readiness of ConfigMap ${ns}/cm2`,
+    `timed out while waiting for readiness of ${ns}/ConfigMap/cm2`,
   ]);
   expect(await exists(ns, 'cm1')).toBe(true);
   expect(await exists(ns, 'cm2')).toBe(true);
@@ -160,6 +160,6 @@ test('waitReadinessObjects naming a kind the cluster does not serve is an error'
     { readinessTimeoutMs: 2000 },
   );
   expect(out.errors.map((e) => e.message)).toEqual([
-    `failed to wait for readiness of Widget ${ns}/w: the cluster serves no resource with group/kind Widget.example.com`,
+    `failed to wait for readiness of ${ns}/w. resource with group/kind Widget.example.com not found`,
   ]);
 });

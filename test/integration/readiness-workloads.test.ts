@@ -67,7 +67,7 @@ test('TestWaitReadinessViaDeployment, negative: an unschedulable Deployment time
   s.item = { waitReadiness: true };
   const out = await s.deploy({ readinessTimeoutMs: 2000 });
   expect(out.errors.map((e) => e.message)).toEqual([
-    `timed out while waiting for readiness of Deployment ${s.ns}/stuck`,
+    `timed out while waiting for readiness of ${s.ns}/Deployment/stuck`,
   ]);
 });
 

@@ -1,9 +1,11 @@
 /**
  * The real Kluctl controller (`kluctl controller run` of the reference binary) against the test API
- * server, for what only the controller exposes: `status.lastObjectsHash`. It watches one namespace
- * only, runs with `--dry-run`, and the KluctlDeployments the suite gives it are `manual: true` without
- * an approved hash, so it renders, hashes and diffs but never deploys.
+ * server, watching one namespace. The objects-hash suite runs it with `--dry-run` on `manual: true`
+ * KluctlDeployments without an approved hash, so it renders, hashes and diffs but never deploys; the
+ * controller parity suite lets it deploy and counts its finished reconciles in its log
+ * ({@link waitReconciled}).
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -63,13 +65,19 @@ export async function applyDeployments(deployments: readonly ParityDeployment[])
   if (res.code !== 0) throw new Error(`applying the parity KluctlDeployments failed: ${res.stderr.trim()}`);
 }
 
-/** Starts the controller (4 reconciles at a time, its default) watching `namespace`; stop it with `stop()`. */
-export async function startKluctlController(namespace: string): Promise<ManagedProcess> {
+/**
+ * Starts the controller (4 reconciles at a time, its default) watching `namespace`; stop it with
+ * `stop()`. With `dryRun` (the default) it changes nothing in the cluster but the status.
+ */
+export async function startKluctlController(
+  namespace: string,
+  opts: { dryRun?: boolean } = {},
+): Promise<ManagedProcess> {
   const env = testEnv();
   await kubectlTest(['create', 'namespace', 'kluctl-system']);
   const cacheDir = await mkdtemp(join(env.runDir, 'kluctl-controller-cache-'));
   return startProcess({
-    name: 'kluctl-controller',
+    name: `kluctl-controller-${namespace}-${Date.now()}`,
     command: referenceKluctl(),
     args: [
       'controller',
@@ -82,7 +90,7 @@ export async function startKluctlController(namespace: string): Promise<ManagedP
       'kluctl-system',
       '--namespace',
       namespace,
-      '--dry-run',
+      ...((opts.dryRun ?? true) ? ['--dry-run'] : []),
       '--metrics-bind-address=0',
       '--health-probe-bind-address=0',
       '--source-override-bind-address=0',
@@ -119,5 +127,42 @@ export async function waitForOutcome(
       );
     }
     await sleep(2000);
+  }
+}
+
+/** How many reconciles of `namespace/name` the controller has finished (its log says so for each). */
+export function finishedReconciles(controller: ManagedProcess, namespace: string, name: string): number {
+  return readFileSync(controller.logFile, 'utf8')
+    .split('\n')
+    .filter((line) => isFinishLine(line, namespace, name)).length;
+}
+
+/** Waits until `count` reconciles of `namespace/name` have finished; throws with the log tail after `timeoutMs`. */
+export async function waitReconciled(
+  controller: ManagedProcess,
+  target: { namespace: string; name: string },
+  count: number,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (finishedReconciles(controller, target.namespace, target.name) < count) {
+    if (controller.hasExited() || Date.now() > deadline) {
+      const why = controller.hasExited() ? 'it exited' : `not within ${timeoutMs} ms`;
+      throw new Error(
+        `the Kluctl controller did not finish reconcile ${count} of ${target.namespace}/${target.name} (${why}):\n${tailFile(controller.logFile, 60)}`,
+      );
+    }
+    await sleep(250);
+  }
+}
+
+/** Whether a controller log line (JSON) reports the end of a reconcile of `namespace/name`. */
+function isFinishLine(line: string, namespace: string, name: string): boolean {
+  if (!/Reconciliation (finished|failed)/.test(line)) return false;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    return entry.name === name && entry.namespace === namespace;
+  } catch {
+    return false;
   }
 }

@@ -48,7 +48,7 @@ describe('checkReadiness', () => {
       obj('v1', 'ConfigMap', {}, { annotations: { 'kluctl.io/is-ready': 'false' } }),
       false,
       false,
-      ['kluctl.io/is-ready is false'],
+      ['kluctl.io/is-ready annotation is set to false'],
     ],
     [
       'is-ready true wins over status',
@@ -74,7 +74,14 @@ describe('checkReadiness', () => {
       obj('apps/v1', 'Deployment', { spec: { replicas: 2 }, status: { replicas: 2, readyReplicas: 1 } }),
       true,
       false,
-      ['1 of 2 replicas ready'],
+      ['readyReplicas (1) is less then replicas (2)'],
+    ],
+    [
+      'deployment without ready replicas (the API server omits a zero readyReplicas)',
+      obj('apps/v1', 'Deployment', { spec: { replicas: 2 }, status: { replicas: 2 } }),
+      true,
+      false,
+      ['readyReplicas field not in status or empty'],
     ],
     [
       'deployment scaled to zero',
@@ -90,20 +97,14 @@ describe('checkReadiness', () => {
       true,
       [],
     ],
-    [
-      'job running',
-      obj('batch/v1', 'Job', { status: { active: 1 } }),
-      true,
-      false,
-      ['job has not completed'],
-    ],
+    ['job running', obj('batch/v1', 'Job', { status: { active: 1 } }), true, false, ['Not completed']],
     ['pvc bound', obj('v1', 'PersistentVolumeClaim', { status: { phase: 'Bound' } }), true, true, []],
     [
       'pvc pending',
       obj('v1', 'PersistentVolumeClaim', { status: { phase: 'Pending' } }),
       true,
       false,
-      ['volume claim is Pending'],
+      ['Volume is not bound'],
     ],
     [
       'load balancer without ingress',
@@ -113,7 +114,7 @@ describe('checkReadiness', () => {
       }),
       true,
       false,
-      ['load balancer has no ingress yet'],
+      ['Not ready'],
     ],
     [
       'cluster IP service',
@@ -134,12 +135,12 @@ describe('checkReadiness', () => {
       obj('v1', 'Pod', { status: { conditions: [cond('Ready', 'True')] } }),
       true,
       false,
-      ['pod has not completed'],
+      ['Not ready'],
     ],
     [
       'statefulset ready',
       obj('apps/v1', 'StatefulSet', {
-        spec: { replicas: 2 },
+        spec: { replicas: 2, updateStrategy: { type: 'RollingUpdate' } },
         status: { updatedReplicas: 2, readyReplicas: 2 },
       }),
       true,
@@ -157,9 +158,10 @@ describe('checkReadiness', () => {
       [],
     ],
     [
+      // Kluctl reads maxUnavailable from spec.updateStrategy, not from its rollingUpdate.
       'daemonset within maxUnavailable',
       obj('apps/v1', 'DaemonSet', {
-        spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '50%' } } },
+        spec: { updateStrategy: { type: 'RollingUpdate', maxUnavailable: '50%' } },
         status: { desiredNumberScheduled: 4, updatedNumberScheduled: 4, numberReady: 2 },
       }),
       true,
@@ -169,11 +171,42 @@ describe('checkReadiness', () => {
     [
       'daemonset too few ready',
       obj('apps/v1', 'DaemonSet', {
+        spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '50%' } } },
         status: { desiredNumberScheduled: 4, updatedNumberScheduled: 4, numberReady: 2 },
       }),
       true,
       false,
-      ['not enough pods are ready'],
+      ['DaemonSet is not ready. 2 out of 3 expected pods are ready'],
+    ],
+    [
+      'daemonset with no pod to schedule (a zero updatedNumberScheduled is omitted)',
+      obj('apps/v1', 'DaemonSet', {
+        spec: { updateStrategy: { type: 'RollingUpdate' } },
+        status: { desiredNumberScheduled: 0, numberReady: 0 },
+      }),
+      true,
+      false,
+      ['updatedNumberScheduled field not in status or empty'],
+    ],
+    [
+      'statefulset not scheduled',
+      obj('apps/v1', 'StatefulSet', {
+        spec: { replicas: 3, updateStrategy: { type: 'RollingUpdate' } },
+        status: { replicas: 1, updatedReplicas: 1 },
+      }),
+      true,
+      false,
+      ['StatefulSet is not ready. 1 out of 3 expected pods have been scheduled'],
+    ],
+    [
+      'statefulset scheduled, not ready',
+      obj('apps/v1', 'StatefulSet', {
+        spec: { replicas: 3, updateStrategy: { type: 'RollingUpdate' } },
+        status: { replicas: 3, updatedReplicas: 3, readyReplicas: 1 },
+      }),
+      true,
+      false,
+      ['StatefulSet is not ready. 1 out of 3 expected pods are ready'],
     ],
     [
       'crd established',
@@ -200,7 +233,7 @@ describe('checkReadiness', () => {
       }),
       true,
       false,
-      ['CRD is not established yet'],
+      ['CRD is not ready'],
     ],
   ])('%s', (_n, o, statusExpected, ready, notReady) => {
     const r = checkReadiness(o, { now, statusExpected });
@@ -215,33 +248,44 @@ describe('checkReadiness', () => {
       }),
       { now, statusExpected: true },
     );
-    expect(job).toMatchObject({ ready: false, notReady: [], errors: ['job failed: BackoffLimitExceeded'] });
+    expect(job).toMatchObject({ ready: false, notReady: [], errors: ['BackoffLimitExceeded'] });
     const pod = checkReadiness(
       obj('v1', 'Pod', {
         status: { containerStatuses: [{ name: 'app', state: { terminated: { reason: 'Error' } } }] },
       }),
       { now, statusExpected: true },
     );
-    expect(pod.errors).toEqual(['container app terminated with an error']);
+    expect(pod.errors).toEqual(['container app exited with error']);
+    expect(pod.notReady).toEqual(['Ready condition not in status', 'Not ready']);
   });
 
-  it('collects validate-result annotations and honours validate-ignore', () => {
+  it('collects validate-result annotations; validate-ignore skips everything', () => {
+    const annotations = { 'validate-result.kluctl.io/check': 'all good' };
     const o = obj(
       'apps/v1',
       'Deployment',
       { spec: { replicas: 1 }, status: { replicas: 1 } },
-      { annotations: { 'validate-result.kluctl.io/check': 'all good', 'kluctl.io/validate-ignore': 'true' } },
+      { annotations },
     );
-    const r = checkReadiness(o, { now, statusExpected: true });
-    expect(r).toMatchObject({
-      ready: true,
+    expect(checkReadiness(o, { now, statusExpected: true })).toMatchObject({
+      ready: false,
       results: [{ annotation: 'validate-result.kluctl.io/check', message: 'all good' }],
+    });
+    const ignored = {
+      ...o,
+      metadata: { ...o.metadata, annotations: { ...annotations, 'kluctl.io/validate-ignore': 'true' } },
+    };
+    expect(checkReadiness(ignored, { now, statusExpected: true })).toMatchObject({
+      ready: true,
+      results: [],
     });
   });
 
   it('warns when it cannot tell whether a status is expected', () => {
     expect(
       checkReadiness(obj('example.com/v1', 'Thing'), { now, statusExpected: undefined }).warnings,
-    ).toEqual(['unable to determine if a status is expected for this object']);
+    ).toEqual([
+      "unable to determine if a status is expected. This usually happens when you don't have permission to list CRDs or status sub-resources",
+    ]);
   });
 });

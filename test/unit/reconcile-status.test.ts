@@ -1,8 +1,11 @@
 import type { CommandResultSummary, ValidateResult } from '../../lib/api/types.js';
+import { markOneOfAList, MultiError } from '../../lib/errors.js';
 import {
   cleanSubDir,
   finalReadyStatus,
   makeCondition,
+  prepareErrorText,
+  prepareFailedMessage,
   projectKeyOf,
   repoKeyFromGitUrl,
   setCondition,
@@ -54,7 +57,8 @@ describe('finalReadyStatus (kluctl-semantics §10.8)', () => {
       validOk,
       true,
       'DeployFailed',
-      'deploy failed with 1 errors and 2 warnings. validate succeeded.',
+      // Kluctl's validate part counts the deploy result's warnings.
+      'deploy failed with 1 errors and 2 warnings. validate succeeded with 2 warnings.',
     ],
     [
       'warnings only',
@@ -62,7 +66,7 @@ describe('finalReadyStatus (kluctl-semantics §10.8)', () => {
       validOk,
       true,
       'ReconciliationSucceeded',
-      'deploy succeeded with 1 warnings. validate succeeded.',
+      'deploy succeeded with 1 warnings. validate succeeded with 1 warnings.',
     ],
     [
       'validate errors',
@@ -80,11 +84,52 @@ describe('finalReadyStatus (kluctl-semantics §10.8)', () => {
       'ValidateFailed',
       'deploy succeeded. Validation status unknown.',
     ],
+    [
+      'validate unknown after deploy errors is still ValidateFailed',
+      summary({ errors: [err] }),
+      undefined,
+      true,
+      'ValidateFailed',
+      'deploy failed with 1 errors. Validation status unknown.',
+    ],
+    [
+      'deploy and validate errors',
+      summary({ errors: [err] }),
+      validBad,
+      true,
+      'DeployFailed',
+      'deploy failed with 1 errors. validate failed with 2 errors.',
+    ],
   ])('%s', (_n, deploy, validate, validateOn, reason, message) => {
     const r = finalReadyStatus(deploy, validate, validateOn);
     expect(r.reason).toBe(reason);
     expect(r.message).toBe(message);
     expect(r.status).toBe(reason === 'ReconciliationSucceeded' ? 'True' : 'False');
+  });
+});
+
+describe('prepareFailedMessage', () => {
+  it('counts the errors of a list of failures, even of one', () => {
+    expect(prepareFailedMessage(new Error('x'))).toBe(
+      'prepare failed. Check status.lastPrepareError for details',
+    );
+    expect(prepareFailedMessage(markOneOfAList(new Error('a')))).toBe(
+      'prepare failed with 1 errors. Check status.lastPrepareError for details',
+    );
+    const wrapped = new Error('prepare', { cause: new MultiError([new Error('a'), new Error('b')]) });
+    expect(prepareFailedMessage(wrapped)).toBe(
+      'prepare failed with 2 errors. Check status.lastPrepareError for details',
+    );
+  });
+
+  it("writes lists of errors in the layout of Go's multierror", () => {
+    expect(prepareErrorText(new Error('x'))).toBe('x');
+    expect(prepareErrorText(new Error('outer', { cause: markOneOfAList(new Error('a')) }))).toBe(
+      '1 error occurred:\n\t* outer\n\n',
+    );
+    expect(prepareErrorText(new MultiError([new Error('a'), new Error('b')]))).toBe(
+      '2 errors occurred:\n\t* a\n\t* b\n\n',
+    );
   });
 });
 

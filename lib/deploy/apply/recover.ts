@@ -10,20 +10,38 @@ import {
   ANNOTATION_SKIP_DELETE,
   FIELD_MANAGER,
 } from '../../api/constants.js';
-import { KubeApiError, errorMessage } from '../../errors.js';
+import { KubeApiError, kubeErrorText } from '../../errors.js';
 import type { KubeObject, ObjectRef } from '../../ports.js';
 import type { DeployContext } from '../deploy-context.js';
 import { recordError, recordWarning } from '../deploy-context.js';
-import { refKey, refOf } from '../object-ref.js';
+import { kluctlRefString, refKey, refOf } from '../object-ref.js';
 import { resolveConflicts } from './conflict-resolution.js';
 import { applyState } from './run-state.js';
 
 /** The outcome of a recovery: the object as applied, or undefined after an error was recorded. */
 export type Recovered = KubeObject | undefined;
 
-/** Kluctl's ref format in messages: `namespace/Kind/name` or `Kind/name`. */
-export function kluctlRefString(ref: ObjectRef): string {
-  return ref.namespace ? `${ref.namespace}/${ref.kind}/${ref.name}` : `${ref.kind}/${ref.name}`;
+/**
+ * A server-side apply, its failure worded as Kluctl words it (`failed to patch <ref>: <API message>`)
+ * and keeping the code, status and conflict causes the recovery steps look at.
+ */
+export async function patchObject(
+  ctx: DeployContext,
+  obj: KubeObject,
+  opts: { force?: boolean; dryRun: boolean },
+): Promise<KubeObject> {
+  try {
+    return await ctx.kube.apply(obj, { fieldManager: FIELD_MANAGER, ...opts });
+  } catch (err) {
+    if (!(err instanceof KubeApiError)) throw err;
+    const message = `failed to patch ${kluctlRefString(refOf(obj))}: ${kubeErrorText(err)}`;
+    throw new KubeApiError(err.code as 'KubeApi' | 'KubeConflict' | 'KubeNotFound', message, {
+      cause: err,
+      retryable: err.retryable,
+      causes: err.causes,
+      ...(err.status !== undefined ? { status: err.status } : {}),
+    });
+  }
 }
 
 function isSkipDelete(obj: KubeObject | undefined): boolean {
@@ -55,11 +73,7 @@ export async function retryWithConflicts(
     }
   }
   try {
-    return await ctx.kube.apply(x2, {
-      fieldManager: FIELD_MANAGER,
-      force: true,
-      dryRun: ctx.opts.dryRun ?? false,
-    });
+    return await patchObject(ctx, x2, { force: true, dryRun: ctx.opts.dryRun ?? false });
   } catch (err) {
     return retryWithForceReplace(ctx, x, remote, err);
   }
@@ -108,7 +122,7 @@ async function retryWithForceReplace(
     if (entry) entry.deleted = true;
     if (dryRun) return x;
     await waitGone(ctx, ref);
-    return await ctx.kube.apply(x, { fieldManager: FIELD_MANAGER, dryRun });
+    return await patchObject(ctx, x, { dryRun });
   } catch (err) {
     return fail(ctx, ref, err);
   }
@@ -129,6 +143,6 @@ function warn(ctx: DeployContext, ref: ObjectRef, message: string): void {
 }
 
 function fail(ctx: DeployContext, ref: ObjectRef, err: unknown): undefined {
-  recordError(ctx, ref, errorMessage(err));
+  recordError(ctx, ref, kubeErrorText(err));
   return undefined;
 }

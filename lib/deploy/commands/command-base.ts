@@ -9,12 +9,14 @@ import { KubeApiError, errorMessage } from '../../errors.js';
 import type { Clock, KubeClient, KubeObject, ObjectRef, Progress } from '../../ports.js';
 import { silentProgress, systemClock } from '../../ports.js';
 import type { Inclusion } from '../../project/inclusion.js';
+import type { RenderedProject } from '../../project/render-project.js';
 import type { CommandResult } from '../command-result.js';
 import { toKluctlRef } from '../command-result.js';
 import type { DeployItem } from '../deploy-project.js';
 import { parseIgnoreForDiff, rulesForFlags } from '../diff/ignore-rules.js';
 import type { IgnoreFlags, IgnoreForDiffRule } from '../diff/ignore-rules.js';
 import { refKey, refOf } from '../object-ref.js';
+import { metaTime } from '../../api/meta-time.js';
 
 /** A rendered project as the commands need it (RenderedProject satisfies this). */
 export interface CommandProject {
@@ -22,6 +24,27 @@ export interface CommandProject {
   readonly discriminator: string;
   readonly items: readonly (DeployItem & { readonly ignoreForDiff?: readonly unknown[] })[];
   readonly objectsHash?: string;
+}
+
+/**
+ * The rendered project as the commands take it. The target is reported as Kluctl does: with its
+ * context (after any override), args, AWS config (`{}` when none) and images.
+ */
+export function commandProject(rendered: RenderedProject): CommandProject {
+  const t = rendered.target;
+  return {
+    target: {
+      name: t.name,
+      ...(t.context ? { context: t.context } : {}),
+      ...(t.args ? { args: t.args } : {}),
+      aws: { ...t.aws },
+      ...(t.images ? { images: t.images as unknown as TargetSpec['images'] } : {}),
+      ...(rendered.discriminator ? { discriminator: rendered.discriminator } : {}),
+    },
+    discriminator: rendered.discriminator,
+    items: rendered.items,
+    objectsHash: rendered.objectsHash,
+  };
 }
 
 /** The world a command runs in. */
@@ -65,8 +88,8 @@ export async function newCommandResult(
     target,
     command: {
       initiator: 'CommandLine',
-      startTime: clock.now().toISOString(),
-      endTime: clock.now().toISOString(),
+      startTime: metaTime(clock.now()),
+      endTime: metaTime(clock.now()),
       command,
       ...(inc?.includeTags?.length ? { includeTags: inc.includeTags } : {}),
       ...(inc?.excludeTags?.length ? { excludeTags: inc.excludeTags } : {}),
@@ -94,7 +117,7 @@ export function finishCommandResult(
 ): CommandResult {
   return {
     ...r,
-    command: { ...r.command, endTime: (env.clock ?? systemClock).now().toISOString() },
+    command: { ...r.command, endTime: metaTime((env.clock ?? systemClock).now()) },
     errors: [
       ...r.errors,
       ...(found.errors ?? []).map((e) => ({ ref: toKluctlRef(e.ref), message: e.message })),

@@ -27,6 +27,8 @@ export interface DiffCommandOptions extends ApplyFlags, IgnoreFlags {}
 export interface DeployCommandOptions extends ApplyFlags {
   readonly dryRun?: boolean;
   readonly prune?: boolean;
+  /** Wait until pruned objects are gone; default true (Kluctl's controller does not wait). */
+  readonly waitPrune?: boolean;
   /**
    * Called with the dry-run diff before anything is changed; throwing (e.g. "aborted") stops the
    * deploy, and its message becomes the result's error. Omit for `--yes` / `--dry-run`.
@@ -58,17 +60,18 @@ export async function runDeploy(
   opts: DeployCommandOptions = {},
 ): Promise<CommandResult> {
   const base = await newCommandResult(env, project, 'deploy', project.discriminator);
+  // Kluctl records only the flags that are set.
+  const flags = [
+    'dryRun',
+    'noWait',
+    'forceApply',
+    'replaceOnError',
+    'forceReplaceOnError',
+    'abortOnError',
+  ] as const;
   const r: CommandResult = {
     ...base,
-    command: {
-      ...base.command,
-      dryRun: opts.dryRun ?? false,
-      noWait: opts.noWait ?? false,
-      forceApply: opts.forceApply ?? false,
-      replaceOnError: opts.replaceOnError ?? false,
-      forceReplaceOnError: opts.forceReplaceOnError ?? false,
-      abortOnError: opts.abortOnError ?? false,
-    },
+    command: { ...base.command, ...Object.fromEntries(flags.filter((f) => opts[f]).map((f) => [f, true])) },
   };
   if (opts.confirm) {
     progressOf(env).step('Running a dry-run to show the diff');
@@ -87,7 +90,9 @@ export async function runDeploy(
     errors.push({ ref: NO_REF, message: 'pruning without a discriminator is not supported' });
   } else if (opts.prune && !opts.dryRun && phase.orphans.length > 0) {
     progressOf(env).step(`Deleting ${phase.orphans.length} orphan objects`);
-    const del = await deleteObjects(env.kube, phase.orphans, { wait: !opts.noWait });
+    const del = await deleteObjects(env.kube, phase.orphans, {
+      wait: (opts.waitPrune ?? true) && !opts.noWait,
+    });
     errors.push(...del.errors);
     objects = markDeleted(objects, del.deleted, del.skipped ?? []);
   }

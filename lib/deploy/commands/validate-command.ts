@@ -17,6 +17,7 @@ import { errorMessage } from '../../errors.js';
 import type { Clock, KubeClient, KubeObject } from '../../ports.js';
 import { systemClock } from '../../ports.js';
 import { toKluctlRef } from '../command-result.js';
+import { metaTime } from '../../api/meta-time.js';
 import {
   isDeleteAnnotated,
   isOnlyDeleteHook,
@@ -47,7 +48,7 @@ export async function validateProject(
   input: ValidateInput,
   clock: Clock = systemClock,
 ): Promise<ValidateResult> {
-  const startTime = clock.now().toISOString();
+  const startTime = metaTime(clock.now());
   const errors: DeploymentError[] = [];
   const warnings: DeploymentError[] = [];
   const results: ValidateResultEntry[] = [];
@@ -89,8 +90,9 @@ export async function validateProject(
       const r = checkReadiness(live, { now: clock.now(), statusExpected: info?.hasStatus });
       if (!r.ready) ready = false;
       for (const res of r.results) results.push({ ref: kref, ...res });
-      for (const m of [...r.errors, ...r.notReady]) errors.push({ ref: kref, message: m });
-      for (const m of r.warnings) warnings.push({ ref: kref, message: m });
+      // Validate counts "not ready" as an error; findings keep Kluctl's order.
+      for (const f of r.findings)
+        (f.kind === 'warning' ? warnings : errors).push({ ref: kref, message: f.message });
     } catch (err) {
       errors.push({ ref: kref, message: errorMessage(err) });
       ready = false;
@@ -104,11 +106,12 @@ export async function validateProject(
     ...(input.kluctlDeployment ? { kluctlDeployment: input.kluctlDeployment } : {}),
     ...(input.renderedObjectsHash ? { renderedObjectsHash: input.renderedObjectsHash } : {}),
     startTime,
-    endTime: clock.now().toISOString(),
+    endTime: metaTime(clock.now()),
     ready,
-    errors,
-    warnings,
-    results,
+    // Kluctl omits empty lists.
+    ...(errors.length > 0 ? { errors } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(results.length > 0 ? { results } : {}),
   };
 }
 

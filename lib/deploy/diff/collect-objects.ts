@@ -68,7 +68,8 @@ export function collectResultObjects(
   };
 
   for (const e of entries) if (e.rendered) get(diffRefOf(e.rendered)).rendered = e.rendered;
-  for (const [k, r] of forDiff) if (m.has(k)) m.get(k)!.remote = r;
+  // Every live object found counts as remote, orphans included (dropped below when none of ours).
+  for (const r of forDiff.values()) get(diffRefOf(r)).remote = r;
   for (const e of entries) {
     if (!e.applied) continue;
     const o = get(diffRefOf(e.applied));

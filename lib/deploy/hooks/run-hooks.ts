@@ -6,7 +6,7 @@
 import { errorMessage } from '../../errors.js';
 import { applyObject } from '../apply-object.js';
 import type { DeployContext } from '../deploy-context.js';
-import { recordError } from '../deploy-context.js';
+import { recordError, recordWarning } from '../deploy-context.js';
 import { refKey, refOf, refString } from '../object-ref.js';
 import { waitForReadiness } from '../wait-readiness.js';
 import type { Hook } from './hook-annotations.js';
@@ -64,13 +64,14 @@ async function applyHook(ctx: DeployContext, h: Hook): Promise<boolean> {
 /** Waits for a hook; true when it became ready. A dry run never waits and counts as ready. */
 async function waitHook(ctx: DeployContext, h: Hook): Promise<boolean> {
   if (ctx.opts.dryRun) return true;
-  const errs = await waitForReadiness(ctx.kube, [refOf(h.object)], {
+  const waited = await waitForReadiness(ctx.kube, [refOf(h.object)], {
     clock: ctx.clock,
     timeoutMs: h.timeoutMs ?? ctx.opts.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
     progress: ctx.progress,
   });
-  for (const e of errs) recordError(ctx, e.ref, e.message);
-  return errs.length === 0;
+  for (const e of waited.errors) recordError(ctx, e.ref, e.message);
+  for (const w of waited.warnings) recordWarning(ctx, w.ref, w.message);
+  return waited.errors.length === 0;
 }
 
 async function deleteHook(ctx: DeployContext, h: Hook, i: number, total: number): Promise<void> {

@@ -1,0 +1,36 @@
+/**
+ * RFC 7386 JSON merge patches computed from two documents, as controller-runtime's `MergeFrom` does
+ * for Kluctl's controller: applying `createMergePatch(a, b)` to `a` gives `b`. Keys that `b` lacks
+ * become `null` (removed), objects are diffed key by key, everything else is replaced when it
+ * differs. `null` values inside `b` are removed by the API server, as Kluctl's `null` lists are.
+ */
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** The merge patch from `from` to `to`; `{}` when they are equal. */
+export function createMergePatch(from: unknown, to: unknown): Record<string, unknown> {
+  const patch = diff(from, to);
+  return isObject(patch) ? patch : {};
+}
+
+function diff(from: unknown, to: unknown): Json | undefined {
+  if (!isObject(from) || !isObject(to)) return equal(from, to) ? undefined : (to as Json);
+  const out: Record<string, Json> = {};
+  for (const key of Object.keys(from)) {
+    if (from[key] !== undefined && (!(key in to) || to[key] === undefined)) out[key] = null;
+  }
+  for (const [key, value] of Object.entries(to)) {
+    if (value === undefined) continue;
+    const d = key in from && from[key] !== undefined ? diff(from[key], value) : (value as Json);
+    if (d !== undefined) out[key] = d;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function equal(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
