@@ -7,8 +7,8 @@
  * would let a namespace user send the runner's credentials to a server of their choice. Flux's
  * kustomize-controller refuses exec plugins in such kubeconfigs for the same reason.
  */
-import { parse } from 'yaml';
-import { KsError } from '../errors.js';
+import { KsError, ProjectLoadError } from '../errors.js';
+import { readYaml } from '../util/yaml.js';
 import type { ClusterAccess, ClusterClient, KubeClientFactory } from '../ports.js';
 import { HttpKubeClient } from './http-kube-client.js';
 
@@ -73,10 +73,11 @@ type KubeconfigDoc = {
 export function checkSelfContained(yaml: string, source: string): void {
   let doc: KubeconfigDoc;
   try {
-    doc = (parse(yaml) ?? {}) as KubeconfigDoc;
+    // Read as client-go reads kubeconfigs (sigs.k8s.io/yaml).
+    doc = (readYaml(yaml, source) ?? {}) as KubeconfigDoc;
   } catch (err) {
-    // The YAML error quotes the offending line; only its position is kept.
-    const line = (err as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    // Only the error's position is kept: nothing of the kubeconfig's text may reach a message.
+    const line = err instanceof ProjectLoadError ? err.position?.line : undefined;
     throw new KsError(
       'InvalidInput',
       `${source} is not valid YAML${line ? ` (line ${line})` : ''}; store a kubeconfig in it`,

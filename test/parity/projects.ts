@@ -28,7 +28,22 @@ const REQUIRED_ARG_VALUES: Readonly<Record<string, readonly Readonly<Record<stri
   // Our fixtures take the namespace their tests deploy to.
   'fixture-images': [{ namespace: 'parity-images' }],
   'fixture-skeleton': [{ namespace: 'parity-skeleton' }],
+  'fixture-identity': [{ namespace: 'parity-identity', other: 'parity-identity-other' }],
 };
+
+/**
+ * Cases both tools must refuse, by project and render mode, with the text both errors must contain:
+ * there, agreeing is failing for the same reason.
+ */
+const EXPECTED_FAILURES: Readonly<Record<string, Partial<Record<'offline' | 'cluster', string>>>> = {
+  // A clusterConfigMap vars source: neither tool reads the cluster with --offline-kubernetes.
+  'fixture-identity': { offline: 'loading vars from cluster is disabled' },
+};
+
+/** The text both tools' errors must contain when `c` is meant to fail in this mode, else undefined. */
+export function expectedFailure(c: ParityCase, mode: 'offline' | 'cluster'): string | undefined {
+  return EXPECTED_FAILURES[c.project]?.[mode];
+}
 
 /** One render to compare. */
 export interface ParityCase {
