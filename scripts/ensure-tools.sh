@@ -67,12 +67,13 @@ ensure_etcd() {
   if [ -f "$bin/server" ] && [ ! -e "$bin/etcd" ]; then mv "$bin/server" "$bin/etcd"; fi
 }
 
-ensure_helm() {
-  local minor=${K8S_VERSION#1.}; minor=${minor%%.*}
-  local ld="-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
-  ld+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
-  build_go helm "$HELM_VERSION" "$ld" helm.sh/helm/v3/cmd/helm
-}
+# Helm is built as Kluctl embeds it, with nothing stamped: Kluctl links the Helm library unstamped, so
+# its charts see .Capabilities.HelmVersion.Version "v4.2" (the source default), and ours must too
+# (`helm version` thus prints v4.2; the cache dir names the exact release). Helm 4 has no k8s version
+# variables either: its offline Capabilities.KubeVersion is v1.<minor>.0 of the k8s.io/client-go in the
+# build info (v0.36.x gives v1.36.0), the rule Kluctl's offline render follows too, so both agree as long
+# as tools/helm/go.mod keeps the client-go minor of Kluctl's go.mod.
+ensure_helm() { build_go helm "$HELM_VERSION" "-s -w" helm.sh/helm/v4/cmd/helm; }
 
 ensure_kustomize() { build_go kustomize "$KUSTOMIZE_VERSION" "-s -w" sigs.k8s.io/kustomize/kustomize/v5; }
 

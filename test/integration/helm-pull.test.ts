@@ -235,6 +235,8 @@ describe('TestHelmPull helm-creds-*: basic auth matched by host and path', () =>
         (e: Error) => e,
       );
       expect(err?.message).toContain('401 Unauthorized');
+      // Only the cause, not helm's progress chatter around it.
+      expect(err?.message).not.toContain('Hang tight');
       expect(err?.message).not.toContain('secret-password');
       expect(err?.message).not.toContain('invalid');
     }

@@ -53,19 +53,25 @@ async function addRepo(home: HelmHome, repo: string, deps: ChartPullDeps): Promi
     mode: 0o600,
   });
   const redact = [c?.password ?? ''];
-  const out = await runHelm(['repo', 'update', 'kluctl'], {
-    binary: deps.helmPath,
-    home,
-    what: `downloading the index of ${repo}`,
-    redact,
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  });
-  // helm 3 exits 0 when the index cannot be fetched and only reports it on stdout.
-  if (!existsSync(join(home.env.HELM_REPOSITORY_CACHE!, 'kluctl-index.yaml'))) {
-    const why = out
-      .replace(/^.*Unable to get an update[^\n]*\n?/s, '')
-      .replace(/Update Complete.*$/s, '')
-      .trim();
+  const index = join(home.env.HELM_REPOSITORY_CACHE!, 'kluctl-index.yaml');
+  let out: string;
+  try {
+    out = await runHelm(['repo', 'update', 'kluctl'], {
+      binary: deps.helmPath,
+      home,
+      what: `downloading the index of ${repo}`,
+      redact,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+  } catch (err) {
+    // Helm 4 exits 1 when the index cannot be fetched (helm 3 exited 0); either way the cause is the
+    // "Unable to get an update" report on stdout, which the message below keeps and nothing else.
+    if (existsSync(index) || !(err instanceof ToolError)) throw err;
+    out = err.message;
+  }
+  if (!existsSync(index)) {
+    const m = /Unable to get an update[^\n]*\n([\s\S]*?)(?:Update Complete|$)/.exec(out);
+    const why = (m ? m[1]! : out).trim();
     throw new ToolError(`failed to download the index of ${repo}: ${redactAll(why, redact)}`);
   }
   return redact;
