@@ -24,7 +24,7 @@ import { createRepo } from '../env/git-repo.js';
 import type { TestRepo } from '../env/git-repo.js';
 import { startGitServer } from '../env/git-server.js';
 import type { GitServer } from '../env/git-server.js';
-import { startProcess, tailFile } from '../env/processes.js';
+import { tailFile } from '../env/processes.js';
 import type { ManagedProcess } from '../env/processes.js';
 import {
   createTestNamespace,
@@ -34,7 +34,7 @@ import {
   kubectlTest,
   testEnv,
 } from '../env/test-env.js';
-import { referenceKluctl } from './reference.js';
+import { startKluctlController } from './kluctl-controller.js';
 
 /** Kluctl's controller renders, deploys, validates and diffs per step: give each test minutes. */
 const STEP_MS = 240_000;
@@ -65,29 +65,7 @@ beforeAll(async () => {
   nsO = await createTestNamespace('approval-ours');
   deps = runnerDeps(join(tmp, 'state'));
   ours = new LocalRunner(deps, { namespace: nsO });
-  await kubectlTest(['create', 'namespace', 'kluctl-system']); // may exist already
-  controller = startProcess({
-    name: `kluctl-controller-${nsK}`,
-    command: referenceKluctl(),
-    args: [
-      'controller',
-      'run',
-      '--kubeconfig',
-      env.kubeconfigPath,
-      '--context',
-      'default',
-      '--controller-namespace',
-      'kluctl-system',
-      '--namespace',
-      nsK,
-      '--metrics-bind-address=0',
-      '--health-probe-bind-address=0',
-      '--source-override-bind-address=0',
-      '--no-update-check',
-    ],
-    env: { ...process.env, KLUCTL_CACHE_DIR: join(tmp, 'kluctl-cache') },
-    logsDir: env.logsDir,
-  });
+  controller = await startKluctlController(nsK, { dryRun: false });
   for (const ns of [nsK, nsO]) {
     await applyKluctlDeployment(ns, NAME, {
       interval: '5m',
