@@ -13,8 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
 import type { KluctlDeployment } from '../../lib/api/types.js';
-import { freePort, type ManagedProcess, startProcess } from '../env/processes.js';
-import { createTestNamespace, eventually, restrictedKubeconfig, testEnv } from '../env/test-env.js';
+import type { ManagedProcess } from '../env/processes.js';
+import { createTestNamespace, eventually, restrictedKubeconfig } from '../env/test-env.js';
 import {
   applyDeployment,
   configMap,
@@ -27,7 +27,7 @@ import {
   startIdentityScenario,
 } from '../integration/identity-scenario.js';
 import type { IdentityScenario } from '../integration/identity-scenario.js';
-import { referenceKluctl } from './reference.js';
+import { startKluctlController } from './kluctl-controller.js';
 
 /** A reference reconcile takes seconds; a case runs both sides. */
 const CASE_TIMEOUT_MS = 180_000;
@@ -68,31 +68,10 @@ beforeAll(async () => {
   }
   const controllerNs = await createTestNamespace('par-ctrl');
   const resultsNs = await createTestNamespace('par-results');
-  controller = startProcess({
-    name: `kluctl-controller-${ref.ns}`,
-    command: referenceKluctl(),
-    args: [
-      'controller',
-      'run',
-      '--kubeconfig',
-      testEnv().kubeconfigPath,
-      '--context',
-      'default',
-      '--namespace',
-      ref.ns,
-      '--controller-namespace',
-      controllerNs,
-      '--controller-name',
-      `kluctl-controller-${ref.ns}`,
-      '--command-result-namespace',
-      resultsNs,
-      '--metrics-bind-address=0',
-      '--health-probe-bind-address=0',
-      `--source-override-bind-address=127.0.0.1:${await freePort()}`,
-      '--no-update-check',
-    ],
-    env: { ...process.env, KLUCTL_CACHE_DIR: `${testEnv().runDir}/kluctl-cache-${ref.ns}` },
-    logsDir: testEnv().logsDir,
+  controller = await startKluctlController(ref.ns, {
+    dryRun: false,
+    controllerNamespace: controllerNs,
+    extraArgs: ['--controller-name', `kluctl-controller-${ref.ns}`, '--command-result-namespace', resultsNs],
   });
 }, CASE_TIMEOUT_MS);
 

@@ -4,8 +4,6 @@
  * it; our reconciler's prepare step renders the same spec. Both name item dirs from the repository root
  * (`kluctl.io/deployment-item-dir: proj/app`) and both let the project include `../shared`.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +17,8 @@ import { toolPath } from '../../lib/tools.js';
 import { createRepo } from '../env/git-repo.js';
 import { startGitServer } from '../env/git-server.js';
 import type { GitServer } from '../env/git-server.js';
+import { tailFile } from '../env/processes.js';
+import type { ManagedProcess } from '../env/processes.js';
 import {
   createTestNamespace,
   eventually,
@@ -27,7 +27,7 @@ import {
   kubectlTest,
   testEnv,
 } from '../env/test-env.js';
-import { referenceKluctl } from './reference.js';
+import { startKluctlController } from './kluctl-controller.js';
 
 const cm = (name: string): string =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: "{{ args.namespace }}"\n`;
@@ -40,8 +40,7 @@ const PROJECT = {
 };
 
 let server: GitServer;
-let controller: ChildProcess | undefined;
-let controllerLog = '';
+let controller: ManagedProcess | undefined;
 const temp: string[] = [];
 
 beforeAll(async () => {
@@ -50,7 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  controller?.kill('SIGTERM');
+  await controller?.stop();
   await server?.stop();
   await Promise.all(temp.map((d) => rm(d, { recursive: true, force: true })));
 });
@@ -64,32 +63,6 @@ const spec = (url: string, namespace: string): KluctlDeploymentSpec =>
     args: { namespace },
   }) as KluctlDeploymentSpec;
 
-/** Starts the reference controller, watching only `namespace`. */
-async function startKluctlController(namespace: string, controllerNamespace: string): Promise<void> {
-  const cacheDir = await mkdtemp(join(tmpdir(), 'ks-kluctl-ctrl-cache-'));
-  temp.push(cacheDir);
-  controller = spawn(
-    referenceKluctl(),
-    [
-      'controller',
-      'run',
-      '--no-update-check',
-      '--kubeconfig',
-      testEnv().kubeconfigPath,
-      '--namespace',
-      namespace,
-      '--controller-namespace',
-      controllerNamespace,
-      '--metrics-bind-address=0',
-      '--health-probe-bind-address=0',
-      '--source-override-bind-address=0',
-    ],
-    { env: { ...process.env, KLUCTL_CACHE_DIR: cacheDir }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  controller.stdout?.on('data', (c: Buffer) => (controllerLog += c.toString()));
-  controller.stderr?.on('data', (c: Buffer) => (controllerLog += c.toString()));
-}
-
 const itemDirs = (objects: readonly KubeObject[]): Record<string, unknown> =>
   Object.fromEntries(
     objects.map((o) => [o.metadata.name, o.metadata.annotations?.['kluctl.io/deployment-item-dir']]),
@@ -102,7 +75,7 @@ it('names item dirs from the repository root for source.path, with Kluctl contro
   const controllerNs = await createTestNamespace('parity-ctrl');
 
   // Kluctl's controller deploys the KluctlDeployment; the deployed ConfigMaps carry its annotations.
-  await startKluctlController(kluctlNs, controllerNs);
+  controller = await startKluctlController(kluctlNs, { dryRun: false, controllerNamespace: controllerNs });
   const kd = {
     apiVersion: 'gitops.kluctl.io/v1beta1',
     kind: 'KluctlDeployment',
@@ -122,7 +95,7 @@ it('names item dirs from the repository root for source.path, with Kluctl contro
         'kluctl.io/tag-0',
       ]);
       if (list.items.length < 2)
-        throw new Error(`not deployed yet; controller log:\n${controllerLog.slice(-3000)}`);
+        throw new Error(`not deployed yet; controller log:\n${tailFile(controller!.logFile)}`);
       return list.items;
     },
     { timeoutMs: 240_000, intervalMs: 2000 },

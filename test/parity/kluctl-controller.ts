@@ -65,16 +65,27 @@ export async function applyDeployments(deployments: readonly ParityDeployment[])
   if (res.code !== 0) throw new Error(`applying the parity KluctlDeployments failed: ${res.stderr.trim()}`);
 }
 
+/** Options of {@link startKluctlController}. */
+export interface KluctlControllerOptions {
+  /** `--dry-run`: nothing changes in the cluster but the status. Default true. */
+  readonly dryRun?: boolean;
+  /** `--controller-namespace` (its leases and results); default `kluctl-system`, created if missing. */
+  readonly controllerNamespace?: string;
+  /** Further flags (e.g. `--controller-name`, `--command-result-namespace`). */
+  readonly extraArgs?: readonly string[];
+}
+
 /**
  * Starts the controller (4 reconciles at a time, its default) watching `namespace`; stop it with
- * `stop()`. With `dryRun` (the default) it changes nothing in the cluster but the status.
+ * `stop()`, read its log from `logFile`. Every parity test starts Kluctl's controller through here.
  */
 export async function startKluctlController(
   namespace: string,
-  opts: { dryRun?: boolean } = {},
+  opts: KluctlControllerOptions = {},
 ): Promise<ManagedProcess> {
   const env = testEnv();
-  await kubectlTest(['create', 'namespace', 'kluctl-system']);
+  const controllerNamespace = opts.controllerNamespace ?? 'kluctl-system';
+  if (!opts.controllerNamespace) await kubectlTest(['create', 'namespace', controllerNamespace]);
   const cacheDir = await mkdtemp(join(env.runDir, 'kluctl-controller-cache-'));
   return startProcess({
     name: `kluctl-controller-${namespace}-${Date.now()}`,
@@ -87,10 +98,11 @@ export async function startKluctlController(
       '--context',
       'default',
       '--controller-namespace',
-      'kluctl-system',
+      controllerNamespace,
       '--namespace',
       namespace,
       ...((opts.dryRun ?? true) ? ['--dry-run'] : []),
+      ...(opts.extraArgs ?? []),
       '--metrics-bind-address=0',
       '--health-probe-bind-address=0',
       '--source-override-bind-address=0',
