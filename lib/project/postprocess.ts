@@ -10,7 +10,7 @@ import {
   LABEL_TAG_PREFIX,
 } from '../api/constants.js';
 import type { KubeObject } from '../ports.js';
-import { isTrueAnnotation } from './item-render.js';
+import { isTrueAnnotation } from './prepare-kustomization.js';
 import { isDict } from './merge.js';
 
 /** Decides whether a kind is namespaced; undefined when unknown (the object is left as is). */

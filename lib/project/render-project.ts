@@ -19,7 +19,7 @@ import { RENDER_GIT_CHECKOUTS_DIR, loadDeploymentItems } from './deployment-tree
 import type { PlannedItem } from './deployment-tree.js';
 import { isItemIncluded, normalizeInclusion } from './inclusion.js';
 import type { Inclusion } from './inclusion.js';
-import { renderItemDir } from './item-render.js';
+import { renderItemDir } from './render-item-dir.js';
 import { readKluctlProjectConfig } from './kluctl-config.js';
 import type { Dict } from './merge.js';
 import { objectsHash } from './objects-hash.js';
@@ -32,11 +32,11 @@ import type { SopsDecryptor } from './sops/sops-decryptor.js';
 import { VarsRuntime } from './vars/vars-runtime.js';
 import type { SensitiveVars } from './vars/vars-runtime.js';
 import type { VarsServices } from './vars/vars-services.js';
-import { binaryBuilder, buildItem, finishItem } from './render-items.js';
+import { binaryBuilder, buildItem, finishItem } from './build-item.js';
 import { materialiseSymlinks, symlinkScope, withLinkHint } from './render-symlinks.js';
 import type { MaterialisedLinks } from './render-symlinks.js';
 import { mapBoundedAll } from '../util/semaphore.js';
-import type { ItemBuilder, RenderedItem } from './render-items.js';
+import type { ItemBuilder, RenderedItem } from './build-item.js';
 import { templateFunctions } from './template-functions.js';
 import type { LatestGitCommit, TemplateGlobals } from './template-functions.js';
 import { loadTargets, selectTarget, targetVars } from './targets.js';
@@ -44,7 +44,7 @@ import type { Target } from './targets.js';
 
 export type { Target } from './targets.js';
 export type { IsNamespaced } from './postprocess.js';
-export type { RenderedItem, ItemBuilder } from './render-items.js';
+export type { RenderedItem, ItemBuilder } from './build-item.js';
 export type { Inclusion } from './inclusion.js';
 
 /** Options of {@link renderProject}. */
