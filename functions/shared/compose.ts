@@ -13,7 +13,6 @@ import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
-import { readSecretString } from '../../lib/adapters/secrets.js';
 import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
 import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
 import { AwsSdkSecretsReader } from '../../lib/adapters/aws-secrets.js';
@@ -40,8 +39,9 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
       'InvalidInput',
       'STATE_BUCKET is not set; the CDK app sets it to the state bucket name',
     );
+  const awsSecrets = new AwsSdkSecretsReader();
   const kubeconfigYaml = env.KUBECONFIG_SECRET_ARN
-    ? await readSecretString(env.KUBECONFIG_SECRET_ARN, env.AWS_REGION ? { region: env.AWS_REGION } : {})
+    ? await awsSecrets.requireSecretString(env.KUBECONFIG_SECRET_ARN, env.AWS_REGION)
     : env.KUBECONFIG_CONTENT;
   const kube = await HttpKubeClient.fromKubeconfig(
     kubeconfigYaml ? { kubeconfigYaml } : env.KUBECONFIG ? { kubeconfigPath: env.KUBECONFIG } : {},
@@ -63,7 +63,7 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
     helmPath: env.HELM_PATH ?? '/opt/bin/helm',
     sopsWithKeys: (ageKeys) =>
       new SopsCliDecryptor({ binary: env.SOPS_PATH ?? '/opt/bin/sops', env: {}, ageKeys }),
-    varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
+    varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets },
     holder: env.AWS_LAMBDA_LOG_STREAM_NAME ?? `lambda-${process.pid}`,
     clusters: new HttpKubeClientFactory(kube),
     ...(env.DEFAULT_SERVICE_ACCOUNT ? { defaultServiceAccount: env.DEFAULT_SERVICE_ACCOUNT } : {}),

@@ -5,8 +5,7 @@
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { GitSourceError } from '../errors.js';
-import type { GitAuth } from '../ports.js';
-import type { GitRefLister, RemoteRefs } from '../project/vars/vars-services.js';
+import type { GitAuth, GitRefLister, RemoteRefs } from '../ports.js';
 
 /** Lists the refs of a remote over HTTP(S). */
 export class IsomorphicGitRefLister implements GitRefLister {

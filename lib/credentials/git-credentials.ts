@@ -8,7 +8,7 @@
  */
 import { KsError } from '../errors.js';
 import type { GitAuth } from '../ports.js';
-import { compilePathGlob } from './glob.js';
+import { compilePathGlob } from '../util/path-glob.js';
 
 /** One credentials entry. */
 export interface GitCredentialEntry {

@@ -13,7 +13,7 @@ import { KsError } from '../errors.js';
 import type { KubeClient } from '../ports.js';
 import type { HelmCredentialEntry, HelmCredentials } from '../project/helm/helm-credentials.js';
 import type { GitCredentialEntry } from './git-credentials.js';
-import { compilePathGlob } from './glob.js';
+import { compilePathGlob } from '../util/path-glob.js';
 
 /** Reads the decoded data of a Secret by name; undefined when it does not exist. */
 export type SecretReader = (name: string) => Promise<Readonly<Record<string, string>> | undefined>;

@@ -18,7 +18,7 @@ import type { Dict } from './merge.js';
 import { findConfigFile, isInside, secureJoin, toSlash } from './paths.js';
 import { S, decodeYaml } from './strict-yaml.js';
 import type { TemplateGlobals } from './template-functions.js';
-import { loadVarsList } from './vars-loader.js';
+import { loadVarsList } from './vars/vars-loader.js';
 import type { VarsRuntime } from './vars/vars-runtime.js';
 
 /** One loaded deployment project (a deployment.yaml, or the implicit one of a plain root dir). */

@@ -56,7 +56,7 @@ import {
 } from './status.js';
 import { validateObjects } from './validate.js';
 import { runDeployStep } from './deploy-step.js';
-import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
+import type { SopsDecryptor } from '../ports.js';
 import type { VarsServices } from '../project/vars/vars-services.js';
 import { acquireLease, readJson, releaseLease, updateJson } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';

@@ -198,4 +198,10 @@ describe('Helm credentials matching', () => {
   it('matches env sets with path globs', () => {
     expect(findHelmCredential(creds, 'https://h2/a/b/c')).toMatchObject({ host: 'h2', path: 'a/**' });
   });
+  it('reads path globs as gobwas/glob does, and refuses a malformed one while reading the flags', () => {
+    const alt = buildHelmCredentials({ helmCreds: ['h3/{charts,stable}/[!x]*=u3:p3'] });
+    expect(findHelmCredential(alt, 'https://h3/stable/app')?.username).toBe('u3');
+    expect(findHelmCredential(alt, 'https://h3/charts/xapp')).toBeUndefined();
+    expect(() => buildHelmCredentials({ helmCreds: ['h3/[ab=u:p'] })).toThrow("invalid glob '[ab'");
+  });
 });

@@ -1,11 +1,12 @@
 /**
  * Credentials for Helm repositories and OCI registries (kluctl-semantics §4.8, §7.12), matched per
- * request by host (`host:port` as in the URL) and an optional path glob (`*` stays within one path
- * segment, `**` crosses segments). Sources, first match wins: flags, then `KLUCTL_HELM_[n_]*` /
+ * request by host (`host:port` as in the URL) and an optional path glob (gobwas/glob, as for Git
+ * credentials: lib/util/path-glob.ts). Sources, first match wins: flags, then `KLUCTL_HELM_[n_]*` /
  * `KLUCTL_REGISTRY_[n_]*` environment sets (unnumbered first, then by number). Values are secrets: they
  * are never part of a message or a log line.
  */
 import { KsError } from '../../errors.js';
+import { compilePathGlob } from '../../util/path-glob.js';
 
 /** One credentials entry. File fields are paths to PEM files. */
 export interface HelmCredentialEntry {
@@ -32,25 +33,11 @@ export interface HelmCredentials {
 /** No credentials at all. */
 export const noHelmCredentials: HelmCredentials = { helm: [], registry: [] };
 
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '*' && glob[i + 1] === '*') {
-      re += '.*';
-      i++;
-    } else if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /** Whether an entry applies to `url` (host equal, path glob matching the URL path). */
 export function credentialMatches(e: HelmCredentialEntry, url: URL): boolean {
   if (e.host !== url.host) return false;
   if (e.path === undefined || e.path === '') return true;
-  return globToRegExp(e.path).test(url.pathname.replace(/^\/+/, ''));
+  return compilePathGlob(e.path).test(url.pathname.replace(/^\/+/, ''));
 }
 
 /** The first entry matching `url`, or undefined. `oci://` URLs are looked up among registry entries. */
@@ -107,6 +94,8 @@ function flagEntries(flags: HelmCredentialFlags, prefix: 'helm' | 'registry'): H
     if (!e) {
       const slash = key.indexOf('/');
       e = slash < 0 ? { host: key } : { host: key.slice(0, slash), path: key.slice(slash + 1) };
+      // A malformed glob fails while the flags are read, as in Kluctl, not at the first request.
+      if (e.path !== undefined) compilePathGlob(e.path);
       byKey.set(key, e);
     }
     return [e, eq < 0 ? '' : s.slice(eq + 1)];
@@ -171,6 +160,7 @@ function envEntries(
     const m = sets.get(idx)!;
     if (!m.HOST) continue;
     const path = registry ? m.REPOSITORY : m.PATH;
+    if (path) compilePathGlob(path);
     out.push({
       host: m.HOST,
       ...(path ? { path } : {}),

@@ -5,7 +5,7 @@
  */
 import { ProjectLoadError, errorMessage } from '../../errors.js';
 import { isDict } from '../merge.js';
-import { getJsonPath, parseJsonPath } from './json-path.js';
+import { getJsonPath, parseJsonPath } from '../../util/json-path.js';
 import type { LoadedValue, SourceArgs } from './source-types.js';
 import { parseVarsDict, parseVarsYaml } from './yaml-values.js';
 
