@@ -5,6 +5,7 @@
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { GitSourceError } from '../errors.js';
+import { safeUrl } from '../util/safe-url.js';
 import type { GitAuth, GitRefLister, RemoteRefs } from '../ports.js';
 
 /** Lists the refs of a remote over HTTP(S). */
@@ -43,16 +44,5 @@ export class IsomorphicGitRefLister implements GitRefLister {
         out[r.ref] = r.peeled ?? r.oid;
     }
     return { refs: out, ...(head ? { head } : {}) };
-  }
-}
-
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '<unparsable url>';
   }
 }

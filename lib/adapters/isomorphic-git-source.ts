@@ -9,6 +9,7 @@ import git from 'isomorphic-git';
 import type { AuthCallback, ServerRef } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { GitSourceError } from '../errors.js';
+import { safeUrl } from '../util/safe-url.js';
 import type { GitAuth, GitCheckout, GitRef, GitSource } from '../ports.js';
 
 /** Node error codes that mean the server could not be reached; a later attempt may succeed. */
@@ -136,18 +137,6 @@ function authCallbacks(auth: GitAuth | undefined): { onAuth?: AuthCallback; onAu
     onAuth: () => ({ username: auth.username ?? '', password: auth.password ?? '' }),
     onAuthFailure: () => ({ cancel: true }),
   };
-}
-
-/** The URL without user info, for messages (never leak credentials). */
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '<unparsable url>';
-  }
 }
 
 /** Translates isomorphic-git and network errors into GitSourceError, with Kluctl's wording where known. */

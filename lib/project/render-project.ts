@@ -41,11 +41,6 @@ import type { LatestGitCommit, TemplateGlobals } from './template-functions.js';
 import { loadTargets, selectTarget, targetVars } from './targets.js';
 import type { Target } from './targets.js';
 
-export type { Target } from './targets.js';
-export type { IsNamespaced } from './postprocess.js';
-export type { RenderedItem, ItemBuilder } from './build-item.js';
-export type { Inclusion } from './inclusion.js';
-
 /** Options of {@link renderProject}. */
 export interface RenderOptions {
   /** The Kluctl project dir (may be a subdir of the source). */
@@ -101,8 +96,6 @@ export interface RenderOptions {
   readonly sops?: SopsDecryptor;
   readonly signal?: AbortSignal;
 }
-
-export type { FixedImage } from '../images/fixed-images.js';
 
 /** The result of {@link renderProject}. */
 export interface RenderedProject {
@@ -257,7 +250,7 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     }),
   );
 
-  const fixedImages = [...(target.images ?? []), ...(opts.fixedImages ?? [])] as FixedImage[];
+  const fixedImages = [...(target.images ?? []), ...(opts.fixedImages ?? [])];
   const seenImages: FixedImage[] = [];
   const items: RenderedItem[] = [];
   // Sequential, so seen images come in deployment order.

@@ -34,7 +34,7 @@ export interface HelmCredentials {
 export const noHelmCredentials: HelmCredentials = { helm: [], registry: [] };
 
 /** Whether an entry applies to `url` (host equal, path glob matching the URL path). */
-export function credentialMatches(e: HelmCredentialEntry, url: URL): boolean {
+function credentialMatches(e: HelmCredentialEntry, url: URL): boolean {
   if (e.host !== url.host) return false;
   if (e.path === undefined || e.path === '') return true;
   return compilePathGlob(e.path).test(url.pathname.replace(/^\/+/, ''));

@@ -37,7 +37,7 @@ import type { HelmCredentials } from './helm-credentials.js';
 import { noHelmCredentials } from './helm-credentials.js';
 
 /** Internal annotation: the release namespace, used for namespace defaulting and then removed (§2.10). */
-export const ANNOTATION_HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
+const ANNOTATION_HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 
 /** How Helm charts are rendered; every field is optional. */
 export interface HelmRenderContext {

@@ -11,10 +11,10 @@ import { SopsError, errorMessage } from '../../errors.js';
 import type { SopsDecryptor, SopsFormat } from '../../ports.js';
 
 /** Kluctl refuses to decrypt files larger than this (5 MiB). */
-export const MAX_ENCRYPTED_FILE_SIZE = 5 << 20;
+const MAX_ENCRYPTED_FILE_SIZE = 5 << 20;
 
 /** SOPS' format for a path: `.yaml`/`.yml`, `.json`, `.env`, `.ini`; anything else is binary. */
-export function sopsFormatForPath(path: string): SopsFormat {
+function sopsFormatForPath(path: string): SopsFormat {
   const ext = extname(path).toLowerCase();
   if (ext === '.yaml' || ext === '.yml') return 'yaml';
   if (ext === '.json') return 'json';
@@ -34,7 +34,7 @@ const MARKERS: Record<Exclude<SopsFormat, 'binary'>, RegExp> = {
 };
 
 /** Whether `text` looks like a SOPS-encrypted document of `format`. */
-export function looksEncrypted(text: string, format: SopsFormat): boolean {
+function looksEncrypted(text: string, format: SopsFormat): boolean {
   if (format === 'binary' || !text.includes('sops')) return false;
   return MARKERS[format].test(text);
 }
