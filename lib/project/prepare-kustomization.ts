@@ -11,17 +11,10 @@ import { isDict } from './merge.js';
 import type { Dict } from './merge.js';
 import { findConfigFile, isInside } from './paths.js';
 import { parseYaml } from './strict-yaml.js';
+import { isGoTrue } from '../util/go-bool.js';
 import { readYamlTreeAll, writeYaml } from '../util/yaml.js';
 
 const KUSTOMIZATION_NAMES = ['kustomization.yml', 'kustomization.yaml', 'Kustomization'];
-
-/** Strings Go's strconv.ParseBool reads as true; Kluctl parses boolean annotations with it. */
-const TRUE_STRINGS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
-
-/** Whether an annotation value means true. */
-export function isTrueAnnotation(v: unknown): boolean {
-  return typeof v === 'string' && TRUE_STRINGS.has(v);
-}
 
 /** Flags Kluctl reads from the kustomization's `metadata.annotations` (§2.5). */
 export interface KustomizationFlags {
@@ -143,7 +136,7 @@ export async function prepareKustomization(input: PrepareKustomizationInput): Pr
       ? kustomization.metadata.annotations
       : {};
   return {
-    barrier: isTrueAnnotation(annotations['kluctl.io/barrier']),
-    waitReadiness: isTrueAnnotation(annotations['kluctl.io/wait-readiness']),
+    barrier: isGoTrue(annotations['kluctl.io/barrier']),
+    waitReadiness: isGoTrue(annotations['kluctl.io/wait-readiness']),
   };
 }

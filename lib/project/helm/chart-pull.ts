@@ -13,8 +13,8 @@ import type { ChartVersion, RemoteChart } from './chart-layout.js';
 import { versionString } from './chart-layout.js';
 import { createHelmHome, runHelm } from './helm-cli.js';
 import type { HelmHome } from './helm-cli.js';
-import { describeCredential, findHelmCredential } from './helm-credentials.js';
-import type { HelmCredentials } from './helm-credentials.js';
+import { describeCredential, findHelmCredential } from '../../credentials/helm-credentials.js';
+import type { HelmCredentials } from '../../credentials/helm-credentials.js';
 import { readYaml, writeYaml } from '../../util/yaml.js';
 
 /** What pulling needs from the outside. */
