@@ -10,7 +10,7 @@ import type { FixedImage } from '../images/fixed-images.js';
 import { resolveImagePlaceholders } from '../images/placeholders.js';
 import type { KubeObject } from '../ports.js';
 import type { ObjectRefItem } from './deployment-config.js';
-import type { PlannedItem, ProjectNode } from './deployment-tree.js';
+import type { PlannedItem, ProjectNode } from './planned-item.js';
 import { prepareKustomization } from './prepare-kustomization.js';
 import type { KustomizationFlags } from './prepare-kustomization.js';
 import { kustomizeBuild } from './kustomize.js';

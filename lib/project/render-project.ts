@@ -16,7 +16,7 @@ import { TemplateEngine } from '../templating/template-engine.js';
 import type { TemplateVars } from '../templating/template-engine.js';
 import { mergeArgs } from './args.js';
 import { RENDER_GIT_CHECKOUTS_DIR, loadDeploymentItems } from './deployment-tree.js';
-import type { PlannedItem } from './deployment-tree.js';
+import type { PlannedItem } from './planned-item.js';
 import { isItemIncluded, normalizeInclusion } from './inclusion.js';
 import type { Inclusion } from './inclusion.js';
 import { renderItemDir } from './render-item-dir.js';

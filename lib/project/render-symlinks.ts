@@ -10,8 +10,9 @@
 import { copyFile, lstat, mkdir, readdir, readlink, realpath, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { KsError, ProjectLoadError, ToolError } from '../errors.js';
-import { RENDER_GIT_CHECKOUTS_DIR, RENDER_GIT_INCLUDES_DIR } from './deployment-tree.js';
-import type { PlannedItem } from './deployment-tree.js';
+import { RENDER_GIT_CHECKOUTS_DIR } from './deployment-tree.js';
+import { RENDER_GIT_INCLUDES_DIR } from './planned-item.js';
+import type { PlannedItem } from './planned-item.js';
 import type { ItemBuilder } from './build-item.js';
 import { isInside, toSlash } from './paths.js';
 
