@@ -9,7 +9,7 @@
 import { KubeApiError, kubeErrorText } from '../errors.js';
 import type { KubeObject } from '../ports.js';
 import { observeApplied, planDryRun, servedByAppliedCrd, undoDummyName } from './apply/dry-run.js';
-import { fixObjectForApply } from './apply/normalize.js';
+import { fixObjectForApply } from './apply/fix-object-for-apply.js';
 import { patchObject, retryWithConflicts, retryWithReplace } from './apply/recover.js';
 import type { Recovered } from './apply/recover.js';
 import { applyState } from './apply/run-state.js';

@@ -7,7 +7,7 @@ import type { Change } from '../api/types.js';
 import type { KubeObject } from '../ports.js';
 import { diffValues } from './diff/diff-values.js';
 import type { IgnoreForDiffRule } from './diff/ignore-rules.js';
-import { normalizeObject } from './diff/normalize.js';
+import { normalizeObject } from './diff/normalize-for-diff.js';
 
 export type { Change };
 

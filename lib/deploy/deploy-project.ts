@@ -12,7 +12,7 @@ import type { DeployContext } from './deploy-context.js';
 import { isDeleteAnnotated, isHook } from './hooks/hook-annotations.js';
 import { runItem } from './run-item.js';
 import { isCrd, isNamespace, refKey, refOf, refString } from './object-ref.js';
-import { deleteObjects, findOrphans } from './prune.js';
+import { deleteObjects, findOrphans } from './delete-objects.js';
 import type { Inclusion } from '../project/inclusion.js';
 import { collectRemoteObjects } from './remote-objects.js';
 

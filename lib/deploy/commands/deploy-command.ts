@@ -13,7 +13,7 @@ import { collectResultObjects } from '../diff/collect-objects.js';
 import type { IgnoreFlags } from '../diff/ignore-rules.js';
 import { NO_REF } from '../remote-objects.js';
 import { refKey, refOf } from '../object-ref.js';
-import { deleteObjects, findObjectsForDelete } from '../prune.js';
+import { deleteObjects, findObjectsForDelete } from '../delete-objects.js';
 import type { CommandEnv, CommandProject } from './command-base.js';
 import { finishCommandResult, ignoreRulesByObject, newCommandResult, progressOf } from './command-base.js';
 

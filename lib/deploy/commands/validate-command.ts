@@ -26,7 +26,7 @@ import {
   parseHook,
 } from '../hooks/hook-annotations.js';
 import { refKey, refOf } from '../object-ref.js';
-import { checkReadiness } from '../readiness.js';
+import { checkReadiness } from '../check-readiness.js';
 import { collectRemoteObjects, NO_REF } from '../remote-objects.js';
 
 /** Inputs of {@link validateProject}. */
