@@ -6,7 +6,8 @@
 import type { Clock, KubeClient, KubeObject, ObjectRef, Progress } from '../ports.js';
 import { silentProgress, systemClock } from '../ports.js';
 import { mapBounded } from '../util/semaphore.js';
-import { applyObject, registerConflictRules } from './apply-object.js';
+import { applyObject } from './apply/apply-object.js';
+import { registerConflictRules } from './apply/run-state.js';
 import type { ResultObject } from './command-result.js';
 import type { DeployContext } from './deploy-context.js';
 import { isDeleteAnnotated, isHook } from './hooks/hook-annotations.js';

@@ -6,7 +6,7 @@
  */
 import { ANNOTATION_WAIT_READINESS } from '../api/constants.js';
 import type { KubeObject, ObjectRef } from '../ports.js';
-import { applyObject } from './apply-object.js';
+import { applyObject } from './apply/apply-object.js';
 import type { DeployContext } from './deploy-context.js';
 import { recordError, recordWarning } from './deploy-context.js';
 import type { DeployItem } from './deploy-project.js';
