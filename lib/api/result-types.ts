@@ -3,7 +3,7 @@
  * and result-store annotations (kluctl-semantics §7.9). JSON names are Kluctl's exactly; timestamps are
  * RFC 3339 strings. Re-exported by lib/api/types.ts.
  */
-import type { FixedImage, GitRefSpec, KluctlObjectRef, ProjectKey, TargetKey } from './types.js';
+import type { FixedImage, GitRefSpec, KluctlObjectRef, ProjectKey, TargetKey } from './common-types.js';
 
 /** An error or warning, attached to the object it concerns (an empty ref when none). */
 export interface DeploymentError {

@@ -5,8 +5,10 @@
  * so test/unit/crd-schema.test.ts can hold the two together. Defaults: lib/api/spec-defaults.ts.
  */
 import type { KubeObject } from '../ports.js';
+import type { FixedImage, GitRefSpec, ProjectKey, TargetKey } from './common-types.js';
 import type { CommandResultSummary, DriftDetectionResult, ValidateResult } from './result-types.js';
 
+export type * from './common-types.js';
 export type * from './result-types.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -24,29 +26,6 @@ export interface SecretKeyReference {
   readonly key?: string;
 }
 
-/** An object reference as Kluctl serialises it: group and version are omitted when empty. */
-export interface KluctlObjectRef {
-  readonly group?: string;
-  readonly version?: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly namespace?: string;
-}
-
-/** A fixed image override (`images` of targets, the spec and `--fixed-image`). */
-export interface FixedImage {
-  readonly image?: string;
-  readonly imageRegex?: string;
-  readonly resultImage: string;
-  readonly deployedImage?: string;
-  readonly namespace?: string;
-  readonly object?: KluctlObjectRef;
-  readonly deployment?: string;
-  readonly container?: string;
-  readonly deployTags?: readonly string[];
-  readonly deploymentDir?: string;
-}
-
 /** A Kubernetes `metav1.Condition`. */
 export interface Condition {
   readonly type: string;
@@ -60,13 +39,6 @@ export interface Condition {
 
 // ---------------------------------------------------------------------------------------------------
 // Spec
-
-/** A Git ref: at most one of branch, tag or commit; none means the remote's default branch. */
-export interface GitRefSpec {
-  readonly branch?: string;
-  readonly tag?: string;
-  readonly commit?: string;
-}
 
 /** `spec.source.git`. */
 export interface GitSourceSpec {
@@ -233,20 +205,6 @@ export interface ManualRequestResult {
   readonly reconcileId: string;
   readonly resultId?: string;
   readonly commandError?: string;
-}
-
-/** Identifies a project: its repository and sub-directory. */
-export interface ProjectKey {
-  /** `git://host/path` or `oci://host/path`. */
-  readonly repoKey?: string;
-  readonly subDir?: string;
-}
-
-/** Identifies where a project was deployed. */
-export interface TargetKey {
-  readonly targetName?: string;
-  readonly clusterId: string;
-  readonly discriminator?: string;
 }
 
 /** `status`. */

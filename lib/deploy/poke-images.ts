@@ -12,7 +12,7 @@ import { silentProgress } from '../ports.js';
 import { mapBounded } from '../util/semaphore.js';
 import { computeChanges } from './changes.js';
 import type { ResultObject } from './command-result.js';
-import type { DeployOutcome } from './deploy-project.js';
+import type { DeployOutcome } from './deploy-types.js';
 import { refKey, refOf } from './object-ref.js';
 
 /** What to poke (RenderedProject satisfies this). */

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { KsError } from '../errors.js';
-import { S, decodeYaml } from '../project/strict-yaml.js';
-import type { Spec } from '../project/strict-yaml.js';
+import { S, decodeYaml } from '../util/strict-yaml.js';
+import type { Spec } from '../util/strict-yaml.js';
 
 /** One fixed image entry as Kluctl's `FixedImage` has it. Unset filters match everything. */
 export interface FixedImage {

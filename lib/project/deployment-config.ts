@@ -4,8 +4,8 @@
  * source types) are accepted here and stored, so valid projects are not refused as "unknown field".
  */
 import { ProjectLoadError } from '../errors.js';
-import { S, decodeYaml } from './strict-yaml.js';
-import type { Spec } from './strict-yaml.js';
+import { S, decodeYaml } from '../util/strict-yaml.js';
+import type { Spec } from '../util/strict-yaml.js';
 
 /** An object reference of `deleteObjects` / `waitReadinessObjects`. */
 export interface ObjectRefItem {

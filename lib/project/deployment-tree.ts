@@ -16,7 +16,7 @@ import type { GitCheckout } from './git-include.js';
 import { deepClone } from './merge.js';
 import type { Dict } from './merge.js';
 import { findConfigFile, isInside, secureJoin, toSlash } from './paths.js';
-import { S, decodeYaml } from './strict-yaml.js';
+import { S, decodeYaml } from '../util/strict-yaml.js';
 import type { TemplateGlobals } from './template-functions.js';
 import { loadVarsList } from './vars-loader.js';
 import type { VarsRuntime } from './vars/vars-runtime.js';

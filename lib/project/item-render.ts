@@ -12,7 +12,7 @@ import type { TemplateEngine } from '../templating/template-engine.js';
 import { isDict } from './merge.js';
 import type { Dict } from './merge.js';
 import { findConfigFile, isInside, toSlash } from './paths.js';
-import { parseYaml } from './strict-yaml.js';
+import { parseYaml } from '../util/strict-yaml.js';
 import { readYamlTreeAll, writeYaml } from '../util/yaml.js';
 import type { TemplateGlobals } from './template-functions.js';
 import { TemplateIgnore } from './template-ignore.js';

@@ -8,7 +8,7 @@ import { errorMessage } from '../../errors.js';
 import type { KubeObject, ObjectRef } from '../../ports.js';
 import type { CommandResult, ResultObject } from '../command-result.js';
 import { deployProject } from '../deploy-project.js';
-import type { DeployOptions } from '../deploy-project.js';
+import type { DeployOptions } from '../deploy-types.js';
 import { collectResultObjects } from '../diff/collect-objects.js';
 import type { IgnoreFlags } from '../diff/ignore-rules.js';
 import { NO_REF } from '../remote-objects.js';
