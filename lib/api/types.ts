@@ -1,7 +1,7 @@
 /**
  * TypeScript shapes of the `KluctlDeployment` resource (gitops.kluctl.io/v1beta1) and of the result
  * summaries it carries in its status. JSON names are Kluctl's exactly (kluctl-semantics §7.9, §9).
- * crds/gitops.kluctl.io_kluctldeployments.yaml is the schema; lib/api/fields.ts lists these types' fields
+ * crds/gitops.kluctl.io_kluctldeployments.yaml is the schema; test/unit/crd-fields.ts lists these types' fields
  * so test/unit/crd-schema.test.ts can hold the two together. Defaults: lib/api/spec-defaults.ts.
  */
 import type { KubeObject } from '../ports.js';

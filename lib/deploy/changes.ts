@@ -22,11 +22,6 @@ export interface ChangeOptions {
   readonly rules?: readonly IgnoreForDiffRule[];
 }
 
-/** A copy of `obj` normalised for diffing (no ignore rules). */
-export function normalizeForDiff(obj: KubeObject): Record<string, unknown> {
-  return normalizeObject(obj, [], obj);
-}
-
 /** The changes from `before` to `after` (both normalised first), sorted by path. */
 export function computeChanges(before: KubeObject, after: KubeObject, opts: ChangeOptions = {}): Change[] {
   const local = opts.local ?? after;

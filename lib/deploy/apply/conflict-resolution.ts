@@ -117,7 +117,7 @@ function annotationValues(obj: KubeObject, key: string): string[] {
 }
 
 /** The project's rules followed by those of the object's annotations (ignore after force-apply). */
-export function rulesFor(local: KubeObject, projectRules: readonly ConflictRule[]): ConflictRule[] {
+function rulesFor(local: KubeObject, projectRules: readonly ConflictRule[]): ConflictRule[] {
   const ann = local.metadata.annotations ?? {};
   const all: ConflictRule[] = [...projectRules];
   if (annotationBool(ann['kluctl.io/force-apply'])) all.push({ fieldPath: ['..'], action: 'force-apply' });

@@ -100,7 +100,7 @@ export async function runDeploy(
 }
 
 /** Marks deleted refs as deleted (no longer orphan); objects that went with their namespace vanish. */
-export function markDeleted(
+function markDeleted(
   objects: readonly ResultObject[],
   deleted: readonly ObjectRef[],
   skipped: readonly ObjectRef[],

@@ -129,7 +129,7 @@ export interface ValidateWaitOptions {
 }
 
 /** Whether a validate result counts as failed. */
-export function validationFailed(r: ValidateResult, warningsAsErrors = false): boolean {
+function validationFailed(r: ValidateResult, warningsAsErrors = false): boolean {
   return (r.errors?.length ?? 0) > 0 || (warningsAsErrors && (r.warnings?.length ?? 0) > 0);
 }
 

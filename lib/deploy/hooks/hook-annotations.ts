@@ -7,18 +7,18 @@ import { parseDuration } from '../../api/durations.js';
 import { errorMessage } from '../../errors.js';
 import type { KubeObject } from '../../ports.js';
 
-export const ANNOTATION_HOOK = 'kluctl.io/hook';
-export const ANNOTATION_HOOK_WEIGHT = 'kluctl.io/hook-weight';
-export const ANNOTATION_HOOK_DELETE_POLICY = 'kluctl.io/hook-delete-policy';
-export const ANNOTATION_HOOK_WAIT = 'kluctl.io/hook-wait';
-export const ANNOTATION_HOOK_TIMEOUT = 'kluctl.io/hook-timeout';
-export const ANNOTATION_DELETE = 'kluctl.io/delete';
-export const ANNOTATION_HELM_HOOK = 'helm.sh/hook';
-export const ANNOTATION_HELM_HOOK_WEIGHT = 'helm.sh/hook-weight';
-export const ANNOTATION_HELM_HOOK_DELETE_POLICY = 'helm.sh/hook-delete-policy';
+const ANNOTATION_HOOK = 'kluctl.io/hook';
+const ANNOTATION_HOOK_WEIGHT = 'kluctl.io/hook-weight';
+const ANNOTATION_HOOK_DELETE_POLICY = 'kluctl.io/hook-delete-policy';
+const ANNOTATION_HOOK_WAIT = 'kluctl.io/hook-wait';
+const ANNOTATION_HOOK_TIMEOUT = 'kluctl.io/hook-timeout';
+const ANNOTATION_DELETE = 'kluctl.io/delete';
+const ANNOTATION_HELM_HOOK = 'helm.sh/hook';
+const ANNOTATION_HELM_HOOK_WEIGHT = 'helm.sh/hook-weight';
+const ANNOTATION_HELM_HOOK_DELETE_POLICY = 'helm.sh/hook-delete-policy';
 
 /** The hook types Kluctl runs. */
-export const KLUCTL_HOOKS = [
+const KLUCTL_HOOKS = [
   'pre-deploy',
   'post-deploy',
   'pre-deploy-initial',
@@ -28,7 +28,7 @@ export const KLUCTL_HOOKS = [
 ] as const;
 
 /** The delete policies Kluctl knows. */
-export const DELETE_POLICIES = ['before-hook-creation', 'hook-succeeded', 'hook-failed'] as const;
+const DELETE_POLICIES = ['before-hook-creation', 'hook-succeeded', 'hook-failed'] as const;
 
 /**
  * Helm hook → the hook type it becomes. Delete and rollback hooks are accepted (the object is a hook
