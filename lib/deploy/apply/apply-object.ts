@@ -74,8 +74,8 @@ async function applyWithRecovery(
   }
   if (isUnknownKind(firstError)) return retryUnknownKind(ctx, x, send, firstError);
   if (firstError instanceof KubeApiError && firstError.code === 'KubeConflict')
-    return retryWithConflicts(ctx, x, remote, firstError);
-  return retryWithReplace(ctx, x, remote, firstError);
+    return retryWithConflicts(ctx, { x, remote, error: firstError });
+  return retryWithReplace(ctx, { x, remote, error: firstError });
 }
 
 /** Unknown kind: no resource serves it (NoMatch) or the cached discovery pointed to a gone resource. */

@@ -6,6 +6,7 @@
 import { parseDuration } from '../../api/durations.js';
 import { errorMessage } from '../../errors.js';
 import type { KubeObject } from '../../ports.js';
+import { isGoTrue, parseGoBool } from '../../util/go-bool.js';
 
 const ANNOTATION_HOOK = 'kluctl.io/hook';
 const ANNOTATION_HOOK_WEIGHT = 'kluctl.io/hook-weight';
@@ -84,17 +85,9 @@ function annotationSet(obj: KubeObject, key: string): Set<string> {
   );
 }
 
-/** Go's strconv.ParseBool, which Kluctl uses for boolean annotations; undefined when not a bool. */
-export function parseGoBool(value: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
-  return undefined;
-}
-
 /** Whether the object carries `kluctl.io/delete: "true"` (unparsable values count as false, as in Kluctl). */
 export function isDeleteAnnotated(obj: KubeObject): boolean {
-  const v = annotation(obj, ANNOTATION_DELETE);
-  return v !== undefined && parseGoBool(v) === true;
+  return isGoTrue(annotation(obj, ANNOTATION_DELETE));
 }
 
 /** The hook types of an object after Helm mapping, without validation. */
