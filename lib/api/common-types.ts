@@ -1,7 +1,7 @@
 /**
  * The small types that both the KluctlDeployment resource (lib/api/types.ts) and the command results
- * (lib/api/result-types.ts) are built from: object references, fixed images, Git refs and the project
- * and target keys. JSON names are Kluctl's exactly. Re-exported by lib/api/types.ts.
+ * (lib/api/result-types.ts) are built from: object references, fixed images, Git refs, the project
+ * and target keys, and the deploy flags. JSON names are Kluctl's exactly. Re-exported by lib/api/types.ts.
  */
 
 /** An object reference as Kluctl serialises it: group and version are omitted when empty. */
@@ -46,4 +46,21 @@ export interface TargetKey {
   readonly targetName?: string;
   readonly clusterId: string;
   readonly discriminator?: string;
+}
+
+/**
+ * The deploy flags and inclusion lists as Kluctl names them both in a KluctlDeployment's `spec` and in
+ * a command result's `commandInfo` (which records the flags a command ran with).
+ */
+export interface DeployFlagFields {
+  readonly dryRun?: boolean;
+  readonly noWait?: boolean;
+  readonly forceApply?: boolean;
+  readonly replaceOnError?: boolean;
+  readonly forceReplaceOnError?: boolean;
+  readonly abortOnError?: boolean;
+  readonly includeTags?: readonly string[];
+  readonly excludeTags?: readonly string[];
+  readonly includeDeploymentDirs?: readonly string[];
+  readonly excludeDeploymentDirs?: readonly string[];
 }

@@ -5,7 +5,7 @@
  * so test/unit/crd-schema.test.ts can hold the two together. Defaults: lib/api/spec-defaults.ts.
  */
 import type { KubeObject } from '../ports.js';
-import type { FixedImage, GitRefSpec, ProjectKey, TargetKey } from './common-types.js';
+import type { DeployFlagFields, FixedImage, GitRefSpec, ProjectKey, TargetKey } from './common-types.js';
 import type { CommandResultSummary, DriftDetectionResult, ValidateResult } from './result-types.js';
 
 export type * from './common-types.js';
@@ -147,9 +147,10 @@ export const DECRYPTION_PROVIDERS = ['sops'] as const;
 /**
  * `spec`. Fields the API server defaults (booleans, `deployMode`, `validate`) are optional here because
  * objects built in code or read from files may lack them; read them through lib/api/spec-defaults.ts.
- * Durations are Go duration strings (lib/api/durations.ts).
+ * Durations are Go duration strings (lib/api/durations.ts). The deploy flags and inclusion lists
+ * (`dryRun` … `excludeDeploymentDirs`) come from {@link DeployFlagFields}.
  */
-export interface KluctlDeploymentSpec {
+export interface KluctlDeploymentSpec extends DeployFlagFields {
   readonly source: ProjectSourceSpec;
   readonly sourceOverrides?: readonly SourceOverride[];
   readonly credentials?: ProjectCredentials;
@@ -169,16 +170,6 @@ export interface KluctlDeploymentSpec {
   readonly context?: string;
   readonly args?: Readonly<Record<string, unknown>>;
   readonly images?: readonly FixedImage[];
-  readonly dryRun?: boolean;
-  readonly noWait?: boolean;
-  readonly forceApply?: boolean;
-  readonly replaceOnError?: boolean;
-  readonly forceReplaceOnError?: boolean;
-  readonly abortOnError?: boolean;
-  readonly includeTags?: readonly string[];
-  readonly excludeTags?: readonly string[];
-  readonly includeDeploymentDirs?: readonly string[];
-  readonly excludeDeploymentDirs?: readonly string[];
   readonly deployMode?: DeployMode;
   readonly validate?: boolean;
   readonly prune?: boolean;

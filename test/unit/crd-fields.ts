@@ -31,6 +31,7 @@ import type {
   SourceOverride,
   TargetKey,
 } from '../../lib/api/types.js';
+import { DEPLOY_FLAGS } from '../../lib/deploy/deploy-flags.js';
 
 type Unlisted<T, L extends readonly PropertyKey[]> = Exclude<keyof T, L[number]>;
 type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
@@ -82,12 +83,7 @@ export const SPEC_FIELDS = fieldsOf<KluctlDeploymentSpec>()([
   'context',
   'args',
   'images',
-  'dryRun',
-  'noWait',
-  'forceApply',
-  'replaceOnError',
-  'forceReplaceOnError',
-  'abortOnError',
+  ...DEPLOY_FLAGS,
   'includeTags',
   'excludeTags',
   'includeDeploymentDirs',

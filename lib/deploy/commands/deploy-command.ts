@@ -7,6 +7,7 @@
 import { errorMessage } from '../../errors.js';
 import type { KubeObject, ObjectRef } from '../../ports.js';
 import type { CommandResult, ResultObject } from '../command-result.js';
+import { flagsSet } from '../deploy-flags.js';
 import { deployProject } from '../deploy-project.js';
 import type { DeployOptions } from '../deploy-types.js';
 import { collectResultObjects } from '../diff/collect-objects.js';
@@ -60,19 +61,7 @@ export async function runDeploy(
   opts: DeployCommandOptions = {},
 ): Promise<CommandResult> {
   const base = await newCommandResult(env, project, 'deploy', project.discriminator);
-  // Kluctl records only the flags that are set.
-  const flags = [
-    'dryRun',
-    'noWait',
-    'forceApply',
-    'replaceOnError',
-    'forceReplaceOnError',
-    'abortOnError',
-  ] as const;
-  const r: CommandResult = {
-    ...base,
-    command: { ...base.command, ...Object.fromEntries(flags.filter((f) => opts[f]).map((f) => [f, true])) },
-  };
+  const r: CommandResult = { ...base, command: { ...base.command, ...flagsSet(opts) } };
   if (opts.confirm) {
     progressOf(env).step('Running a dry-run to show the diff');
     const diff = await applyPhase(env, project, { ...opts, dryRun: true, noWait: true, abortOnError: false });
