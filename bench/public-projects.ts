@@ -27,7 +27,7 @@ import { parseKluctlProjectConfig } from '../lib/project/kluctl-config.js';
 import type { KluctlProjectConfig } from '../lib/project/kluctl-config.js';
 import { deepMerge, isDict, setNested } from '../lib/project/merge.js';
 import type { Dict } from '../lib/project/merge.js';
-import { parseYaml } from '../lib/project/strict-yaml.js';
+import { parseYaml } from '../lib/util/strict-yaml.js';
 import { loadTargets, targetVars } from '../lib/project/targets.js';
 import { TemplateIgnore } from '../lib/project/template-ignore.js';
 import { TemplateEngine, jinjaErrorOf } from '../lib/templating/template-engine.js';

@@ -56,31 +56,3 @@ export function parseDuration(value: string): number {
   }
   return total;
 }
-
-/** Whether `value` parses as a duration (see {@link parseDuration}). */
-export function isDuration(value: string): boolean {
-  try {
-    parseDuration(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Formats milliseconds the way Go prints a `time.Duration` (`1h30m0s`, `500ms`, `0s`), for log lines. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 1000) return `${trimNumber(ms)}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = (ms % 60_000) / 1000;
-  let out = '';
-  if (h > 0) out += `${h}h`;
-  if (h > 0 || m > 0) out += `${m}m`;
-  return `${out}${trimNumber(s)}s`;
-}
-
-function trimNumber(n: number): string {
-  // Go prints up to nanosecond precision without trailing zeros.
-  return String(Number(n.toFixed(6)));
-}

@@ -4,7 +4,7 @@
  */
 import type { Clock, KubeClient, ObjectRef, Progress } from '../ports.js';
 import type { ResultObject } from './command-result.js';
-import type { DeployOptions, DeployOutcome } from './deploy-project.js';
+import type { DeployOptions, DeployOutcome } from './deploy-types.js';
 
 /** Shared, mutable state of one deploy run. */
 export interface DeployContext {

@@ -6,10 +6,10 @@
  */
 import { ANNOTATION_WAIT_READINESS } from '../api/constants.js';
 import type { KubeObject, ObjectRef } from '../ports.js';
-import { applyObject } from './apply-object.js';
+import { applyObject } from './apply/apply-object.js';
 import type { DeployContext } from './deploy-context.js';
 import { recordError, recordWarning } from './deploy-context.js';
-import type { DeployItem } from './deploy-project.js';
+import type { DeployItem } from './deploy-types.js';
 import type { Hook } from './hooks/hook-annotations.js';
 import { isDeleteAnnotated, parseHook, selectHooks } from './hooks/hook-annotations.js';
 import { deleteItemObjects, resolveRefItems } from './hooks/item-deletions.js';

@@ -5,8 +5,8 @@
  * where it is used, with a message naming the feature, instead of as an "unknown field".
  */
 import { ProjectLoadError } from '../errors.js';
-import { S, decodeYaml } from './strict-yaml.js';
-import type { Spec } from './strict-yaml.js';
+import { S, decodeYaml } from '../util/strict-yaml.js';
+import type { Spec } from '../util/strict-yaml.js';
 
 /** An object reference of `deleteObjects` / `waitReadinessObjects`. */
 export interface ObjectRefItem {

@@ -18,7 +18,7 @@ import type { Dict } from './merge.js';
 import { findConfigFile, isInside, secureJoin, toSlash } from './paths.js';
 import { planItem, searchDirs, withDefaultTags } from './planned-item.js';
 import type { PlannedItem, ProjectNode } from './planned-item.js';
-import { S, decodeYaml } from './strict-yaml.js';
+import { S, decodeYaml } from '../util/strict-yaml.js';
 import type { TemplateGlobals } from './template-functions.js';
 import { loadVarsList } from './vars/vars-loader.js';
 import type { VarsRuntime } from './vars/vars-runtime.js';

@@ -7,8 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProjectLoadError } from '../errors.js';
-import { S, decodeYaml } from './strict-yaml.js';
-import type { Spec } from './strict-yaml.js';
+import { S, decodeYaml } from '../util/strict-yaml.js';
+import type { Spec } from '../util/strict-yaml.js';
 import { FIXED_IMAGE_SPEC } from '../images/fixed-images.js';
 import type { FixedImage } from '../images/fixed-images.js';
 

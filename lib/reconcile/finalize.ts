@@ -15,7 +15,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../ports.js';
 import { connectTargetCluster } from './target-cluster.js';
 import type { TargetCluster, TargetClusterDeps } from './target-cluster.js';
-import { deleteObjects, isDeleteProtected, isManagedByKluctl } from '../deploy/prune.js';
+import { deleteObjects, isDeleteProtected, isManagedByKluctl } from '../deploy/delete-objects.js';
 import { isListable } from '../deploy/remote-objects.js';
 import { mapBounded } from '../util/semaphore.js';
 

@@ -10,7 +10,6 @@ import type { StateStore } from '../ports.js';
 /** Reconcile state of one deployment (layout.ts `stateKey`). */
 export interface ReconcileState {
   readonly lastObjectsHash?: string;
-  readonly lastDeployTime?: string;
   readonly lastCommit?: string;
   /** Guards against concurrent reconciles of the same deployment. Times are RFC 3339. */
   readonly lease?: { readonly holder: string; readonly expires: string };

@@ -33,7 +33,7 @@ export function isMap(v: unknown): v is Record<string, unknown> {
 }
 
 /** Calls `fn` for every scalar leaf (not for maps or lists, not even empty ones) with its path. */
-export function forEachLeaf(root: unknown, fn: (keys: readonly Key[]) => void, keys: Key[] = []): void {
+function forEachLeaf(root: unknown, fn: (keys: readonly Key[]) => void, keys: Key[] = []): void {
   if (isMap(root)) {
     for (const [k, v] of Object.entries(root)) forEachLeaf(v, fn, [...keys, k]);
   } else if (Array.isArray(root)) {

@@ -4,7 +4,7 @@
  * end, in reverse order, hooks are deleted whose outcome matches `hook-succeeded` or `hook-failed`.
  */
 import { errorMessage } from '../../errors.js';
-import { applyObject } from '../apply-object.js';
+import { applyObject } from '../apply/apply-object.js';
 import type { DeployContext } from '../deploy-context.js';
 import { recordError, recordWarning } from '../deploy-context.js';
 import { refKey, refOf, refString } from '../object-ref.js';

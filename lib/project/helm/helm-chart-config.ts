@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { ProjectLoadError } from '../../errors.js';
 import type { GitRef } from '../../ports.js';
-import { S, decodeYaml } from '../strict-yaml.js';
+import { S, decodeYaml } from '../../util/strict-yaml.js';
 
 /** A chart from Git: `git: <url>` or `git: {url, ref, subDir}`. */
 export interface HelmGitSource {

@@ -12,7 +12,7 @@ import type { GitAuth, GitSource } from '../../ports.js';
 import { toolPath } from '../../tools.js';
 import { isDict } from '../merge.js';
 import { findConfigFile, isInside, toSlash } from '../paths.js';
-import { parseYaml } from '../strict-yaml.js';
+import { parseYaml } from '../../util/strict-yaml.js';
 import { readYaml, readYamlAll, writeYamlAll } from '../../util/yaml.js';
 import type { ChartVersion, RemoteChart } from './chart-layout.js';
 import {

@@ -5,8 +5,8 @@
  * line and field name, as Kluctl's strict JSON decoding refuses them.
  */
 import { ProjectLoadError } from '../errors.js';
-import { goFormatFloat, readYaml, readYamlAll, readYamlTree, treeValue } from '../util/yaml.js';
-import type { YDocument, YNode, YScalar } from '../util/yaml.js';
+import { goFormatFloat, readYaml, readYamlAll, readYamlTree, treeValue } from './yaml.js';
+import type { YDocument, YNode, YScalar } from './yaml.js';
 
 /** The shape of a config value. `null` is accepted everywhere and means "not set". */
 export type Spec =

@@ -1,8 +1,9 @@
 /**
- * The field names of every KluctlDeployment type, as values. Each list is checked by the compiler to name
- * every field of its type (and nothing else), and test/unit/crd-schema.test.ts checks each list against
- * the matching object (and its `required` list) in crds/gitops.kluctl.io_kluctldeployments.yaml. So a field added to the types but
- * not the CRD (or the reverse) fails either `tsc` or that test.
+ * The field names of every KluctlDeployment type (lib/api/types.ts), as values. Each list is checked by
+ * the compiler to name every field of its type (and nothing else), and crd-schema.test.ts checks each
+ * list against the matching object (and its `required` list) in
+ * crds/gitops.kluctl.io_kluctldeployments.yaml. So a field added to the types but not the CRD (or the
+ * reverse) fails either `tsc` or that test. Only that test needs these lists, so they live beside it.
  */
 import type {
   Condition,
@@ -29,7 +30,8 @@ import type {
   SecretKeyReference,
   SourceOverride,
   TargetKey,
-} from './types.js';
+} from '../../lib/api/types.js';
+import { DEPLOY_FLAGS } from '../../lib/deploy/deploy-flags.js';
 
 type Unlisted<T, L extends readonly PropertyKey[]> = Exclude<keyof T, L[number]>;
 type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
@@ -81,12 +83,7 @@ export const SPEC_FIELDS = fieldsOf<KluctlDeploymentSpec>()([
   'context',
   'args',
   'images',
-  'dryRun',
-  'noWait',
-  'forceApply',
-  'replaceOnError',
-  'forceReplaceOnError',
-  'abortOnError',
+  ...DEPLOY_FLAGS,
   'includeTags',
   'excludeTags',
   'includeDeploymentDirs',

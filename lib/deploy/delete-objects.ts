@@ -18,7 +18,7 @@ import type { KubeClient, KubeObject, ObjectRef } from '../ports.js';
 import { checkIncluded } from '../project/inclusion.js';
 import type { Inclusion } from '../project/inclusion.js';
 import { mapBounded } from '../util/semaphore.js';
-import { annotationTrue } from './diff/normalize.js';
+import { annotationTrue } from './diff/normalize-for-diff.js';
 import { isNamespace, refKey, refOf, refString } from './object-ref.js';
 
 /** Whether kluctl manages a live object: no owner and an apply by `kluctl`, or `force-managed`. */

@@ -6,20 +6,18 @@
  * delete and re-create, when asked to). The outcome lands in the run's result entry: the applied
  * object, `new`, or the changes against the object as it was before the run.
  */
-import { KubeApiError, kubeErrorText } from '../errors.js';
-import type { KubeObject } from '../ports.js';
-import { observeApplied, planDryRun, servedByAppliedCrd, undoDummyName } from './apply/dry-run.js';
-import { fixObjectForApply } from './apply/normalize.js';
-import { patchObject, retryWithConflicts, retryWithReplace } from './apply/recover.js';
-import type { Recovered } from './apply/recover.js';
-import { applyState } from './apply/run-state.js';
-import { computeChanges } from './changes.js';
-import type { ResultObject } from './command-result.js';
-import type { DeployContext } from './deploy-context.js';
-import { recordError, recordWarning } from './deploy-context.js';
-import { kluctlRefString, refKey, refOf } from './object-ref.js';
-
-export { registerConflictRules } from './apply/run-state.js';
+import { KubeApiError, kubeErrorText } from '../../errors.js';
+import type { KubeObject } from '../../ports.js';
+import { observeApplied, planDryRun, servedByAppliedCrd, undoDummyName } from './dry-run.js';
+import { fixObjectForApply } from './fix-object-for-apply.js';
+import { patchObject, retryWithConflicts, retryWithReplace } from './recover.js';
+import type { Recovered } from './recover.js';
+import { applyState } from './run-state.js';
+import { computeChanges } from '../changes.js';
+import type { ResultObject } from '../command-result.js';
+import type { DeployContext } from '../deploy-context.js';
+import { recordError, recordWarning } from '../deploy-context.js';
+import { kluctlRefString, refKey, refOf } from '../object-ref.js';
 
 /** Options of {@link applyObject}. */
 export interface ApplyObjectOptions {
@@ -76,8 +74,8 @@ async function applyWithRecovery(
   }
   if (isUnknownKind(firstError)) return retryUnknownKind(ctx, x, send, firstError);
   if (firstError instanceof KubeApiError && firstError.code === 'KubeConflict')
-    return retryWithConflicts(ctx, x, remote, firstError);
-  return retryWithReplace(ctx, x, remote, firstError);
+    return retryWithConflicts(ctx, { x, remote, error: firstError });
+  return retryWithReplace(ctx, { x, remote, error: firstError });
 }
 
 /** Unknown kind: no resource serves it (NoMatch) or the cached discovery pointed to a gone resource. */

@@ -8,7 +8,7 @@
  * Pure: the caller says whether the object's type has a status at all (from the CRD schema or the
  * built-in types).
  */
-import { parseGoBool } from './hooks/hook-annotations.js';
+import { parseGoBool } from '../util/go-bool.js';
 import type { KubeObject } from '../ports.js';
 
 /** Outcome of a readiness check. "Not ready" messages are errors in validate, warnings while waiting. */

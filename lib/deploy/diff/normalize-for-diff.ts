@@ -8,7 +8,8 @@
 import type { KubeObject } from '../../ports.js';
 import { isMap, removeAt, removeByJsonPath, removeByPathRegex } from './key-path.js';
 import type { IgnoreForDiffRule } from './ignore-rules.js';
-import { ruleMatches, rulesFromAnnotations } from './ignore-rules.js';
+import { rulesFromAnnotations } from './ignore-rules.js';
+import { ruleMatches } from '../object-rules.js';
 
 type Dict = Record<string, unknown>;
 
