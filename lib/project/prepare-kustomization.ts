@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ProjectLoadError } from '../errors.js';
 import { isDict } from './merge.js';
 import type { Dict } from './merge.js';
-import { findConfigFile, isInside, toSlash } from './paths.js';
+import { findConfigFile, isInside } from './paths.js';
 import { parseYaml } from '../util/strict-yaml.js';
 import { isGoTrue } from '../util/go-bool.js';
 import { readYamlTreeAll, writeYaml } from '../util/yaml.js';
