@@ -14,7 +14,8 @@ import { runItem } from './run-item.js';
 import { isCrd, isNamespace, refKey, refOf, refString } from './object-ref.js';
 import { deleteObjects, findOrphans } from './prune.js';
 import type { Inclusion } from '../project/inclusion.js';
-import { collectRemoteObjects } from './remote-objects.js';
+import { collectRemoteObjects, NO_REF } from './remote-objects.js';
+import { errorMessage } from '../errors.js';
 
 /** One deployment item as the deploy engine needs it (RenderedItem satisfies this). */
 export interface DeployItem {
@@ -70,6 +71,11 @@ export interface DeployOptions {
   readonly replaceOnError?: boolean;
   /** Also delete and re-create objects whose replace failed (`--force-replace-on-error`). */
   readonly forceReplaceOnError?: boolean;
+  /**
+   * Cancels the run (a reconcile's deadline): nothing new is applied or pruned, readiness waits end
+   * with Kluctl's "context cancelled" error, and the signal's reason becomes an error of the outcome.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Objects, errors and warnings of one deploy. */
@@ -108,6 +114,11 @@ export async function deployProject(
     out,
     aborted: false,
   };
+  const cancel = (): void => {
+    ctx.aborted = true;
+  };
+  if (opts.signal?.aborted) cancel();
+  opts.signal?.addEventListener('abort', cancel, { once: true });
   registerConflictRules(ctx, items);
 
   // Namespaces and CRDs go first so the objects that need them can be applied in any order.
@@ -144,6 +155,7 @@ export async function deployProject(
     }
     out.errors.push(...del.errors);
   }
+  if (opts.signal?.aborted) out.errors.push({ ref: NO_REF, message: errorMessage(opts.signal.reason) });
   out.objects.push(...entries.values());
   for (const e of out.errors) progress.step(`error: ${refString(e.ref)}: ${e.message}`);
   return out;
