@@ -18,7 +18,11 @@ import { S3StateStore } from '../../lib/adapters/s3-state-store.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import type { KubeClient, KubeObject } from '../../lib/ports.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
-import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
+import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
+import { ClusterClients } from '../../lib/serverless/cluster-clients.js';
+import { MemoryClusterRegistry } from '../../lib/serverless/memory-cluster-registry.js';
+import type { ReconcileFunctionDeps } from '../../functions/reconcile/handler.js';
+import { readFile } from 'node:fs/promises';
 import { toolPath } from '../../lib/tools.js';
 import { kubectl } from '../env/control-plane.js';
 import { DelegatingKube } from '../env/delegating-kube.js';
@@ -44,7 +48,8 @@ let server: GitServer;
 let repo: TestRepo;
 let http: HttpKubeClient;
 let kube: CountingKube;
-let deps: ReconcileDeps;
+let deps: ReconcileFunctionDeps;
+let clusterId: string;
 let workDir: string;
 let ns: string;
 
@@ -65,15 +70,24 @@ beforeAll(async () => {
   const bucket = `reconcile-${Date.now()}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   workDir = await mkdtemp(join(tmpdir(), 'ks-reconcile-'));
+  clusterId = await http.clusterId();
+  // The function's own path to its cluster: the registry's kubeconfig, checked against the cluster's
+  // id; the connection counts applies.
+  const registry = new MemoryClusterRegistry([
+    { id: clusterId, kubeconfig: await readFile(env.kubeconfigPath, 'utf8') },
+  ]);
+  const connect = async () => ({ kube, clusters: new HttpKubeClientFactory(http), close: () => undefined });
   deps = {
-    kube,
-    store: new S3StateStore({ client: s3, bucket }),
-    git: new IsomorphicGitSource(),
-    clock: systemClock,
-    logger: silentLogger,
-    workDir,
-    kustomizePath: toolPath('kustomize'),
-    holder: 'reconcile-test',
+    shared: {
+      store: new S3StateStore({ client: s3, bucket }),
+      git: new IsomorphicGitSource(),
+      clock: systemClock,
+      logger: silentLogger,
+      workDir,
+      kustomizePath: toolPath('kustomize'),
+      holder: 'reconcile-test',
+    },
+    clusters: new ClusterClients(registry, connect),
   };
   ns = await createTestNamespace('reconcile');
   const kd = {
@@ -106,13 +120,13 @@ function sqsEvent(messageId: string): SQSEvent {
       {
         messageId,
         receiptHandle: 'rh',
-        body: JSON.stringify({ namespace: ns, name: 'e2e' }),
+        body: JSON.stringify({ clusterId, namespace: ns, name: 'e2e', reason: 'schedule' }),
         attributes: {
           ApproximateReceiveCount: '1',
           SentTimestamp: `${Date.now()}`,
           SenderId: 'test',
           ApproximateFirstReceiveTimestamp: `${Date.now()}`,
-          MessageGroupId: `${ns}/e2e`,
+          MessageGroupId: `${clusterId}/${ns}/e2e`,
         },
         messageAttributes: {},
         md5OfBody: '',
