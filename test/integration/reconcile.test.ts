@@ -6,15 +6,12 @@
  * pruned with prune: true) and `gitops_errors_test` (bad YAML gives PrepareFailed and leaves the
  * cluster as it was).
  */
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import type { SQSEvent } from 'aws-lambda';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { handleReconcileBatch } from '../../functions/reconcile/handler.js';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import { S3StateStore } from '../../lib/adapters/s3-state-store.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import type { KubeClient, KubeObject } from '../../lib/ports.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
@@ -32,6 +29,7 @@ import { startGitServer } from '../env/git-server.js';
 import type { GitServer } from '../env/git-server.js';
 import { createTestNamespace, installCrds, testEnv } from '../env/test-env.js';
 import { fixtureDir, readTree } from '../env/fixtures.js';
+import { newS3Store, sqsEvent } from './function-fixtures.js';
 
 let PROJECT: Record<string, string>;
 
@@ -61,14 +59,6 @@ beforeAll(async () => {
   repo = await createRepo(server, 'e2e-project', PROJECT);
   http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });
   kube = new CountingKube(http);
-  const s3 = new S3Client({
-    endpoint: env.s3.endpoint,
-    region: env.s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-  });
-  const bucket = `reconcile-${Date.now()}`;
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   workDir = await mkdtemp(join(tmpdir(), 'ks-reconcile-'));
   clusterId = await http.clusterId();
   // The function's own path to its cluster: the registry's kubeconfig, checked against the cluster's
@@ -79,7 +69,7 @@ beforeAll(async () => {
   const connect = async () => ({ kube, clusters: new HttpKubeClientFactory(http), close: () => undefined });
   deps = {
     shared: {
-      store: new S3StateStore({ client: s3, bucket }),
+      store: await newS3Store('reconcile'),
       git: new IsomorphicGitSource(),
       clock: systemClock,
       logger: silentLogger,
@@ -114,32 +104,11 @@ afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-function sqsEvent(messageId: string): SQSEvent {
-  return {
-    Records: [
-      {
-        messageId,
-        receiptHandle: 'rh',
-        body: JSON.stringify({ clusterId, namespace: ns, name: 'e2e', reason: 'schedule' }),
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: `${Date.now()}`,
-          SenderId: 'test',
-          ApproximateFirstReceiveTimestamp: `${Date.now()}`,
-          MessageGroupId: `${clusterId}/${ns}/e2e`,
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:reconcile.fifo',
-        awsRegion: 'us-east-1',
-      },
-    ],
-  };
-}
-
 async function reconcile(id: string): Promise<KluctlDeployment> {
-  const res = await handleReconcileBatch(sqsEvent(id), deps);
+  const res = await handleReconcileBatch(
+    sqsEvent(id, { clusterId, namespace: ns, name: 'e2e', reason: 'schedule' }),
+    deps,
+  );
   expect(res.batchItemFailures).toEqual([]);
   return (await http.get({
     group: 'gitops.kluctl.io',
