@@ -33,13 +33,7 @@ import { createRepo } from '../env/git-repo.js';
 import type { TestRepo } from '../env/git-repo.js';
 import { startGitServer } from '../env/git-server.js';
 import type { GitServer } from '../env/git-server.js';
-import {
-  createTestNamespace,
-  installCrds,
-  kubectlJson,
-  kubectlTest,
-  testEnv,
-} from '../env/test-env.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
 import { newS3Store, sqsEvent } from './function-fixtures.js';
 
 let server: GitServer;
@@ -122,43 +116,22 @@ const names = async (ns: string, kind: string) =>
     .map((o) => o.metadata.name)
     .sort();
 
-const PROJECT = {
-  '.kluctl.yaml':
-    'discriminator: "deadline-{{ args.namespace }}"\nargs:\n  - name: namespace\ntargets:\n  - name: test\n',
+/** The first version of the stuck-rollout project: only its ConfigMaps, one more than later. */
+const firstVersion = (project: Record<string, string>) => ({
+  '.kluctl.yaml': project['.kluctl.yaml']!,
   'deployment.yaml': 'deployments:\n  - path: config\n',
-  'config/cms.yaml': [cm('keep'), cm('old')].join('---\n'),
-};
-
-function cm(name: string): string {
-  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: "{{ args.namespace }}"\ndata:\n  a: "1"\n`;
-}
-
-/** A Deployment the scheduler places only on a node labelled `label=ready`. */
-function deploymentOn(label: string): string {
-  const d = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web', namespace: '{{ args.namespace }}' },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: {
-          nodeSelector: { [label]: 'ready' },
-          containers: [{ name: 'main', image: 'registry.invalid/web:1' }],
-        },
-      },
-    },
-  };
-  return JSON.stringify(d);
-}
+  'config/keep.yaml': project['config/keep.yaml']!,
+  'config/old.yaml': project['config/keep.yaml']!.replace('name: keep', 'name: old'),
+});
 
 test('a deploy cut by the function deadline writes status, keeps what it applied, releases the lease; the next run completes', async () => {
   const ns = await createTestNamespace('deadline');
-  const repo = await createRepo(server, `deadline-${ns}`, PROJECT);
+  const project = await readTree(fixtureDir('stuck-rollout'));
+  const repo = await createRepo(server, `deadline-${ns}`, firstVersion(project));
   repos.push(repo);
-  await applyKd(ns, repo);
+  // The Deployment can only get ready on a node with this label, which none has yet.
+  const label = `kluctl-serverless.test/${ns}`;
+  await applyKd(ns, repo, { args: { namespace: ns, readyLabel: label } });
   const message: ReconcileMessage = { clusterId, namespace: ns, name: 'app', reason: 'created' };
   const d = deps('deadline-test');
 
@@ -166,19 +139,9 @@ test('a deploy cut by the function deadline writes status, keeps what it applied
   expect((await handleReconcileBatch(sqsEvent('v1', message), d)).batchItemFailures).toEqual([]);
   expect(ready(await readKd(ns))?.status).toBe('True');
 
-  // 2. The next version drops `old` (prune: true), adds a Deployment that cannot get ready (no node
-  // carries its label) with waitReadiness, and after a barrier one more ConfigMap.
-  const label = `kluctl-serverless.test/${ns}`;
-  await repo.commit(
-    {
-      'deployment.yaml':
-        'deployments:\n  - path: config\n  - path: web\n    waitReadiness: true\n  - barrier: true\n  - path: after\n',
-      'config/cms.yaml': cm('keep'),
-      'web/deployment.yaml': deploymentOn(label),
-      'after/cm.yaml': cm('after'),
-    },
-    'web and after',
-  );
+  // 2. The next version drops `old` (prune: true), adds a Deployment that cannot get ready with
+  // waitReadiness, and after a barrier one more ConfigMap.
+  await repo.commit({ ...project, 'config/old.yaml': null }, 'web and after');
   // The function has 20 s (its safety margin) + 8 s left: the run must stop after about 8 s.
   const t0 = Date.now();
   const leaseSeen = watchLease(ns);
