@@ -10,11 +10,10 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import type { KubeconfigSource } from '../../lib/adapters/http-kube-client.js';
+import type { KubeconfigSource } from '../../lib/adapters/kube-http-transport.js';
 import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
-import { readSecretString } from '../../lib/adapters/secrets.js';
 import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
 import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
 import { AwsSdkSecretsReader } from '../../lib/adapters/aws-secrets.js';
@@ -46,7 +45,7 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
  */
 export async function ownKubeconfig(env: NodeJS.ProcessEnv): Promise<KubeconfigSource> {
   const kubeconfigYaml = env.KUBECONFIG_SECRET_ARN
-    ? await readSecretString(env.KUBECONFIG_SECRET_ARN, env.AWS_REGION ? { region: env.AWS_REGION } : {})
+    ? await new AwsSdkSecretsReader().requireSecretString(env.KUBECONFIG_SECRET_ARN, env.AWS_REGION)
     : env.KUBECONFIG_CONTENT;
   return kubeconfigYaml ? { kubeconfigYaml } : env.KUBECONFIG ? { kubeconfigPath: env.KUBECONFIG } : {};
 }

@@ -12,7 +12,7 @@ import { secureJoin } from '../project/paths.js';
 import { renderProject } from '../project/render-project.js';
 import { helmCapabilities } from '../project/helm/capabilities.js';
 import type { RenderedProject } from '../project/render-project.js';
-import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
+import type { SopsDecryptor } from '../ports.js';
 import type { VarsServices } from '../project/vars/vars-services.js';
 import { gitAuthResolver } from '../credentials/git-credentials.js';
 import { connectTargetCluster, requestedContext } from './target-cluster.js';

@@ -8,8 +8,8 @@
  */
 import { KsError } from '../../errors.js';
 import type { KubeObject } from '../../ports.js';
-import { parseJsonPath } from '../../project/vars/json-path.js';
-import type { PathSegment } from '../../project/vars/json-path.js';
+import { parseJsonPath } from '../../util/json-path.js';
+import type { PathSegment } from '../../util/json-path.js';
 import { refOf } from '../object-ref.js';
 import type { KeyPath } from './managed-fields.js';
 import {

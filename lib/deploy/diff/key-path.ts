@@ -5,8 +5,8 @@
  * gets a leading `$`. Also removal of fields by JSONPath (with wildcards) and by regex on leaf paths,
  * the two forms of `ignoreForDiff` rules.
  */
-import { parseJsonPath } from '../../project/vars/json-path.js';
-import type { PathSegment } from '../../project/vars/json-path.js';
+import { parseJsonPath } from '../../util/json-path.js';
+import type { PathSegment } from '../../util/json-path.js';
 
 /** One step of a key path: a map key or a list index. */
 export type Key = string | number;

@@ -33,11 +33,11 @@ import {
   helmReleaseNamespace,
   parseHelmChartConfig,
 } from './helm-chart-config.js';
-import type { HelmCredentials } from './helm-credentials.js';
-import { noHelmCredentials } from './helm-credentials.js';
+import type { HelmCredentials } from '../../credentials/helm-credentials.js';
+import { noHelmCredentials } from '../../credentials/helm-credentials.js';
 
 /** Internal annotation: the release namespace, used for namespace defaulting and then removed (§2.10). */
-export const ANNOTATION_HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
+const ANNOTATION_HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 
 /** How Helm charts are rendered; every field is optional. */
 export interface HelmRenderContext {

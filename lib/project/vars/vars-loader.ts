@@ -1,25 +1,26 @@
 /**
  * Vars sources (kluctl-semantics §3.2, 3.3): each entry is rendered with the variables loaded so far,
- * checked against `when`, loaded by its type's loader (lib/project/vars/), placed at `targetPath` and
- * deep-merged into the context (or under it with `noOverride`). Sources marked sensitive (by Kluctl's
- * rules or `sensitive:`) are recorded in the render's VarsRuntime so their values can be redacted.
+ * checked against `when`, loaded by its type's loader (the source files next to this one), placed at
+ * `targetPath` and deep-merged into the context (or under it with `noOverride`). Sources marked
+ * sensitive (by Kluctl's rules or `sensitive:`) are recorded in the render's VarsRuntime so their
+ * values can be redacted.
  */
-import { ProjectLoadError } from '../errors.js';
-import { VARS_SOURCE_TYPES } from './deployment-config.js';
-import type { VarsSource } from './deployment-config.js';
-import { deepMerge, isDict } from './merge.js';
-import type { Dict } from './merge.js';
-import { loadAwsSecretsManager } from './vars/aws-source.js';
-import { loadClusterConfigMap, loadClusterObject, loadClusterSecret } from './vars/cluster-sources.js';
-import { loadSystemEnvVars } from './vars/env-source.js';
-import { loadFileSource, loadGitSource } from './vars/file-source.js';
-import { loadGitFiles } from './vars/git-files-source.js';
-import { loadHttpSource } from './vars/http-source.js';
-import { parseJsonPath, setJsonPathOnEmpty } from './vars/json-path.js';
-import type { LoadedValue, SourceLoader, VarsLoadContext } from './vars/source-types.js';
-import { VarsRuntime } from './vars/vars-runtime.js';
+import { ProjectLoadError } from '../../errors.js';
+import { VARS_SOURCE_TYPES } from '../deployment-config.js';
+import type { VarsSource } from '../deployment-config.js';
+import { deepMerge, isDict } from '../merge.js';
+import type { Dict } from '../merge.js';
+import { loadAwsSecretsManager } from './aws-source.js';
+import { loadClusterConfigMap, loadClusterObject, loadClusterSecret } from './cluster-sources.js';
+import { loadSystemEnvVars } from './env-source.js';
+import { loadFileSource, loadGitSource } from './file-source.js';
+import { loadGitFiles } from './git-files-source.js';
+import { loadHttpSource } from './http-source.js';
+import { parseJsonPath, setJsonPathOnEmpty } from '../../util/json-path.js';
+import type { LoadedValue, SourceLoader, VarsLoadContext } from './source-types.js';
+import { VarsRuntime } from './vars-runtime.js';
 
-export type { VarsLoadContext } from './vars/source-types.js';
+export type { VarsLoadContext } from './source-types.js';
 
 type SourceType = (typeof VARS_SOURCE_TYPES)[number];
 

@@ -1,11 +1,14 @@
 /**
  * Credentials for Helm repositories and OCI registries (kluctl-semantics §4.8, §7.12), matched per
- * request by host (`host:port` as in the URL) and an optional path glob (`*` stays within one path
- * segment, `**` crosses segments). Sources, first match wins: flags, then `KLUCTL_HELM_[n_]*` /
+ * request by host (`host:port` as in the URL) and an optional path glob (gobwas/glob, as for Git
+ * credentials: lib/util/path-glob.ts). Sources, first match wins: flags, then `KLUCTL_HELM_[n_]*` /
  * `KLUCTL_REGISTRY_[n_]*` environment sets (unnumbered first, then by number). Values are secrets: they
  * are never part of a message or a log line.
  */
-import { KsError } from '../../errors.js';
+import { KsError } from '../errors.js';
+import { isGoTrue } from '../util/go-bool.js';
+import { compilePathGlob } from '../util/path-glob.js';
+import { FlagEntries, envConfigSets } from './credential-inputs.js';
 
 /** One credentials entry. File fields are paths to PEM files. */
 export interface HelmCredentialEntry {
@@ -32,25 +35,11 @@ export interface HelmCredentials {
 /** No credentials at all. */
 export const noHelmCredentials: HelmCredentials = { helm: [], registry: [] };
 
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '*' && glob[i + 1] === '*') {
-      re += '.*';
-      i++;
-    } else if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /** Whether an entry applies to `url` (host equal, path glob matching the URL path). */
-export function credentialMatches(e: HelmCredentialEntry, url: URL): boolean {
+function credentialMatches(e: HelmCredentialEntry, url: URL): boolean {
   if (e.host !== url.host) return false;
   if (e.path === undefined || e.path === '') return true;
-  return globToRegExp(e.path).test(url.pathname.replace(/^\/+/, ''));
+  return compilePathGlob(e.path).test(url.pathname.replace(/^\/+/, ''));
 }
 
 /** The first entry matching `url`, or undefined. `oci://` URLs are looked up among registry entries. */
@@ -96,33 +85,24 @@ export interface HelmCredentialFlags {
   readonly registryInsecureSkipTlsVerify?: readonly string[];
 }
 
+/** The string fields set by one flag each: `--<prefix>-<field in kebab case> <host>[/<path>]=<value>`. */
+const VALUE_FLAGS = ['username', 'password', 'caFile', 'certFile', 'keyFile'] as const;
+
 function flagEntries(flags: HelmCredentialFlags, prefix: 'helm' | 'registry'): HelmCredentialEntry[] {
-  const byKey = new Map<string, MutableEntry>();
-  const entry = (flag: string, s: string, expectValue: boolean): [MutableEntry, string] => {
-    const eq = s.indexOf('=');
-    if (expectValue && eq < 0)
-      throw new KsError('InvalidInput', `--${flag} expects <host>/<path>=<value>; the value is missing`);
-    const key = eq < 0 ? s : s.slice(0, eq);
-    let e = byKey.get(key);
-    if (!e) {
-      const slash = key.indexOf('/');
-      e = slash < 0 ? { host: key } : { host: key.slice(0, slash), path: key.slice(slash + 1) };
-      byKey.set(key, e);
-    }
-    return [e, eq < 0 ? '' : s.slice(eq + 1)];
-  };
+  const entries = new FlagEntries<MutableEntry>();
   const f = flags as Record<string, readonly string[] | undefined>;
-  const name = (k: string): string => `${prefix}-${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  for (const s of f[`${prefix}Username`] ?? []) {
-    const [e, v] = entry(name('username'), s, true);
-    e.username = v;
+  const values = (field: string): readonly string[] =>
+    f[`${prefix}${field[0]!.toUpperCase()}${field.slice(1)}`] ?? [];
+  const flagName = (field: string): string =>
+    `${prefix}-${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  for (const field of VALUE_FLAGS) {
+    for (const arg of values(field)) {
+      const [e, v] = entries.take(flagName(field), arg);
+      e[field] = v;
+    }
   }
-  for (const s of f[`${prefix}Password`] ?? []) {
-    const [e, v] = entry(name('password'), s, true);
-    e.password = v;
-  }
-  for (const s of f[`${prefix}Creds`] ?? []) {
-    const [e, v] = entry(name('creds'), s, true);
+  for (const arg of values('creds')) {
+    const [e, v] = entries.take(flagName('creds'), arg);
     const colon = v.indexOf(':');
     if (colon < 0)
       throw new KsError(
@@ -132,45 +112,23 @@ function flagEntries(flags: HelmCredentialFlags, prefix: 'helm' | 'registry'): H
     e.username = v.slice(0, colon);
     e.password = v.slice(colon + 1);
   }
-  for (const [k, field] of [
-    ['CaFile', 'caFile'],
-    ['CertFile', 'certFile'],
-    ['KeyFile', 'keyFile'],
-  ] as const) {
-    for (const s of f[`${prefix}${k}`] ?? []) {
-      const [e, v] = entry(name(k), s, true);
-      e[field] = v;
-    }
-  }
-  for (const s of f[`${prefix}InsecureSkipTlsVerify`] ?? [])
-    entry('insecure', s, false)[0].insecureSkipTlsVerify = true;
-  for (const s of f[`${prefix}PlainHttp`] ?? []) entry('plain-http', s, false)[0].plainHttp = true;
-  return [...byKey.values()];
+  for (const arg of values('insecureSkipTlsVerify'))
+    entries.take(flagName('insecureSkipTlsVerify'), arg, false)[0].insecureSkipTlsVerify = true;
+  for (const arg of values('plainHttp')) entries.take(flagName('plainHttp'), arg, false)[0].plainHttp = true;
+  return entries.entries();
 }
 
-const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
-
-/** Entries from `<PREFIX>[_<n>]_<FIELD>` variables of `env`, unnumbered set first, then by number. */
+/** Entries from the `<PREFIX>[_<n>]_<FIELD>` sets of `env`, unnumbered set first, then by number. */
 function envEntries(
   env: Readonly<Record<string, string | undefined>>,
   prefix: string,
   registry: boolean,
 ): HelmCredentialEntry[] {
-  const sets = new Map<number, Record<string, string>>();
-  const re = new RegExp(`^${prefix}(_\\d+)?_(.*)$`);
-  for (const [k, v] of Object.entries(env)) {
-    const m = re.exec(k);
-    if (!m || v === undefined) continue;
-    const idx = m[1] ? Number(m[1].slice(1)) : -1;
-    const set = sets.get(idx) ?? {};
-    set[m[2]!] = v;
-    sets.set(idx, set);
-  }
   const out: HelmCredentialEntry[] = [];
-  for (const idx of [...sets.keys()].sort((a, b) => a - b)) {
-    const m = sets.get(idx)!;
+  for (const m of envConfigSets(env, prefix)) {
     if (!m.HOST) continue;
     const path = registry ? m.REPOSITORY : m.PATH;
+    if (path) compilePathGlob(path);
     out.push({
       host: m.HOST,
       ...(path ? { path } : {}),
@@ -179,9 +137,9 @@ function envEntries(
       ...(m.CA_FILE ? { caFile: m.CA_FILE } : {}),
       ...(m.CERT_FILE ? { certFile: m.CERT_FILE } : {}),
       ...(m.KEY_FILE ? { keyFile: m.KEY_FILE } : {}),
-      insecureSkipTlsVerify: TRUE.has(m.INSECURE_SKIP_TLS_VERIFY ?? ''),
-      passCredentialsAll: TRUE.has(m.PASS_CREDENTIALS_ALL ?? ''),
-      plainHttp: TRUE.has(m.PLAIN_HTTP ?? ''),
+      insecureSkipTlsVerify: isGoTrue(m.INSECURE_SKIP_TLS_VERIFY),
+      passCredentialsAll: isGoTrue(m.PASS_CREDENTIALS_ALL),
+      plainHttp: isGoTrue(m.PLAIN_HTTP),
     });
   }
   return out;

@@ -3,9 +3,9 @@
  * (its MyJsonPath): `$` (optional) for the root, `.key` or a bare first key, `["key"]`/`['key']` for
  * keys with dots, `[n]` for list indexes and `*`/`[*]` for every element.
  */
-import { ProjectLoadError } from '../../errors.js';
-import { isDict } from '../merge.js';
-import type { Dict } from '../merge.js';
+import { ProjectLoadError } from '../errors.js';
+import { isDict } from './dict.js';
+import type { Dict } from './dict.js';
 
 /** One step of a path. */
 export type PathSegment =
