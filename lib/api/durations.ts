@@ -56,3 +56,21 @@ export function parseDuration(value: string): number {
   }
   return total;
 }
+
+/** Formats milliseconds the way Go prints a `time.Duration` (`1h30m0s`, `500ms`, `0s`), for messages. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${trimNumber(ms)}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = (ms % 60_000) / 1000;
+  let out = '';
+  if (h > 0) out += `${h}h`;
+  if (h > 0 || m > 0) out += `${m}m`;
+  return `${out}${trimNumber(s)}s`;
+}
+
+function trimNumber(n: number): string {
+  // Go prints up to nanosecond precision without trailing zeros.
+  return String(Number(n.toFixed(6)));
+}

@@ -15,7 +15,7 @@ export interface DeployContext {
   /** Result entries keyed by refKey (rendered, remote, applied, changes, flags). */
   readonly entries: Map<string, ResultObject>;
   readonly out: DeployOutcome;
-  /** Set after the first error with `abortOnError`; nothing new starts afterwards. */
+  /** Set after the first error with `abortOnError`, or by `opts.signal`; nothing new starts afterwards. */
   aborted: boolean;
 }
 

@@ -15,7 +15,8 @@ import { isDeleteAnnotated, isHook } from './hooks/hook-annotations.js';
 import { runItem } from './run-item.js';
 import { isCrd, isNamespace, refKey, refOf, refString } from './object-ref.js';
 import { deleteObjects, findOrphans } from './delete-objects.js';
-import { collectRemoteObjects } from './remote-objects.js';
+import { collectRemoteObjects, NO_REF } from './remote-objects.js';
+import { errorMessage } from '../errors.js';
 
 /** Deploys a rendered project. Per-object failures are entries of the outcome, not exceptions. */
 export async function deployProject(
@@ -46,6 +47,11 @@ export async function deployProject(
     out,
     aborted: false,
   };
+  const cancel = (): void => {
+    ctx.aborted = true;
+  };
+  if (opts.signal?.aborted) cancel();
+  opts.signal?.addEventListener('abort', cancel, { once: true });
   registerConflictRules(ctx, items);
 
   // Namespaces and CRDs go first so the objects that need them can be applied in any order.
@@ -82,6 +88,7 @@ export async function deployProject(
     }
     out.errors.push(...del.errors);
   }
+  if (opts.signal?.aborted) out.errors.push({ ref: NO_REF, message: errorMessage(opts.signal.reason) });
   out.objects.push(...entries.values());
   for (const e of out.errors) progress.step(`error: ${refString(e.ref)}: ${e.message}`);
   return out;

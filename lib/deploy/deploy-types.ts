@@ -61,6 +61,11 @@ export interface DeployOptions {
   readonly replaceOnError?: boolean;
   /** Also delete and re-create objects whose replace failed (`--force-replace-on-error`). */
   readonly forceReplaceOnError?: boolean;
+  /**
+   * Cancels the run (a reconcile's deadline): nothing new is applied or pruned, readiness waits end
+   * with Kluctl's "context cancelled" error, and the signal's reason becomes an error of the outcome.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Objects, errors and warnings of one deploy. */

@@ -35,6 +35,8 @@ export interface DeployStepInput {
   readonly projectKey: ProjectKey;
   /** The ref that was checked out (Kluctl reports it in `gitInfo.ref`). */
   readonly ref?: GitRefSpec;
+  /** The run's deadline: nothing new is applied or pruned after it, readiness waits end on it. */
+  readonly signal?: AbortSignal;
 }
 
 /** Kluctl's controller waits up to 10 minutes for readiness (its CLI 5). */
@@ -87,6 +89,7 @@ export async function runDeployStep(
             readinessTimeoutMs: CONTROLLER_READINESS_TIMEOUT_MS,
             // Kluctl's controller does not wait for pruned objects to go away.
             waitPrune: false,
+            ...(input.signal ? { signal: input.signal } : {}),
           });
   } catch (err) {
     // A failure the command could not attribute to one object (the API went away while listing) is

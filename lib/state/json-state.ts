@@ -7,7 +7,10 @@
 import { StateConflictError, StateStoreError } from '../errors.js';
 import type { StateStore } from '../ports.js';
 
-/** Reconcile state of one deployment (layout.ts `stateKey`). */
+/**
+ * The fields of a deployment's reconcile state (layout.ts `stateKey`) this module and its callers
+ * share; the whole document, with the plan's memory, is lib/reconcile/memory.ts's ReconcileMemory.
+ */
 export interface ReconcileState {
   readonly lastObjectsHash?: string;
   readonly lastCommit?: string;

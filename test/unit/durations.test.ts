@@ -1,5 +1,5 @@
 import { KsError } from '../../lib/errors.js';
-import { parseDuration } from '../../lib/api/durations.js';
+import { formatDuration, parseDuration } from '../../lib/api/durations.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -45,5 +45,24 @@ describe('parseDuration', () => {
       expect((err as KsError).code).toBe('InvalidInput');
       expect((err as KsError).message).toContain(JSON.stringify(input));
     }
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [500, '500ms'],
+    [1500, '1.5s'],
+    [30_000, '30s'],
+    [600_000, '10m0s'],
+    [5_400_000, '1h30m0s'],
+    [3_600_000, '1h0m0s'],
+    [4_100, '4.1s'],
+  ])('%d ms prints as %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
+  it.each(['1h30m0s', '10m0s', '4.1s', '500ms'])('round-trips %s', (text) => {
+    expect(formatDuration(parseDuration(text))).toBe(text);
   });
 });

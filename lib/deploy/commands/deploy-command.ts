@@ -77,7 +77,7 @@ export async function runDeploy(
   let objects = phase.objects;
   if (opts.prune && !project.discriminator) {
     errors.push({ ref: NO_REF, message: 'pruning without a discriminator is not supported' });
-  } else if (opts.prune && !opts.dryRun && phase.orphans.length > 0) {
+  } else if (opts.prune && !opts.dryRun && phase.orphans.length > 0 && !opts.signal?.aborted) {
     progressOf(env).step(`Deleting ${phase.orphans.length} orphan objects`);
     const del = await deleteObjects(env.kube, phase.orphans, {
       wait: (opts.waitPrune ?? true) && !opts.noWait,

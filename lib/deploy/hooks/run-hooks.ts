@@ -68,6 +68,7 @@ async function waitHook(ctx: DeployContext, h: Hook): Promise<boolean> {
     clock: ctx.clock,
     timeoutMs: h.timeoutMs ?? ctx.opts.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
     progress: ctx.progress,
+    ...(ctx.opts.signal ? { signal: ctx.opts.signal } : {}),
   });
   for (const e of waited.errors) recordError(ctx, e.ref, e.message);
   for (const w of waited.warnings) recordWarning(ctx, w.ref, w.message);
