@@ -7,8 +7,8 @@
 import type { BinOp, CmpOp, Expr } from './expr-ast.js';
 import { JinjaError } from './jinja-error.js';
 import { getattr, getitem, pySlice } from './py-methods.js';
-import { printfFormat } from './py-format.js';
-import { pyStr } from './python-format.js';
+import { printfFormat } from './py-string-format.js';
+import { pyStr } from './py-repr.js';
 import {
   PyFloat,
   TUPLES,

@@ -8,7 +8,7 @@ import type { BinOp, CmpOp, Expr, Kwargs, Target } from './expr-ast.js';
 import { tokenize } from './expr-lexer.js';
 import type { Tok } from './expr-lexer.js';
 import { syntaxError } from './jinja-error.js';
-import { pyRepr } from './python-format.js';
+import { pyRepr } from './py-repr.js';
 
 const CMP: Record<string, CmpOp> = { '==': '==', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 const PRIMARY_START = new Set(['name', 'string', 'number']);

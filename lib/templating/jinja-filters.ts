@@ -4,9 +4,10 @@ import type { FilterFn, Scope } from './expr-eval.js';
 import { callFunction } from './expr-eval.js';
 import { JinjaError } from './jinja-error.js';
 import { getattr, getitem, pyCapitalize, pySplitlines, pyTitle } from './py-methods.js';
-import { printfFormat, pyRound } from './py-format.js';
+import { printfFormat, pyRound } from './py-string-format.js';
 import { PyRange } from './py-range.js';
-import { pyJsonDumps, pyRepr, pyStr } from './python-format.js';
+import { pyJsonDumps } from './py-json.js';
+import { pyRepr, pyStr } from './py-repr.js';
 import {
   PyFloat,
   TUPLES,

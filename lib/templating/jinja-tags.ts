@@ -11,7 +11,7 @@ import type { Compiled } from './expr-eval.js';
 import { ExprParser } from './expr-parser.js';
 import { JinjaError, syntaxError } from './jinja-error.js';
 import { Namespace } from './kluctl-functions.js';
-import { pyStr } from './python-format.js';
+import { pyStr } from './py-repr.js';
 import { Undef, nativeFunction, pyEq, pyIter, truthy } from './py-values.js';
 import type { RenderState } from './render-state.js';
 

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { FilterFn } from './expr-eval.js';
 import { JinjaError } from './jinja-error.js';
-import { pyJsonDumps, pyStr } from './python-format.js';
+import { pyJsonDumps } from './py-json.js';
+import { pyStr } from './py-repr.js';
 import { pyYamlDump } from './py-yaml.js';
 import { readPyYaml } from '../util/yaml.js';
 import { PyRange } from './py-range.js';

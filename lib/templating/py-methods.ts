@@ -5,9 +5,9 @@
  */
 /* eslint-disable no-control-regex -- Python's whitespace and line-break classes include \x1c-\x1f. */
 import { JinjaError } from './jinja-error.js';
-import { strFormat } from './py-format.js';
+import { strFormat } from './py-string-format.js';
 import { PyRange } from './py-range.js';
-import { pyStr } from './python-format.js';
+import { pyStr } from './py-repr.js';
 import {
   TUPLES,
   Undef,

@@ -7,7 +7,7 @@
 /* eslint-disable no-control-regex -- Python's whitespace and line-break classes include \x1c-\x1f. */
 import { JinjaError } from './jinja-error.js';
 import { PyRange } from './py-range.js';
-import { pyFloatRepr } from './python-format.js';
+import { pyFloatRepr } from './py-repr.js';
 import { PyFloat, Undef, isDict } from './py-values.js';
 import { pyYamlResolvesToNonString } from '../util/yaml.js';
 

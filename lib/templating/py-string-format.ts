@@ -3,7 +3,7 @@
  * and `'{:0=13}'.format(n)` (str.format with the format-spec mini-language).
  */
 import { JinjaError } from './jinja-error.js';
-import { pyFloatRepr, pyRepr, pyStr } from './python-format.js';
+import { pyFloatRepr, pyRepr, pyStr } from './py-repr.js';
 import { PyFloat, TUPLES, isDict, isFloat, isInt, numValue, typeName } from './py-values.js';
 
 /** Python's round(): half to even on exact ties (JavaScript's toFixed rounds them up). */
