@@ -49,7 +49,7 @@ export class ExprParser {
   }
 
   /** Consumes the operator `v` or fails with a syntax error. */
-  expectOp(v: string): void {
+  private expectOp(v: string): void {
     if (!this.isOp(v)) this.fail(`expected '${v}'`);
     this.i++;
   }
@@ -119,7 +119,7 @@ export class ExprParser {
     return e;
   }
 
-  parseOr(): Expr {
+  private parseOr(): Expr {
     let l = this.parseAnd();
     while (this.skipName('or')) l = { t: 'or', l, r: this.parseAnd() };
     return l;
@@ -367,11 +367,6 @@ export class ExprParser {
   /** Whether the next token is the name `v`. */
   nextIsName(v: string): boolean {
     return this.isName(v);
-  }
-
-  /** Whether the next token is the operator `v`. */
-  nextIsOp(v: string): boolean {
-    return this.isOp(v);
   }
 }
 

@@ -1,7 +1,6 @@
 /** Jinja2's built-in filters, with Jinja's behaviour (not Liquid's), and Liquid's names as aliases. */
 /* eslint-disable no-control-regex -- Python's whitespace and line-break classes include \x1c-\x1f. */
 import type { FilterFn, Scope } from './expr-eval.js';
-import { callFunction } from './expr-eval.js';
 import { JinjaError } from './jinja-error.js';
 import { getattr, getitem, pyCapitalize, pySplitlines, pyTitle } from './py-methods.js';
 import { printfFormat, pyRound } from './py-string-format.js';
@@ -10,7 +9,6 @@ import { pyJsonDumps } from './py-json.js';
 import { pyRepr, pyStr } from './py-repr.js';
 import {
   PyFloat,
-  TUPLES,
   Undef,
   isDict,
   isFloat,
@@ -385,13 +383,3 @@ export const JINJA_FILTERS: Record<string, FilterFn> = {
 };
 JINJA_FILTERS.d = JINJA_FILTERS.default!;
 JINJA_FILTERS.e = JINJA_FILTERS.escape!;
-
-/** Calls a callable value for the `call`-style helpers (exported for globals such as `cycler`). */
-export function callValue(s: Scope, fn: unknown, args: unknown[]): unknown {
-  return callFunction(s, fn, args, {});
-}
-
-/** Whether an array is a tuple (exported for tests and printing helpers). */
-export function isTuple(v: unknown): boolean {
-  return Array.isArray(v) && TUPLES.has(v);
-}

@@ -8,7 +8,7 @@ import type { Context, Emitter, Liquid, Template, TagToken, TopLevelToken } from
 import type { Target } from './expr-ast.js';
 import { compileExpr, evaluateAsync, Pending, tryEvaluate } from './expr-eval.js';
 import type { Compiled } from './expr-eval.js';
-import { ExprParser } from './expr-parser.js';
+import { ExprParser, parseExpressionSource } from './expr-parser.js';
 import { JinjaError, syntaxError } from './jinja-error.js';
 import { Namespace } from './kluctl-functions.js';
 import { pyStr } from './py-repr.js';
@@ -53,14 +53,11 @@ function renderBody(liquid: Liquid, templates: Template[], ctx: Context, emitter
 }
 
 function compileSource(src: string, tuple = true): Compiled {
-  const p = new ExprParser(src);
-  const e = tuple ? p.parseTuple() : p.parseExpression();
-  p.expectEnd();
-  return compileExpr(e);
+  return compileExpr(parseExpressionSource(src, tuple));
 }
 
 /** Binds a target (`x`, `a, b`, `ns.attr`) to a value. */
-export function bindTarget(
+function bindTarget(
   target: Target,
   value: unknown,
   assign: (name: string, v: unknown) => void,

@@ -48,7 +48,7 @@ function stripChars(s: string, chars: unknown, left: boolean, right: boolean): s
 }
 
 /** Python's str.split / rsplit. */
-export function pySplit(s: string, sep: unknown, maxsplit: unknown, fromRight = false): string[] {
+function pySplit(s: string, sep: unknown, maxsplit: unknown, fromRight = false): string[] {
   const max = optInt(maxsplit, -1);
   if (sep === undefined || sep === null) {
     const words = s.split(/[\s\x1c-\x1f\x85]+/).filter((w) => w !== '');

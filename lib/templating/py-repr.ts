@@ -7,7 +7,7 @@ import { PyFloat, TUPLES, Undef, isDict } from './py-values.js';
 import type { JinjaCallable } from './py-values.js';
 
 /** Python's repr of a string: single quotes unless the string holds one and no double quote. */
-export function pyReprString(s: string): string {
+function pyReprString(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = '';
   for (const ch of s) {

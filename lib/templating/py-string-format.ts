@@ -141,7 +141,7 @@ function groupDigits(intPart: string, sep: string): string {
 }
 
 /** Python's `format(value, spec)` for str, int and float values. */
-export function formatSpec(v: unknown, spec: string): string {
+function formatSpec(v: unknown, spec: string): string {
   const m = SPEC.exec(spec);
   if (!m) throw new JinjaError('ValueError', `Invalid format specifier '${spec}'`);
   const [, fillC, alignC, sign = '-', , alt, zero, widthS, group, precS, typeC] = m;

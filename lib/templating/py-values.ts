@@ -67,7 +67,7 @@ export function isDict(v: unknown): v is Record<string, unknown> {
 }
 
 /** Whether `v` is a Python number (bool excluded). */
-export function isNumber(v: unknown): v is number | PyFloat {
+function isNumber(v: unknown): v is number | PyFloat {
   return typeof v === 'number' || v instanceof PyFloat;
 }
 

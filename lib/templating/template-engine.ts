@@ -26,20 +26,15 @@ export type TemplateVars = Readonly<Record<string, unknown>>;
  * Where a template comes from (a path relative to the project, or a label, for error messages), and
  * the extra globals and filters of this render call. A global or filter is a plain function called
  * with the evaluated positional arguments (a filter gets its input first) plus, when the template
- * passes keyword arguments, one trailing plain object holding them; `this` is the call context
- * ({@link TemplateCallContext}). It may return a promise. Objects of functions work too
+ * passes keyword arguments, one trailing plain object holding them; `this` is the call context,
+ * whose `allVars()` returns the variables visible at the call site except loop variables (Kluctl's
+ * `ctx.get_all()`). It may return a promise. Objects of functions work too
  * (`images.get_image(...)`).
  */
 export interface TemplateOrigin {
   readonly file: string;
   readonly globals?: Readonly<Record<string, unknown>>;
   readonly filters?: Readonly<Record<string, (...args: unknown[]) => unknown>>;
-}
-
-/** What a global function sees as `this`. */
-export interface TemplateCallContext {
-  /** All variables visible at the call site except loop variables (Kluctl's `ctx.get_all()`). */
-  allVars(): Record<string, unknown>;
 }
 
 /** Options of {@link TemplateEngine}. */
@@ -84,7 +79,7 @@ function prepareSource(text: string): string {
 }
 
 /** Whether a text can contain template constructs; texts without `{` are copied verbatim (§3.1). */
-export function isTemplate(text: string): boolean {
+function isTemplate(text: string): boolean {
   return text.includes('{');
 }
 
