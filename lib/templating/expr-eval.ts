@@ -1,8 +1,8 @@
 /**
  * Compiles expression trees into closures (`(scope) => value`) once per template, so a cached template
  * renders without re-walking its syntax. Operators follow Python's semantics; functions may return
- * promises (the project globals do): the call then throws {@link Pending}, the tag awaits the promise
- * and evaluates again with the result memoised ({@link evaluateAsync}).
+ * promises (the project globals do): the call then throws a {@link PendingCall}, and {@link evaluate}
+ * awaits the promise and evaluates again with the result memoised.
  */
 import type { BinOp, CmpOp, Expr } from './expr-ast.js';
 import { JinjaError } from './jinja-error.js';
@@ -39,16 +39,27 @@ export type TestFn = (s: Scope, value: unknown, args: unknown[], kwargs: Record<
 
 /** Results of asynchronous calls, replayed when an expression is evaluated again. */
 export class AsyncMemo {
+  /** Settled results per call site, in the order the site was called. */
   readonly results = new Map<object, unknown[]>();
+  /** How often each call site was called in the current pass. */
   counters = new Map<object, number>();
 }
 
-/** Thrown by a call whose function returned a promise. */
-export class Pending {
+/**
+ * Unwinds the synchronous evaluation of an expression when a called function returned a promise.
+ * Expressions compile to synchronous closures because almost nothing a template calls is async; only
+ * the project's globals (`load_template`, ...) return promises. A result type instead of a throw
+ * would put a check after every node of every expression; the throw costs only where a promise is
+ * met. {@link evaluate} catches it, awaits the promise and evaluates again; it never leaves this file.
+ */
+class PendingCall extends Error {
   constructor(
     readonly promise: PromiseLike<unknown>,
     readonly node: object,
-  ) {}
+  ) {
+    super('a template function returned a promise; the expression is evaluated again once it settles');
+    this.name = 'PendingCall';
+  }
 }
 
 /** What expressions evaluate against: variables, filters, tests and the call context. */
@@ -191,6 +202,23 @@ function checkDefined(args: unknown[], kwargs: Record<string, unknown>): void {
   for (const v of Object.values(kwargs)) if (v instanceof Undef) throw v.error();
 }
 
+/**
+ * Runs the call at `node` (a call site of the compiled expression): in a replay pass the result an
+ * earlier pass awaited, else `call()`; a promise unwinds the pass with a {@link PendingCall}.
+ */
+function callOrReplay(s: Scope, node: object, call: () => unknown): unknown {
+  const memo = s.memo;
+  if (memo) {
+    const n = memo.counters.get(node) ?? 0;
+    memo.counters.set(node, n + 1);
+    const done = memo.results.get(node);
+    if (done && n < done.length) return done[n];
+  }
+  const r = call();
+  if (isThenable(r)) throw new PendingCall(r, node);
+  return r;
+}
+
 function compileCall(e: Extract<Expr, { t: 'call' }>): Compiled {
   const fn = compileExpr(e.fn);
   const argv = compileArgs(e.args, e.kwargs);
@@ -198,16 +226,7 @@ function compileCall(e: Extract<Expr, { t: 'call' }>): Compiled {
   return (s) => {
     const f = fn(s);
     const [args, kwargs] = argv(s);
-    const memo = s.memo;
-    if (memo) {
-      const n = memo.counters.get(node) ?? 0;
-      memo.counters.set(node, n + 1);
-      const done = memo.results.get(node);
-      if (done && n < done.length) return done[n];
-    }
-    const r = callFunction(s, f, args, kwargs);
-    if (isThenable(r)) throw new Pending(r, node);
-    return r;
+    return callOrReplay(s, node, () => callFunction(s, f, args, kwargs));
   };
 }
 
@@ -226,16 +245,7 @@ function compileFilter(e: Extract<Expr, { t: 'filter' }>): Compiled {
       if (v instanceof Undef) throw v.error();
       checkDefined(args, kwargs);
     }
-    const memo = s.memo;
-    if (memo) {
-      const n = memo.counters.get(node) ?? 0;
-      memo.counters.set(node, n + 1);
-      const done = memo.results.get(node);
-      if (done && n < done.length) return done[n];
-    }
-    const r = f(s, v, args, kwargs);
-    if (isThenable(r)) throw new Pending(r, node);
-    return r;
+    return callOrReplay(s, node, () => f(s, v, args, kwargs));
   };
 }
 
@@ -364,24 +374,25 @@ function dictKey(k: unknown): string {
 }
 
 /**
- * Evaluates synchronously; returns a {@link Pending} when a function returned a promise, so the
- * caller (a tag's render generator) can await it and call again.
+ * Evaluates a compiled expression in a tag's render generator. When a function returns a promise the
+ * generator yields it (the render driver awaits it and sends the result back), memoises the result
+ * and evaluates the expression again from the start; earlier results are replayed in call order, so
+ * each call site runs once per call it makes.
  */
-export function tryEvaluate(f: Compiled, s: Scope): unknown {
+export function* evaluate(f: Compiled, s: Scope): Generator<unknown, unknown, unknown> {
   try {
     return f(s);
   } catch (err) {
-    if (err instanceof Pending) return err;
-    throw err;
+    if (!(err instanceof PendingCall)) throw err;
+    return yield* replay(f, s, err);
   }
 }
 
-/** Evaluates in a render generator: awaits pending function results (by yielding them) and retries. */
-export function* evaluateAsync(f: Compiled, s: Scope, first: Pending): Generator<unknown, unknown, unknown> {
+function* replay(f: Compiled, s: Scope, first: PendingCall): Generator<unknown, unknown, unknown> {
   const saved = s.memo;
   const memo = new AsyncMemo();
   s.memo = memo;
-  let pending: Pending = first;
+  let pending = first;
   try {
     for (;;) {
       const value = yield pending.promise;
@@ -389,9 +400,12 @@ export function* evaluateAsync(f: Compiled, s: Scope, first: Pending): Generator
       list.push(value);
       memo.results.set(pending.node, list);
       memo.counters = new Map();
-      const r = tryEvaluate(f, s);
-      if (!(r instanceof Pending)) return r;
-      pending = r;
+      try {
+        return f(s);
+      } catch (err) {
+        if (!(err instanceof PendingCall)) throw err;
+        pending = err;
+      }
     }
   } finally {
     s.memo = saved;

@@ -6,7 +6,7 @@
 import { Tag } from 'liquidjs';
 import type { Context, Emitter, Liquid, Template, TagToken, TopLevelToken } from 'liquidjs';
 import type { Target } from './expr-ast.js';
-import { compileExpr, evaluateAsync, Pending, tryEvaluate } from './expr-eval.js';
+import { compileExpr, evaluate } from './expr-eval.js';
 import type { Compiled } from './expr-eval.js';
 import { ExprParser, parseExpressionSource } from './expr-parser.js';
 import { JinjaError, syntaxError } from './jinja-error.js';
@@ -15,15 +15,8 @@ import { pyStr } from './py-repr.js';
 import { Undef, nativeFunction, pyEq, pyIter, truthy } from './py-values.js';
 import type { RenderState } from './render-state.js';
 
-type Gen = Generator<unknown, unknown, unknown>;
-
 function stateOf(ctx: Context): RenderState {
   return ctx.environments as RenderState;
-}
-
-function* evaluate(f: Compiled, st: RenderState): Gen {
-  const v = tryEvaluate(f, st);
-  return v instanceof Pending ? yield* evaluateAsync(f, st, v) : v;
 }
 
 function isTag(t: TopLevelToken | undefined, ...names: string[]): t is TagToken {
