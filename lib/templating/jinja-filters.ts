@@ -1,6 +1,6 @@
 /** Jinja2's built-in filters, with Jinja's behaviour (not Liquid's), and Liquid's names as aliases. */
 /* eslint-disable no-control-regex -- Python's whitespace and line-break classes include \x1c-\x1f. */
-import type { FilterFn, Scope } from './expr-eval.js';
+import type { FilterFn, Scope } from './expr-scope.js';
 import { JinjaError } from './jinja-error.js';
 import { getattr, getitem, pyCapitalize, pySplitlines, pyTitle } from './py-methods.js';
 import { printfFormat, pyRound } from './py-string-format.js';

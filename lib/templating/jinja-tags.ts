@@ -6,8 +6,9 @@
 import { Tag } from 'liquidjs';
 import type { Context, Emitter, Liquid, Template, TagToken, TopLevelToken } from 'liquidjs';
 import type { Target } from './expr-ast.js';
-import { compileExpr, evaluate } from './expr-eval.js';
-import type { Compiled } from './expr-eval.js';
+import { compileExpr } from './expr-compile.js';
+import { evaluate } from './expr-replay.js';
+import type { Compiled } from './expr-scope.js';
 import { ExprParser, parseExpressionSource } from './expr-parser.js';
 import { JinjaError, syntaxError } from './jinja-error.js';
 import { Namespace } from './kluctl-functions.js';

@@ -1,5 +1,5 @@
 /** Jinja2's built-in tests (`x is defined`, `n is divisibleby 3`, ...). */
-import type { TestFn } from './expr-eval.js';
+import type { TestFn } from './expr-scope.js';
 import { PyRange } from './py-range.js';
 import { PyFloat, Undef, isDict, isFloat, isInt, numValue, pyCompare, pyEq, pyIn } from './py-values.js';
 

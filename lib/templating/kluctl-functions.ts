@@ -4,7 +4,7 @@
  * `images.get_image`, ...) are passed per render call as globals by lib/project.
  */
 import { createHash } from 'node:crypto';
-import type { FilterFn } from './expr-eval.js';
+import type { FilterFn } from './expr-scope.js';
 import { JinjaError } from './jinja-error.js';
 import { pyJsonDumps } from './py-json.js';
 import { pyStr } from './py-repr.js';

@@ -8,13 +8,13 @@
 import { Context, Liquid, LiquidError } from 'liquidjs';
 import type { Emitter, FS, Template } from 'liquidjs';
 import { TemplateError } from '../errors.js';
-import type { FilterFn, TestFn } from './expr-eval.js';
-import { callFunction } from './expr-eval.js';
+import type { FilterFn, TestFn } from './expr-scope.js';
 import { JinjaError, syntaxError } from './jinja-error.js';
 import { JINJA_FILTERS } from './jinja-filters.js';
 import { CommentTag, ForTag, IfTag, OutputTag, SetTag } from './jinja-tags.js';
 import { JINJA_TESTS } from './jinja-tests.js';
 import { KLUCTL_FILTERS, builtinGlobals } from './kluctl-functions.js';
+import { callFunction } from './py-values.js';
 import { RenderState } from './render-state.js';
 import type { EngineShared } from './render-state.js';
 import { TemplateLexer } from './template-lexer.js';
@@ -137,7 +137,7 @@ async function drive(root: Iterator<unknown>): Promise<unknown> {
 }
 
 function wrapFilter(fn: (...args: unknown[]) => unknown): FilterFn {
-  return (s, value, args, kwargs) => callFunction(s, fn, [value, ...args], kwargs);
+  return (s, value, args, kwargs) => callFunction(s.callContext, fn, [value, ...args], kwargs);
 }
 
 /** Renders Kluctl templates with a cache of parsed templates keyed by their text. */
