@@ -7,7 +7,7 @@ import type { Expr } from './expr-ast.js';
 import { callOrReplay } from './expr-replay.js';
 import type { Compiled, Scope } from './expr-scope.js';
 import { JinjaError } from './jinja-error.js';
-import { getattr, getitem, pySlice } from './py-methods.js';
+import { getattr, getitem, pySlice } from './py-access.js';
 import { pyBinaryOp, pyCompareOp, pyUnaryOp } from './py-operators.js';
 import { pyStr } from './py-repr.js';
 import { PyFloat, Undef, callFunction, defined, truthy, tuple } from './py-values.js';

@@ -5,7 +5,7 @@
 import { argument } from './expr-scope.js';
 import type { FilterFn } from './expr-scope.js';
 import { NUMBER_FILTERS } from './number-filters.js';
-import { getattr } from './py-methods.js';
+import { getattr } from './py-access.js';
 import { pyStr } from './py-repr.js';
 import { Undef, isDict, truthy } from './py-values.js';
 import { SEQUENCE_FILTERS } from './sequence-filters.js';

@@ -6,7 +6,7 @@
 import { argument } from './expr-scope.js';
 import type { FilterFn, Scope } from './expr-scope.js';
 import { JinjaError } from './jinja-error.js';
-import { getitem } from './py-methods.js';
+import { getitem } from './py-access.js';
 import { PyRange } from './py-range.js';
 import { pyStr } from './py-repr.js';
 import {
