@@ -68,7 +68,7 @@ function unescape(body: string): string {
 }
 
 /** Splits an expression source into tokens. */
-export function tokenize(src: string): Tok[] {
+function tokenize(src: string): Tok[] {
   const toks: Tok[] = [];
   let p = 0;
   while (p < src.length) {
