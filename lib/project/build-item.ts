@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fixedImagesFromVars } from '../images/fixed-images.js';
 import type { FixedImage } from '../images/fixed-images.js';
-import { resolveImagePlaceholders } from '../images/placeholders.js';
+import { IMAGE_PLACEHOLDER_BEGIN, resolveImagePlaceholders } from '../images/placeholders.js';
 import type { KubeObject } from '../ports.js';
 import type { ObjectRefItem } from './deployment-config.js';
 import type { PlannedItem, ProjectNode } from './planned-item.js';
@@ -133,7 +133,7 @@ export async function finishItem(
     const varsImages = fixedImagesFromVars(p.vars.images);
     for (const o of objects) {
       // Only objects holding a placeholder cost anything (and only those ask the cluster).
-      if (!JSON.stringify(o).includes('XXXXXbegin_get_image_')) continue;
+      if (!JSON.stringify(o).includes(IMAGE_PLACEHOLDER_BEGIN)) continue;
       const remote = input.remoteObject ? await input.remoteObject(o) : undefined;
       input.seenImages.push(
         ...resolveImagePlaceholders(o, {

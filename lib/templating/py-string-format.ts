@@ -3,7 +3,7 @@
  * and `'{:0=13}'.format(n)` (str.format with the format-spec mini-language).
  */
 import { JinjaError } from './jinja-error.js';
-import { pyFloatRepr, pyRepr, pyStr } from './python-format.js';
+import { pyFloatRepr, pyRepr, pyStr } from './py-repr.js';
 import { PyFloat, TUPLES, isDict, isFloat, isInt, numValue, typeName } from './py-values.js';
 
 /** Python's round(): half to even on exact ties (JavaScript's toFixed rounds them up). */
@@ -141,7 +141,7 @@ function groupDigits(intPart: string, sep: string): string {
 }
 
 /** Python's `format(value, spec)` for str, int and float values. */
-export function formatSpec(v: unknown, spec: string): string {
+function formatSpec(v: unknown, spec: string): string {
   const m = SPEC.exec(spec);
   if (!m) throw new JinjaError('ValueError', `Invalid format specifier '${spec}'`);
   const [, fillC, alignC, sign = '-', , alt, zero, widthS, group, precS, typeC] = m;
