@@ -16,6 +16,7 @@ import {
 } from '../deploy/commands/command-base.js';
 import type { CommandEnv, CommandProject } from '../deploy/commands/command-base.js';
 import { runDeploy } from '../deploy/commands/deploy-command.js';
+import { deployFlagsOf } from '../deploy/deploy-flags.js';
 import { collectResultObjects } from '../deploy/diff/collect-objects.js';
 import { pokeImages } from '../deploy/poke-images.js';
 import { NO_REF } from '../deploy/remote-objects.js';
@@ -80,12 +81,7 @@ export async function runDeployStep(
         ? await pokeImagesResult(env, project, rendered, spec.dryRun ?? false)
         : await runDeploy(env, project, {
             prune: spec.prune ?? false,
-            dryRun: spec.dryRun ?? false,
-            abortOnError: spec.abortOnError ?? false,
-            forceApply: spec.forceApply ?? false,
-            replaceOnError: spec.replaceOnError ?? false,
-            forceReplaceOnError: spec.forceReplaceOnError ?? false,
-            noWait: spec.noWait ?? false,
+            ...deployFlagsOf(spec),
             readinessTimeoutMs: CONTROLLER_READINESS_TIMEOUT_MS,
             // Kluctl's controller does not wait for pruned objects to go away.
             waitPrune: false,
