@@ -3,6 +3,7 @@
  * cached discovery, with explicit content types (apply-patch, merge-patch), dry runs and
  * subresources. The HTTP side (connection, limits, retries, error translation) is KubeTransport.
  */
+import type http from 'node:http';
 import { KubeApiError } from '../errors.js';
 import type { ApplyOptions, KubeClient, KubeObject, ObjectRef, ResourceInfo } from '../ports.js';
 import { DiscoveryCache } from './kube-discovery.js';
@@ -168,6 +169,19 @@ export class HttpKubeClient implements KubeClient {
     return this.serverVersionCache;
   }
 
+  /** GETs an API path (with limits, retries and error mapping) and returns the parsed JSON body. */
+  getPath(path: string, what: string): Promise<unknown> {
+    return this.getOk(path, what);
+  }
+
+  /**
+   * Opens a long-lived GET (a watch) with this client's server, credentials and identity; see
+   * {@link KubeTransport.openStream}.
+   */
+  openStream(path: string, signal: AbortSignal): Promise<http.IncomingMessage> {
+    return this.transport.openStream(path, signal);
+  }
+
   /** The REST path of an object, its kind resolved through discovery. */
   private async objectPath(
     apiVersion: string,
@@ -235,7 +249,8 @@ function groupVersionPath(info: ResourceInfo): string {
   return info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
 }
 
-function collectionPath(info: ResourceInfo, namespace: string | undefined): string {
+/** The path of a resource collection, in `namespace` when given and the resource is namespaced. */
+export function collectionPath(info: ResourceInfo, namespace: string | undefined): string {
   const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   return `${groupVersionPath(info)}${ns}/${info.plural}`;
 }

@@ -120,6 +120,37 @@ export class KubeTransport {
           };
   }
 
+  /**
+   * Opens a long-lived GET (a watch) with this identity, outside the in-flight bound and the keep-alive
+   * pool, which a stream would hold for minutes. Resolves with the response once its headers arrived;
+   * `signal` destroys the request.
+   */
+  openStream(path: string, signal: AbortSignal): Promise<http.IncomingMessage> {
+    const url = new URL(path, this.conn.server);
+    const mod = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(url, {
+        ...this.conn.tls,
+        method: 'GET',
+        agent: false,
+        signal,
+        headers: { ...this.headers, accept: 'application/json' },
+      });
+      // A dead peer (a restarted API server behind a load balancer) is noticed without waiting for data.
+      req.on('socket', (sock) => sock.setKeepAlive(true, 15_000));
+      req.on('response', resolve);
+      req.on('error', (err) =>
+        reject(
+          new KubeApiError('KubeApi', `watch on ${this.conn.server.origin} failed: ${err.message}`, {
+            cause: err,
+            retryable: true,
+          }),
+        ),
+      );
+      req.end();
+    });
+  }
+
   /** Sends a request and returns the body of a 2xx answer; other answers throw (see {@link check}). */
   async call(
     method: string,
