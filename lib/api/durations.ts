@@ -57,6 +57,16 @@ export function parseDuration(value: string): number {
   return total;
 }
 
+/** Whether `value` parses as a duration (see {@link parseDuration}). */
+export function isDuration(value: string): boolean {
+  try {
+    parseDuration(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Formats milliseconds the way Go prints a `time.Duration` (`1h30m0s`, `500ms`, `0s`), for messages. */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
