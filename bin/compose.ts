@@ -12,6 +12,7 @@ import { SopsCliDecryptor } from '../lib/adapters/sops-cli.js';
 import type { VarsServices } from '../lib/project/vars/vars-services.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
+import { KubeSecretsResultStore } from '../lib/adapters/kube-secrets-result-store.js';
 import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../lib/adapters/s3-factory.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
@@ -107,6 +108,8 @@ export async function reconcileDeps(
       holder: `${hostname()}-${process.pid}`,
       // spec.kubeConfig and spec.serviceAccountName (or --default-service-account) connect through it.
       clusters: new HttpKubeClientFactory(kube),
+      // Results also go where Kluctl's CLI (`kluctl gitops deploy`, ...) reads them.
+      kluctlResults: new KubeSecretsResultStore(kube),
       ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
     },
   };

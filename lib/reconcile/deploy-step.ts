@@ -38,6 +38,8 @@ export interface DeployStepInput {
   readonly ref?: GitRefSpec;
   /** The run's deadline: nothing new is applied or pruned after it, readiness waits end on it. */
   readonly signal?: AbortSignal;
+  /** The `overridesPatch` of the manual request this run serves (recorded in the result). */
+  readonly overridesPatch?: Readonly<Record<string, unknown>>;
 }
 
 /** Kluctl's controller waits up to 10 minutes for readiness (its CLI 5). */
@@ -53,7 +55,48 @@ export async function runDeployStep(
   const spec = kd.spec;
   const mode = deployMode(spec);
   const t0 = clock.now();
-  const env: CommandEnv = {
+  const env = controllerEnv(kube, clock, input);
+  const project = commandProject(rendered);
+  let result: CommandResult;
+  try {
+    result =
+      mode === 'poke-images'
+        ? await pokeImagesResult(env, project, rendered, spec.dryRun ?? false)
+        : await runDeploy(env, project, {
+            prune: spec.prune ?? false,
+            ...deployFlagsOf(spec),
+            readinessTimeoutMs: CONTROLLER_READINESS_TIMEOUT_MS,
+            // Kluctl's controller does not wait for pruned objects to go away.
+            waitPrune: false,
+            ...(input.signal ? { signal: input.signal } : {}),
+          });
+  } catch (err) {
+    result = await failedCommandResult(env, project, mode === 'poke-images' ? 'poke-images' : 'deploy', err);
+  }
+  return asControllerResult(result, input, t0);
+}
+
+/**
+ * The result of a command that failed as a whole (the API went away while listing): one error without
+ * an object, as in Kluctl's command results, so the run reports "<command> failed with 1 errors.".
+ */
+export async function failedCommandResult(
+  env: CommandEnv,
+  project: CommandProject,
+  command: string,
+  err: unknown,
+): Promise<CommandResult> {
+  const header = await newCommandResult(env, project, command, project.discriminator);
+  return finishCommandResult(header, env, { errors: [{ ref: NO_REF, message: errorMessage(err) }] });
+}
+
+/**
+ * The environment of a command the controller runs: the deployment's target cluster, git info of the
+ * checkout, the spec's inclusion rules and the command info Kluctl's controller records.
+ */
+export function controllerEnv(kube: KubeClient, clock: Clock, input: DeployStepInput): CommandEnv {
+  const spec = input.kd.spec;
+  return {
     kube,
     clock,
     reconcileId: input.reconcileId,
@@ -71,34 +114,16 @@ export async function runDeployStep(
       includeDeploymentDirs: spec.includeDeploymentDirs ?? [],
       excludeDeploymentDirs: spec.excludeDeploymentDirs ?? [],
     },
-    info: controllerCommandInfo(kd),
+    info: controllerCommandInfo(input.kd),
   };
-  const project = commandProject(rendered);
-  let result: CommandResult;
-  try {
-    result =
-      mode === 'poke-images'
-        ? await pokeImagesResult(env, project, rendered, spec.dryRun ?? false)
-        : await runDeploy(env, project, {
-            prune: spec.prune ?? false,
-            ...deployFlagsOf(spec),
-            readinessTimeoutMs: CONTROLLER_READINESS_TIMEOUT_MS,
-            // Kluctl's controller does not wait for pruned objects to go away.
-            waitPrune: false,
-            ...(input.signal ? { signal: input.signal } : {}),
-          });
-  } catch (err) {
-    // A failure the command could not attribute to one object (the API went away while listing) is
-    // an error of the result without an object, as in Kluctl's command results: the deployment then
-    // reports "deploy failed with 1 errors." like any other failed deploy.
-    const header = await newCommandResult(
-      env,
-      project,
-      mode === 'poke-images' ? 'poke-images' : 'deploy',
-      rendered.discriminator,
-    );
-    result = finishCommandResult(header, env, { errors: [{ ref: NO_REF, message: errorMessage(err) }] });
-  }
+}
+
+/**
+ * A command result marked as the controller's, as Kluctl's controller marks it: initiator
+ * `KluctlDeployment`, the deployment, the rendered objects hash and a manual request's overrides.
+ */
+export function asControllerResult(result: CommandResult, input: DeployStepInput, t0: Date): CommandResult {
+  const kd = input.kd;
   return {
     ...result,
     command: { ...result.command, initiator: 'KluctlDeployment', startTime: metaTime(t0) },
@@ -107,7 +132,8 @@ export async function runDeployStep(
       namespace: kd.metadata.namespace ?? '',
       clusterId: input.clusterId,
     },
-    renderedObjectsHash: rendered.objectsHash,
+    ...(input.overridesPatch ? { overridesPatch: input.overridesPatch } : {}),
+    renderedObjectsHash: input.rendered.objectsHash,
   };
 }
 

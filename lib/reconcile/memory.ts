@@ -77,3 +77,37 @@ export async function rememberRun(
     };
   }).catch((err: unknown) => log.warn('writing the reconcile state failed', { error: errorMessage(err) }));
 }
+
+/** What a run that did not reconcile the rendered objects leaves in the memory. */
+export interface PartialRecord {
+  /** End of a manual request's deploy or prune. */
+  readonly deployEnd?: string;
+  /** End of a manual request's validate. */
+  readonly validateEnd?: string;
+  /** The generation a suspended reconcile saw (Kluctl's observedGeneration moves while suspended). */
+  readonly generation?: number;
+}
+
+/**
+ * Records a run that did not reconcile the rendered objects: a manual request's deploy, prune or
+ * validate moves the end times the intervals count from (as Kluctl's `lastDeployResult` and
+ * `lastValidateResult` do), but not the objects hash or approval, since a manual deploy does not count
+ * as deploying the rendered objects; a suspended reconcile records the generation it saw. A failed
+ * write is logged.
+ */
+export async function rememberPartial(
+  store: StateStore,
+  key: string,
+  loaded: LoadedMemory,
+  run: PartialRecord,
+  log: Logger,
+): Promise<void> {
+  if (!run.deployEnd && !run.validateEnd && run.generation === undefined) return;
+  await updateJson<ReconcileMemory>(store, key, (m) => ({
+    ...loaded.seeded,
+    ...(m ?? {}),
+    ...(run.deployEnd ? { lastDeployEndTime: run.deployEnd } : {}),
+    ...(run.validateEnd ? { lastValidateEndTime: run.validateEnd } : {}),
+    ...(run.generation !== undefined ? { lastReconciledGeneration: run.generation } : {}),
+  })).catch((err: unknown) => log.warn('writing the reconcile state failed', { error: errorMessage(err) }));
+}

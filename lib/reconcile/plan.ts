@@ -56,12 +56,12 @@ export function planReconcile(input: PlanInput): ReconcilePlan {
   const { deploy, awaitingApproval, reason: deployReason } = decideDeploy(input);
   const [validate, validateReason] = decideValidate(input, deploy);
   const next = [now.getTime() + intervalMs(spec)];
-  const di = deployInterval(spec);
+  const di = periodicDeployInterval(spec);
   const deployBase = deploy ? now.getTime() : Date.parse(memory.lastDeployEndTime ?? '');
   // While an approval is pending the overdue deployInterval cannot deploy anything; Kluctl requeues
   // at once (controller-runtime then backs off), we wait for the interval or the approving spec change.
   if (di !== undefined && !awaitingApproval && Number.isFinite(deployBase)) next.push(deployBase + di);
-  if (validateEnabled(spec)) {
+  if (validateEnabled(spec) && !spec.suspend) {
     const vBase = validate ? now.getTime() : Date.parse(memory.lastValidateEndTime ?? '');
     if (Number.isFinite(vBase)) next.push(vBase + validateInterval(spec));
   }
@@ -112,7 +112,7 @@ function needDeploy({ spec, generation, memory, objectsHash, now }: PlanInput): 
     return [true, 'spec.manualObjectsHash changed'];
   }
   if (memory.lastReconciledGeneration !== generation) return [true, `generation changed to ${generation}`];
-  const di = deployInterval(spec);
+  const di = periodicDeployInterval(spec);
   if (di !== undefined && Date.parse(memory.lastDeployEndTime) + di <= now.getTime()) {
     return [true, `deployInterval ${spec.deployInterval} is due`];
   }
@@ -123,6 +123,7 @@ function decideValidate({ spec, memory, now }: PlanInput, deploying: boolean): [
   if (!validateEnabled(spec)) return [false, 'validation disabled'];
   if (!memory.lastValidateEndTime) return [true, 'no previous validation'];
   if (deploying) return [true, 'deploying'];
+  if (spec.suspend) return [false, 'suspended (a reconcile request does not make validateInterval due)'];
   if (Date.parse(memory.lastValidateEndTime) + validateInterval(spec) <= now.getTime()) {
     return [true, 'validateInterval is due'];
   }
@@ -151,4 +152,12 @@ export function memoryFromStatus(status: KluctlDeploymentStatus | undefined): De
 /** Whether `memory` holds anything from a previous full reconcile (the lease alone does not count). */
 export function hasDeployMemory(memory: DeployMemory): boolean {
   return memory.lastObjectsHash !== undefined || memory.lastDeployEndTime !== undefined;
+}
+
+/**
+ * deployInterval, except while suspended: Kluctl's controller has no next deploy (nor validate) time
+ * for a suspended deployment, so a reconcile request then deploys only what changed.
+ */
+function periodicDeployInterval(spec: KluctlDeploymentSpec): number | undefined {
+  return spec.suspend ? undefined : deployInterval(spec);
 }

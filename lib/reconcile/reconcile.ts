@@ -1,9 +1,10 @@
 /**
  * One reconcile of one KluctlDeployment, as a flat list of narrated steps (kluctl-semantics §10.2):
- * read the object, take the lease, prepare (clone + render), plan, deploy/prune, validate, and always
- * write status at the end, also when a step failed or the deadline (deadline.ts) cut the run short.
- * The cluster is only touched after prepare succeeded, so a broken commit leaves cluster and state as
- * they were. Status is owned by status-writer.ts, the memory between runs by memory.ts.
+ * read the object, take the lease, serve a manual request (request-pass.ts) or prepare (clone +
+ * render), plan, deploy/prune, validate, and always write status at the end, also when a step failed or
+ * the deadline (deadline.ts) cut the run short. The cluster is only touched after prepare succeeded, so
+ * a broken commit leaves cluster and state as they were. Status is owned by status-writer.ts, the
+ * memory between runs by memory.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../api/constants.js';
@@ -12,18 +13,29 @@ import type { CommandResultSummary, KluctlDeployment, ProjectKey, TargetKey } fr
 import { summarizeResult } from '../deploy/command-result.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, Logger, ObjectRef, StateStore } from '../ports.js';
+import type { KluctlResultStore } from '../results/kluctl-result-store.js';
 import { acquireLease, releaseLease } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';
 import { startRunDeadline } from './deadline.js';
 import type { DeadlineCause, DeadlineError, DeadlineStep, RunDeadline } from './deadline.js';
 import { runDeployStep } from './deploy-step.js';
 import { ensureFinalizer, finalizeDeletion } from './finalize.js';
-import { loadMemory, rememberRun } from './memory.js';
+import { loadMemory, rememberPartial, rememberRun } from './memory.js';
 import { planReconcile } from './plan.js';
 import { PrepareError, prepareProject } from './prepare.js';
 import type { PrepareDeps, PreparedProject } from './prepare.js';
-import { keepDeployResult } from './results.js';
-import { projectKeyOf } from './status.js';
+import {
+  combineCommandErrors,
+  commandErrorText,
+  finishedRequest,
+  hasRequest,
+  pendingCommandRequest,
+  takeRequest,
+} from './manual-requests.js';
+import type { TakenRequest } from './manual-requests.js';
+import { serveCommandRequest } from './request-pass.js';
+import { keepCommandResult, keepValidateResult } from './results.js';
+import { prepareErrorText, projectKeyOf } from './status.js';
 import { StatusWriter } from './status-writer.js';
 import { validateObjects } from './validate.js';
 
@@ -38,6 +50,11 @@ export interface ReconcileDeps extends Omit<PrepareDeps, 'sops' | 'signal'> {
   readonly logger: Logger;
   /** Identifies this worker in leases (each run adds its reconcile id). */
   readonly holder: string;
+  /**
+   * Kluctl's result store in the deployment's cluster (Secrets in `kluctl-results`), where Kluctl's CLI
+   * reads the results it prints; absent: results go to `store` only.
+   */
+  readonly kluctlResults?: KluctlResultStore;
 }
 
 /** Which deployment to reconcile, and under which limits. */
@@ -66,6 +83,8 @@ export interface ReconcileOutcome {
   readonly nextRunAt?: Date;
   /** Set when the deadline cut the run short: the step it stopped and what set the deadline. */
   readonly stopped?: { readonly step: DeadlineStep; readonly by: DeadlineCause };
+  /** Set when the run served a manual request: reconcile again at once (Kluctl requeues immediately). */
+  readonly requeue?: boolean;
 }
 
 /**
@@ -74,11 +93,32 @@ export interface ReconcileOutcome {
  */
 export const LEASE_GRACE_MS = 30_000;
 
-/** Runs one reconcile. Throws only when the object, the lease or the status cannot be read or written. */
+/** At most this many runs follow each other at once (a request of each kind, then the reconcile). */
+const MAX_RUNS = 6;
+
+/**
+ * Reconciles a deployment. A run that served a manual request is followed at once by the next, with a
+ * fresh read, reconcile id and deadline, as Kluctl's controller requeues it: pending requests are
+ * served one per run, then the full reconcile runs (and rebuilds Ready). Throws only when the object,
+ * the lease or the status cannot be read or written.
+ */
 export async function reconcileDeployment(
   deps: ReconcileDeps,
   req: ReconcileRequest,
 ): Promise<ReconcileOutcome> {
+  let outcome = await reconcileRun(deps, req);
+  let deployed = outcome.deployed;
+  for (let n = 1; outcome.requeue && n < MAX_RUNS; n++) {
+    if (req.deadline && deps.clock.now().getTime() >= req.deadline.getTime()) break;
+    const { reconcileId: _first, ...next } = req;
+    outcome = await reconcileRun(deps, next);
+    deployed ||= outcome.deployed;
+  }
+  return { ...outcome, deployed };
+}
+
+/** One run: read, lease, and the steps of {@link reconcileLeased}. */
+async function reconcileRun(deps: ReconcileDeps, req: ReconcileRequest): Promise<ReconcileOutcome> {
   const reconcileId = req.reconcileId ?? randomUUID();
   const log = deps.logger.child({ name: req.name, namespace: req.namespace, reconcileID: reconcileId });
   const started = deps.clock.now();
@@ -132,7 +172,9 @@ interface Run {
 }
 
 async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
-  const { deps, kd, ref, reconcileId, clusterId, deadline, started, log } = r;
+  const { deps, ref, reconcileId, clusterId, deadline, started, log } = r;
+  // The deployment as this run sees it: a reconcile request's overrides apply to it (step 7).
+  let kd = r.kd;
   const { name, namespace } = ref as { name: string; namespace: string };
 
   // 3. A deleted deployment runs the finalizer; any other gets ours first.
@@ -147,6 +189,11 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
   let outcome: ReconcileOutcome = { outcome: 'failed', message: 'reconcile did not finish', deployed: false };
   let prepared: PreparedProject | undefined;
   let deployed = false;
+  // A run that serves a manual request has not reconciled the spec: observedGeneration stays.
+  let observe = true;
+  let request: TakenRequest | undefined;
+  // What goes into the reconcile request's commandError: the failures of this run's commands.
+  const commandErrors: (string | undefined)[] = [];
   // Kluctl requeues by the plan (interval, deployInterval, validateInterval) also after a failed deploy
   // or validate; only failures before the plan (prepare) use retryInterval.
   let nextRunAt = after(started, intervalMs(kd.spec));
@@ -154,6 +201,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
   const failPrepare = (err: unknown, commit?: string): ReconcileOutcome => {
     log.warn('prepare failed', { error: errorMessage(err) });
     status.failPrepare(err, commit);
+    commandErrors.push(prepareErrorText(err));
     return {
       outcome: 'failed',
       message: `prepare failed: ${errorMessage(err)}`,
@@ -165,6 +213,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
   const stop = (err: DeadlineError, deploy?: CommandResultSummary): ReconcileOutcome => {
     log.warn('stopped at the deadline', { step: err.step, by: err.by, deadline: deadline.at.toISOString() });
     status.stopped(err, deploy);
+    commandErrors.push(err.message);
     const retry = err.by === 'deadline' || err.step === 'prepare';
     return {
       outcome: 'failed',
@@ -187,8 +236,30 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     }
     await status.patchChanged({ projectKey });
 
-    // 6. Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 11).
-    if (!kd.spec.suspend) {
+    // 6. A manual request (diff, deploy, prune or validate, in Kluctl's order) is served alone, also
+    // while suspended; the next run follows at once (reconcileDeployment).
+    const command = pendingCommandRequest(kd);
+    if (command) {
+      observe = false;
+      const served = { deps, kd, ref, reconcileId, clusterId, stateKey: r.stateKey, deadline, status, log };
+      return (outcome = await serveCommandRequest({ ...served, failPrepare }, command));
+    }
+
+    // 7. A reconcile request (`kluctl gitops reconcile`) runs this reconcile with its overrides, even
+    // when suspended; its record is completed with the run's errors (step 12).
+    if (hasRequest(kd, 'reconcile')) {
+      try {
+        request = await takeRequest(deps.kube, ref, kd, 'reconcile', { reconcileId, now: deps.clock.now() });
+      } catch (err) {
+        return (outcome = failPrepare(err));
+      }
+      log.info('processing kluctl.io/request-reconcile', { requestValue: request.request.requestValue });
+      await status.patch({ reconcileRequestResult: request.started });
+      kd = request.kd;
+    }
+
+    // Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 11).
+    if (!r.kd.spec.suspend || request) {
       // 7. Prepare: clone, render, hash. Failures are PrepareFailed and touch nothing.
       if (deadline.reached()) return (outcome = stop(deadline.error('prepare')));
       try {
@@ -255,11 +326,13 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
           projectKey,
           signal: deadline.signal,
           ...(prepared.ref ? { ref: prepared.ref } : {}),
+          ...(request?.request.overridesPatch ? { overridesPatch: request.request.overridesPatch } : {}),
         });
         status.set({ lastDeployResult: summarizeResult(result) });
         deployed = true;
         deployStopped = deadline.reached();
-        await keepDeployResult(deps.store, { clusterId, namespace, name }, result, log);
+        commandErrors.push(commandErrorText('deploy', result.errors, result.warnings));
+        await keepCommandResult(deps, { clusterId, namespace, name }, result);
         log.info('deployed', {
           applied: status.status.lastDeployResult?.appliedObjects,
           errors: result.errors.length,
@@ -271,7 +344,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       const validated = plan.validate && !deadline.reached();
       if (validated) {
         await status.progressing('Performing kluctl validate');
-        const lastValidateResult = await validateObjects(target, deps.clock, {
+        const validateResult = await validateObjects(target, deps.clock, {
           objects: rendered.items.filter((i) => !i.onlyRender).flatMap((i) => i.objects),
           projectKey,
           targetKey,
@@ -279,7 +352,11 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
           renderedObjectsHash: rendered.objectsHash,
           kluctlDeployment: { name, namespace, clusterId },
         });
+        const overridesPatch = request?.request.overridesPatch;
+        const lastValidateResult = overridesPatch ? { ...validateResult, overridesPatch } : validateResult;
         status.set({ lastValidateResult });
+        commandErrors.push(commandErrorText('validate', validateResult.errors, validateResult.warnings));
+        await keepValidateResult(deps, lastValidateResult);
       }
       // Remember what we did (the next plan reads it). A deploy cut by the host's deadline did not do
       // what Kluctl's controller would have done, so the next run deploys again.
@@ -304,13 +381,21 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         return (outcome = stop(deadline.error('deploy'), status.status.lastDeployResult ?? undefined));
       }
       if (plan.validate && !validated) return (outcome = stop(deadline.error('validate')));
+    } else {
+      // Kluctl's observedGeneration moves while suspended, so a spec change made then does not by
+      // itself redeploy on a later reconcile request.
+      const loaded = await loadMemory(deps.store, r.stateKey, kd.status);
+      if (loaded.memory.lastReconciledGeneration !== generation) {
+        await rememberPartial(deps.store, r.stateKey, loaded, { generation }, log);
+      }
     }
 
     // 11. Ready from the last results, as Kluctl builds it (also for suspended deployments).
     const ready = status.finish(validateEnabled(kd.spec));
+    const suspended = r.kd.spec.suspend && !request;
     outcome = {
-      outcome: kd.spec.suspend ? 'suspended' : ready.status === 'True' ? 'succeeded' : 'failed',
-      message: kd.spec.suspend ? 'deployment is suspended' : ready.message,
+      outcome: suspended ? 'suspended' : ready.status === 'True' ? 'succeeded' : 'failed',
+      message: suspended ? 'deployment is suspended' : ready.message,
       deployed,
       nextRunAt,
     };
@@ -320,9 +405,18 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     // every failure outside its commands: as a failed prepare, with the full text in lastPrepareError.
     return (outcome = failPrepare(err));
   } finally {
-    // 12. Status has one owner and is always written, observedGeneration included.
+    // 12. Status has one owner and is always written, observedGeneration included; a reconcile
+    // request's record is completed in the same write.
+    if (request) {
+      const commandError = combineCommandErrors(commandErrors);
+      status.set({
+        reconcileRequestResult: finishedRequest(request.started, deps.clock.now(), {
+          ...(commandError ? { commandError } : {}),
+        }),
+      });
+    }
     try {
-      await status.flush();
+      await status.flush({ observe });
     } finally {
       await prepared?.cleanup();
       logFinished(log, deps.clock, started, outcome);

@@ -47,6 +47,8 @@ const STOPPED_REASON = {
 export class StatusWriter {
   /** The working copy; fields set here are written by {@link flush}. */
   readonly status: StatusPatch;
+  /** What the server holds as far as this writer knows: the status read, plus what it sent since. */
+  private sent: StatusPatch;
   private readonly generation: number;
 
   constructor(
@@ -56,6 +58,7 @@ export class StatusWriter {
     private readonly clock: Clock,
   ) {
     this.status = { ...(kd.status ?? {}) };
+    this.sent = { ...(kd.status ?? {}) };
     this.generation = kd.metadata.generation ?? 0;
   }
 
@@ -63,6 +66,7 @@ export class StatusWriter {
   async patch(fields: StatusPatch): Promise<void> {
     Object.assign(this.status, fields);
     await this.send(fields);
+    Object.assign(this.sent, fields);
   }
 
   /** Like {@link patch}, but sends nothing when every field already has that value. */
@@ -142,11 +146,19 @@ export class StatusWriter {
     return this.status.conditions?.find((c) => c.type === READY);
   }
 
-  /** Writes everything that changed since the object was read, observedGeneration included. */
-  flush(): Promise<void> {
-    this.status.observedGeneration = this.generation;
-    // Only what changed, and removals as null: stale keys of replaced results must not survive.
-    return this.send(createMergePatch(this.kd.status ?? {}, this.status));
+  /**
+   * Writes everything that changed since it was last sent, and observedGeneration unless `observe` is
+   * false (a run that served a manual request has not reconciled the spec, as with Kluctl).
+   */
+  async flush(opts: { readonly observe?: boolean } = {}): Promise<void> {
+    if (opts.observe !== false) this.status.observedGeneration = this.generation;
+    // Only what changed, and removals as null: stale keys of replaced results must not survive. What
+    // was sent already is not sent again, so a field a client changed meanwhile (`kluctl gitops diff`
+    // clears lastDiffResult) keeps the client's value.
+    const patch = createMergePatch(this.sent, this.status);
+    if (Object.keys(patch).length === 0) return;
+    await this.send(patch);
+    this.sent = { ...this.status };
   }
 
   /** Conditions with Ready set and Reconciling set to `step` (removed without one). */

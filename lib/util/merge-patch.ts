@@ -34,3 +34,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function equal(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/**
+ * Applies an RFC 7386 merge patch: objects merge key by key, `null` removes a key, anything else
+ * replaces the value (Kluctl applies a manual request's `overridesPatch` this way).
+ */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return patch;
+  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = applyMergePatch(out[key], value);
+  }
+  return out;
+}
