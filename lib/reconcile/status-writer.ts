@@ -13,7 +13,7 @@ import type {
 } from '../api/types.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, KubeClient, ObjectRef } from '../ports.js';
-import { createMergePatch } from '../util/merge-patch.js';
+import { createMergePatch, replacementPatch } from '../util/merge-patch.js';
 import type { DeadlineError } from './deadline.js';
 import {
   deployResultMessage,
@@ -62,10 +62,14 @@ export class StatusWriter {
     this.generation = kd.metadata.generation ?? 0;
   }
 
-  /** Sets fields in the working copy and patches them right away (Kluctl's early status writes). */
+  /**
+   * Sets fields in the working copy and patches them right away (Kluctl's early status writes). Each
+   * field is replaced as a whole: keys its previous value had and the new one lacks are removed (a new
+   * request record must not keep the last one's endTime or resultId).
+   */
   async patch(fields: StatusPatch): Promise<void> {
     Object.assign(this.status, fields);
-    await this.send(fields);
+    await this.send(replacementPatch(pick(this.sent, Object.keys(fields)), fields) as StatusPatch);
     Object.assign(this.sent, fields);
   }
 
@@ -182,4 +186,9 @@ export class StatusWriter {
       { fieldManager: CONTROLLER_FIELD_MANAGER, subresource: 'status' },
     );
   }
+}
+
+/** The given keys of `o`. */
+function pick(o: StatusPatch, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, o[k as keyof StatusPatch]]));
 }

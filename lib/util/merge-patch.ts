@@ -48,3 +48,21 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   }
   return out;
 }
+
+/**
+ * A merge patch that sets `to` in full where `from` was: every value of `to` is sent, and keys of
+ * `from` (at any depth) that `to` lacks become `null`. Unlike {@link createMergePatch} it also sends
+ * what did not change, so the result holds even if the server's copy moved meanwhile.
+ */
+export function replacementPatch(from: unknown, to: unknown): unknown {
+  if (!isObject(to)) return to;
+  const out: Record<string, unknown> = {};
+  if (isObject(from)) {
+    for (const key of Object.keys(from))
+      if (from[key] !== undefined && to[key] === undefined) out[key] = null;
+  }
+  for (const [key, value] of Object.entries(to)) {
+    if (value !== undefined) out[key] = replacementPatch(isObject(from) ? from[key] : undefined, value);
+  }
+  return out;
+}

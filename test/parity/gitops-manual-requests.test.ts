@@ -7,8 +7,8 @@
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import { sleep } from '../env/processes.js';
 import { eventually, kubectlJson, kubectlTest } from '../env/test-env.js';
-import { GitopsSides } from './gitops-sides.js';
-import type { CliRun, Side } from './gitops-sides.js';
+import { expectSameCli, GitopsSides } from './gitops-sides.js';
+import type { Side } from './gitops-sides.js';
 import { requestsProject } from './requests-project.js';
 import type { ConfigMapItem } from './requests-project.js';
 
@@ -28,16 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sides?.stop();
 });
-
-/** Both CLI runs exited alike and printed the same (namespaces normalized). */
-function expectSameCli([k, o]: [CliRun, CliRun]): CliRun {
-  expect({ code: o.code, stdout: o.stdout, stderr: o.stderr }).toEqual({
-    code: k.code,
-    stdout: k.stdout,
-    stderr: k.stderr,
-  });
-  return o;
-}
 
 /** What the e2e test and a user look at, comparable across the sides. */
 async function observe(side: Side) {

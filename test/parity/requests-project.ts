@@ -32,7 +32,7 @@ export function requestsProject(
       ...targets.flatMap((t) => [
         `  - name: ${t.name}`,
         ...(t.args
-          ? ['    args:', ...Object.entries(t.args).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`)]
+          ? ['    args:', ...Object.entries(t.args).map(([k, v]) => `      ${k}: ${singleQuoted(v)}`)]
           : []),
       ]),
       '',
@@ -49,7 +49,7 @@ export function requestsProject(
       `  name: ${i.name}`,
       `  namespace: ${slug}`,
       ...(i.data && Object.keys(i.data).length > 0
-        ? ['data:', ...Object.entries(i.data).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)]
+        ? ['data:', ...Object.entries(i.data).map(([k, v]) => `  ${k}: ${singleQuoted(v)}`)]
         : []),
       '',
     ].join('\n');
@@ -59,4 +59,9 @@ export function requestsProject(
     files[`${i.dir}/configmap-${i.name}.yml`] = null;
   }
   return files;
+}
+
+/** A YAML single-quoted scalar: templates inside stay as they are (Kluctl renders before parsing). */
+function singleQuoted(v: string): string {
+  return `'${v.replace(/'/g, "''")}'`;
 }
