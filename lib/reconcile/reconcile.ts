@@ -17,7 +17,8 @@ import type { KluctlResultStore } from '../results/kluctl-result-store.js';
 import { acquireLease, releaseLease } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';
 import { startRunDeadline } from './deadline.js';
-import type { DeadlineCause, DeadlineError, DeadlineStep, RunDeadline } from './deadline.js';
+import type { ReconcileOutcome } from './outcome.js';
+import type { DeadlineError, RunDeadline } from './deadline.js';
 import { runDeployStep } from './deploy-step.js';
 import { ensureFinalizer, finalizeDeletion } from './finalize.js';
 import { loadMemory, rememberPartial, rememberRun } from './memory.js';
@@ -74,18 +75,7 @@ export interface ReconcileRequest {
   readonly deadline?: Date;
 }
 
-/** The outcome, for logs, the runner's schedule and the function's response. */
-export interface ReconcileOutcome {
-  readonly outcome: 'succeeded' | 'failed' | 'suspended' | 'gone' | 'busy' | 'finalized';
-  readonly message: string;
-  readonly deployed: boolean;
-  /** When the next reconcile is due (absent when the object is gone or another run holds it). */
-  readonly nextRunAt?: Date;
-  /** Set when the deadline cut the run short: the step it stopped and what set the deadline. */
-  readonly stopped?: { readonly step: DeadlineStep; readonly by: DeadlineCause };
-  /** Set when the run served a manual request: reconcile again at once (Kluctl requeues immediately). */
-  readonly requeue?: boolean;
-}
+export type { ReconcileOutcome } from './outcome.js';
 
 /**
  * How long the lease outlives the deadline: the status write and lease release that follow the stop.

@@ -14,7 +14,7 @@ import { summarizeResult } from '../deploy/command-result.js';
 import { commandProject } from '../deploy/commands/command-base.js';
 import { runDiff } from '../deploy/commands/deploy-command.js';
 import { runPrune } from '../deploy/commands/prune-command.js';
-import type { ObjectRef } from '../ports.js';
+import type { Clock, Logger, ObjectRef } from '../ports.js';
 import type { RunDeadline } from './deadline.js';
 import { asControllerResult, controllerEnv, failedCommandResult, runDeployStep } from './deploy-step.js';
 import type { DeployStepInput } from './deploy-step.js';
@@ -22,16 +22,22 @@ import { commandErrorText, finishedRequest, REQUEST_RESULT_FIELD, takeRequest } 
 import type { CommandRequestKind, TakenRequest } from './manual-requests.js';
 import { loadMemory, rememberPartial } from './memory.js';
 import { PrepareError, prepareProject } from './prepare.js';
-import type { PreparedProject } from './prepare.js';
-import type { ReconcileDeps, ReconcileOutcome } from './reconcile.js';
+import type { PrepareDeps, PreparedProject } from './prepare.js';
+import type { ReconcileOutcome } from './outcome.js';
 import { keepCommandResult, keepValidateResult } from './results.js';
+import type { ResultSinks } from './results.js';
 import { prepareErrorText, projectKeyOf } from './status.js';
 import type { StatusPatch, StatusWriter } from './status-writer.js';
 import { validateObjects } from './validate.js';
 
+/** What serving a request needs of the reconcile's dependencies. */
+export interface RequestDeps extends Omit<PrepareDeps, 'sops' | 'signal'>, ResultSinks {
+  readonly clock: Clock;
+}
+
 /** The run a request is served in, as the reconcile hands it over. */
 export interface RequestRun {
-  readonly deps: ReconcileDeps;
+  readonly deps: RequestDeps;
   readonly kd: DeployStepInput['kd'];
   readonly ref: ObjectRef;
   readonly reconcileId: string;
@@ -39,7 +45,7 @@ export interface RequestRun {
   readonly stateKey: string;
   readonly deadline: RunDeadline;
   readonly status: StatusWriter;
-  readonly log: ReconcileDeps['logger'];
+  readonly log: Logger;
   /** Records a failed prepare in status (Kluctl's PrepareFailed) and gives the run's outcome. */
   readonly failPrepare: (err: unknown, commit?: string) => ReconcileOutcome;
 }
