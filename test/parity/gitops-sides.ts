@@ -151,7 +151,12 @@ export class GitopsSides {
    * otherwise race with that reconcile on one side only).
    */
   async patchSpec(spec: Readonly<Record<string, unknown>>): Promise<void> {
-    await Promise.all(this.both.map((s) => patchKluctlDeploymentSpec(s.gitopsNs, KD_NAME, spec)));
+    await Promise.all(this.both.map((s) => this.patchSpecOn(s, spec)));
+  }
+
+  /** Merge-patches the spec on one side and waits until it reconciled the new generation. */
+  async patchSpecOn(side: Side, spec: Readonly<Record<string, unknown>>): Promise<void> {
+    await patchKluctlDeploymentSpec(side.gitopsNs, KD_NAME, spec);
     await this.settled((kd) => kd.status?.observedGeneration === kd.metadata.generation);
   }
 
@@ -260,12 +265,46 @@ function normalize(side: Side, text: string): string {
   return text.split(side.slug).join('SLUG').split(side.gitopsNs).join('GITOPS');
 }
 
-/** Both runs of a step exited alike and printed the same (namespaces normalized); returns ours. */
+/**
+ * Both runs of a step exited alike and printed the same (namespaces normalized, objects in a canonical
+ * order); returns ours.
+ */
 export function expectSameCli([k, o]: [CliRun, CliRun]): CliRun {
-  expect({ code: o.code, stdout: o.stdout, stderr: o.stderr }).toEqual({
+  expect({ code: o.code, stdout: canonicalOrder(o.stdout), stderr: o.stderr }).toEqual({
     code: k.code,
-    stdout: k.stdout,
+    stdout: canonicalOrder(k.stdout),
     stderr: k.stderr,
   });
   return o;
+}
+
+/**
+ * The CLI's text with the objects of each list and the per-object diff tables sorted, and blank lines
+ * dropped: Kluctl orders a result's objects by kind only (the rest is Go map order, so it changes from
+ * run to run), and prints a blank line before the first diff table unless it is the first object.
+ */
+export function canonicalOrder(text: string): string {
+  const chunks: string[][] = [];
+  for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
+    const last = chunks[chunks.length - 1];
+    const continues = last && (/^ {2}\S/.test(line) || /^[+|]/.test(line)) && !line.startsWith('Diff for');
+    if (continues) last.push(line);
+    else chunks.push([line]);
+  }
+  const out: string[] = [];
+  let tables: string[] = [];
+  const flush = () => {
+    out.push(...tables.sort());
+    tables = [];
+  };
+  for (const [head, ...rest] of chunks) {
+    if (head!.startsWith('Diff for')) {
+      tables.push([head, ...rest].join('\n'));
+      continue;
+    }
+    flush();
+    out.push([head, ...[...rest].sort()].join('\n'));
+  }
+  flush();
+  return out.join('\n');
 }
