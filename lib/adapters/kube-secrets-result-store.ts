@@ -3,15 +3,18 @@
  * namespace, written by server-side apply with Kluctl's field manager `kluctl-results`. The namespace is
  * created when missing, as Kluctl's controller does. After each write, the oldest results of the same
  * project and target beyond retention are deleted; they are listed by label in the results namespace
- * only (Kluctl lists every namespace, but deletes only in its own).
+ * only (Kluctl lists every namespace, but deletes only in its own). The results of a deleted
+ * deployment go with it.
  */
-import type { ValidateResult } from '../api/types.js';
+import type { KluctlDeploymentInfo, ValidateResult } from '../api/types.js';
 import type { CommandResult } from '../deploy/command-result.js';
 import type { KubeClient, KubeObject, ResourceInfo } from '../ports.js';
 import {
   commandResultSecret,
+  LABEL_RESULT,
   RESULT_ID_LABEL,
   resultsBeyondRetention,
+  resultsOfDeployment,
   validateResultSecret,
 } from '../results/kluctl-result-format.js';
 import type { ResultKind } from '../results/kluctl-result-format.js';
@@ -69,6 +72,13 @@ export class KubeSecretsResultStore implements KluctlResultStore {
     await this.write('validate', validateResultSecret(r, this.namespace), r);
   }
 
+  async deleteResultsOf(deployment: KluctlDeploymentInfo): Promise<number> {
+    const all = await this.kube.list(SECRETS, { namespace: this.namespace, labelSelector: LABEL_RESULT });
+    const doomed = resultsOfDeployment(all, deployment);
+    for (const s of doomed) await this.deleteSecret(s.metadata.name);
+    return doomed.length;
+  }
+
   private async write(
     kind: ResultKind,
     secret: KubeObject,
@@ -81,14 +91,12 @@ export class KubeSecretsResultStore implements KluctlResultStore {
       labelSelector: RESULT_ID_LABEL[kind],
     });
     for (const old of resultsBeyondRetention(all, kind, key, this.keep[kind])) {
-      await this.kube.delete({
-        group: '',
-        version: 'v1',
-        kind: 'Secret',
-        name: old.metadata.name,
-        namespace: this.namespace,
-      });
+      await this.deleteSecret(old.metadata.name);
     }
+  }
+
+  private deleteSecret(name: string): Promise<void> {
+    return this.kube.delete({ group: '', version: 'v1', kind: 'Secret', name, namespace: this.namespace });
   }
 
   /** Creates the namespace once per store when it is missing (a failure is retried on the next write). */

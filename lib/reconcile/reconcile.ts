@@ -170,6 +170,10 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
   // 3. A deleted deployment runs the finalizer; any other gets ours first.
   if (kd.metadata.deletionTimestamp) {
     const message = await finalizeDeletion(deps, kd, log);
+    // Kluctl's controller deletes the results of deleted deployments from its result store.
+    await deps.kluctlResults
+      ?.deleteResultsOf({ name, namespace, clusterId })
+      .catch((err: unknown) => log.warn('deleting the results failed', { error: errorMessage(err) }));
     return { outcome: 'finalized', message, deployed: false };
   }
   await ensureFinalizer(deps.kube, ref, kd);

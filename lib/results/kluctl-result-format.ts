@@ -161,6 +161,22 @@ export function decodeResultData(secret: KubeObject, key: string): unknown {
     : JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8'));
 }
 
+/** The result Secrets (of either kind) that belong to `deployment`, by the summary's deployment info. */
+export function resultsOfDeployment(
+  secrets: readonly KubeObject[],
+  deployment: { readonly name: string; readonly namespace: string; readonly clusterId: string },
+): KubeObject[] {
+  return secrets.filter((s) => {
+    const kind: ResultKind = s.metadata.labels?.[LABEL_COMMAND_RESULT_ID] ? 'command' : 'validate';
+    const d = parseSummary(s, kind)?.kluctlDeployment;
+    return (
+      d?.name === deployment.name &&
+      d.namespace === deployment.namespace &&
+      d.clusterId === deployment.clusterId
+    );
+  });
+}
+
 /** What retention reads of a result: its summary annotation. */
 interface SummaryFields {
   readonly id: string;
@@ -173,6 +189,11 @@ interface SummaryFields {
   };
   readonly startTime?: string;
   readonly endTime?: string;
+  readonly kluctlDeployment?: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly clusterId: string;
+  };
 }
 
 /**

@@ -4,7 +4,7 @@
  * `kluctl list-command-results` list it. This is in addition to our state store (lib/reconcile/results.ts),
  * which keeps results for our own tools.
  */
-import type { ValidateResult } from '../api/types.js';
+import type { KluctlDeploymentInfo, ValidateResult } from '../api/types.js';
 import type { CommandResult } from '../deploy/command-result.js';
 
 /** Kluctl's `--command-result-namespace` default. */
@@ -23,4 +23,9 @@ export interface KluctlResultStore {
   writeCommandResult(result: CommandResult): Promise<void>;
   /** Writes a validate result and deletes the oldest of its project and target beyond retention. */
   writeValidateResult(result: ValidateResult): Promise<void>;
+  /**
+   * Deletes every result of a deployment that is gone (Kluctl's controller removes the results of
+   * deleted KluctlDeployments); returns how many.
+   */
+  deleteResultsOf(deployment: KluctlDeploymentInfo): Promise<number>;
 }

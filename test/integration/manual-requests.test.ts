@@ -319,3 +319,16 @@ test.each([
   expect(ready(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
   expect(kd.status?.deployRequestResult).toBeUndefined();
 });
+
+test("a deleted deployment's results leave Kluctl's result store with it", async () => {
+  const { ns } = await setup('mr-deleted', { cm1: 'v1' });
+  expect(await resultSecrets(ns, 'command')).toHaveLength(1);
+  expect(await resultSecrets(ns, 'validate')).toHaveLength(1);
+  const r = await kubectlTest(['delete', 'kluctldeployment', 'kd', '-n', ns, '--wait=false']);
+  expect(r.code).toBe(0);
+  expect(await reconcileDeployment(deps, { namespace: ns, name: 'kd' })).toMatchObject({
+    outcome: 'finalized',
+  });
+  expect(await resultSecrets(ns, 'command')).toEqual([]);
+  expect(await resultSecrets(ns, 'validate')).toEqual([]);
+});
