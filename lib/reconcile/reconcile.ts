@@ -240,7 +240,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     }
 
     // 7. A reconcile request (`kluctl gitops reconcile`) runs this reconcile with its overrides, even
-    // when suspended; its record is completed with the run's errors (step 12).
+    // when suspended; its record is completed with the run's errors (step 13).
     if (hasRequest(kd, 'reconcile')) {
       try {
         request = await takeRequest(deps.kube, ref, kd, 'reconcile', { reconcileId, now: deps.clock.now() });
@@ -252,9 +252,9 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       kd = request.kd;
     }
 
-    // Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 11).
+    // Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 12).
     if (!r.kd.spec.suspend || request) {
-      // 7. Prepare: clone, render, hash. Failures are PrepareFailed and touch nothing.
+      // 8. Prepare: clone, render, hash. Failures are PrepareFailed and touch nothing.
       if (deadline.reached()) return (outcome = stop(deadline.error('prepare')));
       try {
         // The reconcile's dependencies are a superset of prepare's; the deadline stops rendering.
@@ -281,7 +281,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       await status.patchChanged({ targetKey });
       const target = prepared.target.kube;
 
-      // 8. Plan against the persisted memory (or, for a deployment new to our state, its status).
+      // 9. Plan against the persisted memory (or, for a deployment new to our state, its status).
       const loaded = await loadMemory(deps.store, r.stateKey, kd.status);
       const plan = planReconcile({
         spec: kd.spec,
@@ -306,7 +306,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         ...(validateEnabled(kd.spec) ? {} : { lastValidateResult: null }),
       });
 
-      // 9. Deploy (and prune) when the plan says so; the deadline ends waits and stops new applies.
+      // 10. Deploy (and prune) when the plan says so; the deadline ends waits and stops new applies.
       let deployStopped = false;
       if (plan.deploy) {
         if (deadline.reached()) return (outcome = stop(deadline.error('deploy')));
@@ -334,7 +334,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         });
       }
 
-      // 10. Validate, unless the deadline came first.
+      // 11. Validate, unless the deadline came first.
       const validated = plan.validate && !deadline.reached();
       if (validated) {
         await status.progressing('Performing kluctl validate');
@@ -384,7 +384,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       }
     }
 
-    // 11. Ready from the last results, as Kluctl builds it (also for suspended deployments).
+    // 12. Ready from the last results, as Kluctl builds it (also for suspended deployments).
     const ready = status.finish(validateEnabled(kd.spec));
     const suspended = r.kd.spec.suspend && !request;
     outcome = {
@@ -399,7 +399,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     // every failure outside its commands: as a failed prepare, with the full text in lastPrepareError.
     return (outcome = failPrepare(err));
   } finally {
-    // 12. Status has one owner and is always written, observedGeneration included; a reconcile
+    // 13. Status has one owner and is always written, observedGeneration included; a reconcile
     // request's record is completed in the same write.
     if (request) {
       const commandError = combineCommandErrors(commandErrors);
