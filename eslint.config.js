@@ -62,6 +62,22 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
+    // The web UI's browser modules (lib/webui/webui-assets.ts serves them).
+    files: ['webui/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        FormData: 'readonly',
+        EventSource: 'readonly',
+        addEventListener: 'readonly',
+        removeEventListener: 'readonly',
+      },
+    },
+  },
+  {
     files: ['lib/**/*.ts'],
     ignores: ['lib/adapters/**'],
     rules: {

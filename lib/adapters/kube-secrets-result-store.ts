@@ -8,10 +8,11 @@
  */
 import type { KluctlDeploymentInfo, ValidateResult } from '../api/types.js';
 import type { CommandResult } from '../deploy/command-result.js';
-import type { KubeClient, KubeObject, ResourceInfo } from '../ports.js';
+import type { KubeClient, KubeObject } from '../ports.js';
 import {
   commandResultSecret,
   LABEL_RESULT,
+  RESULT_SECRETS,
   RESULT_ID_LABEL,
   resultsBeyondRetention,
   resultsOfDeployment,
@@ -28,14 +29,7 @@ import type { KluctlResultStore } from '../results/kluctl-result-store.js';
 /** Kluctl's field manager for result Secrets. */
 const FIELD_MANAGER = 'kluctl-results';
 
-const SECRETS: ResourceInfo = {
-  group: '',
-  version: 'v1',
-  kind: 'Secret',
-  plural: 'secrets',
-  namespaced: true,
-  verbs: ['create', 'delete', 'get', 'list', 'patch'],
-};
+const SECRETS = RESULT_SECRETS;
 
 /** Options of {@link KubeSecretsResultStore}; every one defaults to Kluctl's controller default. */
 export interface KubeSecretsResultStoreOptions {

@@ -207,3 +207,12 @@ function sorted(v: unknown): unknown {
       .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
   );
 }
+
+/**
+ * The merge patch a client (the gitops commands, the web UI) sends to ask for a run: the request JSON
+ * in the kind's annotation, as `kluctl gitops <kind>` and Kluctl's Webui set it. `requestValue` is the
+ * time of asking (RFC 3339 with fractions), which the client then finds in `status.<kind>RequestResult`.
+ */
+export function requestAnnotationPatch(kind: RequestKind, request: ManualRequest): Record<string, unknown> {
+  return { metadata: { annotations: { [REQUEST_ANNOTATIONS[kind]]: JSON.stringify(request) } } };
+}

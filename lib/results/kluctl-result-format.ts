@@ -15,9 +15,19 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ProjectKey, TargetKey, ValidateResult } from '../api/types.js';
 import type { CommandResult, ResultObject } from '../deploy/command-result.js';
 import { kluctlResultJson, summarizeResult, toKluctlRef } from '../deploy/command-result.js';
-import type { KubeObject } from '../ports.js';
+import type { KubeObject, ResourceInfo } from '../ports.js';
 
 export const LABEL_RESULT = 'kluctl.io/result';
+
+/** The resource type results are stored as (core Secrets). */
+export const RESULT_SECRETS: ResourceInfo = {
+  group: '',
+  version: 'v1',
+  kind: 'Secret',
+  plural: 'secrets',
+  namespaced: true,
+  verbs: ['create', 'delete', 'get', 'list', 'patch'],
+};
 export const LABEL_COMMAND_RESULT_ID = 'kluctl.io/command-result-id';
 export const LABEL_VALIDATE_RESULT_ID = 'kluctl.io/validate-result-id';
 const SUMMARY_ANNOTATION = {

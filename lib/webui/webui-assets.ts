@@ -1,0 +1,86 @@
+/**
+ * The web UI's files: the page, its script and style from the `webui/` folder of the package, and the
+ * two libraries it uses (Preact with its hooks, and htm) from the installed npm packages. Everything
+ * is read once at start and served from memory, so the UI needs nothing from the internet and a
+ * missing file fails the start, not a page view. The libraries' bare `preact` import is pointed at
+ * our own copy, because a Content-Security-Policy without inline scripts rules out an import map.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KsError, errorMessage } from '../errors.js';
+
+/** One file ready to serve. */
+export interface Asset {
+  readonly body: Buffer;
+  readonly contentType: string;
+  /** Strong ETag of the body. */
+  readonly etag: string;
+}
+
+/** The files by URL path below `/ui/`. */
+export type AssetMap = ReadonlyMap<string, Asset>;
+
+/** The folder of the page's own files: `<package>/webui`. */
+export function defaultAssetsDir(): string {
+  return fileURLToPath(new URL('../../webui/', import.meta.url));
+}
+
+const OWN_FILES: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'views.js': 'text/javascript; charset=utf-8',
+  'diff.js': 'text/javascript; charset=utf-8',
+  'html.js': 'text/javascript; charset=utf-8',
+  'api.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+};
+
+/** Vendored modules: URL name, package specifier. */
+const VENDOR: Readonly<Record<string, string>> = {
+  'vendor/preact.mjs': 'preact',
+  'vendor/hooks.mjs': 'preact/hooks',
+  'vendor/htm.mjs': 'htm',
+};
+
+/** Loads every asset; throws naming the missing file and how to restore it. */
+export async function loadAssets(dir = defaultAssetsDir()): Promise<AssetMap> {
+  const out = new Map<string, Asset>();
+  for (const [name, type] of Object.entries(OWN_FILES)) {
+    out.set(name, asset(await readOrExplain(join(dir, name), 'the package is incomplete'), type));
+  }
+  const require = createRequire(import.meta.url);
+  for (const [name, spec] of Object.entries(VENDOR)) {
+    let path: string;
+    try {
+      path = require.resolve(spec);
+    } catch (cause) {
+      throw new KsError('InvalidInput', `web UI library '${spec}' is not installed; run 'npm ci'`, { cause });
+    }
+    const text = (await readOrExplain(path, "run 'npm ci'")).toString('utf8');
+    // The hooks module imports "preact": point it at the copy served beside it.
+    const linked = text.replace(/from\s*"preact"/g, 'from"./preact.mjs"');
+    out.set(name, asset(Buffer.from(linked), 'text/javascript; charset=utf-8'));
+  }
+  return out;
+}
+
+async function readOrExplain(path: string, fix: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    throw new KsError('InvalidInput', `web UI file ${path} cannot be read (${errorMessage(cause)}); ${fix}`, {
+      cause,
+    });
+  }
+}
+
+function asset(body: Buffer, contentType: string): Asset {
+  return {
+    body,
+    contentType,
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+  };
+}

@@ -1,0 +1,121 @@
+// The web UI's shell: session, routing (#/ and #/d/<cluster>/<namespace>/<name>), the API client and
+// the live deployment list (Server-Sent Events). Views live in views.js and diff.js.
+import { render } from './vendor/preact.mjs';
+import { useEffect, useState } from './vendor/hooks.mjs';
+import { html } from './html.js';
+import { api } from './api.js';
+import { DeploymentList, DeploymentDetail } from './views.js';
+
+function useRoute() {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const on = () => setHash(location.hash);
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  const m = /^#\/d\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(hash);
+  return m
+    ? {
+        clusterId: decodeURIComponent(m[1]),
+        namespace: decodeURIComponent(m[2]),
+        name: decodeURIComponent(m[3]),
+      }
+    : undefined;
+}
+
+/** The live list: first from /api/deployments, then from every `deployments` event. */
+function useDeployments(enabled) {
+  const [state, setState] = useState({ deployments: undefined, version: 0, live: false, error: undefined });
+  useEffect(() => {
+    if (!enabled) return undefined;
+    let closed = false;
+    api('/api/deployments')
+      .then((d) => !closed && setState((s) => ({ ...s, deployments: s.deployments ?? d.deployments })))
+      .catch((e) => !closed && setState((s) => ({ ...s, error: e.message })));
+    const es = new EventSource('/api/events');
+    es.addEventListener('deployments', (ev) => {
+      const d = JSON.parse(ev.data);
+      setState({ deployments: d.deployments, version: d.version, live: true, error: undefined });
+    });
+    es.onerror = () => setState((s) => ({ ...s, live: false }));
+    return () => {
+      closed = true;
+      es.close();
+    };
+  }, [enabled]);
+  return state;
+}
+
+function Login({ onLogin }) {
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (ev) => {
+    ev.preventDefault();
+    const form = new FormData(ev.target);
+    setBusy(true);
+    setError('');
+    try {
+      onLogin(
+        await api('/api/login', {
+          method: 'POST',
+          body: { name: form.get('name'), password: form.get('password') },
+        }),
+      );
+    } catch (e) {
+      setError(e.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<main class="login">
+    <h1>kluctl-serverless</h1>
+    <form onSubmit=${submit} aria-describedby="login-error">
+      <label for="name">User</label>
+      <input id="name" name="name" autocomplete="username" required />
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required />
+      <button type="submit" disabled=${busy}>Log in</button>
+      <p id="login-error" class="error" role="alert">${error}</p>
+    </form>
+  </main>`;
+}
+
+function App() {
+  const [me, setMe] = useState(undefined);
+  const route = useRoute();
+  const list = useDeployments(Boolean(me?.user));
+  useEffect(() => {
+    api('/api/me').then(setMe, () => setMe(null));
+  }, []);
+  if (me === undefined) return html`<p class="loading">Loading…</p>`;
+  if (me === null) return html`<${Login} onLogin=${setMe} />`;
+  const logout = async () => {
+    await api('/api/logout', { method: 'POST' }).catch(() => undefined);
+    setMe(null);
+  };
+  return html`<div>
+    <header class="top">
+      <a href="#/" class="brand">kluctl-serverless</a>
+      <span class=${`live ${list.live ? 'on' : 'off'}`} title="live updates"
+        >${list.live ? '● live' : '○ offline'}</span
+      >
+      <span class="who">${me.user} (${me.role})</span>
+      <button type="button" onClick=${logout}>Log out</button>
+    </header>
+    <main>
+      ${list.error ? html`<p class="error" role="alert">${list.error}</p>` : ''}
+      ${
+        route
+          ? html`<${DeploymentDetail}
+              key=${`${route.clusterId}/${route.namespace}/${route.name}`}
+              route=${route}
+              me=${me}
+              list=${list}
+            />`
+          : html`<${DeploymentList} list=${list} />`
+      }
+    </main>
+  </div>`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));
