@@ -27,6 +27,8 @@ export default {
     },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'slow', testMatch: ['<rootDir>/test/slow/**/*.test.ts'] },
+    // The web UI in headless Chromium (Debian's chromium package): `npm run test:browser`.
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
     // Side by side with the real Kluctl v2.28.2 (test/parity/reference.ts): `npm run test:parity`.
     { ...common, displayName: 'parity', testMatch: ['<rootDir>/test/parity/**/*.test.ts'] },
   ],

@@ -8,16 +8,10 @@ export function ChangeView({ change }) {
     <div class="change-path"><code>${change.jsonPath}</code> <span class="muted">(${change.type})</span></div>
     <pre class="diff" aria-label=${`diff of ${change.jsonPath}`}>
 ${lines.map((l) => {
-        const cls = l.startsWith('+')
-          ? 'add'
-          : l.startsWith('-')
-            ? 'del'
-            : l.startsWith('@@')
-              ? 'hunk'
-              : 'ctx';
-        const label = cls === 'add' ? 'added: ' : cls === 'del' ? 'removed: ' : '';
-        return html`<span class=${`line ${cls}`}><span class="sr-only">${label}</span>${l}${'\n'}</span>`;
-      })}</pre>
+  const cls = l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : l.startsWith('@@') ? 'hunk' : 'ctx';
+  const label = cls === 'add' ? 'added: ' : cls === 'del' ? 'removed: ' : '';
+  return html`<span class=${`line ${cls}`}><span class="sr-only">${label}</span>${l}${'\n'}</span>`;
+})}</pre>
   </div>`;
 }
 

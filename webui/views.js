@@ -337,8 +337,8 @@ export function DeploymentDetail({ route, me, list }) {
         ? html`<section class="approval" aria-labelledby="approval-title">
             <h2 id="approval-title">Waiting for approval</h2>
             <p>
-              Rendered objects hash <code>${d.approvalPending}</code> is not deployed yet. The changes it
-              makes are the drift below.
+              Rendered objects hash <code>${d.approvalPending}</code> is not deployed yet. Review what it
+              changes (the drift below, or a Diff) before approving it.
             </p>
           </section>`
         : ''
@@ -354,10 +354,7 @@ export function DeploymentDetail({ route, me, list }) {
       <h2 id="validate-title">Last validation</h2>
       ${
         st.lastValidateResult
-          ? html`<p>
-                ${st.lastValidateResult.ready ? 'Ready' : 'Not ready'} at
-                ${when(st.lastValidateResult.endTime)}
-              </p>
+          ? html`<p>${`${st.lastValidateResult.ready ? 'Ready' : 'Not ready'} at ${when(st.lastValidateResult.endTime)}`}</p>
               <${MessagesView}
                 errors=${st.lastValidateResult.errors}
                 warnings=${st.lastValidateResult.warnings}

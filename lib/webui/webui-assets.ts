@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KsError, errorMessage } from '../errors.js';
 
@@ -38,11 +38,14 @@ const OWN_FILES: Readonly<Record<string, string>> = {
   'style.css': 'text/css; charset=utf-8',
 };
 
-/** Vendored modules: URL name, package specifier. */
-const VENDOR: Readonly<Record<string, string>> = {
-  'vendor/preact.mjs': 'preact',
-  'vendor/hooks.mjs': 'preact/hooks',
-  'vendor/htm.mjs': 'htm',
+/**
+ * Vendored modules: URL name → package specifier and the ES module file in the folder of the file
+ * `require` resolves (htm's `main` is CommonJS; its ES module sits beside it).
+ */
+const VENDOR: Readonly<Record<string, readonly [string, string]>> = {
+  'vendor/preact.mjs': ['preact', 'preact.mjs'],
+  'vendor/hooks.mjs': ['preact/hooks', 'hooks.mjs'],
+  'vendor/htm.mjs': ['htm', 'htm.mjs'],
 };
 
 /** Loads every asset; throws naming the missing file and how to restore it. */
@@ -52,10 +55,10 @@ export async function loadAssets(dir = defaultAssetsDir()): Promise<AssetMap> {
     out.set(name, asset(await readOrExplain(join(dir, name), 'the package is incomplete'), type));
   }
   const require = createRequire(import.meta.url);
-  for (const [name, spec] of Object.entries(VENDOR)) {
+  for (const [name, [spec, file]] of Object.entries(VENDOR)) {
     let path: string;
     try {
-      path = require.resolve(spec);
+      path = join(dirname(require.resolve(spec)), file);
     } catch (cause) {
       throw new KsError('InvalidInput', `web UI library '${spec}' is not installed; run 'npm ci'`, { cause });
     }

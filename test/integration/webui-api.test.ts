@@ -4,124 +4,23 @@
  * detail, results and diffs (Secret values never), refuses what a viewer or a cross-site page asks,
  * and its actions set the same annotations and fields as `kluctl gitops` and Kluctl's Webui.
  */
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
-import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
-import { systemClock } from '../../lib/ports.js';
-import type { Logger } from '../../lib/ports.js';
-import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
-import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
-import { toolPath } from '../../lib/tools.js';
-import { hashPassword } from '../../lib/webui/users.js';
-import { KubeWebuiCluster } from '../../lib/webui/webui-cluster.js';
-import { createWebui } from '../../lib/webui/webui-http.js';
-import type { Webui } from '../../lib/webui/webui-http.js';
-import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../env/kluctl-deployment.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlJson, testEnv } from '../env/test-env.js';
+import { kubectlJson } from '../env/test-env.js';
+import { SECRET_V1, SECRET_V2, startWebuiScenario } from './webui-scenario.js';
+import type { WebuiScenario } from './webui-scenario.js';
 
-let gitServer: GitServer;
-let repo: TestRepo;
-let kube: HttpKubeClient;
-let tmp: string;
-let deps: ReconcileDeps;
-let webui: Webui;
-let http: Server;
+let sc: WebuiScenario;
 let base: string;
 let ns: string;
 let clusterId: string;
-const audit: { msg: string; fields?: Record<string, unknown> }[] = [];
-
-/** A logger that keeps what it is told (the audit trail is part of what is tested). */
-const recordingLogger: Logger = {
-  debug() {},
-  info: (msg, fields) => void audit.push({ msg, ...(fields ? { fields } : {}) }),
-  warn: (msg, fields) => void audit.push({ msg, ...(fields ? { fields } : {}) }),
-  error: (msg, fields) => void audit.push({ msg, ...(fields ? { fields } : {}) }),
-  child: () => recordingLogger,
-};
-
-const SECRET_V1 = 'hunter2-first-secret';
-const SECRET_V2 = 'hunter2-second-secret';
-
-function project(namespace: string, value: string, secret: string): Record<string, string> {
-  return {
-    '.kluctl.yml': `discriminator: "${namespace}-{{ target.name }}"\ntargets:\n  - name: t1\n`,
-    'deployment.yml': 'deployments:\n  - path: app\n',
-    'app/kustomization.yml': 'resources: [cm.yml, secret.yml]\n',
-    'app/cm.yml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: ${namespace}\ndata:\n  k: '${value}'\n`,
-    'app/secret.yml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: ${namespace}\nstringData:\n  password: '${secret}'\n`,
-  };
-}
 
 beforeAll(async () => {
-  await installCrds();
-  gitServer = await startGitServer();
-  kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
-  clusterId = await kube.clusterId();
-  tmp = await mkdtemp(join(tmpdir(), 'ks-webui-api-'));
-  deps = {
-    kube,
-    store: new FsStateStore(join(tmp, 'state')),
-    git: new IsomorphicGitSource(),
-    clock: systemClock,
-    logger: recordingLogger,
-    workDir: tmp,
-    kustomizePath: toolPath('kustomize'),
-    holder: 'webui-api',
-    kluctlResults: new KubeSecretsResultStore(kube),
-  };
-  ns = await createTestNamespace('webui-api');
-  repo = await createRepo(gitServer, ns, project(ns, 'v1', SECRET_V1));
-  await applyKluctlDeployment(ns, 'app', {
-    interval: '1h',
-    target: 't1',
-    source: { git: { url: repo.url } },
-  });
-  await reconcileDeployment(deps, { namespace: ns, name: 'app' });
-  // A change that now waits for approval: rendered, drift detected, not deployed.
-  await repo.commit(project(ns, 'v2', SECRET_V2), 'v2');
-  await patchKluctlDeploymentSpec(ns, 'app', { manual: true });
-  await reconcileDeployment(deps, { namespace: ns, name: 'app' });
-
-  webui = await createWebui({
-    clusters: [new KubeWebuiCluster(kube, { namespace: ns })],
-    users: [
-      { name: 'alice', role: 'admin', passwordHash: await hashPassword('alice-pw') },
-      { name: 'victor', role: 'viewer', passwordHash: await hashPassword('victor-pw') },
-    ],
-    clock: systemClock,
-    logger: recordingLogger,
-    pollMs: 200,
-  });
-  http = createServer((req, res) => {
-    void webui.handle(req, res).then((done) => {
-      if (!done) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  sc = await startWebuiScenario('webui-api');
+  ({ base, ns, clusterId } = sc);
 }, 180_000);
 
 afterAll(async () => {
-  webui?.close();
-  http?.closeAllConnections();
-  await new Promise<void>((r) => (http ? http.close(() => r()) : r()));
-  kube?.close();
-  await gitServer?.stop();
-  await repo?.cleanup();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await sc?.close();
 });
 
 interface Session {
@@ -198,7 +97,7 @@ describe('web UI API', () => {
       clusterId,
       namespace: ns,
       name: 'app',
-      project: repo.url,
+      project: sc.repo.url,
       target: 't1',
       suspended: false,
       manual: true,
@@ -211,7 +110,7 @@ describe('web UI API', () => {
     // The diff the approver reads: a diff request, as the UI's Diff button sends it.
     const admin = await login('alice', 'alice-pw');
     expect((await act(admin, 'diff')).status).toBe(202);
-    await reconcileDeployment(deps, { namespace: ns, name: 'app' });
+    await sc.reconcile();
 
     const s = await login('victor', 'victor-pw');
     const r = await get(s, `/api/deployments/${clusterId}/${ns}/app`);
@@ -275,7 +174,7 @@ describe('web UI API', () => {
     expect((await act(admin, 'deploy', { csrf: 'forged' })).status).toBe(403);
     expect((await act(admin, 'deploy', { origin: 'http://evil.example' })).status).toBe(403);
     expect((await kd()).metadata.annotations?.['kluctl.io/request-deploy']).toBeUndefined();
-    expect(audit.some((a) => a.msg === 'web UI action refused' && a.fields?.user === 'victor')).toBe(true);
+    expect(sc.log.some((a) => a.msg === 'web UI action refused' && a.fields?.user === 'victor')).toBe(true);
   });
 
   it('sets the request annotation as kluctl gitops does, and logs who asked', async () => {
@@ -284,12 +183,12 @@ describe('web UI API', () => {
     expect(r.status).toBe(202);
     const annotation = (await kd()).metadata.annotations?.['kluctl.io/request-validate'];
     expect(JSON.parse(annotation!)).toEqual({ requestValue: r.body.requestValue });
-    expect(audit).toContainEqual({
+    expect(sc.log).toContainEqual({
       msg: 'web UI action',
       fields: expect.objectContaining({ user: 'alice', action: 'validate', namespace: ns, name: 'app' }),
     });
     // The reconciler takes it and records the request.
-    await reconcileDeployment(deps, { namespace: ns, name: 'app' });
+    await sc.reconcile();
     const after = await kd();
     expect(after.metadata.annotations?.['kluctl.io/request-validate']).toBeUndefined();
     expect(after.status?.validateRequestResult?.request.requestValue).toBe(r.body.requestValue);
@@ -311,7 +210,7 @@ describe('web UI API', () => {
     expect(stale.body.message).toMatch(/approve again/);
     expect((await act(admin, 'approve', { body: { hash } })).status).toBe(202);
     expect((await kd()).spec.manualObjectsHash).toBe(hash);
-    await reconcileDeployment(deps, { namespace: ns, name: 'app' });
+    await sc.reconcile();
     const cm = await kubectlJson<{ data: { k: string } }>(['get', 'configmap', 'cm', '-n', ns]);
     expect(cm.data.k).toBe('v2');
     const list = (await get(admin, '/api/deployments')).body as {
