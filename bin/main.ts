@@ -14,6 +14,7 @@ import { listTargets } from './commands/list-targets.js';
 import { listImages } from './commands/list-images.js';
 import { run } from './commands/run.js';
 import { shimCommand } from './commands/shim.js';
+import { webuiCommand } from './commands/webui.js';
 import { clusterCommands } from './commands/cluster.js';
 import { helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
 import { helmUpdateCommand } from './commands/helm-update.js';
@@ -226,6 +227,7 @@ program
   .action(run);
 
 program.addCommand(shimCommand());
+program.addCommand(webuiCommand());
 clusterCommands(program);
 
 try {

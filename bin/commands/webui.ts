@@ -1,0 +1,85 @@
+/**
+ * The web UI's command-line parts: where `run --listen` takes its users from (a file, the
+ * `$KLUCTL_SERVERLESS_WEBUI_USERS` variable, or a Kubernetes Secret, as Kluctl's Webui reads its
+ * `webui-secret`), and `webui hash-password`, which makes a password hash for the users file.
+ */
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { KsError, errorMessage } from '../../lib/errors.js';
+import type { KubeClient } from '../../lib/ports.js';
+import { hashPassword, parseWebuiUsers } from '../../lib/webui/users.js';
+import type { WebuiUser } from '../../lib/webui/users.js';
+
+/** The environment variable that may hold the users file's text (e.g. set from a Secret). */
+export const WEBUI_USERS_ENV = 'KLUCTL_SERVERLESS_WEBUI_USERS';
+/** The key of the users Secret that holds the users file. */
+export const WEBUI_USERS_SECRET_KEY = 'users.yaml';
+
+/** The flags of `run` that configure the web UI. */
+export interface WebuiFlags {
+  webuiUsersFile?: string;
+  webuiUsersSecret?: string;
+}
+
+/**
+ * The web UI's users from `--webui-users-file`, `--webui-users-secret <namespace>/<name>` (key
+ * `users.yaml`) or `$KLUCTL_SERVERLESS_WEBUI_USERS`; undefined when none is given (no web UI).
+ */
+export async function loadWebuiUsers(flags: WebuiFlags, kube: KubeClient): Promise<WebuiUser[] | undefined> {
+  if (flags.webuiUsersFile) {
+    let text: string;
+    try {
+      text = await readFile(flags.webuiUsersFile, 'utf8');
+    } catch (err) {
+      throw new KsError(
+        'InvalidInput',
+        `cannot read --webui-users-file ${flags.webuiUsersFile}: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+    return parseWebuiUsers(text, `--webui-users-file ${flags.webuiUsersFile}`);
+  }
+  if (flags.webuiUsersSecret) return parseWebuiUsers(...(await secretText(flags.webuiUsersSecret, kube)));
+  const env = process.env[WEBUI_USERS_ENV];
+  if (env) return parseWebuiUsers(env, `$${WEBUI_USERS_ENV}`);
+  return undefined;
+}
+
+async function secretText(ref: string, kube: KubeClient): Promise<[string, string]> {
+  const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(ref);
+  if (!m) {
+    throw new KsError(
+      'InvalidInput',
+      `--webui-users-secret '${ref}' must be <namespace>/<name>, e.g. kluctl-system/webui-users`,
+    );
+  }
+  const secret = await kube.get({ group: '', version: 'v1', kind: 'Secret', namespace: m[1]!, name: m[2]! });
+  const data = (secret as { data?: Record<string, string> } | undefined)?.data?.[WEBUI_USERS_SECRET_KEY];
+  if (data === undefined) {
+    throw new KsError(
+      'InvalidInput',
+      `--webui-users-secret ${ref}: ${secret ? `no key ${WEBUI_USERS_SECRET_KEY}` : 'no such Secret'}; create it with: kubectl create secret generic ${m[2]} -n ${m[1]} --from-file=${WEBUI_USERS_SECRET_KEY}=users.yaml`,
+    );
+  }
+  return [Buffer.from(data, 'base64').toString('utf8'), `Secret ${ref} key ${WEBUI_USERS_SECRET_KEY}`];
+}
+
+/** `webui hash-password`: reads a password from stdin (or the first line of it) and prints its hash. */
+export function webuiCommand(): Command {
+  const webui = new Command('webui').description('web UI helpers (the UI itself is served by run --listen)');
+  webui
+    .command('hash-password')
+    .description('read a password on stdin and print its scrypt hash for the web UI users file')
+    .action(async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin as AsyncIterable<Buffer>) chunks.push(c);
+      const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+      if (password === '')
+        throw new KsError(
+          'InvalidInput',
+          'no password on stdin, e.g. echo -n secret | kluctl-serverless webui hash-password',
+        );
+      process.stdout.write(`${await hashPassword(password)}\n`);
+    });
+  return webui;
+}
