@@ -8,9 +8,11 @@
  *       state.json               reconcile state (ReconcileState in json-state.ts): last objects hash,
  *                                last deploy/validate/drift times and summaries, drift resource
  *                                versions, and the lease against concurrent reconciles
- *       results/<resultId>.json.gz
+ *   results/<clusterId>/<namespace>/<name>/<resultId>.json.gz
  *                                command results (gzip JSON, Secret values obfuscated); retention
- *                                deletes the oldest
+ *                                deletes the oldest, and a lifecycle rule on `results/` (infra/)
+ *                                expires what retention missed, which a prefix in the deployment
+ *                                folder could not express
  *   repos/<repoKey>/deployments.json
  *                                index from a Git repository to the deployments that use it (webhooks)
  *   clone-cache/<repoKey>/refs/<branch|tag|head>/<ref>.json
@@ -49,9 +51,12 @@ export function stateKey(clusterId: string, namespace: string, name: string): st
   return `${deploymentKey(clusterId, namespace, name)}state.json`;
 }
 
+/** Prefix of every stored command result (lifecycle rules). */
+export const RESULTS_PREFIX = 'results/';
+
 /** Prefix of the stored command results of one deployment. */
 export function resultsPrefix(clusterId: string, namespace: string, name: string): string {
-  return `${deploymentKey(clusterId, namespace, name)}results/`;
+  return `${RESULTS_PREFIX}${segment(clusterId, 'cluster id')}/${segment(namespace, 'namespace')}/${segment(name, 'name')}/`;
 }
 
 /** One stored command result (gzip JSON). */
