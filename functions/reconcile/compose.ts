@@ -14,7 +14,7 @@ import type { ConnectCluster } from '../../lib/serverless/cluster-clients.js';
 import { MemoryClusterRegistry } from '../../lib/serverless/memory-cluster-registry.js';
 import type { ClusterRegistry } from '../../lib/serverless/protocol.js';
 import { ownKubeconfig, sharedReconcileDeps } from '../shared/compose.js';
-import type { ReconcileFunctionDeps } from './handler.js';
+import type { ReconcileFunctionDeps } from './deps.js';
 
 /** Options of {@link reconcileFunctionDeps}. */
 export interface ReconcileFunctionOptions {
