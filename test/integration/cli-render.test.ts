@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { createTestNamespace, testEnv } from '../env/test-env.js';
-import { cli } from '../env/cli.js';
-import type { CliResult } from '../env/cli.js';
+import { createTestNamespace, testEnv } from '../support/test-env.js';
+import { cli } from '../support/cli.js';
+import type { CliResult } from '../support/cli.js';
 
 const CHART = fileURLToPath(new URL('../fixtures/charts/test-chart', import.meta.url));
 

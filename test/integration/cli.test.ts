@@ -7,9 +7,9 @@ import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { fixtureDir } from '../env/fixtures.js';
-import { createTestNamespace, kubectlJson, testEnv } from '../env/test-env.js';
-import { cli, NO_GIT_ROOT_WARNING } from '../env/cli.js';
+import { fixtureDir } from '../support/fixtures.js';
+import { createTestNamespace, kubectlJson, testEnv } from '../support/test-env.js';
+import { cli, NO_GIT_ROOT_WARNING } from '../support/cli.js';
 
 let project: string;
 let ns: string;

@@ -3,8 +3,8 @@
 // malformed objects with a message naming the bad field, and prints Kluctl's columns.
 import { kluctlDeploymentCrdPath } from '../../lib/api/crd.js';
 import { DEFAULTS } from '../../lib/api/spec-defaults.js';
-import { kubectl } from '../env/control-plane.js';
-import { createTestNamespace, eventually, installCrds, testEnv } from '../env/test-env.js';
+import { kubectl } from '../../devenv/control-plane.js';
+import { createTestNamespace, eventually, installCrds, testEnv } from '../support/test-env.js';
 
 const CRD_NAME = 'kluctldeployments.gitops.kluctl.io';
 

@@ -16,13 +16,13 @@ import { silentLogger, systemClock } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 import { toolPath } from '../../lib/tools.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { startHelmRepo } from '../env/helm-repo.js';
-import type { TestHelmRepo } from '../env/helm-repo.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { startHelmRepo } from '../../devenv/helm-repo.js';
+import type { TestHelmRepo } from '../../devenv/helm-repo.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 const PASSWORD = 'helm-S3cr3t';
 

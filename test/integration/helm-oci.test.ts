@@ -1,5 +1,5 @@
 /**
- * Helm charts from a real OCI registry (CNCF Distribution, test/env/oci-registry.ts; charts pushed with
+ * Helm charts from a real OCI registry (CNCF Distribution, devenv/oci-registry.ts; charts pushed with
  * the real `helm push`): render-time pulls, helm-pull into Kluctl's `.helm-charts` layout, registry
  * credentials from flags and environment matched by host and repository, and helm-update over the
  * registry's tag list. Scenarios follow Kluctl's e2e/helm_test.go (TestHelmPull/TestHelmPrePull/
@@ -28,8 +28,8 @@ import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import { helmUpdate } from '../../lib/project/helm/helm-update.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import { toolPath } from '../../lib/tools.js';
-import { startOciRegistry } from '../env/oci-registry.js';
-import type { TestOciRegistry } from '../env/oci-registry.js';
+import { startOciRegistry } from '../../devenv/oci-registry.js';
+import type { TestOciRegistry } from '../../devenv/oci-registry.js';
 
 const helmPath = toolPath('helm');
 const temps: string[] = [];

@@ -23,8 +23,8 @@ import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import { helmUpdate } from '../../lib/project/helm/helm-update.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import { toolPath } from '../../lib/tools.js';
-import { startHelmRepo } from '../env/helm-repo.js';
-import type { TestHelmRepo } from '../env/helm-repo.js';
+import { startHelmRepo } from '../../devenv/helm-repo.js';
+import type { TestHelmRepo } from '../../devenv/helm-repo.js';
 
 const helmPath = toolPath('helm');
 const temps: string[] = [];

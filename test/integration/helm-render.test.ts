@@ -1,6 +1,6 @@
 /**
  * Helm items rendered through renderProject with the real pinned helm against a chart repository
- * served by the test (test/env/helm-repo.ts). Scenarios follow Kluctl's e2e/helm_test.go.
+ * served by the test (devenv/helm-repo.ts). Scenarios follow Kluctl's e2e/helm_test.go.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,9 +13,9 @@ import { noHelmCredentials } from '../../lib/project/helm/helm-credentials.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import type { RenderOptions } from '../../lib/project/render-project.js';
 import { toolPath } from '../../lib/tools.js';
-import { startHelmRepo } from '../env/helm-repo.js';
-import type { TestHelmRepo } from '../env/helm-repo.js';
-import { testEnv } from '../env/test-env.js';
+import { startHelmRepo } from '../../devenv/helm-repo.js';
+import type { TestHelmRepo } from '../../devenv/helm-repo.js';
+import { testEnv } from '../support/test-env.js';
 
 const temps: string[] = [];
 let repo: TestHelmRepo;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { renderProject } from '../../lib/project/render-project.js';
-import { createTestNamespace, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlTest, testEnv } from '../support/test-env.js';
 import { HookScenario } from './hooks-scenario.js';
 
 let real: HttpKubeClient;

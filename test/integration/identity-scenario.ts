@@ -18,12 +18,12 @@ import { systemClock } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import type { ReconcileDeps, ReconcileOutcome } from '../../lib/reconcile/reconcile.js';
 import { toolPath } from '../../lib/tools.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlTest, testEnv } from '../env/test-env.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createTestNamespace, installCrds, kubectlTest, testEnv } from '../support/test-env.js';
 
 /** What {@link startIdentityScenario} starts; `stop` in afterAll. */
 export interface IdentityScenario {
@@ -41,7 +41,7 @@ export interface IdentityScenario {
 export async function startIdentityScenario(): Promise<IdentityScenario> {
   await installCrds();
   const server: GitServer = await startGitServer();
-  const repo: TestRepo = await createRepo(server, 'identity', await readTree(fixtureDir('identity')));
+  const repo: TestRepo = await createRepo(server, 'identity', await fixtureFiles('identity'));
   const admin = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
   const stateDir = await mkdtemp(join(tmpdir(), 'ks-identity-'));
   const logLines: string[] = [];

@@ -10,9 +10,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { fixtureDir } from '../env/fixtures.js';
-import { createTestNamespace, kubectlJson, testEnv } from '../env/test-env.js';
-import { cli } from '../env/cli.js';
+import { fixtureDir } from '../support/fixtures.js';
+import { createTestNamespace, kubectlJson, testEnv } from '../support/test-env.js';
+import { cli } from '../support/cli.js';
 
 const PROJECT = fixtureDir('images');
 

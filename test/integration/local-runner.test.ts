@@ -14,12 +14,12 @@ import { silentLogger, systemClock } from '../../lib/ports.js';
 import type { ReconcileOutcome } from '../../lib/reconcile/reconcile.js';
 import { LocalRunner } from '../../lib/runner/local-runner.js';
 import { toolPath } from '../../lib/tools.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 let server: GitServer;
 let repo: TestRepo;
@@ -30,7 +30,7 @@ let ns: string;
 beforeAll(async () => {
   await installCrds();
   server = await startGitServer();
-  repo = await createRepo(server, 'runner-project', await readTree(fixtureDir('skeleton')));
+  repo = await createRepo(server, 'runner-project', await fixtureFiles('skeleton'));
   kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
   stateDir = await mkdtemp(join(tmpdir(), 'ks-runner-state-'));
   ns = await createTestNamespace('runner');

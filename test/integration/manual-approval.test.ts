@@ -17,13 +17,13 @@ import { silentLogger, systemClock } from '../../lib/ports.js';
 import type { ReconcileOutcome } from '../../lib/reconcile/reconcile.js';
 import { LocalRunner } from '../../lib/runner/local-runner.js';
 import { toolPath } from '../../lib/tools.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../env/kluctl-deployment.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/kluctl-deployment.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 let PROJECT: Record<string, string>;
 let server: GitServer;
@@ -33,7 +33,7 @@ let tmp: string;
 
 beforeAll(async () => {
   await installCrds();
-  PROJECT = await readTree(fixtureDir('skeleton'));
+  PROJECT = await fixtureFiles('skeleton');
   server = await startGitServer();
   kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
   tmp = await mkdtemp(join(tmpdir(), 'ks-manual-approval-'));

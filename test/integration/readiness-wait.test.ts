@@ -16,7 +16,7 @@ import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { deployProject } from '../../lib/deploy/deploy-project.js';
 import type { DeployOptions } from '../../lib/deploy/deploy-project.js';
 import { renderProject } from '../../lib/project/render-project.js';
-import { createTestNamespace, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlTest, testEnv } from '../support/test-env.js';
 
 let kube: HttpKubeClient;
 const temps: string[] = [];

@@ -17,13 +17,13 @@ import type { KubeClient } from '../../lib/ports.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import { toolPath } from '../../lib/tools.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { DelegatingKube } from '../env/delegating-kube.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import { DelegatingKube } from '../support/delegating-kube.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 /** The real client, with one kind of call failing while `fail` says so. */
 class FaultyKube extends DelegatingKube {
@@ -56,7 +56,7 @@ let ns: string;
 beforeAll(async () => {
   await installCrds();
   server = await startGitServer();
-  repo = await createRepo(server, 'errors-project', await readTree(fixtureDir('skeleton')));
+  repo = await createRepo(server, 'errors-project', await fixtureFiles('skeleton'));
   http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
   kube = new FaultyKube(http);
   stateDir = await mkdtemp(join(tmpdir(), 'ks-reconcile-errors-'));

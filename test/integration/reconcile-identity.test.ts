@@ -18,8 +18,8 @@ import type { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { LIST_PERMISSION_WARNING } from '../../lib/deploy/remote-objects.js';
 import { silentLogger } from '../../lib/ports.js';
 import { toolPath } from '../../lib/tools.js';
-import { cli } from '../env/cli.js';
-import { kubectlTest, testEnv } from '../env/test-env.js';
+import { cli } from '../support/cli.js';
+import { kubectlTest, testEnv } from '../support/test-env.js';
 import {
   applyDeployment,
   configMap,

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { restrictedKubeconfig, testEnv } from '../env/test-env.js';
+import { restrictedKubeconfig, testEnv } from '../support/test-env.js';
 import {
   applyDeployment,
   configMap,

@@ -20,14 +20,14 @@ import type { KubeClient, KubeObject } from '../../lib/ports.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 import { toolPath } from '../../lib/tools.js';
-import { kubectl } from '../env/control-plane.js';
-import { DelegatingKube } from '../env/delegating-kube.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, testEnv } from '../env/test-env.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
+import { kubectl } from '../../devenv/control-plane.js';
+import { DelegatingKube } from '../support/delegating-kube.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createTestNamespace, installCrds, testEnv } from '../support/test-env.js';
+import { fixtureFiles } from '../support/fixtures.js';
 
 let PROJECT: Record<string, string>;
 
@@ -51,7 +51,7 @@ let ns: string;
 beforeAll(async () => {
   const env = testEnv();
   await installCrds();
-  PROJECT = await readTree(fixtureDir('skeleton'));
+  PROJECT = await fixtureFiles('skeleton');
   server = await startGitServer();
   repo = await createRepo(server, 'e2e-project', PROJECT);
   http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });

@@ -10,9 +10,9 @@ import { imagePlaceholder } from '../../lib/images/placeholders.js';
 import type { KubeObject } from '../../lib/ports.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import type { RenderOptions, RenderedProject } from '../../lib/project/render-project.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createRepo } from '../env/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createRepo } from '../../devenv/git-repo.js';
 
 const temp: string[] = [];
 function tempDir(): string {

@@ -14,7 +14,7 @@ import { loadVarsSource } from '../../lib/project/vars-loader.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
 import { toolPath } from '../../lib/tools.js';
 import { TemplateEngine } from '../../lib/templating/template-engine.js';
-import { fixtureDir } from '../env/fixtures.js';
+import { fixtureDir } from '../support/fixtures.js';
 
 const exec = promisify(execFile);
 let work: string;

@@ -6,7 +6,7 @@ import type { Dict } from '../../lib/project/merge.js';
 import { loadVarsSource } from '../../lib/project/vars-loader.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
 import { TemplateEngine } from '../../lib/templating/template-engine.js';
-import { createTestNamespace, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlTest, testEnv } from '../support/test-env.js';
 
 const engine = new TemplateEngine();
 let kube: HttpKubeClient;

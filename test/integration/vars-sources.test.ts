@@ -14,11 +14,11 @@ import { loadVarsSource } from '../../lib/project/vars-loader.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
 import type { VarsServices } from '../../lib/project/vars/vars-services.js';
 import { TemplateEngine } from '../../lib/templating/template-engine.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { testEnv } from '../env/test-env.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { testEnv } from '../support/test-env.js';
 
 const engine = new TemplateEngine();
 const runtimes: VarsRuntime[] = [];

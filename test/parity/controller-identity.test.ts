@@ -13,8 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
 import type { KluctlDeployment } from '../../lib/api/types.js';
-import type { ManagedProcess } from '../env/processes.js';
-import { createTestNamespace, eventually, restrictedKubeconfig } from '../env/test-env.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
+import { createTestNamespace, eventually, restrictedKubeconfig } from '../support/test-env.js';
 import {
   applyDeployment,
   configMap,

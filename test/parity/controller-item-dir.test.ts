@@ -14,11 +14,11 @@ import type { KluctlDeploymentSpec } from '../../lib/api/types.js';
 import type { KubeObject } from '../../lib/ports.js';
 import { prepareProject } from '../../lib/reconcile/prepare.js';
 import { toolPath } from '../../lib/tools.js';
-import { createRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { tailFile } from '../env/processes.js';
-import type { ManagedProcess } from '../env/processes.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { tailFile } from '../../devenv/processes.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
 import {
   createTestNamespace,
   eventually,
@@ -26,7 +26,7 @@ import {
   kubectlJson,
   kubectlTest,
   testEnv,
-} from '../env/test-env.js';
+} from '../support/test-env.js';
 import { startKluctlController } from './kluctl-controller.js';
 
 const cm = (name: string): string =>

@@ -13,12 +13,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KluctlDeployment } from '../../lib/api/types.js';
-import { cli } from '../env/cli.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { cli } from '../support/cli.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 import {
   brokenProjects,
   configMap,

@@ -9,9 +9,9 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { cli } from '../env/cli.js';
-import { git } from '../env/git-repo.js';
-import { createTestNamespace, eventually, kubectlJson, testEnv } from '../env/test-env.js';
+import { cli } from '../support/cli.js';
+import { git } from '../../devenv/git-repo.js';
+import { createTestNamespace, eventually, kubectlJson, testEnv } from '../support/test-env.js';
 import {
   deployErrorsProject,
   deployment,

@@ -10,9 +10,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { KluctlDeploymentSpec } from '../../lib/api/types.js';
-import { kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
-import { sleep, startProcess, tailFile } from '../env/processes.js';
-import type { ManagedProcess } from '../env/processes.js';
+import { kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
+import { sleep, startProcess, tailFile } from '../../devenv/processes.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
 import type { ParityCase } from './projects.js';
 import { referenceKluctl } from './reference.js';
 

@@ -18,14 +18,14 @@ import { prepareProject } from '../../lib/reconcile/prepare.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 import { LocalRunner } from '../../lib/runner/local-runner.js';
 import { toolPath } from '../../lib/tools.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../env/kluctl-deployment.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { tailFile } from '../env/processes.js';
-import type { ManagedProcess } from '../env/processes.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/kluctl-deployment.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { tailFile } from '../../devenv/processes.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
 import {
   createTestNamespace,
   eventually,
@@ -33,7 +33,7 @@ import {
   kubectlJson,
   kubectlTest,
   testEnv,
-} from '../env/test-env.js';
+} from '../support/test-env.js';
 import { startKluctlController } from './kluctl-controller.js';
 
 /** Kluctl's controller renders, deploys, validates and diffs per step: give each test minutes. */
@@ -56,7 +56,7 @@ const hashes = new Map<string, Map<string, string>>();
 beforeAll(async () => {
   const env = testEnv();
   await installCrds();
-  PROJECT = await readTree(fixtureDir('skeleton'));
+  PROJECT = await fixtureFiles('skeleton');
   server = await startGitServer();
   repo = await createRepo(server, 'approval', PROJECT);
   kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });

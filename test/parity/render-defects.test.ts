@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { KubeObject } from '../../lib/ports.js';
 import { parseYamlAll } from '../../lib/project/strict-yaml.js';
-import { cli } from '../env/cli.js';
+import { cli } from '../support/cli.js';
 import { runKluctl } from './reference.js';
 
 /** A file's content, or a symlink to create (`{ link: target }`). */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { git } from '../env/git-repo.js';
+import { git } from '../../devenv/git-repo.js';
 import { kluctlExamplesTarball } from './reference.js';
 
 const exec = promisify(execFile);

@@ -15,9 +15,9 @@ import { promisify } from 'node:util';
 import { toolPath } from '../../lib/tools.js';
 import { readYaml, writeYaml } from '../../lib/util/yaml.js';
 import { jinja2Python } from '../conformance/jinja2-reference.js';
-import { cli } from '../env/cli.js';
-import { git } from '../env/git-repo.js';
-import { rng, yamlText } from '../env/yaml-samples.js';
+import { cli } from '../support/cli.js';
+import { git } from '../../devenv/git-repo.js';
+import { rng, yamlText } from '../support/yaml-samples.js';
 import { KLUCTL_SCALARS, QUOTED_FOR_PYYAML, WIDE_INTEGERS } from '../unit/yaml-scalars.table.js';
 import { runKluctl } from './reference.js';
 
