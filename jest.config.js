@@ -28,7 +28,7 @@ export default {
     },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'slow', testMatch: ['<rootDir>/test/slow/**/*.test.ts'] },
-    // Side by side with the real Kluctl v2.28.2 (test/parity/reference.ts): `npm run test:parity`.
+    // Side by side with the real Kluctl v2.28.2 (devenv/reference-kluctl.ts): `npm run test:parity`.
     { ...common, displayName: 'parity', testMatch: ['<rootDir>/test/parity/**/*.test.ts'] },
   ],
 };

@@ -150,3 +150,11 @@ export async function readTree(dir: string): Promise<Record<string, string>> {
   await walk(dir);
   return out;
 }
+
+/** Makes `dir` a repository with one commit of everything in it and an `origin` remote. */
+export async function commitAll(dir: string, origin: string): Promise<void> {
+  await git(dir, ['init', '--quiet', '--initial-branch=main']);
+  await git(dir, ['add', '--all']);
+  await git(dir, ['commit', '--quiet', '-m', 'parity input']);
+  await git(dir, ['remote', 'add', 'origin', origin]);
+}

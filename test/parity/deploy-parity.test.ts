@@ -20,7 +20,7 @@ import {
   pruneProject,
 } from './controller-projects.js';
 import { readinessProject, READY_OBJECTS } from './readiness-project.js';
-import { runKluctl } from './reference.js';
+import { runKluctl } from '../../devenv/reference-kluctl.js';
 import { normalizeValue } from './status-compare.js';
 import type { Placeholders } from './status-compare.js';
 

@@ -14,7 +14,7 @@ import { kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 import { sleep, startProcess, tailFile } from '../../devenv/processes.js';
 import type { ManagedProcess } from '../../devenv/processes.js';
 import type { ParityCase } from './projects.js';
-import { referenceKluctl } from './reference.js';
+import { referenceKluctl } from '../../devenv/reference-kluctl.js';
 
 /** A KluctlDeployment of the suite. */
 export interface ParityDeployment {

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import type { KubeObject } from '../../lib/ports.js';
 import { parseYamlAll } from '../../lib/project/strict-yaml.js';
 import { cli } from '../support/cli.js';
-import { runKluctl } from './reference.js';
+import { runKluctl } from '../../devenv/reference-kluctl.js';
 
 /** A file's content, or a symlink to create (`{ link: target }`). */
 type Entry = string | Buffer | { readonly link: string };

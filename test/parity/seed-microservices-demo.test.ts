@@ -25,7 +25,7 @@ import { startGitServer } from '../../devenv/git-server.js';
 import type { GitServer } from '../../devenv/git-server.js';
 import { eventually, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 import { startKluctlController, waitReconciled } from './kluctl-controller.js';
-import { kluctlExamplesTarball } from './reference.js';
+import { kluctlExamplesTarball } from '../../devenv/reference-kluctl.js';
 import { DRIFT_FIELDS, normalizeValue } from './status-compare.js';
 
 const TIMEOUT = 1_200_000;

@@ -14,12 +14,12 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { toolPath } from '../../lib/tools.js';
 import { readYaml, writeYaml } from '../../lib/util/yaml.js';
-import { jinja2Python } from '../conformance/jinja2-reference.js';
+import { jinja2Python } from '../../devenv/jinja2-reference.js';
 import { cli } from '../support/cli.js';
 import { git } from '../../devenv/git-repo.js';
 import { rng, yamlText } from '../support/yaml-samples.js';
 import { KLUCTL_SCALARS, QUOTED_FOR_PYYAML, WIDE_INTEGERS } from '../unit/yaml-scalars.table.js';
-import { runKluctl } from './reference.js';
+import { runKluctl } from '../../devenv/reference-kluctl.js';
 
 const exec = promisify(execFile);
 const key = (i: number): string => `v${String(i).padStart(3, '0')}`;
