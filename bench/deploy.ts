@@ -14,7 +14,7 @@ import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { deployProject } from '../lib/deploy/deploy-project.js';
 import type { DeployItem } from '../lib/deploy/deploy-project.js';
 import type { KubeObject } from '../lib/ports.js';
-import { toolPath } from '../lib/tools.js';
+import { toolPath } from '../devenv/tools.js';
 import { kubectl } from '../devenv/control-plane.js';
 import { since, withCluster } from './cluster.js';
 

@@ -13,7 +13,7 @@ import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
 import type { StateStore } from '../lib/ports.js';
 import { silentLogger, systemClock } from '../lib/ports.js';
 import { reconcileDeployment } from '../lib/reconcile/reconcile.js';
-import { toolPath } from '../lib/tools.js';
+import { toolPath } from '../devenv/tools.js';
 import { kubectl } from '../devenv/control-plane.js';
 import { createRepo, readTree } from '../devenv/git-repo.js';
 import { startGitServer } from '../devenv/git-server.js';

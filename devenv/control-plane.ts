@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { toolPath } from '../lib/tools.js';
+import { toolPath } from './tools.js';
 import { httpsOk, readAdminTls, type AdminTls } from './admin-https.js';
 import { generateControlPlaneCerts, type ControlPlaneCerts } from './certs.js';
 import { freePort, sleep, startProcess, tailFile, type ManagedProcess } from './processes.js';

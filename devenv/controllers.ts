@@ -7,7 +7,7 @@
  */
 import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
-import { toolPath } from '../lib/tools.js';
+import { toolPath } from './tools.js';
 import { httpsOk, readAdminTls, type AdminTls } from './admin-https.js';
 import { freePort, sleep, startProcess, tailFile, type ManagedProcess } from './processes.js';
 

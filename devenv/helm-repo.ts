@@ -11,7 +11,7 @@ import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { createHelmHome, runHelm } from '../lib/project/helm/helm-cli.js';
-import { toolPath } from '../lib/tools.js';
+import { toolPath } from './tools.js';
 
 /** One packaged chart version. */
 export interface RepoChart {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultCacheDir, readToolVersions } from '../lib/tools.js';
+import { defaultCacheDir, readToolVersions } from '../lib/runtime-tools.js';
 
 /** One template for Jinja2. */
 export interface ReferenceCase {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { createHelmHome, runHelm } from '../lib/project/helm/helm-cli.js';
-import { toolPath } from '../lib/tools.js';
+import { toolPath } from './tools.js';
 import { packageChart } from './helm-repo.js';
 import type { RepoChart } from './helm-repo.js';
 import { freePort, sleep, startProcess, tailFile } from './processes.js';

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CACHE=$HOME/.cache/kluctl-serverless   # lib/tools.ts looks here too
+CACHE=$HOME/.cache/kluctl-serverless   # lib/runtime-tools.ts and devenv/tools.ts look here too
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
 
 # shellcheck source=../tools/versions.env

@@ -15,7 +15,7 @@ import type { KluctlDeployment } from '../../lib/api/types.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { createRepo } from '../../devenv/git-repo.js';
 import type { TestRepo } from '../../devenv/git-repo.js';
 import { startGitServer } from '../../devenv/git-server.js';

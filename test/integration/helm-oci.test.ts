@@ -27,7 +27,7 @@ import type { HelmCredentialFlags, HelmCredentials } from '../../lib/project/hel
 import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import { helmUpdate } from '../../lib/project/helm/helm-update.js';
 import { renderProject } from '../../lib/project/render-project.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { startOciRegistry } from '../../devenv/oci-registry.js';
 import type { TestOciRegistry } from '../../devenv/oci-registry.js';
 

@@ -22,7 +22,7 @@ import type { HelmCredentials } from '../../lib/project/helm/helm-credentials.js
 import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import { helmUpdate } from '../../lib/project/helm/helm-update.js';
 import { renderProject } from '../../lib/project/render-project.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { startHelmRepo } from '../../devenv/helm-repo.js';
 import type { TestHelmRepo } from '../../devenv/helm-repo.js';
 

@@ -12,7 +12,7 @@ import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import { noHelmCredentials } from '../../lib/project/helm/helm-credentials.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import type { RenderOptions } from '../../lib/project/render-project.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { startHelmRepo } from '../../devenv/helm-repo.js';
 import type { TestHelmRepo } from '../../devenv/helm-repo.js';
 import { testEnv } from '../support/test-env.js';

@@ -17,7 +17,7 @@ import type { KubeObject } from '../../lib/ports.js';
 import { systemClock } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import type { ReconcileDeps, ReconcileOutcome } from '../../lib/reconcile/reconcile.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { fixtureFiles } from '../support/fixtures.js';
 import { createRepo } from '../../devenv/git-repo.js';
 import type { TestRepo } from '../../devenv/git-repo.js';

@@ -16,7 +16,7 @@ import type { KluctlDeployment } from '../../lib/api/types.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
 import type { ReconcileOutcome } from '../../lib/reconcile/reconcile.js';
 import { LocalRunner } from '../../lib/runner/local-runner.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { fixtureFiles } from '../support/fixtures.js';
 import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/kluctl-deployment.js';
 import { createRepo } from '../../devenv/git-repo.js';

@@ -16,7 +16,7 @@ import { KubeApiError } from '../../lib/errors.js';
 import type { KubeClient } from '../../lib/ports.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { fixtureFiles } from '../support/fixtures.js';
 import { DelegatingKube } from '../support/delegating-kube.js';
 import { createRepo } from '../../devenv/git-repo.js';

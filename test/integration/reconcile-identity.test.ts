@@ -17,7 +17,7 @@ import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
 import type { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { LIST_PERMISSION_WARNING } from '../../lib/deploy/remote-objects.js';
 import { silentLogger } from '../../lib/ports.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { cli } from '../support/cli.js';
 import { kubectlTest, testEnv } from '../support/test-env.js';
 import {

@@ -19,7 +19,7 @@ import type { KluctlDeployment } from '../../lib/api/types.js';
 import type { KubeClient, KubeObject } from '../../lib/ports.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { kubectl } from '../../devenv/control-plane.js';
 import { DelegatingKube } from '../support/delegating-kube.js';
 import { createRepo } from '../../devenv/git-repo.js';

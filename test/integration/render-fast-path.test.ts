@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { fastPathBuilder, simpleResourceFiles } from '../../lib/project/kustomize-fast.js';
 import { binaryBuilder } from '../../lib/project/render-items.js';
 import { renderProject } from '../../lib/project/render-project.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/projects/microservices', import.meta.url));
 const binary = binaryBuilder(toolPath('kustomize'));

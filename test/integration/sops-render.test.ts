@@ -12,7 +12,7 @@ import { renderProject } from '../../lib/project/render-project.js';
 import type { RenderedProject } from '../../lib/project/render-project.js';
 import { loadVarsSource } from '../../lib/project/vars-loader.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { TemplateEngine } from '../../lib/templating/template-engine.js';
 import { fixtureDir } from '../support/fixtures.js';
 

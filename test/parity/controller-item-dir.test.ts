@@ -13,7 +13,7 @@ import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js
 import type { KluctlDeploymentSpec } from '../../lib/api/types.js';
 import type { KubeObject } from '../../lib/ports.js';
 import { prepareProject } from '../../lib/reconcile/prepare.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { createRepo } from '../../devenv/git-repo.js';
 import { startGitServer } from '../../devenv/git-server.js';
 import type { GitServer } from '../../devenv/git-server.js';

@@ -17,7 +17,7 @@ import { silentLogger, systemClock } from '../../lib/ports.js';
 import { prepareProject } from '../../lib/reconcile/prepare.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 import { LocalRunner } from '../../lib/runner/local-runner.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { fixtureFiles } from '../support/fixtures.js';
 import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/kluctl-deployment.js';
 import { createRepo } from '../../devenv/git-repo.js';

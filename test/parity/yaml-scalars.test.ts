@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { readYaml, writeYaml } from '../../lib/util/yaml.js';
 import { jinja2Python } from '../../devenv/jinja2-reference.js';
 import { cli } from '../support/cli.js';
