@@ -8,26 +8,20 @@
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { handleReconcileBatch } from '../../functions/reconcile/handler.js';
-import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { S3StateStore } from '../../lib/adapters/s3-state-store.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import type { KubeClient, KubeObject } from '../../lib/ports.js';
-import { silentLogger, systemClock } from '../../lib/ports.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
-import { toolPath } from '../../devenv/tools.js';
-import { kubectl } from '../../devenv/control-plane.js';
 import { DelegatingKube } from '../support/delegating-kube.js';
-import { createRepo } from '../../devenv/git-repo.js';
-import type { TestRepo } from '../../devenv/git-repo.js';
-import { startGitServer } from '../../devenv/git-server.js';
-import type { GitServer } from '../../devenv/git-server.js';
-import { createTestNamespace, installCrds, testEnv } from '../support/test-env.js';
 import { fixtureFiles } from '../support/fixtures.js';
+import { applyKluctlDeployment, kluctlDeploymentRef, readyCondition } from '../support/kluctl-deployment.js';
+import {
+  startProjectScenario,
+  testReconcileDeps,
+  type ProjectScenario,
+} from '../support/reconcile-scenario.js';
+import { testEnv } from '../support/test-env.js';
 
 let PROJECT: Record<string, string>;
 
@@ -40,21 +34,18 @@ class CountingKube extends DelegatingKube {
   }
 }
 
-let server: GitServer;
-let repo: TestRepo;
-let http: HttpKubeClient;
+let s: ProjectScenario;
+let repo: ProjectScenario['repo'];
+let http: ProjectScenario['kube'];
 let kube: CountingKube;
 let deps: ReconcileDeps;
-let workDir: string;
 let ns: string;
 
 beforeAll(async () => {
   const env = testEnv();
-  await installCrds();
   PROJECT = await fixtureFiles('skeleton');
-  server = await startGitServer();
-  repo = await createRepo(server, 'e2e-project', PROJECT);
-  http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });
+  s = await startProjectScenario({ name: 'reconcile', files: () => PROJECT });
+  ({ repo, kube: http, ns } = s);
   kube = new CountingKube(http);
   const s3 = new S3Client({
     endpoint: env.s3.endpoint,
@@ -64,41 +55,23 @@ beforeAll(async () => {
   });
   const bucket = `reconcile-${Date.now()}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  workDir = await mkdtemp(join(tmpdir(), 'ks-reconcile-'));
-  deps = {
+  deps = testReconcileDeps({
     kube,
     store: new S3StateStore({ client: s3, bucket }),
-    git: new IsomorphicGitSource(),
-    clock: systemClock,
-    logger: silentLogger,
-    workDir,
-    kustomizePath: toolPath('kustomize'),
+    workDir: s.workDir,
     holder: 'reconcile-test',
-  };
-  ns = await createTestNamespace('reconcile');
-  const kd = {
-    apiVersion: 'gitops.kluctl.io/v1beta1',
-    kind: 'KluctlDeployment',
-    metadata: { name: 'e2e', namespace: ns },
-    spec: {
-      interval: '5m',
-      timeout: '2m',
-      source: { git: { url: repo.url, ref: { branch: 'main' } } },
-      target: 'dev',
-      prune: true,
-      args: { namespace: ns },
-    },
-  };
-  const r = await kubectl(env.kubeconfigPath, ['apply', '-f', '-'], { input: JSON.stringify(kd) });
-  expect(r.stderr).toBe('');
+  });
+  await applyKluctlDeployment(ns, 'e2e', {
+    interval: '5m',
+    timeout: '2m',
+    source: { git: { url: repo.url, ref: { branch: 'main' } } },
+    target: 'dev',
+    prune: true,
+    args: { namespace: ns },
+  });
 });
 
-afterAll(async () => {
-  http?.close();
-  await server?.stop();
-  await repo?.cleanup();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
-});
+afterAll(() => s?.stop());
 
 function sqsEvent(messageId: string): SQSEvent {
   return {
@@ -127,16 +100,8 @@ function sqsEvent(messageId: string): SQSEvent {
 async function reconcile(id: string): Promise<KluctlDeployment> {
   const res = await handleReconcileBatch(sqsEvent(id), deps);
   expect(res.batchItemFailures).toEqual([]);
-  return (await http.get({
-    group: 'gitops.kluctl.io',
-    version: 'v1beta1',
-    kind: 'KluctlDeployment',
-    name: 'e2e',
-    namespace: ns,
-  })) as KluctlDeployment;
+  return (await http.get(kluctlDeploymentRef(ns, 'e2e'))) as KluctlDeployment;
 }
-
-const ready = (kd: KluctlDeployment) => kd.status?.conditions?.find((c) => c.type === 'Ready');
 
 async function liveObjects(): Promise<Map<string, KubeObject>> {
   const out = new Map<string, KubeObject>();
@@ -155,8 +120,8 @@ async function liveObjects(): Promise<Map<string, KubeObject>> {
 
 test('first reconcile deploys the objects with the discriminator and reports Ready', async () => {
   const kd = await reconcile('m-1');
-  expect(ready(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
-  expect(ready(kd)?.message).toBe('deploy succeeded. 3 new objects. validate succeeded.');
+  expect(readyCondition(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+  expect(readyCondition(kd)?.message).toBe('deploy succeeded. 3 new objects. validate succeeded.');
   expect(kd.status?.observedGeneration).toBe(kd.metadata.generation);
   expect(kd.status?.lastObjectsHash).toMatch(/^[0-9a-f]{64}$/);
   expect(kd.status?.observedCommit).toBe(await repo.head());
@@ -164,7 +129,7 @@ test('first reconcile deploys the objects with the discriminator and reports Rea
   // Kluctl writes no error list when there are none (the field is dropped from the status).
   expect(kd.status?.lastDeployResult?.errors).toBeUndefined();
   expect(kd.status?.targetKey?.discriminator).toBe(`e2e-dev-${ns}`);
-  expect(kd.status?.projectKey?.repoKey).toMatch(/^git:\/\/127\.0\.0\.1:\d+\/e2e-project$/);
+  expect(kd.status?.projectKey?.repoKey).toMatch(/^git:\/\/127\.0\.0\.1:\d+\/reconcile-project$/);
   const live = await liveObjects();
   expect([...live.keys()].sort()).toEqual(['ConfigMap/app-config', 'Service/svc-a', 'Service/svc-b']);
   const cm = live.get('ConfigMap/app-config')!;
@@ -180,7 +145,7 @@ test('a reconcile with nothing changed applies nothing', async () => {
   const before = await liveObjects();
   const applies = kube.applies;
   const kd = await reconcile('m-2');
-  expect(ready(kd)?.status).toBe('True');
+  expect(readyCondition(kd)?.status).toBe('True');
   expect(kube.applies).toBe(applies);
   const after = await liveObjects();
   for (const [k, o] of before)
@@ -196,8 +161,8 @@ test('a pushed commit is applied and the removed object pruned (TestGitOpsPrune)
     'green, no svc-b',
   );
   const kd = await reconcile('m-3');
-  expect(ready(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
-  expect(ready(kd)?.message).toBe(
+  expect(readyCondition(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+  expect(readyCondition(kd)?.message).toBe(
     'deploy succeeded. 1 changed objects. 1 deleted objects. validate succeeded.',
   );
   expect(kd.status?.lastDeployResult).toMatchObject({
@@ -221,7 +186,7 @@ test('broken YAML gives PrepareFailed naming file and line, and leaves the clust
     'broken yaml',
   );
   const kd = await reconcile('m-4');
-  expect(ready(kd)).toMatchObject({
+  expect(readyCondition(kd)).toMatchObject({
     status: 'False',
     reason: 'PrepareFailed',
     // An item that fails to render is one of a list of errors for Kluctl (gitops_errors_test).
@@ -238,7 +203,7 @@ test('broken YAML gives PrepareFailed naming file and line, and leaves the clust
 test('fixing the commit recovers Ready', async () => {
   await repo.commit({ 'config/configmap.yaml': PROJECT['config/configmap.yaml']! }, 'fix');
   const kd = await reconcile('m-5');
-  expect(ready(kd)?.status).toBe('True');
+  expect(readyCondition(kd)?.status).toBe('True');
   expect(kd.status?.lastPrepareError ?? '').toBe('');
   expect((await liveObjects()).get('ConfigMap/app-config')?.data).toEqual({ env: 'dev', color: 'blue' });
 });
