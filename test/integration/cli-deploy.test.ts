@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { fixtureDir } from '../support/fixtures.js';
 import { createTestNamespace, testEnv } from '../support/test-env.js';
-import { cli, NO_GIT_ROOT_WARNING } from '../support/cli.js';
+import { cli, NO_GIT_ROOT_WARNING, projectFlags } from '../support/cli.js';
 
 let project: string;
 let ns: string;
@@ -21,12 +21,7 @@ beforeAll(async () => {
   await cp(fixtureDir('skeleton'), project, { recursive: true });
   ns = await createTestNamespace('cli-deploy');
   base = [
-    '--project-dir',
-    project,
-    '-t',
-    'dev',
-    '-a',
-    `namespace=${ns}`,
+    ...projectFlags(project, { target: 'dev', namespace: ns }),
     '--kubeconfig',
     testEnv().kubeconfigPath,
   ];
