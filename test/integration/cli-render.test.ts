@@ -6,14 +6,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { createTestNamespace, testEnv } from '../support/test-env.js';
 import { cli, projectFlags } from '../support/cli.js';
 import type { CliResult } from '../support/cli.js';
+import { writeFiles } from '../support/files.js';
 
 const CHART = fileURLToPath(new URL('../fixtures/charts/test-chart', import.meta.url));
 
@@ -82,10 +83,7 @@ let kubeconfig: string;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'ks-cli-render-'));
   project = join(work, 'project');
-  for (const [path, text] of Object.entries(FILES)) {
-    await mkdir(dirname(join(project, path)), { recursive: true });
-    await writeFile(join(project, path), text);
-  }
+  writeFiles(project, FILES);
   await cp(CHART, join(project, 'charts/test-chart'), { recursive: true });
   // A Git checkout, as users run render in one (Kluctl names item dirs from the repository root).
   for (const args of [

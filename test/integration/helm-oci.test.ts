@@ -6,8 +6,7 @@
  * TestHelmPullCredsViaEnv `oci-*` cases, TestHelmManualUpgradeOci, TestHelmUpdate*Oci,
  * TestHelmUpdateConstraintsOci).
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { helmPullCommand } from '../../bin/commands/helm-pull.js';
@@ -19,12 +18,13 @@ import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import { helmUpdate } from '../../lib/project/helm/helm-update.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import { toolPath } from '../../devenv/tools.js';
+import { TempDirs } from '../support/files.js';
 import { commitHelmProject, setHelmChartField, writeHelmProject } from '../support/helm-project.js';
 import { startOciRegistry } from '../../devenv/oci-registry.js';
 import type { TestOciRegistry } from '../../devenv/oci-registry.js';
 
 const helmPath = toolPath('helm');
-const temps: string[] = [];
+const temps = new TempDirs('helm-oci-');
 const registries: TestOciRegistry[] = [];
 let plain: TestOciRegistry;
 let secured: TestOciRegistry;
@@ -46,14 +46,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await Promise.all(registries.map((r) => r.close()));
-  temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  temps.removeAll();
 });
 
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
+const tempDir = (prefix: string): string => temps.make(prefix);
 
 /** A project like Kluctl's AddHelmDeployment: one item per chart, kustomization listing the output. */
 const project = (charts: Record<string, Record<string, unknown>>): string =>

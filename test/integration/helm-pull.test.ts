@@ -3,8 +3,7 @@
  * Scenarios follow Kluctl's e2e/helm_test.go (TestHelmSkipPrePull, TestHelmUpdate*, TestHelmPull
  * helm-creds-* cases, TestHelmPullCredsViaEnv).
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { helmUpdateCommand } from '../../bin/commands/helm-update.js';
 import { buildHelmCredentials, noHelmCredentials } from '../../lib/project/helm/helm-credentials.js';
@@ -13,17 +12,18 @@ import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import { helmUpdate } from '../../lib/project/helm/helm-update.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import { toolPath } from '../../devenv/tools.js';
+import { TempDirs } from '../support/files.js';
 import { commitHelmProject, setHelmChartField, writeHelmProject } from '../support/helm-project.js';
 import { startHelmRepo } from '../../devenv/helm-repo.js';
 import type { TestHelmRepo } from '../../devenv/helm-repo.js';
 
 const helmPath = toolPath('helm');
-const temps: string[] = [];
+const temps = new TempDirs('helm-pull-');
 const repos: TestHelmRepo[] = [];
 
 afterAll(async () => {
   await Promise.all(repos.map((r) => r.close()));
-  temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  temps.removeAll();
 });
 
 async function repoWith(opts: Parameters<typeof startHelmRepo>[0]): Promise<TestHelmRepo> {
@@ -33,9 +33,7 @@ async function repoWith(opts: Parameters<typeof startHelmRepo>[0]): Promise<Test
 }
 
 function project(charts: Record<string, Record<string, unknown>>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'helm-pull-'));
-  temps.push(dir);
-  return writeHelmProject(dir, charts);
+  return writeHelmProject(temps.make(), charts);
 }
 
 const pull = (

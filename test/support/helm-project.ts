@@ -3,9 +3,10 @@
  * AddHelmDeployment: one deployment item per chart, its kustomization listing the rendered output.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { writeFiles } from './files.js';
 
 /** Writes a project into `dir` with one item per entry of `charts` (item path → `helmChart` fields). */
 export function writeHelmProject(dir: string, charts: Record<string, Record<string, unknown>>): string {
@@ -17,11 +18,7 @@ export function writeHelmProject(dir: string, charts: Record<string, Record<stri
     files[`${d}/kustomization.yaml`] = 'resources:\n- helm-rendered.yaml\n';
     files[`${d}/helm-chart.yaml`] = stringify({ helmChart: c });
   }
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
+  return writeFiles(dir, files);
 }
 
 /** Sets `helmChart.<field>` of item `item` of the project in `dir`. */
