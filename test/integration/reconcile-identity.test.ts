@@ -21,8 +21,8 @@ import { toolPath } from '../../devenv/tools.js';
 import { cli } from '../support/cli.js';
 import { kubectlTest, testEnv } from '../support/test-env.js';
 import { readyCondition } from '../support/kluctl-deployment.js';
-import { grantNamespace, kubectlApply, startIdentityScenario } from './identity-scenario.js';
-import type { IdentityScenario } from './identity-scenario.js';
+import { grantNamespace, kubectlApply, startIdentityScenario } from '../support/identity-scenario.js';
+import type { IdentityScenario } from '../support/identity-scenario.js';
 
 let s: IdentityScenario;
 beforeAll(async () => {

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { restrictedKubeconfig, testEnv } from '../support/test-env.js';
 import { readyCondition } from '../support/kluctl-deployment.js';
-import { grantNamespace, kubectlApply, startIdentityScenario } from './identity-scenario.js';
-import type { IdentityScenario } from './identity-scenario.js';
+import { grantNamespace, kubectlApply, startIdentityScenario } from '../support/identity-scenario.js';
+import type { IdentityScenario } from '../support/identity-scenario.js';
 
 let s: IdentityScenario;
 let user: string;

@@ -16,8 +16,8 @@ import type { KluctlDeployment } from '../../lib/api/types.js';
 import type { ManagedProcess } from '../../devenv/processes.js';
 import { createTestNamespace, eventually, restrictedKubeconfig } from '../support/test-env.js';
 import { kluctlDeploymentRef, readyCondition } from '../support/kluctl-deployment.js';
-import { grantNamespace, kubectlApply, startIdentityScenario } from '../integration/identity-scenario.js';
-import type { IdentityScenario } from '../integration/identity-scenario.js';
+import { grantNamespace, kubectlApply, startIdentityScenario } from '../support/identity-scenario.js';
+import type { IdentityScenario } from '../support/identity-scenario.js';
 import { startKluctlController } from './kluctl-controller.js';
 
 /** A reference reconcile takes seconds; a case runs both sides. */

@@ -1,7 +1,7 @@
 /**
- * Shared setup of the identity tests (reconcile-identity, reconcile-kubeconfig): the `identity` fixture
- * project in a real Git server, a state folder, the admin client, restricted identities made with RBAC,
- * and one reconcile as the runner does it. The project deploys `allowed/` into the test namespace and
+ * Shared setup of the identity tests (integration reconcile-identity and reconcile-kubeconfig, parity
+ * controller-identity): the `identity` fixture project in a real Git server, a state folder, the admin
+ * client, restricted identities made with RBAC, and one reconcile as the runner does it. The project deploys `allowed/` into the test namespace and
  * `refused/` into a second namespace that the restricted identities may not write.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,10 +15,10 @@ import type { KubeObject } from '../../lib/ports.js';
 import type { ReconcileDeps, ReconcileOutcome } from '../../lib/reconcile/reconcile.js';
 import { createRepo } from '../../devenv/git-repo.js';
 import { startGitServer } from '../../devenv/git-server.js';
-import { fixtureFiles } from '../support/fixtures.js';
-import { applyKluctlDeployment } from '../support/kluctl-deployment.js';
-import { reconcileOnce, testReconcileDeps } from '../support/reconcile-scenario.js';
-import { createTestNamespace, installCrds, kubectlTest, testEnv } from '../support/test-env.js';
+import { fixtureFiles } from './fixtures.js';
+import { applyKluctlDeployment } from './kluctl-deployment.js';
+import { reconcileOnce, testReconcileDeps } from './reconcile-scenario.js';
+import { createTestNamespace, installCrds, kubectlTest, testEnv } from './test-env.js';
 
 /** The namespace of a deployment and a second one the restricted identities may not write. */
 export interface NamespacePair {
