@@ -2,9 +2,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startControlPlane } from '../test/env/control-plane.js';
-import type { ControlPlane } from '../test/env/control-plane.js';
-import { stopAll } from '../test/env/processes.js';
+import { startControlPlane } from '../devenv/control-plane.js';
+import type { ControlPlane } from '../devenv/control-plane.js';
+import { stopAll } from '../devenv/processes.js';
 
 /** Runs `fn` with a fresh control plane (or $KS_TEST_KUBECONFIG's cluster). */
 export async function withCluster<T>(fn: (kubeconfigPath: string) => Promise<T>): Promise<T> {

@@ -6,18 +6,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FsStateStore } from '../lib/adapters/fs-state-store.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
 import type { StateStore } from '../lib/ports.js';
 import { silentLogger, systemClock } from '../lib/ports.js';
 import { reconcileDeployment } from '../lib/reconcile/reconcile.js';
-import { toolPath } from '../lib/tools.js';
-import { kubectl } from '../test/env/control-plane.js';
-import { fixtureDir, readTree } from '../test/env/fixtures.js';
-import { createRepo } from '../test/env/git-repo.js';
-import { startGitServer } from '../test/env/git-server.js';
+import { toolPath } from '../devenv/tools.js';
+import { kubectl } from '../devenv/control-plane.js';
+import { createRepo, readTree } from '../devenv/git-repo.js';
+import { startGitServer } from '../devenv/git-server.js';
 import { since, withCluster } from './cluster.js';
+
+/** The project reconciled: the test suite's smallest fixture project. */
+const PROJECT_DIR = fileURLToPath(new URL('../test/fixtures/projects/skeleton', import.meta.url));
 
 /** Counts calls per state-store operation. */
 function counting(inner: StateStore, counts: Record<string, number>): StateStore {
@@ -37,7 +40,7 @@ export async function main(): Promise<void> {
     const git = await startGitServer();
     const kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: kc });
     try {
-      const repo = await createRepo(git, 'bench', await readTree(fixtureDir('skeleton')));
+      const repo = await createRepo(git, 'bench', await readTree(PROJECT_DIR));
       await kubectl(kc, ['apply', '--server-side', '-f', 'crds/']);
       await kubectl(kc, ['wait', '--for=condition=Established', 'crd/kluctldeployments.gitops.kluctl.io']);
       await kubectl(kc, ['create', 'namespace', 'bench']);

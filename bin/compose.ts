@@ -18,7 +18,7 @@ import { jsonLogger } from '../lib/logging/json-logger.js';
 import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
 import { systemClock } from '../lib/ports.js';
 import type { ReconcileDeps } from '../lib/reconcile/reconcile.js';
-import { toolPath } from '../lib/tools.js';
+import { runtimeToolPath } from '../lib/runtime-tools.js';
 
 /** Flags shared by commands that talk to a cluster. */
 export interface ClusterFlags {
@@ -36,7 +36,7 @@ export interface StateFlags {
 
 /** The kustomize binary: $KLUCTL_SERVERLESS_KUSTOMIZE, else the pinned build in the cache. */
 export function kustomizePath(): string {
-  return toolPath('kustomize', { overrides: { kustomize: process.env.KLUCTL_SERVERLESS_KUSTOMIZE } });
+  return runtimeToolPath('kustomize', { overrides: { kustomize: process.env.KLUCTL_SERVERLESS_KUSTOMIZE } });
 }
 
 /** A Kubernetes client from --kubeconfig/--context (or $KUBECONFIG). */
@@ -95,11 +95,11 @@ export async function reconcileDeps(
       logger: flags.logger ?? cliLogger(flags.debug),
       workDir,
       kustomizePath: kustomizePath(),
-      helmPath: toolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
+      helmPath: runtimeToolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
       // Like Kluctl's controller: only the keys of spec.decryption, never the runner's environment.
       sopsWithKeys: (ageKeys) =>
         new SopsCliDecryptor({
-          binary: () => toolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
+          binary: () => runtimeToolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
           env: {},
           ageKeys,
         }),
@@ -119,7 +119,7 @@ export async function reconcileDeps(
  */
 export function sopsDecryptor(): SopsCliDecryptor {
   return new SopsCliDecryptor({
-    binary: () => toolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
+    binary: () => runtimeToolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
     env: process.env,
   });
 }

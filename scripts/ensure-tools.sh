@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds (once per machine) the pinned binaries the test environment and the engine need, into
-# ~/.cache/kluctl-serverless/<tool>-<version>/bin. Each Go tool has its own wrapper module under
+# Builds (once per machine) the pinned binaries the development environment (devenv/) and the engine
+# need, into ~/.cache/kluctl-serverless/<tool>-<version>/bin. Each Go tool has its own wrapper module under
 # tools/<tool>/ with a committed go.sum, so every download is checked against it (see
 # docs/adr/0002-test-environment.md). Safe to run repeatedly: a tool whose binary exists is skipped.
 #
@@ -8,7 +8,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CACHE=$HOME/.cache/kluctl-serverless   # lib/tools.ts looks here too
+CACHE=$HOME/.cache/kluctl-serverless   # lib/runtime-tools.ts and devenv/tools.ts look here too
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
 
 # shellcheck source=../tools/versions.env

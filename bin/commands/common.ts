@@ -16,7 +16,7 @@ import type { RenderedProject } from '../../lib/project/render-project.js';
 import { cliVarsServices, kubeClient, kustomizePath, sopsDecryptor } from '../compose.js';
 import { helmCapabilities } from '../../lib/project/helm/capabilities.js';
 import type { HelmCredentialFlags } from '../../lib/credentials/helm-credentials.js';
-import { defaultCacheDir, toolPath } from '../../lib/tools.js';
+import { defaultCacheDir, runtimeToolPath } from '../../lib/runtime-tools.js';
 import { helmCredentialsFromFlags } from './helm-pull.js';
 import { buildGitCredentials, gitAuthResolver } from '../../lib/credentials/git-credentials.js';
 import type { GitCredentialFlags } from '../../lib/credentials/git-credentials.js';
@@ -160,7 +160,7 @@ export async function renderFromFlags(
   return renderProject({
     gitAuth,
     helm: {
-      helmPath: toolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
+      helmPath: runtimeToolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
       credentials: helmCredentialsFromFlags(flags),
       cacheDir: defaultCacheDir(),
       git: new IsomorphicGitSource(),

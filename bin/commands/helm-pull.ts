@@ -6,7 +6,7 @@ import { buildHelmCredentials } from '../../lib/credentials/helm-credentials.js'
 import type { HelmCredentialFlags, HelmCredentials } from '../../lib/credentials/helm-credentials.js';
 import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import type { ChartPullDeps } from '../../lib/project/helm/chart-pull.js';
-import { toolPath } from '../../lib/tools.js';
+import { runtimeToolPath } from '../../lib/runtime-tools.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -38,7 +38,7 @@ export function helmCredentialsFromFlags(flags: HelmCredentialFlags): HelmCreden
 /** Pull dependencies for the CLI: the pinned helm, credentials, Git over isomorphic-git. */
 export function cliPullDeps(flags: HelmCredentialFlags): ChartPullDeps {
   return {
-    helmPath: toolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
+    helmPath: runtimeToolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
     credentials: helmCredentialsFromFlags(flags),
     git: new IsomorphicGitSource(),
   };

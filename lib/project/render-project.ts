@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FixedImage } from '../images/fixed-images.js';
 import type { GitAuth, GitSource, KubeObject, SopsDecryptor } from '../ports.js';
-import { toolPath } from '../tools.js';
+import { runtimeToolPath } from '../runtime-tools.js';
 import { fastPathBuilder } from './kustomize-fast.js';
 import { TemplateEngine } from '../templating/template-engine.js';
 import type { TemplateVars } from '../templating/template-engine.js';
@@ -55,7 +55,7 @@ export interface RenderOptions {
   readonly args?: Record<string, unknown>;
   /** Where items are rendered. Default: a new temp dir, which the caller owns (and deletes). */
   readonly renderDir?: string;
-  /** kustomize binary. Default: `toolPath('kustomize')`. */
+  /** kustomize binary. Default: `runtimeToolPath('kustomize')`. */
   readonly kustomizePath?: string;
   /** Builds one rendered item dir. Default: the in-process fast path, falling back to the kustomize binary at `kustomizePath`. */
   readonly builder?: ItemBuilder;
@@ -240,7 +240,8 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
   }
   // Plain resource-list kustomizations are built in process (identical output, proven against the
   // binary by test/integration/render-fast-path.test.ts); everything else goes to the real kustomize.
-  const builder = opts.builder ?? fastPathBuilder(binaryBuilder(opts.kustomizePath ?? toolPath('kustomize')));
+  const builder =
+    opts.builder ?? fastPathBuilder(binaryBuilder(opts.kustomizePath ?? runtimeToolPath('kustomize')));
   const built = await mapBoundedAll(planned, opts.kustomizeConcurrency ?? 4, (p) =>
     buildItem(p, {
       renderedDir: dest(p),

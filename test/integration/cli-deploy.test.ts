@@ -8,9 +8,9 @@ import { cp, mkdtemp, readFile, readdir, rm, unlink, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { fixtureDir } from '../env/fixtures.js';
-import { createTestNamespace, testEnv } from '../env/test-env.js';
-import { cli, NO_GIT_ROOT_WARNING } from '../env/cli.js';
+import { fixtureDir } from '../support/fixtures.js';
+import { createTestNamespace, testEnv } from '../support/test-env.js';
+import { cli, NO_GIT_ROOT_WARNING, projectFlags } from '../support/cli.js';
 
 let project: string;
 let ns: string;
@@ -21,12 +21,7 @@ beforeAll(async () => {
   await cp(fixtureDir('skeleton'), project, { recursive: true });
   ns = await createTestNamespace('cli-deploy');
   base = [
-    '--project-dir',
-    project,
-    '-t',
-    'dev',
-    '-a',
-    `namespace=${ns}`,
+    ...projectFlags(project, { target: 'dev', namespace: ns }),
     '--kubeconfig',
     testEnv().kubeconfigPath,
   ];

@@ -4,7 +4,7 @@
  * unknown group/kind an error, deleted objects reported as such and never applied.
  */
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { createTestNamespace, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlTest, testEnv } from '../support/test-env.js';
 import { HookScenario } from './hooks-scenario.js';
 
 let real: HttpKubeClient;

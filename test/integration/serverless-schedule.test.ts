@@ -13,10 +13,16 @@ import type { ReconcileMessage } from '../../lib/serverless/protocol.js';
 import { editScheduleIndex, readScheduleIndex, recordNextRun } from '../../lib/serverless/schedule-index.js';
 import type { ScheduleTickDeps } from '../../lib/serverless/schedule-tick.js';
 import { handleScheduleTick } from '../../functions/schedule/handler.js';
-import { createBucket, createFifoQueue, drainQueue, localAwsSettings, localSqs } from '../env/aws-local.js';
-import { SqsEventPump } from '../env/event-pump.js';
-import { scheduledEvent } from '../env/lambda-events.js';
-import { testEnv } from '../env/test-env.js';
+import {
+  createBucket,
+  createFifoQueue,
+  drainQueue,
+  localAwsSettings,
+  localSqs,
+} from '../../devenv/aws-local.js';
+import { SqsEventPump } from '../../devenv/event-pump.js';
+import { scheduledEvent } from '../../devenv/lambda-events.js';
+import { testEnv } from '../support/test-env.js';
 
 const now = new Date(Date.UTC(2026, 11, 6, 12, 0, 0));
 const at = (offsetMs: number) => new Date(now.getTime() + offsetMs);

@@ -24,11 +24,11 @@ import {
   shimKubeconfig,
   TcpProxy,
   TestIngestServer,
-} from '../env/shim-harness.js';
-import { SHIM_MANIFESTS_DIR } from '../env/shim-manifests.js';
-import { CLI_BIN } from '../env/cli.js';
-import { freePort } from '../env/processes.js';
-import { createTestNamespace, eventually, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+} from '../support/shim-harness.js';
+import { SHIM_MANIFESTS_DIR } from '../support/shim-manifests.js';
+import { CLI_BIN } from '../support/cli.js';
+import { freePort } from '../../devenv/processes.js';
+import { createTestNamespace, eventually, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 const KEY = Buffer.from(randomBytes(32).toString('hex'));
 const SPEC = { interval: '5m', target: 'prod', source: { git: { url: 'https://example.com/repo.git' } } };

@@ -16,10 +16,10 @@ import { jsonLogger } from '../../lib/logging/json-logger.js';
 import type { ObjectRef } from '../../lib/ports.js';
 import { mirrorOf } from '../../lib/shim/mirror.js';
 import { Shim } from '../../lib/shim/shim.js';
-import { kubectl, startControlPlane, type ControlPlane } from '../env/control-plane.js';
-import { factsOf, TestIngestServer } from '../env/shim-harness.js';
-import { eventually, testEnv } from '../env/test-env.js';
-import { startProcess, type ManagedProcess } from '../env/processes.js';
+import { kubectl, startControlPlane, type ControlPlane } from '../../devenv/control-plane.js';
+import { factsOf, TestIngestServer } from '../support/shim-harness.js';
+import { eventually, testEnv } from '../support/test-env.js';
+import { startProcess, type ManagedProcess } from '../../devenv/processes.js';
 
 const KEY = Buffer.from('restart-test-key-'.padEnd(40, 'x'));
 const NS = 'shim-restart';

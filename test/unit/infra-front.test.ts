@@ -1,27 +1,20 @@
 // CDK assertions on the front of the stack: the ingest, webhook and schedule functions, the HTTP API
 // that exposes the first two, and the EventBridge rule that ticks the third.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { functionNamed, synthVariant } from './infra-fixtures.js';
+import { createInfraWorkspace, functionNamed } from './infra-fixtures.js';
+import type { InfraWorkspace } from './infra-fixtures.js';
 
-let outRoot: string;
-let layerDir: string;
+let ws: InfraWorkspace;
 let template: Template;
 
 beforeAll(() => {
-  outRoot = mkdtempSync(join(tmpdir(), 'infra-front-'));
-  layerDir = join(outRoot, 'layer');
-  mkdirSync(join(layerDir, 'bin'), { recursive: true });
-  for (const tool of ['kustomize', 'helm', 'sops'])
-    writeFileSync(join(layerDir, 'bin', tool), '#!/bin/sh\n', { mode: 0o755 });
-  template = synthVariant(outRoot, layerDir);
+  ws = createInfraWorkspace();
+  template = ws.synth();
 });
 
-afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+afterAll(() => ws?.dispose());
 
 const env = (what: string) =>
   (functionNamed(template, what)[1].Properties['Environment'] as { Variables: Record<string, unknown> })
@@ -79,10 +72,9 @@ describe('HTTP API', () => {
       StageName: '$default',
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
-    synthVariant(outRoot, layerDir, { apiRateLimit: 5, apiBurstLimit: 10 }).hasResourceProperties(
-      'AWS::ApiGatewayV2::Stage',
-      { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } },
-    );
+    ws.synth({ apiRateLimit: 5, apiBurstLimit: 10 }).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    });
   });
 });
 
@@ -102,9 +94,8 @@ describe('schedule rule', () => {
   });
 
   it('takes the interval from props', () => {
-    synthVariant(outRoot, layerDir, { scheduleInterval: Duration.minutes(5) }).hasResourceProperties(
-      'AWS::Events::Rule',
-      { ScheduleExpression: 'rate(5 minutes)' },
-    );
+    ws.synth({ scheduleInterval: Duration.minutes(5) }).hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+    });
   });
 });

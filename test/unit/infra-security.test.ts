@@ -1,46 +1,34 @@
 // CDK assertions on the permissions of the kluctl-serverless stack and on the validation of its props.
 // The function code is inline (permissions do not depend on it), and the tools layer comes from a
 // temporary directory with a dummy bin/kustomize, so no real binary and no bundling are needed.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { KluctlServerlessStackProps } from '../../infra/kluctl-serverless-stack.js';
-import { asList, functionStatements, policyStatements, synthVariant } from './infra-fixtures.js';
-import type { VariantProps } from './infra-fixtures.js';
+import {
+  asList,
+  createInfraWorkspace,
+  functionStatements,
+  only,
+  policyStatements,
+} from './infra-fixtures.js';
+import type { InfraWorkspace, VariantProps } from './infra-fixtures.js';
 import { KsError } from '../../lib/errors.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhooks-AbC123';
-let outRoot: string;
-let layerDir: string;
+let ws: InfraWorkspace;
 let template: Template;
 
-function synth(props: VariantProps = {}): Template {
-  return synthVariant(outRoot, layerDir, props);
-}
-
-function only<T>(resources: Record<string, T>): [string, T] {
-  const entries = Object.entries(resources);
-  expect(entries).toHaveLength(1);
-  return entries[0]!;
-}
+const synth = (props: VariantProps = {}): Template => ws.synth(props);
 
 beforeAll(() => {
-  outRoot = mkdtempSync(join(tmpdir(), 'infra-test-'));
-  layerDir = join(outRoot, 'layer');
-  mkdirSync(join(layerDir, 'bin'), { recursive: true });
-  for (const tool of ['kustomize', 'helm', 'sops']) {
-    writeFileSync(join(layerDir, 'bin', tool), '#!/bin/sh\necho dummy\n', { mode: 0o755 });
-  }
+  ws = createInfraWorkspace();
   template = synth();
 });
 
-afterAll(() => {
-  rmSync(outRoot, { recursive: true, force: true });
-});
+afterAll(() => ws?.dispose());
 
 describe('least privilege', () => {
   it('grants no wildcard resource and no wildcard action, and no managed policies', () => {

@@ -1,51 +1,34 @@
 // CDK assertions on the kluctl-serverless stack. The default stack is synthesized once with the real
 // esbuild bundling of the reconcile handler; variants use inline code so they stay fast. The tools
 // layer comes from a temporary directory with a dummy bin/kustomize, so no real binary is needed.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { KluctlServerlessStack } from '../../infra/kluctl-serverless-stack.js';
-import { ENV, functionNamed, synthVariant } from './infra-fixtures.js';
-import type { VariantProps } from './infra-fixtures.js';
+import { createInfraWorkspace, ENV, functionNamed, only } from './infra-fixtures.js';
+import type { InfraWorkspace, VariantProps } from './infra-fixtures.js';
 
 // TODO(lead): bundle the front functions for real once their handlers are merged.
 const INLINE = Code.fromInline('export const handler = async () => ({});');
 const INLINE_FRONT = { ingest: INLINE, webhook: INLINE, schedule: INLINE };
-let outRoot: string;
-let layerDir: string;
+let ws: InfraWorkspace;
 let app: App;
 let template: Template;
 
-function synth(props: VariantProps = {}): Template {
-  return synthVariant(outRoot, layerDir, props);
-}
-
-function only<T>(resources: Record<string, T>): [string, T] {
-  const entries = Object.entries(resources);
-  expect(entries).toHaveLength(1);
-  return entries[0]!;
-}
+const synth = (props: VariantProps = {}): Template => ws.synth(props);
 
 beforeAll(() => {
-  outRoot = mkdtempSync(join(tmpdir(), 'infra-test-'));
-  layerDir = join(outRoot, 'layer');
-  mkdirSync(join(layerDir, 'bin'), { recursive: true });
-  for (const tool of ['kustomize', 'helm', 'sops']) {
-    writeFileSync(join(layerDir, 'bin', tool), '#!/bin/sh\necho dummy\n', { mode: 0o755 });
-  }
-  app = new App({ outdir: join(outRoot, 'default') });
+  ws = createInfraWorkspace();
+  app = new App({ outdir: join(ws.outRoot, 'default') });
   template = Template.fromStack(
-    new KluctlServerlessStack(app, 'Test', { env: ENV, toolsLayerDir: layerDir, frontCode: INLINE_FRONT }),
+    new KluctlServerlessStack(app, 'Test', { env: ENV, toolsLayerDir: ws.layerDir, frontCode: INLINE_FRONT }),
   );
 });
 
-afterAll(() => {
-  rmSync(outRoot, { recursive: true, force: true });
-});
+afterAll(() => ws?.dispose());
 describe('state bucket', () => {
   it('is encrypted, versioned, private and expires caches and old versions', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {

@@ -2,15 +2,11 @@ import type { KluctlDeployment } from '../../lib/api/types.js';
 import { dueReason, entryAfterReconcile } from '../../lib/runner/schedule.js';
 import { parseReconcileMessage } from '../../lib/serverless/reconcile-message.js';
 import { parseArgs } from '../../bin/commands/common.js';
+import { kluctlDeployment } from '../support/kluctl-deployment.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const kd = (generation: number, annotations: Record<string, string> = {}): KluctlDeployment =>
-  ({
-    apiVersion: 'gitops.kluctl.io/v1beta1',
-    kind: 'KluctlDeployment',
-    metadata: { name: 'a', namespace: 'n', generation, annotations },
-    spec: { interval: '5m', source: {} },
-  }) as KluctlDeployment;
+  kluctlDeployment('n', 'a', { interval: '5m', source: {} }, { generation, annotations }) as KluctlDeployment;
 
 describe('dueReason', () => {
   const entry = entryAfterReconcile(

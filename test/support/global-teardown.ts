@@ -1,6 +1,6 @@
 /**
  * jest globalTeardown: stops the services of the run and prints their logs after a failure
- * (test/env/run-services.ts). Loaded through tsx for the reason given in global-setup.ts.
+ * (test/support/run-services.ts). Loaded through tsx for the reason given in global-setup.ts.
  */
 import { tsImport } from 'tsx/esm/api';
 import type * as RunServices from './run-services.js';

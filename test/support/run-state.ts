@@ -29,7 +29,7 @@ export function takeTestRun(): TestRun | undefined {
 }
 
 /**
- * The file test/env/log-reporter.ts creates in the run dir when a test failed. The reporter cannot
+ * The file test/support/log-reporter.ts creates in the run dir when a test failed. The reporter cannot
  * import this module (jest loads reporters untransformed), so it repeats the name.
  */
 export function failedMarker(runDir: string): string {

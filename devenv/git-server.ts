@@ -1,5 +1,5 @@
 /**
- * A Git smart-HTTP server for tests: a small Node HTTP server that hands every request to the real
+ * A Git smart-HTTP server for the tests, the demo and the benchmarks: a small Node HTTP server that hands every request to the real
  * `git http-backend` as a CGI program (reference/test-infra.md §7, option B). isomorphic-git cannot
  * use `file://` remotes, so every test repository is served from here.
  */

@@ -1,11 +1,12 @@
 /**
- * Test repositories made with the real `git` CLI: a bare repository served by the test Git server and a
- * work clone in a temp dir from which commits, branches and tags are pushed over HTTP.
+ * Git repositories for the tests, the demo and the benchmarks, made with the real `git` CLI: a bare
+ * repository served by devenv/git-server.ts and a work clone in a temp dir from which commits,
+ * branches and tags are pushed over HTTP.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { GitServer } from './git-server.js';
 
@@ -134,4 +135,26 @@ function makeRepo(url: string, workDir: string, bareDir: string): TestRepo {
       await rm(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every file below `dir`, keyed by its path relative to `dir` (forward slashes): the files of {@link createRepo}. */
+export async function readTree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else out[relative(dir, p).split('\\').join('/')] = await readFile(p, 'utf8');
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/** Makes `dir` a repository with one commit of everything in it and an `origin` remote. */
+export async function commitAll(dir: string, origin: string): Promise<void> {
+  await git(dir, ['init', '--quiet', '--initial-branch=main']);
+  await git(dir, ['add', '--all']);
+  await git(dir, ['commit', '--quiet', '-m', 'parity input']);
+  await git(dir, ['remote', 'add', 'origin', origin]);
 }

@@ -12,7 +12,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
-import type { AwsClientSettings } from '../../lib/adapters/aws-client-settings.js';
+import type { AwsClientSettings } from '../lib/adapters/aws-client-settings.js';
 import { LOCALSTACK_CREDENTIALS } from './localstack.js';
 
 /** Client settings for a LocalStack endpoint. */

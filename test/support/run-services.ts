@@ -5,18 +5,19 @@
  * Existing services can be used instead: KS_TEST_KUBECONFIG (a cluster) and
  * KS_TEST_S3_ENDPOINT (+ KS_TEST_S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). Their addresses
  * go into a JSON file whose path is put into KS_TEST_ENV_FILE, which the workers inherit;
- * test/env/test-env.ts reads it. When a test failed (test/env/log-reporter.ts leaves a marker), the
- * teardown prints where the server logs are and the end of each, and keeps the run's folder.
+ * test/support/test-env.ts reads it. When a test failed (test/support/log-reporter.ts leaves a
+ * marker), the teardown prints where the server logs are and the end of each, and keeps the run's
+ * folder. The services themselves come from the development environment, devenv/.
  */
 import type { Config } from '@jest/types';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { kubectl, startControlPlane } from './control-plane.js';
-import { startControllers } from './controllers.js';
-import { LOCALSTACK_CREDENTIALS, startLocalStack } from './localstack.js';
-import { stopAll, tailFile } from './processes.js';
+import { startCluster } from '../../devenv/cluster.js';
+import { kubectl } from '../../devenv/control-plane.js';
+import { LOCALSTACK_CREDENTIALS, startLocalStack } from '../../devenv/localstack.js';
+import { stopAll, tailFile } from '../../devenv/processes.js';
 import { failedMarker, setTestRun, takeTestRun, type TestRun } from './run-state.js';
 import { RUN_LABEL, TEST_ENV_FILE_VAR, type TestEnv } from './test-env.js';
 
@@ -79,32 +80,13 @@ async function startKube(runDir: string, logsDir: string): Promise<Service<Kube>
   const controllers = process.env['KS_TEST_CONTROLLERS'] !== '0';
   const existing = process.env['KS_TEST_KUBECONFIG'];
   if (existing) return { value: { kubeconfigPath: existing, controllers }, stop: async () => {} };
-  const started = Date.now();
-  const cp = await startControlPlane({
-    workDir: join(runDir, 'kube'),
-    logsDir,
-    withControllers: controllers,
-  });
-  const value = { kubeconfigPath: cp.kubeconfigPath, controllers };
-  if (!controllers) return { value, stop: cp.stop, startupMs: cp.startupMs, note: ' (no controllers)' };
-  const ctl = await startControllers({
-    kubeconfigPath: cp.kubeconfigPath,
-    server: cp.server,
-    caCertPath: cp.certs.caCert,
-    adminCertPath: cp.certs.adminCert,
-    adminKeyPath: cp.certs.adminKey,
-    saPrivateKeyPath: cp.certs.saPrivateKey,
-    logsDir,
-  }).catch(async (err: unknown) => {
-    await cp.stop();
-    throw err;
-  });
-  const stop = async (): Promise<void> => {
-    await ctl.stop();
-    await cp.stop();
-  };
-  const note = ` (controllers and fake Node +${(ctl.startupMs / 1000).toFixed(1)} s)`;
-  return { value, stop, startupMs: Date.now() - started, note };
+  const cluster = await startCluster({ workDir: join(runDir, 'kube'), logsDir, controllers });
+  const value = { kubeconfigPath: cluster.controlPlane.kubeconfigPath, controllers };
+  const note =
+    cluster.controllersStartupMs === undefined
+      ? ' (no controllers)'
+      : ` (controllers and fake Node +${(cluster.controllersStartupMs / 1000).toFixed(1)} s)`;
+  return { value, stop: cluster.stop, startupMs: cluster.startupMs, note };
 }
 
 async function startS3(runDir: string, logsDir: string): Promise<Service<TestEnv['s3']>> {

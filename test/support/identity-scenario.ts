@@ -1,29 +1,30 @@
 /**
- * Shared setup of the identity tests (reconcile-identity, reconcile-kubeconfig): the `identity` fixture
- * project in a real Git server, a state folder, the admin client, restricted identities made with RBAC,
- * and one reconcile as the runner does it. The project deploys `allowed/` into the test namespace and
+ * Shared setup of the identity tests (integration reconcile-identity and reconcile-kubeconfig, parity
+ * controller-identity): the `identity` fixture project in a real Git server, a state folder, the admin
+ * client, restricted identities made with RBAC, and one reconcile as the runner does it. The project deploys `allowed/` into the test namespace and
  * `refused/` into a second namespace that the restricted identities may not write.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import type { KubeObject } from '../../lib/ports.js';
-import { systemClock } from '../../lib/ports.js';
-import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import type { ReconcileDeps, ReconcileOutcome } from '../../lib/reconcile/reconcile.js';
-import { toolPath } from '../../lib/tools.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlTest, testEnv } from '../env/test-env.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import { fixtureFiles } from './fixtures.js';
+import { applyKluctlDeployment } from './kluctl-deployment.js';
+import { reconcileOnce, testReconcileDeps } from './reconcile-scenario.js';
+import { createTestNamespace, installCrds, kubectlTest, testEnv } from './test-env.js';
+
+/** The namespace of a deployment and a second one the restricted identities may not write. */
+export interface NamespacePair {
+  readonly ns: string;
+  readonly other: string;
+}
 
 /** What {@link startIdentityScenario} starts; `stop` in afterAll. */
 export interface IdentityScenario {
@@ -34,34 +35,58 @@ export interface IdentityScenario {
   readonly logLines: string[];
   /** Reconcile deps as the runner builds them, with `extra` on top. */
   deps(extra?: Partial<ReconcileDeps>): ReconcileDeps;
+  /** A namespace for the deployment and a second one the restricted identities may not write. */
+  namespaces(prefix: string): Promise<NamespacePair>;
+  /** Applies a KluctlDeployment of the fixture project named `name` in `where.ns`. */
+  apply(where: NamespacePair, name: string, spec: Record<string, unknown>): Promise<void>;
+  /** One reconcile (with `deps`, default {@link deps}), and the object as the admin reads it afterwards. */
+  reconcile(
+    ns: string,
+    name: string,
+    deps?: ReconcileDeps,
+  ): Promise<{ outcome: ReconcileOutcome; kd: KluctlDeployment | undefined }>;
+  /** A ConfigMap as the admin sees it, or undefined. */
+  configMap(ns: string, name: string): Promise<KubeObject | undefined>;
   stop(): Promise<void>;
 }
 
 /** Starts the Git server with the fixture project and the admin client. */
 export async function startIdentityScenario(): Promise<IdentityScenario> {
   await installCrds();
-  const server: GitServer = await startGitServer();
-  const repo: TestRepo = await createRepo(server, 'identity', await readTree(fixtureDir('identity')));
+  const server = await startGitServer();
+  const repo = await createRepo(server, 'identity', await fixtureFiles('identity'));
   const admin = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
   const stateDir = await mkdtemp(join(tmpdir(), 'ks-identity-'));
   const logLines: string[] = [];
-  const base: ReconcileDeps = {
+  const base = testReconcileDeps({
     kube: admin,
-    store: new FsStateStore(stateDir),
-    git: new IsomorphicGitSource(),
-    clock: systemClock,
     logger: jsonLogger((l) => logLines.push(l), 'debug'),
     workDir: stateDir,
-    kustomizePath: toolPath('kustomize'),
     holder: 'identity-test',
     clusters: new HttpKubeClientFactory(admin),
-  };
+  });
+  const deps = (extra: Partial<ReconcileDeps> = {}): ReconcileDeps => ({ ...base, ...extra });
   return {
     repoUrl: repo.url,
     admin,
     stateDir,
     logLines,
-    deps: (extra = {}) => ({ ...base, ...extra }),
+    deps,
+    namespaces: async (prefix) => ({
+      ns: await createTestNamespace(prefix),
+      other: await createTestNamespace(`${prefix}-other`),
+    }),
+    apply: (where, name, spec) =>
+      applyKluctlDeployment(where.ns, name, {
+        interval: '10m',
+        timeout: '2m',
+        source: { git: { url: repo.url } },
+        target: 't-none',
+        args: { namespace: where.ns, other: where.other },
+        ...spec,
+      }),
+    reconcile: (ns, name, d = deps()) => reconcileOnce(d, ns, name),
+    configMap: (ns, name) => admin.get({ group: '', version: 'v1', kind: 'ConfigMap', name, namespace: ns }),
     stop: async () => {
       admin.close();
       await server.stop();
@@ -69,13 +94,6 @@ export async function startIdentityScenario(): Promise<IdentityScenario> {
       await rm(stateDir, { recursive: true, force: true });
     },
   };
-}
-
-/** A namespace for the deployment and a second one the restricted identities may not write. */
-export async function namespacePair(prefix: string): Promise<{ ns: string; other: string }> {
-  const ns = await createTestNamespace(prefix);
-  const other = await createTestNamespace(`${prefix}-other`);
-  return { ns, other };
 }
 
 /** An RBAC subject: a service account or a (client certificate) user. */
@@ -150,54 +168,4 @@ export async function kubectlApply(
     input: docs.map((d) => JSON.stringify(d)).join('\n'),
   });
   if (res.code !== 0) throw new Error(res.stderr);
-}
-
-/** Applies a KluctlDeployment of the fixture project named `name` in `ns`. */
-export async function applyDeployment(
-  s: IdentityScenario,
-  where: { ns: string; other: string },
-  name: string,
-  spec: Record<string, unknown>,
-): Promise<void> {
-  await kubectlApply([
-    {
-      apiVersion: 'gitops.kluctl.io/v1beta1',
-      kind: 'KluctlDeployment',
-      metadata: { name, namespace: where.ns },
-      spec: {
-        interval: '10m',
-        timeout: '2m',
-        source: { git: { url: s.repoUrl } },
-        target: 't-none',
-        args: { namespace: where.ns, other: where.other },
-        ...spec,
-      },
-    },
-  ]);
-}
-
-/** Runs one reconcile and returns its outcome with the object as the admin reads it afterwards. */
-export async function reconcileOnce(
-  deps: ReconcileDeps,
-  ns: string,
-  name: string,
-): Promise<{ outcome: ReconcileOutcome; kd: KluctlDeployment | undefined }> {
-  const outcome = await reconcileDeployment(deps, { namespace: ns, name });
-  const kd = (await deps.kube.get(kdRef(ns, name))) as KluctlDeployment | undefined;
-  return { outcome, kd };
-}
-
-/** The ref of a KluctlDeployment. */
-export function kdRef(ns: string, name: string) {
-  return { group: 'gitops.kluctl.io', version: 'v1beta1', kind: 'KluctlDeployment', name, namespace: ns };
-}
-
-/** A ConfigMap as the admin sees it, or undefined. */
-export function configMap(s: IdentityScenario, ns: string, name: string): Promise<KubeObject | undefined> {
-  return s.admin.get({ group: '', version: 'v1', kind: 'ConfigMap', name, namespace: ns });
-}
-
-/** The Ready condition of a deployment. */
-export function readyOf(kd: KluctlDeployment | undefined) {
-  return kd?.status?.conditions?.find((c) => c.type === 'Ready');
 }

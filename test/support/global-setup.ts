@@ -1,5 +1,5 @@
 /**
- * jest globalSetup: starts the services of the run (test/env/run-services.ts). jest hands this file
+ * jest globalSetup: starts the services of the run (test/support/run-services.ts). jest hands this file
  * to Node untransformed (the package is ESM, so ts-jest's require hook never sees it) and Node only
  * strips its types, which cannot resolve the `.js` imports of the TypeScript sources; tsx loads them.
  */

@@ -1,5 +1,5 @@
 /**
- * What test files import to reach the services that test/env/global-setup.ts started (or the existing
+ * What test files import to reach the services that test/support/global-setup.ts started (or the existing
  * ones named by KS_TEST_KUBECONFIG / KS_TEST_S3_ENDPOINT): their addresses, a fresh namespace per test,
  * kubectl with JSON output, and `eventually()` for conditions that become true asynchronously.
  */
@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { issueUserCert } from './certs.js';
+import { issueUserCert } from '../../devenv/certs.js';
 import { fileURLToPath } from 'node:url';
-import { kubectl, type KubectlResult } from './control-plane.js';
-import { sleep } from './processes.js';
+import { kubectl, type KubectlResult } from '../../devenv/control-plane.js';
+import { sleep } from '../../devenv/processes.js';
 
 /** The services of this test run, as written by the global setup. */
 export interface TestEnv {
@@ -19,7 +19,7 @@ export interface TestEnv {
   readonly kubeconfigPath: string;
   /**
    * Whether controllers run (kube-controller-manager, kube-scheduler, kwok with one fake Node:
-   * test/env/controllers.ts), so workloads become ready and namespaces really go away. False when
+   * devenv/controllers.ts), so workloads become ready and namespaces really go away. False when
    * KS_TEST_CONTROLLERS=0.
    */
   readonly controllers: boolean;

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import { createHelmHome, runHelm } from '../../lib/project/helm/helm-cli.js';
-import { toolPath } from '../../lib/tools.js';
+import { createHelmHome, runHelm } from '../lib/project/helm/helm-cli.js';
+import { toolPath } from './tools.js';
 
 /** One packaged chart version. */
 export interface RepoChart {
@@ -40,7 +40,7 @@ export interface TestHelmRepo {
   close(): Promise<void>;
 }
 
-const chartsRoot = fileURLToPath(new URL('../fixtures/charts/', import.meta.url));
+const chartsRoot = fileURLToPath(new URL('../test/fixtures/charts/', import.meta.url));
 
 /** Packages fixture chart `c` (name and version set) with the real `helm package` into `dest`. */
 export async function packageChart(c: RepoChart, work: string, dest: string, helm: string): Promise<void> {

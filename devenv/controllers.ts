@@ -5,10 +5,10 @@
  * kubelet of one fake Node so Pods become Running and Ready (and Job Pods Succeeded) without
  * containers. Started once per run after the API server, in parallel with LocalStack.
  */
-import { readFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from './tools.js';
+import { httpsOk, readAdminTls, type AdminTls } from './admin-https.js';
 import { freePort, sleep, startProcess, tailFile, type ManagedProcess } from './processes.js';
 
 /** Name of the one fake Node kwok manages. */
@@ -49,7 +49,11 @@ export interface Controllers {
 export async function startControllers(opts: ControllersOptions): Promise<Controllers> {
   const started = Date.now();
   const deadline = started + (opts.timeoutMs ?? 60_000);
-  const tls = await readAdminTls(opts);
+  const tls = await readAdminTls({
+    caCert: opts.caCertPath,
+    adminCert: opts.adminCertPath,
+    adminKey: opts.adminKeyPath,
+  });
   const api = (method: string, path: string, body?: unknown): Promise<ApiResponse> =>
     apiRequest(opts.server, tls, method, path, body);
   const schedulerPort = await freePort();
@@ -212,25 +216,12 @@ async function waitUntil(
   }
 }
 
-interface AdminTls {
-  readonly ca: string;
-  readonly cert: string;
-  readonly key: string;
-}
-
 interface ApiResponse {
   readonly status: number;
   readonly body: string;
 }
 
 type Api = (method: string, path: string, body?: unknown) => Promise<ApiResponse>;
-
-async function readAdminTls(opts: ControllersOptions): Promise<AdminTls> {
-  const [ca, cert, key] = await Promise.all(
-    [opts.caCertPath, opts.adminCertPath, opts.adminKeyPath].map((f) => readFile(f, 'utf8')),
-  );
-  return { ca: ca!, cert: cert!, key: key! };
-}
 
 /** One JSON request to the API server as the admin (cheaper than a kubectl process per poll). */
 function apiRequest(
@@ -252,17 +243,5 @@ function apiRequest(
     req.once('timeout', () => req.destroy(new Error(`timeout: ${method} ${path}`)));
     req.once('error', reject);
     req.end(payload);
-  });
-}
-
-function httpsOk(url: string, tls: AdminTls & { rejectUnauthorized: boolean }): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { ...tls, timeout: 2000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-    });
-    req.once('timeout', () => req.destroy(new Error('timeout')));
-    req.once('error', reject);
-    req.end();
   });
 }

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { defaultCacheDir, readToolVersions } from '../../lib/tools.js';
+import { defaultCacheDir, readToolVersions } from '../lib/runtime-tools.js';
 import { writeSelfSignedPem } from './certs.js';
 import { freePort, sleep, startProcess, tailFile, type ManagedProcess } from './processes.js';
 

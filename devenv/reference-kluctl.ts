@@ -9,8 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const exec = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SHARED_CANDIDATES = [process.env.KS_REFERENCE_SHARED, join(ROOT, '..', 'shared'), '/work/shared'];
 
 /** Path of the reference kluctl binary; throws naming the command that builds it. */
@@ -33,6 +35,12 @@ export function kluctlExamplesTarball(): string {
   throw new Error(
     'kluctl-examples-8dcccb8.tar.xz not found; set KS_REFERENCE_SHARED to the folder holding reference-projects/',
   );
+}
+
+/** Extracts Kluctl's examples into `<parent>/kluctl-examples` and returns that folder. */
+export async function extractExamples(parent: string): Promise<string> {
+  await exec('tar', ['-xJf', kluctlExamplesTarball(), '-C', parent]);
+  return join(parent, 'kluctl-examples');
 }
 
 /** Output of one reference Kluctl run. */

@@ -27,6 +27,24 @@ export function cli(args: readonly string[], env: Record<string, string> = {}): 
   });
 }
 
+/** Options of {@link projectFlags}. */
+export interface ProjectFlagOptions {
+  /** `-t <target>`; none when absent. */
+  readonly target?: string;
+  /** `-a namespace=<namespace>`, the argument the fixture projects deploy into; none when absent. */
+  readonly namespace?: string;
+}
+
+/** The flags that point a command at a project: `--project-dir`, then `-t` and `-a namespace=` if given. */
+export function projectFlags(projectDir: string, opts: ProjectFlagOptions = {}): string[] {
+  return [
+    '--project-dir',
+    projectDir,
+    ...(opts.target === undefined ? [] : ['-t', opts.target]),
+    ...(opts.namespace === undefined ? [] : ['-a', `namespace=${opts.namespace}`]),
+  ];
+}
+
 /** What the CLI (like Kluctl) prints when the project is not inside a Git repository. */
 export const NO_GIT_ROOT_WARNING =
   'warning: Failed to detect git project root. This might cause follow-up errors\n';

@@ -1,5 +1,5 @@
 /**
- * Child processes of the test environment (etcd, kube-apiserver, LocalStack). Every child runs in its
+ * Child processes of the development environment (etcd, kube-apiserver, LocalStack). Every child runs in its
  * own process group and is tracked here, so `stopAll()` can end it together with anything it spawned.
  * Signal and exit handlers, plus a small watchdog per child, make sure nothing outlives the test run,
  * even on Ctrl-C or when the jest process dies without running its teardown.

@@ -1,9 +1,12 @@
-/** Runs Python Jinja2 (the pinned venv of scripts/ensure-tools.sh) over a batch of templates. */
+/**
+ * Runs Python Jinja2 (the pinned venv of scripts/ensure-tools.sh) over a batch of templates: the
+ * reference of the templating conformance suite and of the templating benchmarks.
+ */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultCacheDir, readToolVersions } from '../../lib/tools.js';
+import { defaultCacheDir, readToolVersions } from '../lib/runtime-tools.js';
 
 /** One template for Jinja2. */
 export interface ReferenceCase {

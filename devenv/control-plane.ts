@@ -1,16 +1,16 @@
 /**
- * A real Kubernetes control plane for tests: etcd plus kube-apiserver, started the way
- * controller-runtime's envtest does (docs: reference/test-infra.md §3). Controllers, scheduler and a
- * fake Node come separately (test/env/controllers.ts); without them Pods never start and namespaces
+ * A real Kubernetes control plane for the tests, the demo and the benchmarks: etcd plus
+ * kube-apiserver, started the way controller-runtime's envtest does (docs: reference/test-infra.md §3). Controllers, scheduler and a
+ * fake Node come separately (devenv/controllers.ts); without them Pods never start and namespaces
  * never finish terminating. Server-side apply, RBAC, CRDs, admission and watches are the real thing.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from './tools.js';
+import { httpsOk, readAdminTls, type AdminTls } from './admin-https.js';
 import { generateControlPlaneCerts, type ControlPlaneCerts } from './certs.js';
 import { freePort, sleep, startProcess, tailFile, type ManagedProcess } from './processes.js';
 
@@ -38,7 +38,7 @@ export interface ControlPlaneOptions {
   /** Give up waiting for readiness after this long; default 90 s (a cold start on 2 cores takes ~5 s). */
   readonly timeoutMs?: number;
   /**
-   * Whether kube-controller-manager will run (test/env/controllers.ts). Only then is the
+   * Whether kube-controller-manager will run (devenv/controllers.ts). Only then is the
    * ServiceAccount admission plugin enabled, since it rejects Pods until that controller has created
    * the namespace's `default` ServiceAccount. Default false.
    */
@@ -65,7 +65,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const port = await freePort();
     const server = `https://127.0.0.1:${port}`;
     apiserver = startApiServer({ ...opts, certs, port, etcdUrl: etcd.url });
-    const tls = await readTls(certs);
+    const tls = await readAdminTls(certs);
     await waitFor(apiserver, timeoutMs, () => httpsOk(`${server}/readyz`, tls));
     const kubeconfigPath = join(opts.workDir, 'kubeconfig.yaml');
     await writeKubeconfig(kubeconfigPath, server, tls);
@@ -180,22 +180,7 @@ function startApiServer(
   });
 }
 
-interface Tls {
-  readonly ca: string;
-  readonly cert: string;
-  readonly key: string;
-}
-
-async function readTls(certs: ControlPlaneCerts): Promise<Tls> {
-  const [ca, cert, key] = await Promise.all([
-    readFile(certs.caCert, 'utf8'),
-    readFile(certs.adminCert, 'utf8'),
-    readFile(certs.adminKey, 'utf8'),
-  ]);
-  return { ca, cert, key };
-}
-
-async function writeKubeconfig(path: string, server: string, tls: Tls): Promise<void> {
+async function writeKubeconfig(path: string, server: string, tls: AdminTls): Promise<void> {
   const b64 = (s: string): string => Buffer.from(s).toString('base64');
   const user = `${TEST_CONTEXT}-admin`;
   const context = { cluster: TEST_CONTEXT, user };
@@ -248,18 +233,6 @@ function httpGet(url: string): Promise<string> {
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
       res.on('end', () => resolve(body));
-    });
-    req.once('timeout', () => req.destroy(new Error('timeout')));
-    req.once('error', reject);
-    req.end();
-  });
-}
-
-function httpsOk(url: string, tls: Tls): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { ...tls, timeout: 2000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
     });
     req.once('timeout', () => req.destroy(new Error('timeout')));
     req.once('error', reject);
