@@ -14,6 +14,7 @@ import { pokeImagesCommand } from './commands/poke-images.js';
 import { listTargets } from './commands/list-targets.js';
 import { listImages } from './commands/list-images.js';
 import { run } from './commands/run.js';
+import { shimCommand } from './commands/shim.js';
 import { helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
 import { helmUpdateCommand } from './commands/helm-update.js';
 import { errorMessage } from '../lib/errors.js';
@@ -223,6 +224,8 @@ program
   .option('--once', 'reconcile every deployment once, print the status table and exit')
   .option('--debug', 'debug logging')
   .action(run);
+
+program.addCommand(shimCommand());
 
 try {
   await program.parseAsync(process.argv);

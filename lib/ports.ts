@@ -114,6 +114,54 @@ export interface KubeClientFactory {
   connect(access: ClusterAccess): Promise<ClusterClient>;
 }
 
+/** One change reported by a watch (`ERROR` events become an error or the `expired` end). */
+export interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+  readonly object: KubeObject;
+}
+
+/** A complete list of objects and the resourceVersion it was read at (where a watch continues). */
+export interface VersionedList {
+  readonly items: readonly KubeObject[];
+  readonly resourceVersion: string;
+}
+
+/**
+ * How a watch ended without an error: `closed` when the server or the caller ended it (watch again
+ * from the last resourceVersion seen), `expired` when that resourceVersion is too old (HTTP 410 Gone:
+ * list again).
+ */
+export type WatchEnd = 'closed' | 'expired';
+
+/** Options of {@link KubeWatcher.watch}. */
+export interface WatchOptions {
+  /** Only this namespace; default: all namespaces. */
+  readonly namespace?: string;
+  /** Where the watch starts: a list's or the last event's resourceVersion. */
+  readonly resourceVersion: string;
+  /** Ends the watch (it then resolves `closed`). */
+  readonly signal: AbortSignal;
+  /** Asks the server to end the watch after this long; default 5 to 10 minutes, random like client-go. */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * List-then-watch of one resource type, as informers do it (the shim, and the local runner's watch).
+ * Errors are KubeApiError; a watch that may be continued ends with a {@link WatchEnd} instead.
+ */
+export interface KubeWatcher {
+  /** Lists every object (all pages) with the list's resourceVersion. */
+  listVersioned(resource: ResourceInfo, opts?: { namespace?: string }): Promise<VersionedList>;
+  /** Streams changes after `opts.resourceVersion` to `onEvent` until the watch ends. */
+  watch(resource: ResourceInfo, opts: WatchOptions, onEvent: (e: WatchEvent) => void): Promise<WatchEnd>;
+}
+
+/** The ingest endpoint as the shim reaches it (an HTTPS POST in production). */
+export interface IngestEndpoint {
+  /** POSTs one JSON body with `headers`; resolves with the HTTP status, rejects when nothing answered. */
+  post(body: string, headers: Readonly<Record<string, string>>): Promise<number>;
+}
+
 /** A blob in the state store with its entity tag. */
 export interface StoredBlob {
   readonly body: Uint8Array;

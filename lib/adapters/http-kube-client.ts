@@ -284,6 +284,42 @@ export class HttpKubeClient implements KubeClient {
     return this.serverVersionCache;
   }
 
+  /** GETs an API path (with limits, retries and error mapping) and returns the parsed JSON body. */
+  getPath(path: string, what: string): Promise<unknown> {
+    return this.call('GET', path, undefined, undefined, what);
+  }
+
+  /**
+   * Opens a long-lived GET (a watch) with this client's server, credentials and identity, outside the
+   * in-flight bound and the keep-alive pool, which a stream would hold for minutes. Resolves with the
+   * response once its headers arrived; `signal` destroys the request.
+   */
+  openStream(path: string, signal: AbortSignal): Promise<http.IncomingMessage> {
+    const url = new URL(path, this.conn.server);
+    const mod = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(url, {
+        ...this.conn.tls,
+        method: 'GET',
+        agent: false,
+        signal,
+        headers: { ...this.headers, accept: 'application/json' },
+      });
+      // A dead peer (a restarted API server behind a load balancer) is noticed without waiting for data.
+      req.on('socket', (s) => s.setKeepAlive(true, 15_000));
+      req.on('response', resolve);
+      req.on('error', (err) =>
+        reject(
+          new KubeApiError('KubeApi', `watch on ${this.conn.server.origin} failed: ${err.message}`, {
+            cause: err,
+            retryable: true,
+          }),
+        ),
+      );
+      req.end();
+    });
+  }
+
   private async requireResource(apiVersion: string, kind: string): Promise<ResourceInfo> {
     const info = await this.discovery.resolve(apiVersion, kind);
     if (!info) {
@@ -451,7 +487,8 @@ function groupVersionPath(info: ResourceInfo): string {
   return info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
 }
 
-function collectionPath(info: ResourceInfo, namespace: string | undefined): string {
+/** The path of a resource collection, in `namespace` when given and the resource is namespaced. */
+export function collectionPath(info: ResourceInfo, namespace: string | undefined): string {
   const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   return `${groupVersionPath(info)}${ns}/${info.plural}`;
 }
