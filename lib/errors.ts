@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'KubeNotFound'
   | 'StateConflict'
   | 'StateStore'
+  | 'Queue'
   | 'Timeout'
   | 'Aborted';
 

@@ -73,6 +73,12 @@ export interface ReconcileMessage {
   readonly namespace: string;
   readonly name: string;
   readonly reason: ReconcileReason;
+  /**
+   * Messages with equal ids within the queue's deduplication window (SQS: 5 minutes) are delivered
+   * once; absent: every message is delivered. It travels beside the body (SQS
+   * `MessageDeduplicationId`), not in it.
+   */
+  readonly deduplicationId?: string;
 }
 
 /** The queue of reconcile messages (SQS FIFO in AWS, in-process in the local runner). */

@@ -13,6 +13,14 @@
  *       results/<resultId>.json.gz
  *                                command results (gzip JSON, Secret values obfuscated); retention
  *                                deletes the oldest
+ *   schedule/<clusterId>/<shard>.json
+ *                                schedule index (lib/serverless/schedule-index.ts): `namespace/name` →
+ *                                next run time, so the schedule tick reads SCHEDULE_SHARDS small
+ *                                documents per cluster instead of every mirror. `<shard>` is two hex
+ *                                digits from a hash of `namespace/name` (`scheduleShardKey`). Ingest
+ *                                adds and drops entries; the reconcile side moves `nextRunAt` after each
+ *                                run. Shards spread the conditional writes so concurrent reconciles
+ *                                seldom retry on one ETag.
  *   repos/<repoKey>/deployments.json
  *                                index from a Git repository to the deployments that use it (webhooks)
  *   clone-cache/<repoKey>/refs/<branch|tag|head>/<ref>.json
@@ -25,6 +33,7 @@
  * leading '.') percent-encoded, so it is one segment. Branch and tag names are encoded the same way.
  * Caches (`clone-cache/`) may be dropped at any time; lifecycle rules in infra/ expire them.
  */
+import { createHash } from 'node:crypto';
 import { KsError } from '../errors.js';
 import type { GitRef } from '../ports.js';
 
@@ -78,6 +87,35 @@ export function parseDeploymentKey(key: string): (DeploymentId & { file: string 
 /** Which repository index lists the deployment (serverless/repo-index.ts). */
 export function repoLinkKey(clusterId: string, namespace: string, name: string): string {
   return `${deploymentKey(clusterId, namespace, name)}repo-link.json`;
+}
+
+/** Prefix of the schedule index of every cluster (for the tick's one listing). */
+export const SCHEDULE_PREFIX = 'schedule/';
+
+/**
+ * Shards of the schedule index per cluster. Changing it moves entries between shards: every writer
+ * and the tick must agree, so it is fixed here.
+ */
+export const SCHEDULE_SHARDS = 16;
+
+/** The schedule index shard holding a deployment's entry. */
+export function scheduleShardKey(id: DeploymentId): string {
+  const shard = createHash('sha256').update(`${id.namespace}/${id.name}`).digest().readUInt32BE(0);
+  return scheduleShardKeyAt(id.clusterId, shard % SCHEDULE_SHARDS);
+}
+
+/** The schedule index shard number `shard` (0 ≤ shard < SCHEDULE_SHARDS) of a cluster. */
+export function scheduleShardKeyAt(clusterId: string, shard: number): string {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= SCHEDULE_SHARDS) {
+    throw new KsError('InvalidInput', `schedule shard ${shard} is outside 0..${SCHEDULE_SHARDS - 1}`);
+  }
+  return `${SCHEDULE_PREFIX}${segment(clusterId, 'cluster id')}/${shard.toString(16).padStart(2, '0')}.json`;
+}
+
+/** The cluster of a schedule index shard key; undefined for other keys. */
+export function parseScheduleShardKey(key: string): { clusterId: string; shard: number } | undefined {
+  const m = /^schedule\/([^/]+)\/([0-9a-f]{2})\.json$/.exec(key);
+  return m ? { clusterId: m[1]!, shard: parseInt(m[2]!, 16) } : undefined;
 }
 
 /** Index from a repository to the deployments using it. */

@@ -97,7 +97,7 @@ function localStackEnv(workDir: string, port: number, tlsPem: string): NodeJS.Pr
   return {
     ...env,
     // secretsmanager serves the awsSecretsManager vars source tests.
-    SERVICES: 's3,secretsmanager',
+    SERVICES: 's3,secretsmanager,sqs',
     // Load the S3 provider while starting, not on the first request of the first test.
     EAGER_SERVICE_LOADING: '1',
     GATEWAY_LISTEN: `127.0.0.1:${port}`,
