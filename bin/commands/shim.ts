@@ -138,7 +138,7 @@ async function readClusterId(kube: Awaited<ReturnType<typeof kubeClient>>): Prom
     throw new KsError(
       'KubeApi',
       `cannot read the cluster id (UID of namespace kube-system): ${errorMessage(err)}; grant get on ` +
-        'namespaces/kube-system (crds/shim/rbac.yaml does) or pass --cluster-id',
+        'namespaces/kube-system (deploy/shim/rbac.yaml does) or pass --cluster-id',
       { cause: err },
     );
   }

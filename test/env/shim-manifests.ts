@@ -1,4 +1,4 @@
-/** The shim's install manifests (crds/shim/*.yaml), parsed, for the manifest and shim tests. */
+/** The shim's install manifests (deploy/shim/*.yaml), parsed, for the manifest and shim tests. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,16 +6,16 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../lib/ports.js';
 
 /** Folder of the shim's install manifests. */
-export const SHIM_MANIFESTS_DIR = fileURLToPath(new URL('../../crds/shim/', import.meta.url));
+export const SHIM_MANIFESTS_DIR = fileURLToPath(new URL('../../deploy/shim/', import.meta.url));
 
-/** Every object of the `.yaml` files in crds/shim except kustomization.yaml, in file order. */
+/** Every object of the `.yaml` files in deploy/shim except kustomization.yaml, in file order. */
 export function shimManifests(): KubeObject[] {
   return readdirSync(SHIM_MANIFESTS_DIR)
     .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
     .sort()
     .flatMap((f) =>
       parseAllDocuments(readFileSync(join(SHIM_MANIFESTS_DIR, f), 'utf8')).map((d) => {
-        if (d.errors.length) throw new Error(`crds/shim/${f}: ${d.errors[0]!.message}`);
+        if (d.errors.length) throw new Error(`deploy/shim/${f}: ${d.errors[0]!.message}`);
         return d.toJS() as KubeObject;
       }),
     )

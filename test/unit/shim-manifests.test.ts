@@ -1,4 +1,4 @@
-// The shim's install manifests (crds/shim) grant least privilege and run the shim locked down: the
+// The shim's install manifests (deploy/shim) grant least privilege and run the shim locked down: the
 // ClusterRole holds exactly the rules the shim needs, only the shim's ServiceAccount gets it, nothing
 // else is granted, and the pod is non-root with a read-only root file system and its key from a Secret.
 import { readFileSync } from 'node:fs';

@@ -1,0 +1,190 @@
+/**
+ * The shim survives a real restart of the API server (issue 10, faults: "API server restarted"). The
+ * test starts a private control plane (the shared one serves other test files), stops its
+ * kube-apiserver process, changes nothing while it is down (nothing can), starts the same command line
+ * again (same port, certificates and etcd, so resourceVersions continue), and then changes objects:
+ * the shim must list or watch again by itself and push every change; none of the state before,
+ * during or after may be lost.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
+import { FetchIngestEndpoint } from '../../lib/adapters/fetch-ingest-endpoint.js';
+import { HttpKubeWatcher } from '../../lib/adapters/http-kube-watcher.js';
+import { kluctlDeploymentCrdPath } from '../../lib/api/crd.js';
+import { jsonLogger } from '../../lib/logging/json-logger.js';
+import type { ObjectRef } from '../../lib/ports.js';
+import { mirrorOf } from '../../lib/shim/mirror.js';
+import { Shim } from '../../lib/shim/shim.js';
+import { kubectl, startControlPlane, type ControlPlane } from '../env/control-plane.js';
+import { factsOf, TestIngestServer } from '../env/shim-harness.js';
+import { eventually, testEnv } from '../env/test-env.js';
+import { startProcess, type ManagedProcess } from '../env/processes.js';
+
+const KEY = Buffer.from('restart-test-key-'.padEnd(40, 'x'));
+const NS = 'shim-restart';
+const SPEC = { interval: '5m', target: 'prod', source: { git: { url: 'https://example.com/repo.git' } } };
+
+let cp: ControlPlane;
+let restarted: ManagedProcess | undefined;
+const clients: HttpKubeClient[] = [];
+
+beforeAll(async () => {
+  const env = testEnv();
+  cp = await startControlPlane({
+    workDir: join(env.runDir, 'shim-apiserver-restart'),
+    logsDir: join(env.logsDir, 'shim-apiserver-restart'),
+  });
+  await must(kubectl(cp.kubeconfigPath, ['apply', '--server-side', '-f', kluctlDeploymentCrdPath()]));
+  await must(
+    kubectl(cp.kubeconfigPath, [
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      '-f',
+      kluctlDeploymentCrdPath(),
+    ]),
+  );
+  await must(kubectl(cp.kubeconfigPath, ['create', 'namespace', NS]));
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await restarted?.stop();
+  await cp?.stop();
+});
+
+async function must(p: ReturnType<typeof kubectl>): Promise<void> {
+  const r = await p;
+  if (r.code !== 0) throw new Error(r.stderr);
+}
+
+async function adminClient(): Promise<HttpKubeClient> {
+  const c = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: cp.kubeconfigPath });
+  clients.push(c);
+  return c;
+}
+
+const ref = (name: string): ObjectRef => ({
+  group: 'gitops.kluctl.io',
+  version: 'v1beta1',
+  kind: 'KluctlDeployment',
+  name,
+  namespace: NS,
+});
+
+async function create(kube: HttpKubeClient, name: string): Promise<void> {
+  const kd = {
+    apiVersion: 'gitops.kluctl.io/v1beta1',
+    kind: 'KluctlDeployment',
+    metadata: { name, namespace: NS },
+    spec: SPEC,
+  };
+  await kube.apply(kd, { fieldManager: 'test' });
+}
+
+/** The running kube-apiserver of `cp`: its pid and command line (found by its --secure-port). */
+function apiServerProcess(): { pid: number; argv: string[] } {
+  const port = new URL(cp.server).port;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      continue;
+    }
+    if (argv[0]?.endsWith('kube-apiserver') && argv.includes(`--secure-port=${port}`)) {
+      return { pid: Number(entry), argv };
+    }
+  }
+  throw new Error(`no kube-apiserver with --secure-port=${port} found`);
+}
+
+/** Whether process `pid` runs (an exited child not yet reaped shows as a zombie, state Z). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function mirrorMatchesCluster(ingest: TestIngestServer, kube: HttpKubeClient): Promise<void> {
+  const info = (await kube.resolve('gitops.kluctl.io/v1beta1', 'KluctlDeployment'))!;
+  const want = factsOf((await kube.list(info, { namespace: NS })).map(mirrorOf));
+  await eventually(async () => expect(factsOf([...ingest.mirror.values()])).toEqual(want), {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+  });
+}
+
+test('after a kube-apiserver restart the shim watches again and pushes every change', async () => {
+  const ingest = new TestIngestServer(KEY);
+  await ingest.up();
+  const logs: string[] = [];
+  const kube = await adminClient();
+  const shim = new Shim({
+    watcher: new HttpKubeWatcher(await adminClient()),
+    endpoint: new FetchIngestEndpoint(ingest.url),
+    clusterId: await kube.clusterId(),
+    key: KEY,
+    resyncIntervalMs: 0,
+    watchBackoff: { baseMs: 200, maxMs: 2000 },
+    logger: jsonLogger((l) => logs.push(l), 'debug'),
+  });
+  shim.start();
+  try {
+    await create(kube, 'a');
+    await create(kube, 'b');
+    await mirrorMatchesCluster(ingest, kube);
+
+    const { pid, argv } = apiServerProcess();
+    // SIGTERM, and SIGKILL after a grace period, as the kubelet stops a static pod.
+    process.kill(-pid, 'SIGTERM');
+    await eventually(async () => expect(running(pid)).toBe(false), { timeoutMs: 10_000 }).catch(() =>
+      process.kill(-pid, 'SIGKILL'),
+    );
+    await eventually(async () => expect(running(pid)).toBe(false), { timeoutMs: 10_000 });
+    await eventually(async () => expect(shim.state().informers[0]!.lastError).toBeDefined(), {
+      timeoutMs: 30_000,
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    restarted = startProcess({
+      name: 'kube-apiserver-restarted',
+      command: argv[0]!,
+      args: argv.slice(1),
+      logsDir: join(testEnv().logsDir, 'shim-apiserver-restart'),
+    });
+    await eventually(
+      async () => expect((await kubectl(cp.kubeconfigPath, ['get', '--raw', '/readyz'])).code).toBe(0),
+      {
+        timeoutMs: 90_000,
+        intervalMs: 500,
+      },
+    );
+
+    const readyAt = Date.now();
+    // Changes right after the restart, while the shim may still be backing off.
+    const after = await adminClient();
+    await create(after, 'c');
+    await after.mergePatch(ref('a'), { spec: { interval: '7m' } }, { fieldManager: 'test' });
+    await after.delete(ref('b'));
+    await mirrorMatchesCluster(ingest, after);
+    expect(factsOf([...ingest.mirror.values()])).toEqual({ a: { generation: 2 }, c: { generation: 1 } });
+    await eventually(async () =>
+      expect(shim.state().informers[0]).toMatchObject({ watching: true, synced: true }),
+    );
+    const msgs = logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(msgs).toContain('list or watch of KluctlDeployments failed; retrying');
+    process.stderr.write(
+      `shim after API server restart: ${msgs.filter((m) => m.startsWith('list or watch')).length} failed ` +
+        `list/watch attempts, relisted after 410: ${msgs.includes('watch resourceVersion expired; listing again')}, ` +
+        `mirror complete ${Date.now() - readyAt} ms after /readyz\n`,
+    );
+    expect(ingest.refused).toEqual([]);
+  } finally {
+    await shim.stop();
+    await ingest.down();
+  }
+}, 240_000);
