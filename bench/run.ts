@@ -2,7 +2,9 @@
  * `npm run bench [-- <name>...]`: runs the benchmarks (all by default). Each prints one JSON line per
  * case, with its baseline measured in the same run.
  */
-const ALL = ['deploy', 'noop-reconcile', 'render', 'templating', 'webhook'] as const;
+const ALL = ['deploy', 'noop-reconcile', 'render', 'schedule', 'templating', 'webhook'] as const;
+/** Benchmarks whose file is not named after them. */
+const FILES: Readonly<Record<string, string>> = { schedule: 'schedule-tick' };
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 if (process.argv.includes('--help')) {
   process.stdout.write(`usage: npm run bench [-- ${ALL.join('|')} ...]\n`);
@@ -13,6 +15,6 @@ for (const name of chosen.length > 0 ? chosen : ALL) {
     process.stderr.write(`unknown benchmark '${name}' (known: ${ALL.join(', ')})\n`);
     process.exit(2);
   }
-  const mod = (await import(`./${name}.ts`)) as { main(): Promise<void> };
+  const mod = (await import(`./${FILES[name] ?? name}.ts`)) as { main(): Promise<void> };
   await mod.main();
 }
