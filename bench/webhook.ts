@@ -16,6 +16,7 @@ import { HttpKubeWatcher } from '../lib/adapters/http-kube-watcher.js';
 import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
 import { parseDuration } from '../lib/api/durations.js';
 import { silentLogger, systemClock } from '../lib/ports.js';
+import type { Logger } from '../lib/ports.js';
 import { LocalRunner } from '../lib/runner/local-runner.js';
 import { startRunnerHttp } from '../lib/runner/runner-http.js';
 import { staticWebhookSecrets } from '../lib/serverless/webhook-secrets.js';
@@ -34,7 +35,7 @@ const PUSHES = Number(process.env.KS_BENCH_WEBHOOK_PUSHES ?? 10);
 const INTERVAL = '5m';
 /** A short interval for the measured check of the baseline model, and its pushes. */
 const CHECK_INTERVAL = '15s';
-const CHECK_PUSHES = Number(process.env.KS_BENCH_WEBHOOK_CHECK_PUSHES ?? 4);
+const CHECK_PUSHES = Number(process.env.KS_BENCH_WEBHOOK_CHECK_PUSHES ?? 6);
 
 /** Runs the benchmark. */
 export async function main(): Promise<void> {
@@ -44,13 +45,20 @@ export async function main(): Promise<void> {
     const kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: kc });
     const secret = randomBytes(16);
     const store = new FsStateStore(join(dir, 'state'));
+    // When the runner decided a reconcile was due: the watch's share of "apply → applied".
+    let dueAt: number | undefined;
+    const dueLogger: Logger = {
+      ...silentLogger,
+      info: (msg) => void (msg === 'reconcile due' && (dueAt ??= performance.now())),
+      child: () => dueLogger,
+    };
     const runner = new LocalRunner(
       {
         kube,
         store,
         git: new IsomorphicGitSource(),
         clock: systemClock,
-        logger: silentLogger,
+        logger: dueLogger,
         workDir: dir,
         kustomizePath: toolPath('kustomize'),
         holder: 'bench',
@@ -98,8 +106,17 @@ export async function main(): Promise<void> {
             },
           }),
         });
+      // kubectl apply → objects applied: the watch sees the new object (the tick never lists while it is up).
+      const tApply = performance.now();
       await apply('hooked', INTERVAL);
+      const kubectlMs = since(tApply);
       await waitForValue(kube, 'app-config', 'env', 'dev', 60_000);
+      out({
+        case: 'kubectl apply → objects applied (watch)',
+        ms: since(tApply),
+        kubectlApplyMs: kubectlMs,
+        reconcileDueAfterMs: Math.round((dueAt ?? NaN) - tApply),
+      });
 
       // Webhook: push, POST, wait for the value.
       const webhookMs: number[] = [];
