@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { deployProject } from '../lib/deploy/deploy-project.js';
-import type { DeployItem } from '../lib/deploy/deploy-project.js';
+import type { DeployItem } from '../lib/deploy/deploy-types.js';
 import type { KubeObject } from '../lib/ports.js';
 import { toolPath } from '../lib/tools.js';
 import { kubectl } from '../test/env/control-plane.js';

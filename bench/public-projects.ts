@@ -27,10 +27,11 @@ import { parseKluctlProjectConfig } from '../lib/project/kluctl-config.js';
 import type { KluctlProjectConfig } from '../lib/project/kluctl-config.js';
 import { deepMerge, isDict, setNested } from '../lib/project/merge.js';
 import type { Dict } from '../lib/project/merge.js';
-import { parseYaml } from '../lib/project/strict-yaml.js';
+import { parseYaml } from '../lib/util/strict-yaml.js';
 import { loadTargets, targetVars } from '../lib/project/targets.js';
 import { TemplateIgnore } from '../lib/project/template-ignore.js';
-import { TemplateEngine, jinjaErrorOf } from '../lib/templating/template-engine.js';
+import { TemplateEngine } from '../lib/templating/template-engine.js';
+import { jinjaErrorOf } from '../lib/templating/template-errors.js';
 import { renderWithJinja2 } from '../test/conformance/jinja2-reference.js';
 
 /** One templated file and the context it is rendered with. */

@@ -6,8 +6,7 @@ import { Command, Option } from 'commander';
 import { render } from './commands/render.js';
 import { deploy } from './commands/deploy.js';
 import { diff } from './commands/diff.js';
-import { prune } from './commands/prune.js';
-import { deleteCommand } from './commands/delete.js';
+import { deleteCommand, prune } from './commands/delete.js';
 import { validate } from './commands/validate.js';
 import { outputOptions } from './commands/command-output.js';
 import { pokeImagesCommand } from './commands/poke-images.js';
@@ -15,6 +14,7 @@ import { listTargets } from './commands/list-targets.js';
 import { listImages } from './commands/list-images.js';
 import { run } from './commands/run.js';
 import { shimCommand } from './commands/shim.js';
+import { clusterCommands } from './commands/cluster.js';
 import { helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
 import { helmUpdateCommand } from './commands/helm-update.js';
 import { errorMessage } from '../lib/errors.js';
@@ -241,6 +241,7 @@ program
   .action(run);
 
 program.addCommand(shimCommand());
+clusterCommands(program);
 
 try {
   await program.parseAsync(process.argv);

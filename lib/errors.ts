@@ -176,3 +176,10 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** SOPS decryption failed (no matching key, corrupt file, sops not runnable). */
+export class SopsError extends KsError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ProjectLoad', message, options);
+  }
+}

@@ -215,6 +215,47 @@ export interface GitCheckout {
   readonly ref?: GitRef;
 }
 
+/** The refs a remote advertises, for `gitFiles` (branch and tag patterns are regexes over them). */
+export interface RemoteRefs {
+  /** Full ref name (`refs/heads/main`, `refs/tags/v1`) to commit (tags peeled). */
+  readonly refs: Readonly<Record<string, string>>;
+  /** The ref the remote HEAD points to (`refs/heads/main`), when it advertises one. */
+  readonly head?: string;
+}
+
+/** Lists a remote's refs, for `gitFiles` vars sources. Adapter: lib/adapters/isomorphic-git-refs.ts. */
+export interface GitRefLister {
+  listRefs(url: string, auth?: GitAuth): Promise<RemoteRefs>;
+}
+
+/** A request for one AWS Secrets Manager secret. */
+export interface AwsSecretRequest {
+  /** Name or ARN. */
+  readonly secretId: string;
+  readonly region: string;
+  /** AWS credentials profile. */
+  readonly profile?: string;
+}
+
+/** Reads AWS Secrets Manager, for `awsSecretsManager` vars sources. Adapter: lib/adapters/aws-secrets.ts. */
+export interface AwsSecretsReader {
+  /** The secret string (a binary secret as UTF-8); undefined when the secret does not exist. */
+  getSecretString(req: AwsSecretRequest): Promise<string | undefined>;
+}
+
+/** The file formats SOPS knows, chosen from the file extension as `sops` itself does. */
+export type SopsFormat = 'yaml' | 'json' | 'dotenv' | 'ini' | 'binary';
+
+/** Decrypts SOPS documents. Adapters: lib/adapters/sops-cli.ts (the pinned `sops` binary). */
+export interface SopsDecryptor {
+  /**
+   * Decrypts `text` (format `format`) and returns the plain text in the same format, or undefined
+   * when the text holds no SOPS metadata. `file` names the file in errors. A missing key fails with
+   * SopsError (lib/errors.ts) whose message starts with Kluctl's `cannot get sops data key`.
+   */
+  decrypt(text: string, format: Exclude<SopsFormat, 'binary'>, file: string): Promise<string | undefined>;
+}
+
 /** Injected time, so plans are pure and tests use a fake clock. */
 export interface Clock {
   now(): Date;

@@ -15,7 +15,7 @@ import { listTargets, renderProject } from '../../lib/project/render-project.js'
 import type { RenderedProject } from '../../lib/project/render-project.js';
 import { cliVarsServices, kubeClient, kustomizePath, sopsDecryptor } from '../compose.js';
 import { helmCapabilities } from '../../lib/project/helm/capabilities.js';
-import type { HelmCredentialFlags } from '../../lib/project/helm/helm-credentials.js';
+import type { HelmCredentialFlags } from '../../lib/credentials/helm-credentials.js';
 import { defaultCacheDir, toolPath } from '../../lib/tools.js';
 import { helmCredentialsFromFlags } from './helm-pull.js';
 import { buildGitCredentials, gitAuthResolver } from '../../lib/credentials/git-credentials.js';

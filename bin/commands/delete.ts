@@ -1,39 +1,45 @@
 /**
- * `kluctl-serverless delete`: deletes every kluctl-managed object with the target's discriminator
- * (filtered by the inclusion flags), whether or not the project still renders it.
+ * `kluctl-serverless prune` and `delete`: delete kluctl-managed objects with the target's discriminator
+ * (filtered by the inclusion flags): for `prune` those the project no longer renders, for `delete` all
+ * of them. Both list the objects, ask (unless `--yes`/`--dry-run`) and wait until they are gone.
  */
-import { runDelete } from '../../lib/deploy/commands/prune-command.js';
+import { runDelete, runPrune } from '../../lib/deploy/commands/prune-command.js';
+import type { DeleteCommandOptions } from '../../lib/deploy/commands/prune-command.js';
 import type { ProjectFlags } from './common.js';
-import {
-  cliCommandEnv,
-  confirmDeletion,
-  exitOnErrors,
-  outputCommandResult,
-  writeCommandResult,
-} from './command-output.js';
+import { confirmDeletion } from './command-output.js';
 import type { OutputFlags } from './command-output.js';
-import { commandProject, withRenderedTarget } from './rendered-target.js';
+import { runResultCommand } from './rendered-target.js';
 
-interface DeleteFlags extends ProjectFlags, OutputFlags {
+interface DeletionFlags extends ProjectFlags, OutputFlags {
   dryRun?: boolean;
   yes?: boolean;
   discriminator?: string;
-  /** commander's negation of `--no-wait`. */
+}
+
+interface DeleteFlags extends DeletionFlags {
+  /** commander's negation of `--no-wait` (only `delete` has it). */
   wait?: boolean;
 }
 
-/** Lists the objects, asks (unless --yes/--dry-run), deletes them and (unless --no-wait) waits. */
+/** Deletes orphans, waiting until they are gone; exits non-zero when any deletion failed. */
+export async function prune(flags: DeletionFlags): Promise<void> {
+  await runResultCommand(flags, { store: true }, (env, project) =>
+    runPrune(env, project, deletionOptions(flags, true)),
+  );
+}
+
+/** Deletes every managed object, waiting unless `--no-wait`; exits non-zero when any deletion failed. */
 export async function deleteCommand(flags: DeleteFlags): Promise<void> {
-  await withRenderedTarget(flags, async (kube, rendered) => {
-    const env = await cliCommandEnv(kube, flags);
-    const r = await runDelete(env, commandProject(rendered), {
-      ...(flags.discriminator ? { discriminator: flags.discriminator } : {}),
-      dryRun: flags.dryRun ?? false,
-      wait: flags.wait !== false,
-      confirm: (refs) => confirmDeletion(refs, flags),
-    });
-    if (!flags.dryRun) await writeCommandResult(r, flags);
-    await outputCommandResult(r, flags);
-    exitOnErrors(r);
-  });
+  await runResultCommand(flags, { store: true }, (env, project) =>
+    runDelete(env, project, deletionOptions(flags, flags.wait !== false)),
+  );
+}
+
+function deletionOptions(flags: DeletionFlags, wait: boolean): DeleteCommandOptions {
+  return {
+    ...(flags.discriminator ? { discriminator: flags.discriminator } : {}),
+    dryRun: flags.dryRun ?? false,
+    wait,
+    confirm: (refs) => confirmDeletion(refs, flags),
+  };
 }

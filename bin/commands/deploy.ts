@@ -4,17 +4,12 @@
  */
 import { parseDuration } from '../../lib/api/durations.js';
 import { runDeploy } from '../../lib/deploy/commands/deploy-command.js';
+import { deployFlagsOf } from '../../lib/deploy/deploy-flags.js';
 import { KsError } from '../../lib/errors.js';
 import type { ProjectFlags } from './common.js';
-import {
-  askForConfirmation,
-  cliCommandEnv,
-  exitOnErrors,
-  outputCommandResult,
-  writeCommandResult,
-} from './command-output.js';
+import { askForConfirmation, outputCommandResult } from './command-output.js';
 import type { OutputFlags } from './command-output.js';
-import { commandProject, withRenderedTarget } from './rendered-target.js';
+import { runResultCommand } from './rendered-target.js';
 
 interface DeployFlags extends ProjectFlags, OutputFlags {
   dryRun?: boolean;
@@ -31,16 +26,10 @@ interface DeployFlags extends ProjectFlags, OutputFlags {
 
 /** Deploys; exits non-zero (`command failed`) when any object failed. */
 export async function deploy(flags: DeployFlags): Promise<void> {
-  await withRenderedTarget(flags, async (kube, rendered) => {
-    const env = await cliCommandEnv(kube, flags);
-    const r = await runDeploy(env, commandProject(rendered), {
-      dryRun: flags.dryRun ?? false,
+  await runResultCommand(flags, { store: true }, (env, project) =>
+    runDeploy(env, project, {
+      ...deployFlagsOf({ ...flags, noWait: flags.wait === false }),
       prune: flags.prune ?? false,
-      abortOnError: flags.abortOnError ?? false,
-      forceApply: flags.forceApply ?? false,
-      replaceOnError: flags.replaceOnError ?? false,
-      forceReplaceOnError: flags.forceReplaceOnError ?? false,
-      noWait: flags.wait === false,
       readinessTimeoutMs: parseDuration(flags.readinessTimeout),
       ...(flags.yes || flags.dryRun
         ? {}
@@ -55,9 +44,6 @@ export async function deploy(flags: DeployFlags): Promise<void> {
               if (!(await askForConfirmation(question))) throw new KsError('Aborted', 'aborted');
             },
           }),
-    });
-    if (!flags.dryRun) await writeCommandResult(r, flags);
-    await outputCommandResult(r, flags);
-    exitOnErrors(r);
-  });
+    }),
+  );
 }

@@ -2,8 +2,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import { buildHelmCredentials } from '../../lib/project/helm/helm-credentials.js';
-import type { HelmCredentialFlags, HelmCredentials } from '../../lib/project/helm/helm-credentials.js';
+import { buildHelmCredentials } from '../../lib/credentials/helm-credentials.js';
+import type { HelmCredentialFlags, HelmCredentials } from '../../lib/credentials/helm-credentials.js';
 import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import type { ChartPullDeps } from '../../lib/project/helm/chart-pull.js';
 import { toolPath } from '../../lib/tools.js';

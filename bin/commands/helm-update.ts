@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { KsError } from '../../lib/errors.js';
-import type { HelmCredentialFlags } from '../../lib/project/helm/helm-credentials.js';
+import type { HelmCredentialFlags } from '../../lib/credentials/helm-credentials.js';
 import { helmUpdate } from '../../lib/project/helm/helm-update.js';
 import { cliPullDeps, stderrProgress } from './helm-pull.js';
 

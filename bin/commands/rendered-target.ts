@@ -1,14 +1,25 @@
-/** Renders the project for a result-producing command and hands it over in the engine's shape. */
+/**
+ * Renders the project for a result-producing command and hands it over in the engine's shape; for the
+ * commands that produce a command result, also stores, prints and checks that result.
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
+import type { CommandResult } from '../../lib/deploy/command-result.js';
+import { commandProject } from '../../lib/deploy/commands/command-base.js';
+import type { CommandEnv, CommandProject } from '../../lib/deploy/commands/command-base.js';
 import type { RenderedProject } from '../../lib/project/render-project.js';
 import { clientForTarget, renderFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
-import { stderrProgress } from './command-output.js';
-
-export { commandProject } from '../../lib/deploy/commands/command-base.js';
+import {
+  cliCommandEnv,
+  exitOnErrors,
+  outputCommandResult,
+  stderrProgress,
+  writeCommandResult,
+} from './command-output.js';
+import type { OutputFlags } from './command-output.js';
 
 /**
  * Connects to the target's cluster, renders into a temp dir (or `--render-output-dir`), runs `fn`,
@@ -31,4 +42,27 @@ export async function withRenderedTarget<T>(
     kube.close();
     if (!flags.renderOutputDir) await rm(renderDir, { recursive: true, force: true });
   }
+}
+
+/** Options of {@link runResultCommand}. */
+export interface ResultCommandOptions {
+  /** Store the result with `--write-command-result` (not for dry runs); `diff` never does. */
+  readonly store: boolean;
+}
+
+/**
+ * Runs a command that returns a command result on the rendered target, then stores the result (when
+ * asked), prints it in every requested format, and fails the process when it has errors.
+ */
+export async function runResultCommand(
+  flags: ProjectFlags & OutputFlags & { readonly dryRun?: boolean },
+  opts: ResultCommandOptions,
+  command: (env: CommandEnv, project: CommandProject) => Promise<CommandResult>,
+): Promise<void> {
+  await withRenderedTarget(flags, async (kube, rendered) => {
+    const r = await command(await cliCommandEnv(kube, flags), commandProject(rendered));
+    if (opts.store && !flags.dryRun) await writeCommandResult(r, flags);
+    await outputCommandResult(r, flags);
+    exitOnErrors(r);
+  });
 }

@@ -2,12 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import { parseDuration } from '../../lib/api/durations.js';
 import { validateUntil } from '../../lib/deploy/commands/validate-command.js';
-import { deployedObjects } from '../../lib/deploy/commands/command-base.js';
+import { commandProject, deployedObjects } from '../../lib/deploy/commands/command-base.js';
 import { formatValidateResult, parseOutputFlags } from '../../lib/deploy/result-output.js';
 import { KsError } from '../../lib/errors.js';
 import type { ProjectFlags } from './common.js';
 import { gitInfoOf, stderrProgress } from './command-output.js';
-import { commandProject, withRenderedTarget } from './rendered-target.js';
+import { withRenderedTarget } from './rendered-target.js';
 
 interface ValidateFlags extends ProjectFlags {
   output: string[];

@@ -10,10 +10,10 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
+import type { KubeconfigSource } from '../../lib/adapters/kube-http-transport.js';
 import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
-import { readSecretString } from '../../lib/adapters/secrets.js';
 import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
 import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
 import { AwsSdkSecretsReader } from '../../lib/adapters/aws-secrets.js';
@@ -34,22 +34,35 @@ export function functionDeps(env: NodeJS.ProcessEnv = process.env): Promise<Reco
 }
 
 async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
+  const shared = await sharedReconcileDeps(env);
+  const kube = await HttpKubeClient.fromKubeconfig(await ownKubeconfig(env));
+  return { ...shared, kube, clusters: new HttpKubeClientFactory(kube) };
+}
+
+/**
+ * Where the stack's own cluster is: the kubeconfig in Secrets Manager (`KUBECONFIG_SECRET_ARN`), else
+ * `KUBECONFIG_CONTENT`, else the `KUBECONFIG` path, else client-node's default.
+ */
+export async function ownKubeconfig(env: NodeJS.ProcessEnv): Promise<KubeconfigSource> {
+  const kubeconfigYaml = env.KUBECONFIG_SECRET_ARN
+    ? await new AwsSdkSecretsReader().requireSecretString(env.KUBECONFIG_SECRET_ARN, env.AWS_REGION)
+    : env.KUBECONFIG_CONTENT;
+  return kubeconfigYaml ? { kubeconfigYaml } : env.KUBECONFIG ? { kubeconfigPath: env.KUBECONFIG } : {};
+}
+
+/** Everything a reconcile needs but the clients of its cluster, from the environment. */
+export async function sharedReconcileDeps(
+  env: NodeJS.ProcessEnv,
+): Promise<Omit<ReconcileDeps, 'kube' | 'clusters'>> {
   const bucket = env.STATE_BUCKET;
   if (!bucket)
     throw new KsError(
       'InvalidInput',
       'STATE_BUCKET is not set; the CDK app sets it to the state bucket name',
     );
-  const kubeconfigYaml = env.KUBECONFIG_SECRET_ARN
-    ? await readSecretString(env.KUBECONFIG_SECRET_ARN, env.AWS_REGION ? { region: env.AWS_REGION } : {})
-    : env.KUBECONFIG_CONTENT;
-  const kube = await HttpKubeClient.fromKubeconfig(
-    kubeconfigYaml ? { kubeconfigYaml } : env.KUBECONFIG ? { kubeconfigPath: env.KUBECONFIG } : {},
-  );
   const workDir = join(tmpdir(), 'reconcile');
   await mkdir(workDir, { recursive: true });
   return {
-    kube,
     store: createS3StateStore({
       bucket,
       ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
@@ -65,7 +78,6 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
       new SopsCliDecryptor({ binary: env.SOPS_PATH ?? '/opt/bin/sops', env: {}, ageKeys }),
     varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
     holder: env.AWS_LAMBDA_LOG_STREAM_NAME ?? `lambda-${process.pid}`,
-    clusters: new HttpKubeClientFactory(kube),
     ...(env.DEFAULT_SERVICE_ACCOUNT ? { defaultServiceAccount: env.DEFAULT_SERVICE_ACCOUNT } : {}),
   };
 }

@@ -1,11 +1,12 @@
 /**
- * AwsSecretsReader on the AWS SDK v3 Secrets Manager client, for `awsSecretsManager` vars sources. One
- * client per region and profile; a missing secret (ResourceNotFoundException) is `undefined`, other
- * failures become KsError naming the secret, never its value.
+ * AWS Secrets Manager on the AWS SDK v3 client: the AwsSecretsReader of `awsSecretsManager` vars
+ * sources, and the kubeconfig the functions read at cold start. One client per region and profile.
+ * Errors name the secret, never its value.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { KsError } from '../errors.js';
-import type { AwsSecretRequest, AwsSecretsReader } from '../project/vars/vars-services.js';
+import type { AwsSecretRequest, AwsSecretsReader } from '../ports.js';
 
 /** Options of {@link AwsSdkSecretsReader}. */
 export interface AwsSdkSecretsOptions {
@@ -15,18 +16,19 @@ export interface AwsSdkSecretsOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
-/** Reads secrets with the AWS SDK. */
+/** Reads secrets with the AWS SDK; {@link destroy} closes its clients. */
 export class AwsSdkSecretsReader implements AwsSecretsReader {
   private readonly clients = new Map<string, SecretsManagerClient>();
 
   constructor(private readonly opts: AwsSdkSecretsOptions = {}) {}
 
-  /** The secret string, or undefined when the secret does not exist. */
+  /**
+   * The secret string (a binary secret as UTF-8), or undefined when the secret does not exist
+   * (ResourceNotFoundException); throttling and internal errors are retryable.
+   */
   async getSecretString(req: AwsSecretRequest): Promise<string | undefined> {
     try {
-      const out = await this.client(req.region, req.profile).send(
-        new GetSecretValueCommand({ SecretId: req.secretId }),
-      );
+      const out = await this.getSecretValue(req.secretId, req.region, req.profile);
       if (out.SecretString !== undefined) return out.SecretString;
       return out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : '';
     } catch (err) {
@@ -41,18 +43,48 @@ export class AwsSdkSecretsReader implements AwsSecretsReader {
     }
   }
 
+  /**
+   * The string value of a secret that must exist and hold a string (the functions' kubeconfig). Region:
+   * the SDK's default (AWS_REGION) when not given. Every failure to read it counts as retryable.
+   */
+  async requireSecretString(secretId: string, region?: string): Promise<string> {
+    let secretString: string | undefined;
+    try {
+      secretString = (await this.getSecretValue(secretId, region, undefined)).SecretString;
+    } catch (err) {
+      throw new KsError('InvalidInput', `cannot read secret ${secretId}: ${(err as Error).name}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+    if (!secretString)
+      throw new KsError(
+        'InvalidInput',
+        `secret ${secretId} has no string value; store the kubeconfig YAML as SecretString`,
+      );
+    return secretString;
+  }
+
   /** Closes the clients' connections. */
   destroy(): void {
     for (const c of this.clients.values()) c.destroy();
     this.clients.clear();
   }
 
-  private client(region: string, profile: string | undefined): SecretsManagerClient {
-    const key = `${region}\u0000${profile ?? ''}`;
+  private getSecretValue(
+    secretId: string,
+    region: string | undefined,
+    profile: string | undefined,
+  ): Promise<GetSecretValueCommandOutput> {
+    return this.client(region, profile).send(new GetSecretValueCommand({ SecretId: secretId }));
+  }
+
+  private client(region: string | undefined, profile: string | undefined): SecretsManagerClient {
+    const key = `${region ?? ''}\u0000${profile ?? ''}`;
     let c = this.clients.get(key);
     if (!c) {
       c = new SecretsManagerClient({
-        region,
+        ...(region ? { region } : {}),
         ...(profile ? { profile } : {}),
         ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
         ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),

@@ -14,7 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { KsError } from '../errors.js';
-import { decodeYaml, S } from '../project/strict-yaml.js';
+import { decodeYaml, S } from '../util/strict-yaml.js';
 import type { ClusterRegistration, ClusterRegistry } from '../serverless/protocol.js';
 import { decodeShimKey } from './secrets-cluster-registry.js';
 

@@ -167,7 +167,7 @@ export class FsStateStore implements StateStore {
 }
 
 /** Splits and checks a key: relative, `/`-separated, no empty, `.`, `..` or internal segments. */
-export function validateKey(key: string): string[] {
+function validateKey(key: string): string[] {
   const segments = splitKey(key);
   const bad =
     key === '' ||

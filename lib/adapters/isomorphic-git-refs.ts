@@ -2,31 +2,19 @@
  * GitRefLister on isomorphic-git: one protocol-v2 `ls-refs` round trip lists branches and tags (tags
  * peeled to their commits) and where the remote HEAD points, for `gitFiles` vars sources.
  */
-import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import type { ServerRef } from 'isomorphic-git';
 import { GitSourceError } from '../errors.js';
-import type { GitAuth } from '../ports.js';
-import type { GitRefLister, RemoteRefs } from '../project/vars/vars-services.js';
+import { safeUrl } from '../util/safe-url.js';
+import type { GitAuth, GitRefLister, RemoteRefs } from '../ports.js';
+import { lsRefs } from './isomorphic-git-ls-refs.js';
 
 /** Lists the refs of a remote over HTTP(S). */
 export class IsomorphicGitRefLister implements GitRefLister {
   /** Branches and tags with their commits, and the default branch. */
   async listRefs(url: string, auth?: GitAuth): Promise<RemoteRefs> {
-    let refs;
+    let refs: ServerRef[];
     try {
-      refs = await git.listServerRefs({
-        http,
-        url,
-        protocolVersion: 2,
-        symrefs: true,
-        peelTags: true,
-        ...(auth && (auth.username !== undefined || auth.password !== undefined)
-          ? {
-              onAuth: () => ({ username: auth.username ?? '', password: auth.password ?? '' }),
-              onAuthFailure: () => ({ cancel: true }),
-            }
-          : {}),
-      });
+      refs = await lsRefs(url, auth);
     } catch (err) {
       const status = (err as { data?: { statusCode?: number } }).data?.statusCode;
       if (status === 404)
@@ -44,16 +32,5 @@ export class IsomorphicGitRefLister implements GitRefLister {
         out[r.ref] = r.peeled ?? r.oid;
     }
     return { refs: out, ...(head ? { head } : {}) };
-  }
-}
-
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '<unparsable url>';
   }
 }

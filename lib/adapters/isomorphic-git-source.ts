@@ -6,10 +6,12 @@
 import fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import git from 'isomorphic-git';
-import type { AuthCallback, ServerRef } from 'isomorphic-git';
+import type { ServerRef } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { GitSourceError } from '../errors.js';
+import { safeUrl } from '../util/safe-url.js';
 import type { GitAuth, GitCheckout, GitRef, GitSource } from '../ports.js';
+import { authCallbacks, lsRefs } from './isomorphic-git-ls-refs.js';
 
 /** Node error codes that mean the server could not be reached; a later attempt may succeed. */
 const NETWORK_CODES = new Set([
@@ -34,15 +36,7 @@ export class IsomorphicGitSource implements GitSource {
     const prefix = kind.type === 'head' ? 'HEAD' : kind.fullName;
     let refs: ServerRef[];
     try {
-      refs = await git.listServerRefs({
-        http,
-        url,
-        protocolVersion: 2,
-        prefix,
-        symrefs: true,
-        peelTags: true,
-        ...authCallbacks(auth),
-      });
+      refs = await lsRefs(url, auth, prefix);
     } catch (err) {
       throw translateError(err, url, kind);
     }
@@ -127,27 +121,6 @@ function refKind(ref: GitRef): RefKind {
     return { type: 'commit', value: ref.commit.toLowerCase() };
   }
   return { type: 'head' };
-}
-
-/** Supplies the credentials once; a second 401 cancels instead of looping with the same credentials. */
-function authCallbacks(auth: GitAuth | undefined): { onAuth?: AuthCallback; onAuthFailure?: AuthCallback } {
-  if (!auth || (auth.username === undefined && auth.password === undefined)) return {};
-  return {
-    onAuth: () => ({ username: auth.username ?? '', password: auth.password ?? '' }),
-    onAuthFailure: () => ({ cancel: true }),
-  };
-}
-
-/** The URL without user info, for messages (never leak credentials). */
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '<unparsable url>';
-  }
 }
 
 /** Translates isomorphic-git and network errors into GitSourceError, with Kluctl's wording where known. */

@@ -4,8 +4,8 @@
  * here. Kluctl skips the MAC check (templating may have changed unencrypted values before decryption),
  * hence `--ignore-mac`.
  */
-import { SopsError } from '../project/sops/sops-decryptor.js';
-import type { SopsDecryptor, SopsFormat } from '../project/sops/sops-decryptor.js';
+import { SopsError } from '../errors.js';
+import type { SopsDecryptor, SopsFormat } from '../ports.js';
 import { Semaphore } from '../util/semaphore.js';
 import { runProcess } from '../util/run-process.js';
 

@@ -19,7 +19,6 @@ export const ANNOTATION_SKIP_DELETE_IF_TAGS = 'kluctl.io/skip-delete-if-tags';
 export const ANNOTATION_SKIP_DELETE = 'kluctl.io/skip-delete';
 export const ANNOTATION_FORCE_MANAGED = 'kluctl.io/force-managed';
 export const ANNOTATION_IGNORE = 'kluctl.io/ignore';
-export const ANNOTATION_BARRIER = 'kluctl.io/barrier';
 export const ANNOTATION_WAIT_READINESS = 'kluctl.io/wait-readiness';
 export const ANNOTATION_HELM_RESOURCE_POLICY = 'helm.sh/resource-policy';
 

@@ -67,7 +67,7 @@ export function isDuration(value: string): boolean {
   }
 }
 
-/** Formats milliseconds the way Go prints a `time.Duration` (`1h30m0s`, `500ms`, `0s`), for log lines. */
+/** Formats milliseconds the way Go prints a `time.Duration` (`1h30m0s`, `500ms`, `0s`), for messages. */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   if (ms < 1000) return `${trimNumber(ms)}ms`;

@@ -3,7 +3,14 @@
  * and result-store annotations (kluctl-semantics §7.9). JSON names are Kluctl's exactly; timestamps are
  * RFC 3339 strings. Re-exported by lib/api/types.ts.
  */
-import type { FixedImage, GitRefSpec, KluctlObjectRef, ProjectKey, TargetKey } from './types.js';
+import type {
+  DeployFlagFields,
+  FixedImage,
+  GitRefSpec,
+  KluctlObjectRef,
+  ProjectKey,
+  TargetKey,
+} from './common-types.js';
 
 /** An error or warning, attached to the object it concerns (an empty ref when none). */
 export interface DeploymentError {
@@ -39,7 +46,7 @@ export interface KluctlDeploymentInfo {
 }
 
 /** Who ran which command with which options. */
-export interface CommandInfo {
+export interface CommandInfo extends DeployFlagFields {
   readonly initiator: 'CommandLine' | 'KluctlDeployment';
   readonly startTime: string;
   readonly endTime: string;
@@ -50,16 +57,6 @@ export interface CommandInfo {
   readonly contextOverride?: string;
   readonly args?: Readonly<Record<string, unknown>>;
   readonly images?: readonly FixedImage[];
-  readonly dryRun?: boolean;
-  readonly noWait?: boolean;
-  readonly forceApply?: boolean;
-  readonly replaceOnError?: boolean;
-  readonly forceReplaceOnError?: boolean;
-  readonly abortOnError?: boolean;
-  readonly includeTags?: readonly string[];
-  readonly excludeTags?: readonly string[];
-  readonly includeDeploymentDirs?: readonly string[];
-  readonly excludeDeploymentDirs?: readonly string[];
 }
 
 /** The Git checkout a command ran on; url and ref are null outside a Git repository. */

@@ -67,16 +67,3 @@ export function deployMode(spec: Pick<KluctlDeploymentSpec, 'deployMode'>): Depl
 export function validateEnabled(spec: Pick<KluctlDeploymentSpec, 'validate'>): boolean {
   return spec.validate ?? DEFAULTS.validate;
 }
-
-/**
- * The spec with every CRD default filled in, as the API server would store it. For specs that did not
- * pass through the API server (files, tests).
- */
-export function withDefaults(spec: KluctlDeploymentSpec): KluctlDeploymentSpec {
-  return { ...DEFAULTS, ...dropUndefined(spec) };
-}
-
-function dropUndefined<T extends object>(o: T): T {
-  // A present-but-undefined field must not hide a default when spreading.
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}

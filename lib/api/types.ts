@@ -1,12 +1,14 @@
 /**
  * TypeScript shapes of the `KluctlDeployment` resource (gitops.kluctl.io/v1beta1) and of the result
  * summaries it carries in its status. JSON names are Kluctl's exactly (kluctl-semantics §7.9, §9).
- * crds/gitops.kluctl.io_kluctldeployments.yaml is the schema; lib/api/fields.ts lists these types' fields
+ * crds/gitops.kluctl.io_kluctldeployments.yaml is the schema; test/unit/crd-fields.ts lists these types' fields
  * so test/unit/crd-schema.test.ts can hold the two together. Defaults: lib/api/spec-defaults.ts.
  */
 import type { KubeObject } from '../ports.js';
+import type { DeployFlagFields, FixedImage, GitRefSpec, ProjectKey, TargetKey } from './common-types.js';
 import type { CommandResultSummary, DriftDetectionResult, ValidateResult } from './result-types.js';
 
+export type * from './common-types.js';
 export type * from './result-types.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -24,29 +26,6 @@ export interface SecretKeyReference {
   readonly key?: string;
 }
 
-/** An object reference as Kluctl serialises it: group and version are omitted when empty. */
-export interface KluctlObjectRef {
-  readonly group?: string;
-  readonly version?: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly namespace?: string;
-}
-
-/** A fixed image override (`images` of targets, the spec and `--fixed-image`). */
-export interface FixedImage {
-  readonly image?: string;
-  readonly imageRegex?: string;
-  readonly resultImage: string;
-  readonly deployedImage?: string;
-  readonly namespace?: string;
-  readonly object?: KluctlObjectRef;
-  readonly deployment?: string;
-  readonly container?: string;
-  readonly deployTags?: readonly string[];
-  readonly deploymentDir?: string;
-}
-
 /** A Kubernetes `metav1.Condition`. */
 export interface Condition {
   readonly type: string;
@@ -60,13 +39,6 @@ export interface Condition {
 
 // ---------------------------------------------------------------------------------------------------
 // Spec
-
-/** A Git ref: at most one of branch, tag or commit; none means the remote's default branch. */
-export interface GitRefSpec {
-  readonly branch?: string;
-  readonly tag?: string;
-  readonly commit?: string;
-}
 
 /** `spec.source.git`. */
 export interface GitSourceSpec {
@@ -175,9 +147,10 @@ export const DECRYPTION_PROVIDERS = ['sops'] as const;
 /**
  * `spec`. Fields the API server defaults (booleans, `deployMode`, `validate`) are optional here because
  * objects built in code or read from files may lack them; read them through lib/api/spec-defaults.ts.
- * Durations are Go duration strings (lib/api/durations.ts).
+ * Durations are Go duration strings (lib/api/durations.ts). The deploy flags and inclusion lists
+ * (`dryRun` … `excludeDeploymentDirs`) come from {@link DeployFlagFields}.
  */
-export interface KluctlDeploymentSpec {
+export interface KluctlDeploymentSpec extends DeployFlagFields {
   readonly source: ProjectSourceSpec;
   readonly sourceOverrides?: readonly SourceOverride[];
   readonly credentials?: ProjectCredentials;
@@ -197,16 +170,6 @@ export interface KluctlDeploymentSpec {
   readonly context?: string;
   readonly args?: Readonly<Record<string, unknown>>;
   readonly images?: readonly FixedImage[];
-  readonly dryRun?: boolean;
-  readonly noWait?: boolean;
-  readonly forceApply?: boolean;
-  readonly replaceOnError?: boolean;
-  readonly forceReplaceOnError?: boolean;
-  readonly abortOnError?: boolean;
-  readonly includeTags?: readonly string[];
-  readonly excludeTags?: readonly string[];
-  readonly includeDeploymentDirs?: readonly string[];
-  readonly excludeDeploymentDirs?: readonly string[];
   readonly deployMode?: DeployMode;
   readonly validate?: boolean;
   readonly prune?: boolean;
@@ -233,20 +196,6 @@ export interface ManualRequestResult {
   readonly reconcileId: string;
   readonly resultId?: string;
   readonly commandError?: string;
-}
-
-/** Identifies a project: its repository and sub-directory. */
-export interface ProjectKey {
-  /** `git://host/path` or `oci://host/path`. */
-  readonly repoKey?: string;
-  readonly subDir?: string;
-}
-
-/** Identifies where a project was deployed. */
-export interface TargetKey {
-  readonly targetName?: string;
-  readonly clusterId: string;
-  readonly discriminator?: string;
 }
 
 /** `status`. */

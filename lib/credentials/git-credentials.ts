@@ -6,9 +6,9 @@
  * flags, `KLUCTL_GIT_[n_]*` environment sets and, in the controller, `spec.credentials.git`.
  * Values are secrets: no function here puts them into a message.
  */
-import { KsError } from '../errors.js';
 import type { GitAuth } from '../ports.js';
-import { compilePathGlob } from './glob.js';
+import { compilePathGlob } from '../util/path-glob.js';
+import { FlagEntries, envConfigSets } from './credential-inputs.js';
 
 /** One credentials entry. */
 export interface GitCredentialEntry {
@@ -112,30 +112,16 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Entries from the flags, one per distinct `<host>/<path>` key, in the order keys first appear. */
 export function gitCredentialsFromFlags(flags: GitCredentialFlags): GitCredentialEntry[] {
-  const byKey = new Map<string, Mutable<GitCredentialEntry>>();
-  const apply = (
-    flag: string,
-    values: readonly string[] | undefined,
-    field: 'username' | 'password',
-  ): void => {
-    for (const s of values ?? []) {
-      const eq = s.indexOf('=');
-      // The value may be a password: the message must not echo the argument.
-      if (eq < 0) throw new KsError('InvalidInput', `--${flag} expects <host>/<path>=<value>; no '=' found`);
-      const key = s.slice(0, eq);
-      let e = byKey.get(key);
-      if (!e) {
-        const slash = key.indexOf('/');
-        e = slash < 0 ? { host: key } : { host: key.slice(0, slash), path: key.slice(slash + 1) };
-        if (e.path) compilePathGlob(e.path);
-        byKey.set(key, e);
-      }
-      e[field] = s.slice(eq + 1);
-    }
-  };
-  apply('git-username', flags.gitUsername, 'username');
-  apply('git-password', flags.gitPassword, 'password');
-  return [...byKey.values()];
+  const entries = new FlagEntries<Mutable<GitCredentialEntry>>();
+  for (const arg of flags.gitUsername ?? []) {
+    const [e, v] = entries.take('git-username', arg);
+    e.username = v;
+  }
+  for (const arg of flags.gitPassword ?? []) {
+    const [e, v] = entries.take('git-password', arg);
+    e.password = v;
+  }
+  return entries.entries();
 }
 
 /**
@@ -147,19 +133,8 @@ export function gitCredentialsFromEnv(
   env: Readonly<Record<string, string | undefined>>,
   prefix = 'KLUCTL_GIT',
 ): GitCredentialEntry[] {
-  const sets = new Map<number, Record<string, string>>();
-  const re = new RegExp(`^${prefix}(?:_(\\d+))?_(HOST|PATH|PATH_PREFIX|USERNAME|PASSWORD)$`);
-  for (const [k, v] of Object.entries(env)) {
-    const m = re.exec(k);
-    if (!m || v === undefined) continue;
-    const idx = m[1] === undefined ? -1 : Number(m[1]);
-    const set = sets.get(idx) ?? {};
-    set[m[2]!] = v;
-    sets.set(idx, set);
-  }
   const out: GitCredentialEntry[] = [];
-  for (const idx of [...sets.keys()].sort((a, b) => a - b)) {
-    const s = sets.get(idx)!;
+  for (const s of envConfigSets(env, prefix)) {
     if (!s.HOST) continue;
     const path = s.PATH ?? (s.PATH_PREFIX !== undefined ? `${s.PATH_PREFIX}**` : undefined);
     if (path) compilePathGlob(path);

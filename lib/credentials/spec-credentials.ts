@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import type { ProjectCredentials } from '../api/types.js';
 import { KsError } from '../errors.js';
 import type { KubeClient } from '../ports.js';
-import type { HelmCredentialEntry, HelmCredentials } from '../project/helm/helm-credentials.js';
+import type { HelmCredentialEntry, HelmCredentials } from './helm-credentials.js';
 import type { GitCredentialEntry } from './git-credentials.js';
-import { compilePathGlob } from './glob.js';
+import { isGoTrue } from '../util/go-bool.js';
+import { compilePathGlob } from '../util/path-glob.js';
 
 /** Reads the decoded data of a Secret by name; undefined when it does not exist. */
 export type SecretReader = (name: string) => Promise<Readonly<Record<string, string>> | undefined>;
@@ -64,8 +65,6 @@ export async function gitCredentialsFromSpec(
   return out;
 }
 
-const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
-
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Builds one helm/registry entry from Secret data; PEM contents go to files under `dir`. */
@@ -90,10 +89,9 @@ async function helmEntry(
     await writeFile(file, pem, { mode: 0o600 });
     e[field] = file;
   }
-  if (TRUE.has(data.insecure ?? '') || TRUE.has(data.insecureSkipTlsVerify ?? ''))
-    e.insecureSkipTlsVerify = true;
-  if (TRUE.has(data.passCredentialsAll ?? '')) e.passCredentialsAll = true;
-  if (TRUE.has(data.plainHttp ?? '')) e.plainHttp = true;
+  if (isGoTrue(data.insecure) || isGoTrue(data.insecureSkipTlsVerify)) e.insecureSkipTlsVerify = true;
+  if (isGoTrue(data.passCredentialsAll)) e.passCredentialsAll = true;
+  if (isGoTrue(data.plainHttp)) e.plainHttp = true;
   return e;
 }
 

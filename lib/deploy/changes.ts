@@ -7,7 +7,7 @@ import type { Change } from '../api/types.js';
 import type { KubeObject } from '../ports.js';
 import { diffValues } from './diff/diff-values.js';
 import type { IgnoreForDiffRule } from './diff/ignore-rules.js';
-import { normalizeObject } from './diff/normalize.js';
+import { normalizeObject } from './diff/normalize-for-diff.js';
 
 export type { Change };
 
@@ -20,11 +20,6 @@ export interface ChangeOptions {
   readonly local?: KubeObject;
   /** `ignoreForDiff` rules of the item's projects and of the command's flags. */
   readonly rules?: readonly IgnoreForDiffRule[];
-}
-
-/** A copy of `obj` normalised for diffing (no ignore rules). */
-export function normalizeForDiff(obj: KubeObject): Record<string, unknown> {
-  return normalizeObject(obj, [], obj);
 }
 
 /** The changes from `before` to `after` (both normalised first), sorted by path. */

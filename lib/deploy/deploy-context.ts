@@ -4,7 +4,7 @@
  */
 import type { Clock, KubeClient, ObjectRef, Progress } from '../ports.js';
 import type { ResultObject } from './command-result.js';
-import type { DeployOptions, DeployOutcome } from './deploy-project.js';
+import type { DeployOptions, DeployOutcome } from './deploy-types.js';
 
 /** Shared, mutable state of one deploy run. */
 export interface DeployContext {
@@ -15,7 +15,7 @@ export interface DeployContext {
   /** Result entries keyed by refKey (rendered, remote, applied, changes, flags). */
   readonly entries: Map<string, ResultObject>;
   readonly out: DeployOutcome;
-  /** Set after the first error with `abortOnError`; nothing new starts afterwards. */
+  /** Set after the first error with `abortOnError`, or by `opts.signal`; nothing new starts afterwards. */
   aborted: boolean;
 }
 

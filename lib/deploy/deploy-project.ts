@@ -3,81 +3,20 @@
  * namespaces and CRDs first, deployment items in parallel (at most 8, as Kluctl) up to each barrier,
  * objects inside an item in order; then orphans are found and, with `prune`, deleted.
  */
-import type { Clock, KubeClient, KubeObject, ObjectRef, Progress } from '../ports.js';
+import type { KubeClient } from '../ports.js';
 import { silentProgress, systemClock } from '../ports.js';
 import { mapBounded } from '../util/semaphore.js';
-import { applyObject, registerConflictRules } from './apply-object.js';
+import { applyObject } from './apply/apply-object.js';
+import { registerConflictRules } from './apply/run-state.js';
 import type { ResultObject } from './command-result.js';
 import type { DeployContext } from './deploy-context.js';
+import type { DeployInput, DeployOptions, DeployOutcome } from './deploy-types.js';
 import { isDeleteAnnotated, isHook } from './hooks/hook-annotations.js';
 import { runItem } from './run-item.js';
 import { isCrd, isNamespace, refKey, refOf, refString } from './object-ref.js';
-import { deleteObjects, findOrphans } from './prune.js';
-import type { Inclusion } from '../project/inclusion.js';
-import { collectRemoteObjects } from './remote-objects.js';
-
-/** One deployment item as the deploy engine needs it (RenderedItem satisfies this). */
-export interface DeployItem {
-  readonly dir: string;
-  readonly barrier: boolean;
-  readonly onlyRender?: boolean;
-  /** Wait for all objects of the item after applying them. */
-  readonly waitReadiness?: boolean;
-  /** Further (possibly foreign) objects to wait for after the item ran. */
-  readonly waitReadinessObjects?: readonly {
-    group?: string;
-    kind?: string;
-    name: string;
-    namespace?: string;
-  }[];
-  /** Objects deleted when the item runs, before its hooks (all resource types matching group/kind). */
-  readonly deleteObjects?: DeployItem['waitReadinessObjects'];
-  /** The project's `conflictResolution` entries (parents first), validated when applying. */
-  readonly conflictResolution?: readonly unknown[];
-  readonly objects: readonly KubeObject[];
-}
-
-/** What to deploy (RenderedProject satisfies this). */
-export interface DeployInput {
-  readonly discriminator: string;
-  readonly items: readonly DeployItem[];
-}
-
-/** Options of {@link deployProject}. */
-export interface DeployOptions {
-  readonly dryRun?: boolean;
-  /** Delete orphans after applying. */
-  readonly prune?: boolean;
-  /** Stop starting new objects after the first error. */
-  readonly abortOnError?: boolean;
-  /** Items applied in parallel between barriers (default 8, Kluctl's bound). */
-  readonly itemConcurrency?: number;
-  readonly progress?: Progress;
-  /** Skip waiting for readiness (`--no-wait`). */
-  readonly noWait?: boolean;
-  /** Per-object readiness timeout; default 5m (Kluctl's `--readiness-timeout`). */
-  readonly readinessTimeoutMs?: number;
-  /** Clock of the readiness waits; default the system clock. */
-  readonly clock?: Clock;
-  /**
-   * Inclusion rules of the run (`-I`, `-E`, deployment dirs): orphans are only sought among live
-   * objects they include, and `kluctl.io/skip-delete-if-tags` objects are spared while tag rules apply.
-   */
-  readonly inclusion?: Inclusion;
-  /** Force-apply every conflicting field (`--force-apply`). */
-  readonly forceApply?: boolean;
-  /** Replace (PUT) objects whose apply failed (`--replace-on-error`). */
-  readonly replaceOnError?: boolean;
-  /** Also delete and re-create objects whose replace failed (`--force-replace-on-error`). */
-  readonly forceReplaceOnError?: boolean;
-}
-
-/** Objects, errors and warnings of one deploy. */
-export interface DeployOutcome {
-  readonly objects: ResultObject[];
-  readonly errors: { ref: ObjectRef; message: string }[];
-  readonly warnings: { ref: ObjectRef; message: string }[];
-}
+import { deleteObjects, findOrphans } from './delete-objects.js';
+import { collectRemoteObjects, NO_REF } from './remote-objects.js';
+import { errorMessage } from '../errors.js';
 
 /** Deploys a rendered project. Per-object failures are entries of the outcome, not exceptions. */
 export async function deployProject(
@@ -108,6 +47,11 @@ export async function deployProject(
     out,
     aborted: false,
   };
+  const cancel = (): void => {
+    ctx.aborted = true;
+  };
+  if (opts.signal?.aborted) cancel();
+  opts.signal?.addEventListener('abort', cancel, { once: true });
   registerConflictRules(ctx, items);
 
   // Namespaces and CRDs go first so the objects that need them can be applied in any order.
@@ -144,6 +88,7 @@ export async function deployProject(
     }
     out.errors.push(...del.errors);
   }
+  if (opts.signal?.aborted) out.errors.push({ ref: NO_REF, message: errorMessage(opts.signal.reason) });
   out.objects.push(...entries.values());
   for (const e of out.errors) progress.step(`error: ${refString(e.ref)}: ${e.message}`);
   return out;

@@ -12,7 +12,7 @@ import { silentProgress } from '../ports.js';
 import { mapBounded } from '../util/semaphore.js';
 import { computeChanges } from './changes.js';
 import type { ResultObject } from './command-result.js';
-import type { DeployOutcome } from './deploy-project.js';
+import type { DeployOutcome } from './deploy-types.js';
 import { refKey, refOf } from './object-ref.js';
 
 /** What to poke (RenderedProject satisfies this). */
@@ -51,7 +51,7 @@ function refOfSeen(image: FixedImage): ObjectRef | undefined {
 }
 
 /** A copy of `live` with the images of matching containers set; `live` itself when nothing changes. */
-export function pokeContainerImages(live: KubeObject, images: readonly FixedImage[]): KubeObject {
+function pokeContainerImages(live: KubeObject, images: readonly FixedImage[]): KubeObject {
   const copy = structuredClone(live);
   const podSpec = ((copy.spec as Dict | undefined)?.template as Dict | undefined)?.spec as Dict | undefined;
   let changed = false;

@@ -48,7 +48,7 @@ export function isListable(r: ResourceInfo): boolean {
 }
 
 /** The namespaces rendered objects live in or create. */
-export function usedNamespacesOf(rendered: readonly KubeObject[]): string[] {
+function usedNamespacesOf(rendered: readonly KubeObject[]): string[] {
   const out = new Set<string>();
   for (const o of rendered) {
     if (o.kind === 'Namespace' && o.apiVersion === 'v1') out.add(o.metadata.name);

@@ -34,7 +34,7 @@ export function parseOutputFlags(values: readonly string[]): OutputTarget[] {
 }
 
 /** Kluctl's `ObjectRef.String()`: `namespace/Kind/name`, `Kind/name` or `Kind`. */
-export function refText(ref: KluctlObjectRef): string {
+function refText(ref: KluctlObjectRef): string {
   if (ref.namespace) return `${ref.namespace}/${ref.kind}/${ref.name}`;
   return ref.name ? `${ref.kind}/${ref.name}` : ref.kind;
 }
@@ -104,7 +104,7 @@ function errorsSection(out: string[], title: string, list: readonly DeploymentEr
  * A command result in Kluctl's serialised form: object refs without empty group and version, empty
  * error and warning lists omitted. (Kluctl also compacts the objects; we keep them whole.)
  */
-export function serializedResult(r: CommandResult): Record<string, unknown> {
+function serializedResult(r: CommandResult): Record<string, unknown> {
   const { errors, warnings, objects, ...rest } = r;
   return {
     ...rest,
@@ -135,7 +135,7 @@ export function formatValidateResult(r: ValidateResult, format: OutputFormat): s
  * A bordered two-column table as Kluctl draws it; the first column is at most `firstWidth` wide and
  * long cells wrap. Multi-line cells keep their lines.
  */
-export function prettyTable(rows: readonly (readonly string[])[], firstWidth: number): string {
+function prettyTable(rows: readonly (readonly string[])[], firstWidth: number): string {
   const width = (col: number, max?: number): number => {
     const w = Math.max(0, ...rows.flatMap((r) => (r[col] ?? '').split('\n').map((l) => l.length)));
     return max === undefined ? w : Math.min(w, max);

@@ -6,10 +6,10 @@
  */
 import { ANNOTATION_WAIT_READINESS } from '../api/constants.js';
 import type { KubeObject, ObjectRef } from '../ports.js';
-import { applyObject } from './apply-object.js';
+import { applyObject } from './apply/apply-object.js';
 import type { DeployContext } from './deploy-context.js';
 import { recordError, recordWarning } from './deploy-context.js';
-import type { DeployItem } from './deploy-project.js';
+import type { DeployItem } from './deploy-types.js';
 import type { Hook } from './hooks/hook-annotations.js';
 import { isDeleteAnnotated, parseHook, selectHooks } from './hooks/hook-annotations.js';
 import { deleteItemObjects, resolveRefItems } from './hooks/item-deletions.js';
@@ -98,6 +98,7 @@ async function waitForItem(ctx: DeployContext, item: DeployItem, plan: ItemPlan)
     clock: ctx.clock,
     timeoutMs: ctx.opts.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
     progress: ctx.progress,
+    ...(ctx.opts.signal ? { signal: ctx.opts.signal } : {}),
   });
   for (const e of waited.errors) recordError(ctx, e.ref, e.message);
   for (const w of waited.warnings) recordWarning(ctx, w.ref, w.message);

@@ -1,13 +1,13 @@
 /**
  * Waiting for readiness after an item was applied (kluctl-semantics §6.2): poll every object until the
- * rules of readiness.ts say ready, a hard error shows up, it disappears, or the timeout passes. Progress
+ * rules of check-readiness.ts say ready, a hard error shows up, it disappears, or the timeout passes. Progress
  * says what it waits for and, every 10 s, that it still does.
  */
 import type { Clock, KubeClient, ObjectRef, Progress } from '../ports.js';
 import { silentProgress } from '../ports.js';
 import { errorMessage } from '../errors.js';
 import { kluctlRefString, refString } from './object-ref.js';
-import { checkReadiness } from './readiness.js';
+import { checkReadiness } from './check-readiness.js';
 
 /** Options of {@link waitForReadiness}. */
 export interface WaitOptions {

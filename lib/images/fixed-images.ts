@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { KsError } from '../errors.js';
-import { S, decodeYaml } from '../project/strict-yaml.js';
-import type { Spec } from '../project/strict-yaml.js';
+import { S, decodeYaml } from '../util/strict-yaml.js';
+import type { Spec } from '../util/strict-yaml.js';
 
 /** One fixed image entry as Kluctl's `FixedImage` has it. Unset filters match everything. */
 export interface FixedImage {
@@ -122,7 +122,7 @@ function compile(pattern: string): RegExp {
 }
 
 /** Whether one entry matches the query; unset filters match anything. */
-export function fixedImageMatches(fi: FixedImage, q: ImageQuery): boolean {
+function fixedImageMatches(fi: FixedImage, q: ImageQuery): boolean {
   if (fi.image !== undefined && fi.image !== q.image) return false;
   if (fi.imageRegex !== undefined && !compile(fi.imageRegex).test(q.image)) return false;
   if (fi.namespace !== undefined && fi.namespace !== q.namespace) return false;
@@ -132,7 +132,7 @@ export function fixedImageMatches(fi: FixedImage, q: ImageQuery): boolean {
 }
 
 /** The result image of the last matching entry of `list`, or undefined. */
-export function lastMatch(list: readonly FixedImage[], q: ImageQuery): string | undefined {
+function lastMatch(list: readonly FixedImage[], q: ImageQuery): string | undefined {
   for (let i = list.length - 1; i >= 0; i--) {
     const fi = list[i]!;
     if (fixedImageMatches(fi, q)) return fi.resultImage ?? '';

@@ -9,7 +9,8 @@ import type { KubeObject } from '../ports.js';
 import { resolveFixedImage } from './fixed-images.js';
 import type { FixedImage } from './fixed-images.js';
 
-const BEGIN = 'XXXXXbegin_get_image_';
+/** How a `get_image` marker begins (Kluctl's spelling); a string without it holds no marker. */
+export const IMAGE_PLACEHOLDER_BEGIN = 'XXXXXbegin_get_image_';
 const END = '_end_get_imageXXXXX';
 
 /** The marker `images.get_image(image)` renders to (base64 of Python's `json.dumps({"image": ...})`). */
@@ -18,7 +19,7 @@ export function imagePlaceholder(image: string, latestVersion?: unknown): string
   // `latest_version` is obsolete in Kluctl: it is recorded (to warn) and otherwise ignored.
   if (latestVersion !== undefined && latestVersion !== null) json += ', "hasLatestVersion": true';
   json += '}';
-  return `${BEGIN}${Buffer.from(json, 'utf8').toString('base64')}${END}`;
+  return `${IMAGE_PLACEHOLDER_BEGIN}${Buffer.from(json, 'utf8').toString('base64')}${END}`;
 }
 
 /** Inputs of {@link resolveImagePlaceholders} for one object. */
@@ -44,11 +45,11 @@ interface Found {
 }
 
 function parseMarker(value: string, from: number, where: string): Found | undefined {
-  const start = value.indexOf(BEGIN, from);
+  const start = value.indexOf(IMAGE_PLACEHOLDER_BEGIN, from);
   if (start < 0) return undefined;
-  const endAt = value.indexOf(END, start + BEGIN.length);
+  const endAt = value.indexOf(END, start + IMAGE_PLACEHOLDER_BEGIN.length);
   if (endAt < 0) throw new KsError('InvalidInput', `${where}: get_image placeholder begins but never ends`);
-  const b64 = value.slice(start + BEGIN.length, endAt);
+  const b64 = value.slice(start + IMAGE_PLACEHOLDER_BEGIN.length, endAt);
   let image: unknown;
   try {
     image = (JSON.parse(Buffer.from(b64, 'base64').toString('utf8')) as { image?: unknown }).image;
@@ -62,7 +63,7 @@ function parseMarker(value: string, from: number, where: string): Found | undefi
 
 function scan(v: unknown, parent: unknown, path: (string | number)[], out: Found[], where: string): void {
   if (typeof v === 'string') {
-    if (!v.includes(BEGIN)) return;
+    if (!v.includes(IMAGE_PLACEHOLDER_BEGIN)) return;
     const container =
       parent !== null && typeof parent === 'object' && !Array.isArray(parent)
         ? (parent as Record<string, unknown>).name

@@ -1,11 +1,12 @@
 /**
  * `deployment.yaml` (kluctl-semantics §2.2, 2.3) and vars sources (§3.2): types and the strict schema.
- * Fields that later issues implement (git/oci includes, ignoreForDiff, conflictResolution, most vars
- * source types) are accepted here and stored, so valid projects are not refused as "unknown field".
+ * The schema accepts every field Kluctl knows, also those kluctl-serverless does not implement (`oci`
+ * includes; the gcpSecretManager, vault and azureKeyVault vars sources): a project using one fails
+ * where it is used, with a message naming the feature, instead of as an "unknown field".
  */
 import { ProjectLoadError } from '../errors.js';
-import { S, decodeYaml } from './strict-yaml.js';
-import type { Spec } from './strict-yaml.js';
+import { S, decodeYaml } from '../util/strict-yaml.js';
+import type { Spec } from '../util/strict-yaml.js';
 
 /** An object reference of `deleteObjects` / `waitReadinessObjects`. */
 export interface ObjectRefItem {
@@ -63,7 +64,10 @@ export interface DeploymentProjectConfig {
   readonly conflictResolution?: readonly unknown[];
 }
 
-/** The vars source types Kluctl knows (§3.2); only `values` and `file` are implemented yet. */
+/**
+ * The vars source types Kluctl knows (§3.2); lib/project/vars/vars-loader.ts loads all but
+ * gcpSecretManager, vault and azureKeyVault, which fail as not supported.
+ */
 export const VARS_SOURCE_TYPES = [
   'values',
   'file',

@@ -3,8 +3,8 @@
  * ordered list of deployment items (§2.9): includes are expanded in place, an include with
  * `barrier: true` is followed by a barrier-only item, items whose `when` is false are dropped.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, posix, relative } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { ProjectLoadError } from '../errors.js';
 import type { GitAuth, GitSource } from '../ports.js';
 import type { TemplateEngine } from '../templating/template-engine.js';
@@ -16,47 +16,12 @@ import type { GitCheckout } from './git-include.js';
 import { deepClone } from './merge.js';
 import type { Dict } from './merge.js';
 import { findConfigFile, isInside, secureJoin, toSlash } from './paths.js';
-import { S, decodeYaml } from './strict-yaml.js';
+import { planItem, searchDirs, withDefaultTags } from './planned-item.js';
+import type { PlannedItem, ProjectNode } from './planned-item.js';
+import { S, decodeYaml } from '../util/strict-yaml.js';
 import type { TemplateGlobals } from './template-functions.js';
-import { loadVarsList } from './vars-loader.js';
+import { loadVarsList } from './vars/vars-loader.js';
 import type { VarsRuntime } from './vars/vars-runtime.js';
-
-/** One loaded deployment project (a deployment.yaml, or the implicit one of a plain root dir). */
-export interface ProjectNode {
-  /** Absolute project dir, `relDir` joined onto the source root as Kluctl's securejoin does. */
-  readonly absDir: string;
-  /** The project dir as written, joined lexically onto its parent's (may start with `../`). */
-  readonly relDir: string;
-  /** Absolute root of the source this project lives in (the repository, or a git include's checkout). */
-  readonly sourceRoot: string;
-  /** "" for the root source, the checkout id for git includes. */
-  readonly sourceId: string;
-  readonly config: DeploymentProjectConfig;
-  /** Variables after the project's own `vars:`. */
-  readonly vars: Dict;
-  readonly parent?: ProjectNode;
-  /** The item of the parent that included this project (tags already defaulted). */
-  readonly parentInclude?: DeploymentItemConfig;
-}
-
-/** One flattened deployment item, ready to be rendered. */
-export interface PlannedItem {
-  readonly project: ProjectNode;
-  /** Item config with default tags applied; a synthetic `{barrier: true}` for include barriers. */
-  readonly config: DeploymentItemConfig;
-  /** Absolute item dir; undefined for items without `path` (barriers, deleteObjects). */
-  readonly absDir?: string;
-  /** Item dir relative to the source root, forward slashes; "" when there is no dir. */
-  readonly relDir: string;
-  /** Dir inside the render dir: relDir, suffixed `-<n>` when the same dir is used again (§2.9). */
-  readonly renderedRelDir: string;
-  /** Variables for rendering the item's files (project vars plus item `vars:`). */
-  readonly vars: Dict;
-  /** Effective tags in Kluctl's order, deduplicated (§2.8). */
-  readonly tags: readonly string[];
-  /** Template search dirs for the item's files: item dir, project dir, parent projects of the same source. */
-  readonly searchDirs: readonly string[];
-}
 
 /** Inputs of {@link loadDeploymentItems}. */
 export interface LoadTreeOptions {
@@ -78,8 +43,6 @@ export interface LoadTreeOptions {
   readonly varsRuntime?: VarsRuntime;
 }
 
-/** Below the render dir: where items of git includes are rendered (one dir per checkout). */
-export const RENDER_GIT_INCLUDES_DIR = '.git-includes';
 /** Below the render dir: where git includes are checked out (never rendered themselves). */
 export const RENDER_GIT_CHECKOUTS_DIR = '.git-checkouts';
 
@@ -96,26 +59,6 @@ interface TreeCtx extends LoadTreeOptions {
 
 function rel(ctx: TreeCtx, abs: string): string {
   return toSlash(relative(ctx.sourceRoot, abs)) || '.';
-}
-
-/** The project dir and its parents' dirs, up to the first project of another source (§3.1). */
-function searchDirs(node: { absDir: string; sourceRoot: string; parent?: ProjectNode }): string[] {
-  const dirs: string[] = [];
-  for (
-    let n: { absDir: string; sourceRoot: string; parent?: ProjectNode } | undefined = node;
-    n && n.sourceRoot === node.sourceRoot;
-    n = n.parent
-  )
-    dirs.push(n.absDir);
-  return dirs;
-}
-
-/** Kluctl's default tag: the basename of `path`/`include` when the item has no tags (§2.8). */
-function withDefaultTags(item: DeploymentItemConfig): DeploymentItemConfig {
-  if (item.tags && item.tags.length > 0) return item;
-  const p = item.path ?? item.include;
-  const tag = p === undefined ? '' : posix.basename(p.replace(/\\/g, '/').replace(/\/+$/, ''));
-  return tag && tag !== '.' && tag !== '..' ? { ...item, tags: [tag] } : item;
 }
 
 async function readProjectConfig(
@@ -145,23 +88,6 @@ async function readProjectConfig(
   if (!parent && config.when)
     throw new ProjectLoadError("the root deployment project can not contain 'when'", { file: name });
   return config;
-}
-
-/**
- * The dir of a `path:` item, checked as Kluctl checks it: the path joined onto the project's dir
- * relative to the source root, with `..` stopping at the root (so a path leaving the repository names a
- * dir inside it, which usually does not exist), must be a dir. The dir rendered is the plain join.
- */
-function checkItemPath(ctx: TreeCtx, node: ProjectNode, p: string): string {
-  const checked = secureJoin(ctx.sourceRoot, join(node.relDir, p));
-  if (!existsSync(checked)) throw new ProjectLoadError(`deployment directory does not exist: ${p}`);
-  if (!statSync(checked).isDirectory())
-    throw new ProjectLoadError(`deployment path is not a directory: ${p}`);
-  const abs = join(node.absDir, p);
-  // Only reachable when the clamped dir exists but the plain one lies outside (Kluctl then fails late).
-  if (!isInside(ctx.sourceRoot, abs))
-    throw new ProjectLoadError(`path/include is not part of the deployment project: ${p}`);
-  return abs;
 }
 
 /**
@@ -213,17 +139,6 @@ async function includeVars(
   });
 }
 
-function projectTags(node: ProjectNode): string[] {
-  const tags: string[] = [];
-  const add = (ts: readonly string[] | undefined): void =>
-    ts?.forEach((t) => tags.includes(t) || tags.push(t));
-  for (let n: ProjectNode | undefined = node; n; n = n.parent) {
-    add(n.config.tags);
-    add(n.parentInclude?.tags);
-  }
-  return tags;
-}
-
 async function loadProject(
   ctx: TreeCtx,
   dir: { abs: string; rel: string },
@@ -270,11 +185,11 @@ async function loadProject(
       }
       const incVars = await includeVars(ctx, node, item, incDir.abs);
       items.push(...(await loadProject(childCtx, incDir, incVars, node, item)));
-      if (item.barrier) items.push(planItem(ctx, node, { barrier: true }, node.vars));
+      if (item.barrier) items.push(planItem(node, { barrier: true }, node.vars, ctx.dirUses));
       continue;
     }
     const itemVars = await loadVarsList(node.vars, item.vars, loadCtx);
-    items.push(planItem(ctx, node, item, itemVars));
+    items.push(planItem(node, item, itemVars, ctx.dirUses));
   }
   return items;
 }
@@ -292,31 +207,6 @@ function gitCheckout(ctx: TreeCtx, raw: unknown, file: string, where: string): P
     spec,
     file,
   );
-}
-
-function planItem(ctx: TreeCtx, node: ProjectNode, config: DeploymentItemConfig, vars: Dict): PlannedItem {
-  const tags = projectTags(node);
-  config.tags?.forEach((t) => tags.includes(t) || tags.push(t));
-  const projectDirs = searchDirs(node);
-  if (config.path === undefined)
-    return { project: node, config, relDir: '', renderedRelDir: '', vars, tags, searchDirs: projectDirs };
-  const absDir = checkItemPath(ctx, node, config.path);
-  const relDir = rel(ctx, absDir);
-  const uses = ctx.dirUses.get(absDir) ?? 0;
-  ctx.dirUses.set(absDir, uses + 1);
-  // Items of git includes render below a per-checkout dir, so they never collide with the root source.
-  const base = ctx.sourceId ? `${RENDER_GIT_INCLUDES_DIR}/${ctx.sourceId}/${relDir}` : relDir;
-  const renderedRelDir = uses === 0 ? base : `${base}-${uses}`;
-  return {
-    project: node,
-    config,
-    absDir,
-    relDir,
-    renderedRelDir,
-    vars,
-    tags,
-    searchDirs: [absDir, ...projectDirs],
-  };
 }
 
 /** Loads the root project and everything it includes; returns the items depth-first, in order. */

@@ -24,7 +24,7 @@ export interface InclusionEntries {
 }
 
 /** Whether any rule is set. */
-export function hasInclusionRules(inc: Inclusion | undefined): boolean {
+function hasInclusionRules(inc: Inclusion | undefined): boolean {
   return (
     !!inc &&
     [inc.includeTags, inc.excludeTags, inc.includeDeploymentDirs, inc.excludeDeploymentDirs].some(

@@ -1,22 +1,22 @@
 /**
  * `.kluctl.yaml` (kluctl-semantics §1): parsed as plain YAML (not a template, §1.1) and decoded
- * strictly. Only the fields Kluctl knows are accepted; `aws` and `images` are stored for later issues.
+ * strictly; only the fields Kluctl knows are accepted. A target's `images` are fixed images of its
+ * render; `aws` is merged into the target (§1.2) and reported with it, but no AWS access uses it
+ * (`awsSecretsManager` sources use their own `profile`, else the default credential chain).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProjectLoadError } from '../errors.js';
-import { S, decodeYaml } from './strict-yaml.js';
-import type { Spec } from './strict-yaml.js';
+import { S, decodeYaml } from '../util/strict-yaml.js';
+import type { Spec } from '../util/strict-yaml.js';
 import { FIXED_IMAGE_SPEC } from '../images/fixed-images.js';
+import type { FixedImage } from '../images/fixed-images.js';
 
 /** `aws` of the project or a target (§1.2). */
 export interface AwsConfig {
   readonly profile?: string;
   readonly serviceAccount?: { readonly name: string; readonly namespace: string };
 }
-
-/** One fixed image (§3.6); stored as written. */
-export type FixedImage = Readonly<Record<string, unknown>>;
 
 /** A target as written in `.kluctl.yaml` (§1.3). */
 export interface TargetConfig {
@@ -76,7 +76,7 @@ interface RawKluctlProject {
 }
 
 /** The config file names Kluctl accepts, in the order it looks for them (`.yml` first, then `.yaml`). */
-export const KLUCTL_CONFIG_NAMES = ['.kluctl.yml', '.kluctl.yaml'] as const;
+const KLUCTL_CONFIG_NAMES = ['.kluctl.yml', '.kluctl.yaml'] as const;
 
 /** Decodes `.kluctl.yaml` text. `file` names it in errors. */
 export function parseKluctlProjectConfig(text: string, file: string): KluctlProjectConfig {

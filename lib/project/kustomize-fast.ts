@@ -11,8 +11,8 @@ import { resolve } from 'node:path';
 import type { KubeObject } from '../ports.js';
 import { isDict } from './merge.js';
 import { findConfigFile, isInside } from './paths.js';
-import type { ItemBuilder } from './render-items.js';
-import { parseYaml } from './strict-yaml.js';
+import type { ItemBuilder } from './build-item.js';
+import { parseYaml } from '../util/strict-yaml.js';
 import { compareYamlKeys, readYamlTreeAll, treeValue } from '../util/yaml.js';
 import type { YMap, YNode } from '../util/yaml.js';
 

@@ -1,7 +1,7 @@
 /** Runs the pinned `kustomize build` binary on a rendered item dir (kluctl-semantics §4.1). */
 import { ToolError } from '../errors.js';
 import type { KubeObject } from '../ports.js';
-import { parseYamlAll } from './strict-yaml.js';
+import { parseYamlAll } from '../util/strict-yaml.js';
 import { runProcess } from '../util/run-process.js';
 
 /** Options of {@link kustomizeBuild}. */

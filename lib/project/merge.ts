@@ -1,12 +1,11 @@
 /** Plain-data helpers with Kluctl's merge semantics (uo.Merge): dicts merge key by key, all else is replaced. */
 
-/** A JSON-like dictionary. */
-export type Dict = Record<string, unknown>;
+import { isDict } from '../util/dict.js';
+import type { Dict } from '../util/dict.js';
 
-/** Whether `v` is a plain dictionary (not a list, not null). */
-export function isDict(v: unknown): v is Dict {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
+// Re-exported: the project engine reads Dict/isDict from here together with the merge helpers.
+export { isDict } from '../util/dict.js';
+export type { Dict } from '../util/dict.js';
 
 /** A deep copy of JSON-like data. */
 export function deepClone<T>(v: T): T {

@@ -10,7 +10,7 @@ import {
   LABEL_TAG_PREFIX,
 } from '../api/constants.js';
 import type { KubeObject } from '../ports.js';
-import { isTrueAnnotation } from './item-render.js';
+import { isGoTrue } from '../util/go-bool.js';
 import { isDict } from './merge.js';
 
 /** Decides whether a kind is namespaced; undefined when unknown (the object is left as is). */
@@ -35,7 +35,7 @@ function groupOf(apiVersion: string): string {
 }
 
 function isIgnored(o: KubeObject): boolean {
-  return isTrueAnnotation(o.metadata?.annotations?.[ANNOTATION_IGNORE]);
+  return isGoTrue(o.metadata?.annotations?.[ANNOTATION_IGNORE]);
 }
 
 /** Kluctl looks into `v1/List` objects only (k8s.IsListGVK). */

@@ -9,17 +9,17 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FixedImage } from '../images/fixed-images.js';
-import type { GitAuth, GitSource, KubeObject } from '../ports.js';
+import type { GitAuth, GitSource, KubeObject, SopsDecryptor } from '../ports.js';
 import { toolPath } from '../tools.js';
 import { fastPathBuilder } from './kustomize-fast.js';
 import { TemplateEngine } from '../templating/template-engine.js';
 import type { TemplateVars } from '../templating/template-engine.js';
 import { mergeArgs } from './args.js';
 import { RENDER_GIT_CHECKOUTS_DIR, loadDeploymentItems } from './deployment-tree.js';
-import type { PlannedItem } from './deployment-tree.js';
+import type { PlannedItem } from './planned-item.js';
 import { isItemIncluded, normalizeInclusion } from './inclusion.js';
 import type { Inclusion } from './inclusion.js';
-import { renderItemDir } from './item-render.js';
+import { renderItemDir } from './render-item-dir.js';
 import { readKluctlProjectConfig } from './kluctl-config.js';
 import type { Dict } from './merge.js';
 import { objectsHash } from './objects-hash.js';
@@ -28,24 +28,18 @@ import type { HelmRenderContext } from './helm/helm-render.js';
 import { fixNamespaces } from './postprocess.js';
 import type { IsNamespaced } from './postprocess.js';
 import { decryptTreeInPlace } from './sops/sops-decryptor.js';
-import type { SopsDecryptor } from './sops/sops-decryptor.js';
 import { VarsRuntime } from './vars/vars-runtime.js';
 import type { SensitiveVars } from './vars/vars-runtime.js';
 import type { VarsServices } from './vars/vars-services.js';
-import { binaryBuilder, buildItem, finishItem } from './render-items.js';
+import { binaryBuilder, buildItem, finishItem } from './build-item.js';
 import { materialiseSymlinks, symlinkScope, withLinkHint } from './render-symlinks.js';
 import type { MaterialisedLinks } from './render-symlinks.js';
 import { mapBoundedAll } from '../util/semaphore.js';
-import type { ItemBuilder, RenderedItem } from './render-items.js';
+import type { ItemBuilder, RenderedItem } from './build-item.js';
 import { templateFunctions } from './template-functions.js';
 import type { LatestGitCommit, TemplateGlobals } from './template-functions.js';
 import { loadTargets, selectTarget, targetVars } from './targets.js';
 import type { Target } from './targets.js';
-
-export type { Target } from './targets.js';
-export type { IsNamespaced } from './postprocess.js';
-export type { RenderedItem, ItemBuilder } from './render-items.js';
-export type { Inclusion } from './inclusion.js';
 
 /** Options of {@link renderProject}. */
 export interface RenderOptions {
@@ -102,8 +96,6 @@ export interface RenderOptions {
   readonly sops?: SopsDecryptor;
   readonly signal?: AbortSignal;
 }
-
-export type { FixedImage } from '../images/fixed-images.js';
 
 /** The result of {@link renderProject}. */
 export interface RenderedProject {
@@ -258,7 +250,7 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     }),
   );
 
-  const fixedImages = [...(target.images ?? []), ...(opts.fixedImages ?? [])] as FixedImage[];
+  const fixedImages = [...(target.images ?? []), ...(opts.fixedImages ?? [])];
   const seenImages: FixedImage[] = [];
   const items: RenderedItem[] = [];
   // Sequential, so seen images come in deployment order.

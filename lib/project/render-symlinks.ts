@@ -10,9 +10,10 @@
 import { copyFile, lstat, mkdir, readdir, readlink, realpath, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { KsError, ProjectLoadError, ToolError } from '../errors.js';
-import { RENDER_GIT_CHECKOUTS_DIR, RENDER_GIT_INCLUDES_DIR } from './deployment-tree.js';
-import type { PlannedItem } from './deployment-tree.js';
-import type { ItemBuilder } from './render-items.js';
+import { RENDER_GIT_CHECKOUTS_DIR } from './deployment-tree.js';
+import { RENDER_GIT_INCLUDES_DIR } from './planned-item.js';
+import type { PlannedItem } from './planned-item.js';
+import type { ItemBuilder } from './build-item.js';
 import { isInside, toSlash } from './paths.js';
 
 /** Where a rendered item's links may point: its source's part of the render tree. */

@@ -6,7 +6,8 @@
 import { KsError, ProjectLoadError, errorMessage } from '../errors.js';
 import type { TemplateEngine } from '../templating/template-engine.js';
 import { mergeArgs } from './args.js';
-import type { AwsConfig, FixedImage, KluctlProjectConfig, TargetConfig } from './kluctl-config.js';
+import type { FixedImage } from '../images/fixed-images.js';
+import type { AwsConfig, KluctlProjectConfig, TargetConfig } from './kluctl-config.js';
 import { deepClone } from './merge.js';
 import type { Dict } from './merge.js';
 

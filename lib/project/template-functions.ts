@@ -114,7 +114,7 @@ export async function loadBase64(
 }
 
 /** The default {@link LatestGitCommit}: `git log -n 1 --format=%H -- <file>` in the file's dir. */
-export const gitLogLatestCommit: LatestGitCommit = async (absFile) => {
+const gitLogLatestCommit: LatestGitCommit = async (absFile) => {
   const res = await runProcess('git', ['log', '-n', '1', '--format=%H', '--', absFile], {
     cwd: dirname(absFile),
   });

@@ -16,6 +16,7 @@ import {
 } from '../deploy/commands/command-base.js';
 import type { CommandEnv, CommandProject } from '../deploy/commands/command-base.js';
 import { runDeploy } from '../deploy/commands/deploy-command.js';
+import { deployFlagsOf } from '../deploy/deploy-flags.js';
 import { collectResultObjects } from '../deploy/diff/collect-objects.js';
 import { pokeImages } from '../deploy/poke-images.js';
 import { NO_REF } from '../deploy/remote-objects.js';
@@ -35,6 +36,8 @@ export interface DeployStepInput {
   readonly projectKey: ProjectKey;
   /** The ref that was checked out (Kluctl reports it in `gitInfo.ref`). */
   readonly ref?: GitRefSpec;
+  /** The run's deadline: nothing new is applied or pruned after it, readiness waits end on it. */
+  readonly signal?: AbortSignal;
 }
 
 /** Kluctl's controller waits up to 10 minutes for readiness (its CLI 5). */
@@ -78,15 +81,11 @@ export async function runDeployStep(
         ? await pokeImagesResult(env, project, rendered, spec.dryRun ?? false)
         : await runDeploy(env, project, {
             prune: spec.prune ?? false,
-            dryRun: spec.dryRun ?? false,
-            abortOnError: spec.abortOnError ?? false,
-            forceApply: spec.forceApply ?? false,
-            replaceOnError: spec.replaceOnError ?? false,
-            forceReplaceOnError: spec.forceReplaceOnError ?? false,
-            noWait: spec.noWait ?? false,
+            ...deployFlagsOf(spec),
             readinessTimeoutMs: CONTROLLER_READINESS_TIMEOUT_MS,
             // Kluctl's controller does not wait for pruned objects to go away.
             waitPrune: false,
+            ...(input.signal ? { signal: input.signal } : {}),
           });
   } catch (err) {
     // A failure the command could not attribute to one object (the API went away while listing) is

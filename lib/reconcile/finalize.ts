@@ -12,10 +12,10 @@ import {
 } from '../api/constants.js';
 import type { KluctlDeployment } from '../api/types.js';
 import { errorMessage } from '../errors.js';
-import type { Logger } from '../ports.js';
+import type { KubeClient, Logger, ObjectRef } from '../ports.js';
 import { connectTargetCluster } from './target-cluster.js';
 import type { TargetCluster, TargetClusterDeps } from './target-cluster.js';
-import { deleteObjects, isDeleteProtected, isManagedByKluctl } from '../deploy/prune.js';
+import { deleteObjects, isDeleteProtected, isManagedByKluctl } from '../deploy/delete-objects.js';
 import { isListable } from '../deploy/remote-objects.js';
 import { mapBounded } from '../util/semaphore.js';
 
@@ -71,4 +71,17 @@ export async function finalizeDeletion(
   );
   log.info(message);
   return message;
+}
+
+/** Adds our finalizer, conditionally on the version read (a concurrent change makes it fail). */
+export async function ensureFinalizer(kube: KubeClient, ref: ObjectRef, kd: KluctlDeployment): Promise<void> {
+  if (kd.metadata.finalizers?.includes(KD_FINALIZER)) return;
+  await kube.mergePatch(
+    ref,
+    { metadata: { finalizers: [...(kd.metadata.finalizers ?? []), KD_FINALIZER] } },
+    {
+      fieldManager: CONTROLLER_FIELD_MANAGER,
+      ...(kd.metadata.resourceVersion ? { resourceVersion: kd.metadata.resourceVersion } : {}),
+    },
+  );
 }

@@ -19,6 +19,11 @@ export interface DeployMemory {
   readonly lastValidateEndTime?: string;
   /** `spec.manualObjectsHash` at the last full reconcile (Kluctl's `status.lastManualObjectsHash`). */
   readonly lastManualObjectsHash?: string;
+  /**
+   * When the last deploy was stopped at the host's deadline (RFC 3339): it did not do what Kluctl's
+   * controller, which has no such deadline, would have done, so the next run deploys again.
+   */
+  readonly deployInterrupted?: string;
 }
 
 /** Inputs of {@link planReconcile}. */
@@ -101,6 +106,7 @@ function decideDeploy(input: PlanInput): DeployDecision {
 
 function needDeploy({ spec, generation, memory, objectsHash, now }: PlanInput): [boolean, string] {
   if (!memory.lastDeployEndTime) return [true, 'no previous deployment'];
+  if (memory.deployInterrupted) return [true, 'the last deploy was stopped at the deadline of its run'];
   if (memory.lastObjectsHash !== objectsHash) return [true, 'rendered objects changed'];
   if (spec.manual && memory.lastManualObjectsHash !== spec.manualObjectsHash) {
     return [true, 'spec.manualObjectsHash changed'];

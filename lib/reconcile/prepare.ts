@@ -12,7 +12,7 @@ import { secureJoin } from '../project/paths.js';
 import { renderProject } from '../project/render-project.js';
 import { helmCapabilities } from '../project/helm/capabilities.js';
 import type { RenderedProject } from '../project/render-project.js';
-import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
+import type { SopsDecryptor } from '../ports.js';
 import type { VarsServices } from '../project/vars/vars-services.js';
 import { gitAuthResolver } from '../credentials/git-credentials.js';
 import { connectTargetCluster, requestedContext } from './target-cluster.js';
@@ -52,6 +52,8 @@ export interface PrepareDeps extends TargetClusterDeps {
   readonly helmPath?: string;
   /** Extra services of vars sources (git ref listing, AWS); the cluster and Git come from above. */
   readonly varsServices?: VarsServices;
+  /** The run's deadline: rendering stops on it, and nothing new starts after the checkout. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -144,6 +146,8 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
     );
     const checkout = await deps.git.checkout(source.url, source.ref, repoDir, gitAuth(source.url));
     commit = checkout.commit;
+    // The clone cannot be interrupted; what comes after it can wait for the next run.
+    deps.signal?.throwIfAborted();
     // As Kluctl's controller: `..` stops at the repository root, symlinks resolve inside it.
     const projectDir = secureJoin(repoDir, source.path);
     const st = await stat(projectDir).catch(() => undefined);
@@ -188,6 +192,7 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
       // Like Kluctl's controller: vars read the target cluster, never the controller's environment.
       varsServices: { git: deps.git, ...deps.varsServices, cluster, env: {} },
       ...(sops ? { sops } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
       isNamespaced: async (apiVersion: string, kind: string) =>
         (await cluster.resolve(apiVersion, kind))?.namespaced,
     });

@@ -1,103 +1,60 @@
 /**
  * One reconcile of one KluctlDeployment, as a flat list of narrated steps (kluctl-semantics §10.2):
  * read the object, take the lease, prepare (clone + render), plan, deploy/prune, validate, and always
- * write status at the end, also when a step failed. The cluster is only touched after prepare succeeded,
- * so a broken commit leaves cluster and state as they were.
+ * write status at the end, also when a step failed or the deadline (deadline.ts) cut the run short.
+ * The cluster is only touched after prepare succeeded, so a broken commit leaves cluster and state as
+ * they were. Status is owned by status-writer.ts, the memory between runs by memory.ts.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  CONTROLLER_FIELD_MANAGER,
-  GITOPS_GROUP,
-  GITOPS_VERSION,
-  KD_FINALIZER,
-  KD_KIND,
-} from '../api/constants.js';
-import {
-  deployMode,
-  effectiveTimeout,
-  intervalMs,
-  retryInterval,
-  validateEnabled,
-} from '../api/spec-defaults.js';
-import type {
-  Condition,
-  KluctlDeployment,
-  KluctlDeploymentStatus,
-  ProjectKey,
-  TargetKey,
-} from '../api/types.js';
-import { errorMessage } from '../errors.js';
-import type {
-  Clock,
-  GitSource,
-  KubeClient,
-  KubeClientFactory,
-  Logger,
-  ObjectRef,
-  StateStore,
-} from '../ports.js';
+import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../api/constants.js';
+import { deployMode, intervalMs, retryInterval, validateEnabled } from '../api/spec-defaults.js';
+import type { CommandResultSummary, KluctlDeployment, ProjectKey, TargetKey } from '../api/types.js';
 import { summarizeResult } from '../deploy/command-result.js';
-import type { CommandResult } from '../deploy/command-result.js';
-import { hasDeployMemory, memoryFromStatus, planReconcile } from './plan.js';
-import type { DeployMemory } from './plan.js';
-import { PrepareError, prepareProject } from './prepare.js';
-import type { PreparedProject } from './prepare.js';
-import {
-  finalReadyStatus,
-  makeCondition,
-  prepareErrorText,
-  prepareFailedMessage,
-  projectKeyOf,
-  Reasons,
-  READY,
-  RECONCILING,
-  removeCondition,
-  setCondition,
-} from './status.js';
-import { validateObjects } from './validate.js';
-import { runDeployStep } from './deploy-step.js';
-import type { SopsDecryptor } from '../project/sops/sops-decryptor.js';
-import type { VarsServices } from '../project/vars/vars-services.js';
-import { acquireLease, readJson, releaseLease, updateJson } from '../state/json-state.js';
+import { errorMessage } from '../errors.js';
+import type { Clock, Logger, ObjectRef, StateStore } from '../ports.js';
+import { acquireLease, releaseLease } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';
-import { storeCommandResult } from './results.js';
-import { finalizeDeletion } from './finalize.js';
-import { createMergePatch } from '../util/merge-patch.js';
+import { startRunDeadline } from './deadline.js';
+import type { DeadlineCause, DeadlineError, DeadlineStep, RunDeadline } from './deadline.js';
+import { runDeployStep } from './deploy-step.js';
+import { ensureFinalizer, finalizeDeletion } from './finalize.js';
+import { loadMemory, rememberRun } from './memory.js';
+import { planReconcile } from './plan.js';
+import { PrepareError, prepareProject } from './prepare.js';
+import type { PrepareDeps, PreparedProject } from './prepare.js';
+import { keepDeployResult } from './results.js';
+import { projectKeyOf } from './status.js';
+import { StatusWriter } from './status-writer.js';
+import { validateObjects } from './validate.js';
 
-/** Everything a reconcile needs, built once per process by a composition root. */
-export interface ReconcileDeps {
-  readonly kube: KubeClient;
+/**
+ * Everything a reconcile needs, built once per process (and cluster) by a composition root. `kube` is
+ * the client of the cluster the KluctlDeployment lives in (status, finalizer, credential Secrets); the
+ * rest of prepare's dependencies are the tools, Git and the clients of target clusters.
+ */
+export interface ReconcileDeps extends Omit<PrepareDeps, 'sops' | 'signal'> {
   readonly store: StateStore;
-  readonly git: GitSource;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Parent directory of per-reconcile temp dirs. */
-  readonly workDir: string;
-  readonly kustomizePath?: string;
-  /** helm binary; default the pinned one. */
-  readonly helmPath?: string;
-  /** Builds a SOPS decryptor from the age keys of `spec.decryption` (the controller has no others). */
-  readonly sopsWithKeys?: (ageKeys: readonly string[]) => SopsDecryptor;
-  /** Services of vars sources beyond the cluster and Git (AWS Secrets Manager, ref listing). */
-  readonly varsServices?: VarsServices;
-  /** Identifies this worker in leases. */
+  /** Identifies this worker in leases (each run adds its reconcile id). */
   readonly holder: string;
-  /** Clients for `spec.kubeConfig` clusters and impersonated identities (see ./target-cluster.ts). */
-  readonly clusters?: KubeClientFactory;
-  /** Service account impersonated when `spec.serviceAccountName` is empty (`--default-service-account`). */
-  readonly defaultServiceAccount?: string;
 }
 
-/** Reconcile state persisted in the state store per deployment. */
-export interface ReconcileMemory extends DeployMemory {
-  readonly lastCommit?: string;
-}
-
-/** Which deployment to reconcile. */
+/** Which deployment to reconcile, and under which limits. */
 export interface ReconcileRequest {
   readonly namespace: string;
   readonly name: string;
   readonly reconcileId?: string;
+  /**
+   * Id of the cluster `deps.kube` reaches (the queue message's); it keys the state. Default: the UID of
+   * its kube-system namespace, read through `deps.kube`.
+   */
+  readonly clusterId?: string;
+  /**
+   * When the host stops this run (a function's remaining time less what writing status and releasing
+   * the lease take). Work stops at the earlier of this and `spec.timeout`; absent: only the latter.
+   */
+  readonly deadline?: Date;
 }
 
 /** The outcome, for logs, the runner's schedule and the function's response. */
@@ -105,11 +62,19 @@ export interface ReconcileOutcome {
   readonly outcome: 'succeeded' | 'failed' | 'suspended' | 'gone' | 'busy' | 'finalized';
   readonly message: string;
   readonly deployed: boolean;
-  /** When the next reconcile is due (absent when the object is gone). */
+  /** When the next reconcile is due (absent when the object is gone or another run holds it). */
   readonly nextRunAt?: Date;
+  /** Set when the deadline cut the run short: the step it stopped and what set the deadline. */
+  readonly stopped?: { readonly step: DeadlineStep; readonly by: DeadlineCause };
 }
 
-/** Runs one reconcile. Throws only when status itself cannot be read or written. */
+/**
+ * How long the lease outlives the deadline: the status write and lease release that follow the stop.
+ * A run killed right at its deadline therefore blocks the next one for at most this long.
+ */
+export const LEASE_GRACE_MS = 30_000;
+
+/** Runs one reconcile. Throws only when the object, the lease or the status cannot be read or written. */
 export async function reconcileDeployment(
   deps: ReconcileDeps,
   req: ReconcileRequest,
@@ -122,137 +87,141 @@ export async function reconcileDeployment(
   // 1. Read the object fresh; it may be gone already.
   const kd = (await deps.kube.get(ref)) as KluctlDeployment | undefined;
   if (!kd) return { outcome: 'gone', message: 'KluctlDeployment not found', deployed: false };
+
+  // 2. One reconcile per deployment at a time, across processes and functions, for as long as this
+  // run may work plus the time to write status: a run killed at its deadline blocks the next briefly.
+  const clusterId = req.clusterId ?? (await deps.kube.clusterId());
+  const stateKey = stateKeyOf(clusterId, req.namespace, req.name);
+  const deadline = startRunDeadline({
+    clock: deps.clock,
+    started,
+    spec: kd.spec,
+    ...(req.deadline ? { hostDeadline: req.deadline } : {}),
+  });
+  const holder = `${deps.holder}/${reconcileId}`;
+  const leaseMs = deadline.at.getTime() - started.getTime() + LEASE_GRACE_MS;
+  try {
+    if (!(await acquireLease(deps.store, stateKey, holder, leaseMs, started))) {
+      log.info('another reconcile holds the lease; skipping');
+      return { outcome: 'busy', message: 'another reconcile is running', deployed: false };
+    }
+    try {
+      const run: Run = { deps, kd, ref, reconcileId, clusterId, stateKey, deadline, started, log };
+      return await reconcileLeased(run);
+    } finally {
+      await releaseLease(deps.store, stateKey, holder).catch((err: unknown) =>
+        log.warn('releasing the lease failed', { error: errorMessage(err) }),
+      );
+    }
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/** One run, as the steps after the lease see it. */
+interface Run {
+  readonly deps: ReconcileDeps;
+  readonly kd: KluctlDeployment;
+  readonly ref: ObjectRef;
+  readonly reconcileId: string;
+  readonly clusterId: string;
+  readonly stateKey: string;
+  readonly deadline: RunDeadline;
+  readonly started: Date;
+  readonly log: Logger;
+}
+
+async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
+  const { deps, kd, ref, reconcileId, clusterId, deadline, started, log } = r;
+  const { name, namespace } = ref as { name: string; namespace: string };
+
+  // 3. A deleted deployment runs the finalizer; any other gets ours first.
   if (kd.metadata.deletionTimestamp) {
     const message = await finalizeDeletion(deps, kd, log);
     return { outcome: 'finalized', message, deployed: false };
   }
-  if (!kd.metadata.finalizers?.includes(KD_FINALIZER)) {
-    await deps.kube.mergePatch(
-      ref,
-      { metadata: { finalizers: [...(kd.metadata.finalizers ?? []), KD_FINALIZER] } },
-      {
-        fieldManager: CONTROLLER_FIELD_MANAGER,
-        ...(kd.metadata.resourceVersion ? { resourceVersion: kd.metadata.resourceVersion } : {}),
-      },
-    );
-  }
-
-  // 2. One reconcile per deployment at a time, across processes and functions.
-  const clusterId = await deps.kube.clusterId();
-  const stateKey = stateKeyOf(clusterId, req.namespace, req.name);
-  const deploymentId = { clusterId, namespace: req.namespace, name: req.name };
-  const timeoutMs = effectiveTimeout(kd.spec);
-  if (!(await acquireLease(deps.store, stateKey, deps.holder, timeoutMs + 60_000, started))) {
-    log.info('another reconcile holds the lease; skipping');
-    return { outcome: 'busy', message: 'another reconcile is running', deployed: false };
-  }
+  await ensureFinalizer(deps.kube, ref, kd);
 
   const generation = kd.metadata.generation ?? 0;
-  const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string) =>
-    makeCondition(type, status, reason, message, { generation, now: deps.clock.now() });
-  const status: StatusPatch = { ...(kd.status ?? {}) };
-  const patch = (fields: StatusPatch): Promise<void> => {
-    Object.assign(status, fields);
-    return patchStatus(deps, ref, fields);
-  };
-  const setConditions = (ready: Condition | undefined, reconciling: Condition | undefined) => {
-    let list = ready ? setCondition(status.conditions ?? [], ready) : [...(status.conditions ?? [])];
-    list = reconciling ? setCondition(list, reconciling) : removeCondition(list, RECONCILING);
-    return { conditions: list };
-  };
-  /** Kluctl's "real work starts" step: Ready Unknown, Reconciling names the step. */
-  const progressing = (step: string) =>
-    patch(
-      setConditions(
-        cond(READY, 'Unknown', Reasons.progressing, 'Reconciliation in progress'),
-        cond(RECONCILING, 'True', Reasons.progressing, step),
-      ),
-    );
-  /** Kluctl's failed-prepare path: full text to lastPrepareError, a short Ready message. */
-  const failPrepare = (err: unknown, commit?: string): ReconcileOutcome => {
-    const message = errorMessage(err);
-    log.warn('prepare failed', { error: message });
-    Object.assign(status, {
-      lastPrepareError: prepareErrorText(err),
-      ...(commit ? { observedCommit: commit } : {}),
-      ...setConditions(cond(READY, 'False', Reasons.prepareFailed, prepareFailedMessage(err)), undefined),
-    });
-    return {
-      outcome: 'failed',
-      message: `prepare failed: ${message}`,
-      deployed: false,
-      nextRunAt: after(started, retryInterval(kd.spec)),
-    };
-  };
+  const status = new StatusWriter(deps.kube, ref, kd, deps.clock);
   let outcome: ReconcileOutcome = { outcome: 'failed', message: 'reconcile did not finish', deployed: false };
   let prepared: PreparedProject | undefined;
   let deployed = false;
   // Kluctl requeues by the plan (interval, deployInterval, validateInterval) also after a failed deploy
   // or validate; only failures before the plan (prepare) use retryInterval.
   let nextRunAt = after(started, intervalMs(kd.spec));
+  const retryAt = () => after(started, retryInterval(kd.spec));
+  const failPrepare = (err: unknown, commit?: string): ReconcileOutcome => {
+    log.warn('prepare failed', { error: errorMessage(err) });
+    status.failPrepare(err, commit);
+    return {
+      outcome: 'failed',
+      message: `prepare failed: ${errorMessage(err)}`,
+      deployed,
+      nextRunAt: retryAt(),
+    };
+  };
+  /** The deadline cut the run short: say so in status and come back (a host deadline: retryInterval). */
+  const stop = (err: DeadlineError, deploy?: CommandResultSummary): ReconcileOutcome => {
+    log.warn('stopped at the deadline', { step: err.step, by: err.by, deadline: deadline.at.toISOString() });
+    status.stopped(err, deploy);
+    const retry = err.by === 'deadline' || err.step === 'prepare';
+    return {
+      outcome: 'failed',
+      message: status.ready()?.message ?? err.message,
+      deployed,
+      nextRunAt: retry ? retryAt() : nextRunAt,
+      stopped: { step: err.step, by: err.by },
+    };
+  };
   try {
-    // 3. Tell the user we are at it, keeping the old Ready until real work starts.
-    const oldReady = status.conditions?.find((c) => c.type === READY);
-    await patch(
-      setConditions(
-        oldReady
-          ? cond(READY, oldReady.status, oldReady.reason, oldReady.message)
-          : cond(READY, 'Unknown', Reasons.progressing, 'Reconciliation in progress'),
-        cond(RECONCILING, 'True', Reasons.progressing, 'Initializing'),
-      ),
-    );
+    // 4. Tell the user we are at it, keeping the old Ready until real work starts.
+    await status.initializing();
 
-    // 4. The project key is written right away, as Kluctl does (its web UI shows it early).
+    // 5. The project key is written right away, as Kluctl does (its web UI shows it early).
     let projectKey: ProjectKey;
     try {
       projectKey = projectKeyOf(kd.spec);
     } catch (err) {
       return (outcome = failPrepare(err));
     }
-    if (!sameJson(status.projectKey, projectKey)) await patch({ projectKey });
+    await status.patchChanged({ projectKey });
 
-    // 5. Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 9).
+    // 6. Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 11).
     if (!kd.spec.suspend) {
-      // 6. Prepare: clone, render, hash. Failures are PrepareFailed and touch nothing.
+      // 7. Prepare: clone, render, hash. Failures are PrepareFailed and touch nothing.
+      if (deadline.reached()) return (outcome = stop(deadline.error('prepare')));
       try {
+        // The reconcile's dependencies are a superset of prepare's; the deadline stops rendering.
         prepared = await prepareProject(
-          {
-            git: deps.git,
-            kube: deps.kube,
-            workDir: deps.workDir,
-            ...(deps.kustomizePath ? { kustomizePath: deps.kustomizePath } : {}),
-            ...(deps.helmPath ? { helmPath: deps.helmPath } : {}),
-            ...(deps.sopsWithKeys ? { sopsWithKeys: deps.sopsWithKeys } : {}),
-            ...(deps.varsServices ? { varsServices: deps.varsServices } : {}),
-            ...(deps.clusters ? { clusters: deps.clusters } : {}),
-            ...(deps.defaultServiceAccount ? { defaultServiceAccount: deps.defaultServiceAccount } : {}),
-          },
-          { name: req.name, namespace: req.namespace, spec: kd.spec },
+          { ...deps, signal: deadline.signal },
+          { name, namespace, spec: kd.spec },
         );
       } catch (err) {
-        return (outcome = failPrepare(err, err instanceof PrepareError ? err.commit : undefined));
+        const commit = err instanceof PrepareError ? err.commit : undefined;
+        // Kluctl reports the commit it checked out also when a later part of prepare failed.
+        if (commit) status.set({ observedCommit: commit });
+        return (outcome = deadline.reached() ? stop(deadline.error('prepare')) : failPrepare(err));
       }
       const rendered = prepared.rendered;
-      status.observedCommit = prepared.commit;
+      status.set({ observedCommit: prepared.commit });
       // Kluctl omits an empty lastPrepareError: null removes it (RFC 7386).
-      await patch({ lastPrepareError: null });
+      await status.patch({ lastPrepareError: null });
       // The target cluster (spec.kubeConfig may name another than ours) and its id.
       const targetKey: TargetKey = {
         targetName: rendered.target.name,
         clusterId: prepared.targetClusterId,
         ...(rendered.discriminator ? { discriminator: rendered.discriminator } : {}),
       };
-      if (!sameJson(status.targetKey, targetKey)) await patch({ targetKey });
+      await status.patchChanged({ targetKey });
       const target = prepared.target.kube;
 
-      // 7. Plan against the persisted memory; a deployment new to our state (e.g. one Kluctl's
-      // controller reconciled so far) is planned from what its status remembers, as Kluctl would.
-      const stored = (await readJson<ReconcileMemory>(deps.store, stateKey)).value ?? {};
-      const seeded = hasDeployMemory(stored) ? {} : memoryFromStatus(kd.status);
+      // 8. Plan against the persisted memory (or, for a deployment new to our state, its status).
+      const loaded = await loadMemory(deps.store, r.stateKey, kd.status);
       const plan = planReconcile({
         spec: kd.spec,
         generation,
-        memory: { ...seeded, ...stored },
+        memory: loaded.memory,
         objectsHash: rendered.objectsHash,
         now: deps.clock.now(),
       });
@@ -263,15 +232,20 @@ export async function reconcileDeployment(
         validate: plan.validate,
         validateReason: plan.validateReason,
       });
+      nextRunAt = plan.nextRunAt;
       // lastObjectsHash is the hash a user approves through spec.manualObjectsHash; both are recorded
       // also when nothing was deployed (null removes a withdrawn approval, RFC 7386).
-      status.lastObjectsHash = rendered.objectsHash;
-      status.lastManualObjectsHash = kd.spec.manualObjectsHash ?? null;
-      if (!validateEnabled(kd.spec)) status.lastValidateResult = null;
+      status.set({
+        lastObjectsHash: rendered.objectsHash,
+        lastManualObjectsHash: kd.spec.manualObjectsHash ?? null,
+        ...(validateEnabled(kd.spec) ? {} : { lastValidateResult: null }),
+      });
 
-      // 8. Deploy (and prune) when the plan says so.
+      // 9. Deploy (and prune) when the plan says so; the deadline ends waits and stops new applies.
+      let deployStopped = false;
       if (plan.deploy) {
-        await progressing(`Performing kluctl ${deployMode(kd.spec)}`);
+        if (deadline.reached()) return (outcome = stop(deadline.error('deploy')));
+        await status.progressing(`Performing kluctl ${deployMode(kd.spec)}`);
         const result = await runDeployStep(target, deps.clock, {
           kd,
           rendered,
@@ -279,56 +253,61 @@ export async function reconcileDeployment(
           reconcileId,
           clusterId,
           projectKey,
+          signal: deadline.signal,
           ...(prepared.ref ? { ref: prepared.ref } : {}),
         });
-        status.lastDeployResult = summarizeResult(result);
+        status.set({ lastDeployResult: summarizeResult(result) });
         deployed = true;
-        await keepResult(deps, deploymentId, result, log);
+        deployStopped = deadline.reached();
+        await keepDeployResult(deps.store, { clusterId, namespace, name }, result, log);
         log.info('deployed', {
-          applied: status.lastDeployResult.appliedObjects,
+          applied: status.status.lastDeployResult?.appliedObjects,
           errors: result.errors.length,
-          deleted: status.lastDeployResult.deletedObjects,
+          deleted: status.status.lastDeployResult?.deletedObjects,
         });
       }
 
-      // 9. Validate.
-      if (plan.validate) {
-        await progressing('Performing kluctl validate');
-        status.lastValidateResult = await validateObjects(target, deps.clock, {
+      // 10. Validate, unless the deadline came first.
+      const validated = plan.validate && !deadline.reached();
+      if (validated) {
+        await status.progressing('Performing kluctl validate');
+        const lastValidateResult = await validateObjects(target, deps.clock, {
           objects: rendered.items.filter((i) => !i.onlyRender).flatMap((i) => i.objects),
           projectKey,
           targetKey,
           reconcileId,
           renderedObjectsHash: rendered.objectsHash,
-          kluctlDeployment: { name: req.name, namespace: req.namespace, clusterId },
+          kluctlDeployment: { name, namespace, clusterId },
         });
+        status.set({ lastValidateResult });
       }
-      // Remember what we did (the next plan reads it).
-      const validateEnd = plan.validate ? status.lastValidateResult?.endTime : undefined;
-      const deployEnd = plan.deploy ? status.lastDeployResult?.commandInfo.endTime : undefined;
-      await updateJson<ReconcileMemory>(deps.store, stateKey, (m) => ({
-        ...seeded,
-        ...(m ?? {}),
-        lastObjectsHash: rendered.objectsHash,
-        lastReconciledGeneration: generation,
-        lastManualObjectsHash: kd.spec.manualObjectsHash,
-        lastCommit: prepared!.commit,
-        ...(deployEnd ? { lastDeployEndTime: deployEnd } : {}),
-        ...(validateEnd ? { lastValidateEndTime: validateEnd } : {}),
-      })).catch((err: unknown) =>
-        // The status holds the results; the next reconcile plans from it when the memory lags.
-        log.warn('writing the reconcile state failed', { error: errorMessage(err) }),
+      // Remember what we did (the next plan reads it). A deploy cut by the host's deadline did not do
+      // what Kluctl's controller would have done, so the next run deploys again.
+      await rememberRun(
+        deps.store,
+        r.stateKey,
+        loaded,
+        {
+          objectsHash: rendered.objectsHash,
+          generation,
+          manualObjectsHash: kd.spec.manualObjectsHash,
+          commit: prepared.commit,
+          ...(plan.deploy ? { deployEnd: status.status.lastDeployResult?.commandInfo.endTime } : {}),
+          ...(validated ? { validateEnd: status.status.lastValidateResult?.endTime } : {}),
+          ...(deployStopped && deadline.by === 'deadline'
+            ? { deployInterrupted: deps.clock.now().toISOString() }
+            : {}),
+        },
+        log,
       );
-      nextRunAt = plan.nextRunAt;
+      if (deployStopped) {
+        return (outcome = stop(deadline.error('deploy'), status.status.lastDeployResult ?? undefined));
+      }
+      if (plan.validate && !validated) return (outcome = stop(deadline.error('validate')));
     }
 
-    // 10. Ready from the last results, as Kluctl builds it (also for suspended deployments).
-    const ready = finalReadyStatus(
-      status.lastDeployResult ?? undefined,
-      status.lastValidateResult ?? undefined,
-      validateEnabled(kd.spec),
-    );
-    Object.assign(status, setConditions(cond(READY, ready.status, ready.reason, ready.message), undefined));
+    // 11. Ready from the last results, as Kluctl builds it (also for suspended deployments).
+    const ready = status.finish(validateEnabled(kd.spec));
     outcome = {
       outcome: kd.spec.suspend ? 'suspended' : ready.status === 'True' ? 'succeeded' : 'failed',
       message: kd.spec.suspend ? 'deployment is suspended' : ready.message,
@@ -339,57 +318,31 @@ export async function reconcileDeployment(
   } catch (err) {
     // Unexpected failures (the API server or state store went away) are reported like Kluctl reports
     // every failure outside its commands: as a failed prepare, with the full text in lastPrepareError.
-    return (outcome = { ...failPrepare(err), deployed });
+    return (outcome = failPrepare(err));
   } finally {
-    // 11. Status has one owner and is always written, observedGeneration included.
-    status.observedGeneration = generation;
+    // 12. Status has one owner and is always written, observedGeneration included.
     try {
-      // Only what changed, and removals as null: stale keys of replaced results must not survive.
-      await patchStatus(deps, ref, createMergePatch(kd.status ?? {}, status));
+      await status.flush();
     } finally {
       await prepared?.cleanup();
-      await releaseLease(deps.store, stateKey, deps.holder).catch((err: unknown) =>
-        log.warn('releasing the lease failed', { error: errorMessage(err) }),
-      );
-      const secs = ((deps.clock.now().getTime() - started.getTime()) / 1000).toFixed(1);
-      const next = outcome.nextRunAt
-        ? `, next run in ${Math.max(0, Math.round((outcome.nextRunAt.getTime() - deps.clock.now().getTime()) / 1000))}s`
-        : '';
-      log.info(`Reconciliation finished in ${secs}s${next}`, {
-        outcome: outcome.outcome,
-        deployed: outcome.deployed,
-      });
+      logFinished(log, deps.clock, started, outcome);
     }
   }
 }
 
-/**
- * Stores a deploy result when it says something (new, changed, orphan or deleted objects, errors or
- * warnings), as Kluctl's controller does; a failed write is logged, not fatal.
- */
-async function keepResult(
-  deps: ReconcileDeps,
-  d: { clusterId: string; namespace: string; name: string },
-  result: CommandResult,
-  log: Logger,
-): Promise<void> {
-  const s = summarizeResult(result);
-  const worth =
-    s.newObjects + s.changedObjects + s.orphanObjects + s.deletedObjects > 0 ||
-    result.errors.length > 0 ||
-    result.warnings.length > 0;
-  if (!worth) return;
-  await storeCommandResult(deps.store, d, result).catch((err: unknown) =>
-    log.warn('writing the command result failed', { error: errorMessage(err) }),
-  );
+/** The one summary line per reconcile (STYLE.md rule 9). */
+function logFinished(log: Logger, clock: Clock, started: Date, outcome: ReconcileOutcome): void {
+  const now = clock.now().getTime();
+  const secs = ((now - started.getTime()) / 1000).toFixed(1);
+  const next = outcome.nextRunAt
+    ? `, next run in ${Math.max(0, Math.round((outcome.nextRunAt.getTime() - now) / 1000))}s`
+    : '';
+  log.info(`Reconciliation finished in ${secs}s${next}`, {
+    outcome: outcome.outcome,
+    deployed: outcome.deployed,
+    ...(outcome.stopped ? { stopped: outcome.stopped.step, stoppedBy: outcome.stopped.by } : {}),
+  });
 }
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Status fields to write; `null` removes a field (RFC 7386 merge patch). */
-type StatusPatch = { -readonly [K in keyof KluctlDeploymentStatus]?: KluctlDeploymentStatus[K] | null };
 
 function kdRef(req: ReconcileRequest): ObjectRef {
   return {
@@ -403,16 +356,4 @@ function kdRef(req: ReconcileRequest): ObjectRef {
 
 function after(from: Date, ms: number): Date {
   return new Date(from.getTime() + Math.max(0, ms));
-}
-
-async function patchStatus(
-  deps: ReconcileDeps,
-  ref: ObjectRef,
-  status: StatusPatch | Record<string, unknown>,
-): Promise<void> {
-  await deps.kube.mergePatch(
-    ref,
-    { status },
-    { fieldManager: CONTROLLER_FIELD_MANAGER, subresource: 'status' },
-  );
 }

@@ -3,9 +3,10 @@
  * newest few per deployment (Kluctl keeps 5 command results, kluctl-semantics §7.10).
  */
 import { gzipSync, gunzipSync } from 'node:zlib';
-import type { StateStore } from '../ports.js';
+import { errorMessage } from '../errors.js';
+import type { Logger, StateStore } from '../ports.js';
 import type { CommandResult } from '../deploy/command-result.js';
-import { obfuscateSecrets } from '../deploy/command-result.js';
+import { obfuscateSecrets, summarizeResult } from '../deploy/command-result.js';
 import { resultKey, resultsPrefix } from '../state/layout.js';
 import type { DeploymentId } from '../state/layout.js';
 
@@ -31,6 +32,27 @@ export async function storeCommandResult(
   const all = [...(await store.list(resultsPrefix(d.clusterId, d.namespace, d.name)))].sort();
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await store.delete(old);
   return key;
+}
+
+/**
+ * Stores a deploy result when it says something (new, changed, orphan or deleted objects, errors or
+ * warnings), as Kluctl's controller does; a failed write is logged, not fatal.
+ */
+export async function keepDeployResult(
+  store: StateStore,
+  d: DeploymentId,
+  result: CommandResult,
+  log: Logger,
+): Promise<void> {
+  const s = summarizeResult(result);
+  const worth =
+    s.newObjects + s.changedObjects + s.orphanObjects + s.deletedObjects > 0 ||
+    result.errors.length > 0 ||
+    result.warnings.length > 0;
+  if (!worth) return;
+  await storeCommandResult(store, d, result).catch((err: unknown) =>
+    log.warn('writing the command result failed', { error: errorMessage(err) }),
+  );
 }
 
 /** Reads a stored result by key. */

@@ -20,7 +20,7 @@ import { readJson, serializeJson } from '../state/json-state.js';
 import { mapBounded } from '../util/semaphore.js';
 import { mirrorChange } from './mirror-change.js';
 import type { MirrorChange } from './mirror-change.js';
-import { parseShimPush } from './parse-push.js';
+import { namesOnly, parseShimPush } from './parse-push.js';
 import { MAX_PUSH_BYTES, SHIM_HEADERS, verifyPush } from './protocol.js';
 import type {
   ClusterRegistry,
@@ -142,7 +142,8 @@ interface UpsertPlan {
 
 /** Mirrors the objects of an upsert or resync push; a resync also removes the mirrors it did not list. */
 async function upsertMirrors(deps: IngestDeps, push: ShimPush): Promise<IngestCounts> {
-  const plans = await mapBounded(push.objects, 16, (o) => planUpsert(deps, idOf(push.clusterId, o), o));
+  const full = push.objects.filter((o) => !namesOnly(o));
+  const plans = await mapBounded(full, 16, (o) => planUpsert(deps, idOf(push.clusterId, o), o));
   const outcomes = await applyUpserts(deps, push.kind, plans, 1);
   let removed = 0;
   if (push.kind === 'resync') {
@@ -156,7 +157,7 @@ async function upsertMirrors(deps: IngestDeps, push: ShimPush): Promise<IngestCo
   return {
     objects: push.objects.length,
     written: count((c) => c.write),
-    unchanged: count((c) => !c.write && !c.stale),
+    unchanged: count((c) => !c.write && !c.stale) + push.objects.length - full.length,
     stale: count((c) => c.stale === true),
     removed,
     enqueued: count((c) => c.reason !== undefined),

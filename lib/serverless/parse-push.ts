@@ -37,13 +37,22 @@ export function parseShimPush(body: string, clusterId: string): ShimPush {
   if (!Array.isArray(push.objects)) throw invalid('objects: expected an array');
   const seen = new Set<string>();
   const objects = push.objects.map((o: unknown, i) => {
-    const obj = parseObject(o, `objects[${i}]`, kind !== 'delete');
+    const full = kind === 'upsert' || (kind === 'resync' && (o as Json | null)?.spec !== undefined);
+    const obj = parseObject(o, `objects[${i}]`, full);
     const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
     if (seen.has(key)) throw invalid(`objects[${i}]: ${key} appears twice; send each deployment once`);
     seen.add(key);
     return obj;
   });
   return { clusterId, kind, objects };
+}
+
+/**
+ * Whether a parsed object carries no spec: a delete entry, or a resync entry that only says the
+ * object exists (protocol.ts `ShimPush`).
+ */
+export function namesOnly(o: MirroredDeployment): boolean {
+  return Object.keys(o.spec).length === 0;
 }
 
 function parseObject(value: unknown, path: string, full: boolean): MirroredDeployment {

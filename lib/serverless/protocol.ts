@@ -47,7 +47,9 @@ export interface MirroredDeployment {
 /**
  * The body of a shim push. `upsert` carries objects that were created or changed; `delete` objects
  * that are gone from the cluster (finalizer already removed); `resync` the complete list of the
- * cluster's deployments, so the receiver can drop mirrors of objects it no longer sees.
+ * cluster's deployments, so the receiver can drop mirrors of objects it no longer sees. A resync entry
+ * without `spec` (metadata name and namespace only) just says the object exists: a cluster too large
+ * for one push (MAX_PUSH_BYTES) sends its objects as upserts in parts, then one resync of names.
  */
 export interface ShimPush {
   readonly clusterId: string;

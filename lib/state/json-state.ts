@@ -7,10 +7,12 @@
 import { StateConflictError, StateStoreError } from '../errors.js';
 import type { StateStore } from '../ports.js';
 
-/** Reconcile state of one deployment (layout.ts `stateKey`). */
+/**
+ * The fields of a deployment's reconcile state (layout.ts `stateKey`) this module and its callers
+ * share; the whole document, with the plan's memory, is lib/reconcile/memory.ts's ReconcileMemory.
+ */
 export interface ReconcileState {
   readonly lastObjectsHash?: string;
-  readonly lastDeployTime?: string;
   readonly lastCommit?: string;
   /** Guards against concurrent reconciles of the same deployment. Times are RFC 3339. */
   readonly lease?: { readonly holder: string; readonly expires: string };

@@ -10,9 +10,11 @@
  *                                versions, and the lease against concurrent reconciles
  *       repo-link.json           which repos/<repoKey>/deployments.json lists this deployment, so a
  *                                changed URL or a deletion leaves the old index (serverless/repo-index.ts)
- *       results/<resultId>.json.gz
+ *   results/<clusterId>/<namespace>/<name>/<resultId>.json.gz
  *                                command results (gzip JSON, Secret values obfuscated); retention
- *                                deletes the oldest
+ *                                deletes the oldest, and a lifecycle rule on `results/` (infra/)
+ *                                expires what retention missed, which a prefix in the deployment
+ *                                folder could not express
  *   schedule/<clusterId>/<shard>.json
  *                                schedule index (lib/serverless/schedule-index.ts): `namespace/name` →
  *                                next run time, so the schedule tick reads SCHEDULE_SHARDS small
@@ -60,9 +62,12 @@ export function stateKey(clusterId: string, namespace: string, name: string): st
   return `${deploymentKey(clusterId, namespace, name)}state.json`;
 }
 
+/** Prefix of every stored command result (lifecycle rules). */
+export const RESULTS_PREFIX = 'results/';
+
 /** Prefix of the stored command results of one deployment. */
 export function resultsPrefix(clusterId: string, namespace: string, name: string): string {
-  return `${deploymentKey(clusterId, namespace, name)}results/`;
+  return `${RESULTS_PREFIX}${segment(clusterId, 'cluster id')}/${segment(namespace, 'namespace')}/${segment(name, 'name')}/`;
 }
 
 /** One stored command result (gzip JSON). */

@@ -1,6 +1,6 @@
 /**
  * Tokenizer of Jinja expressions (the inside of `{{ }}` and `{% %}`): names, Python string and number
- * literals and operators, as Jinja2's lexer produces them.
+ * literals and operators, as Jinja2's lexer produces them, and the cursor the parser reads them with.
  */
 import { syntaxError } from './jinja-error.js';
 import { PyFloat } from './py-values.js';
@@ -68,7 +68,7 @@ function unescape(body: string): string {
 }
 
 /** Splits an expression source into tokens. */
-export function tokenize(src: string): Tok[] {
+function tokenize(src: string): Tok[] {
   const toks: Tok[] = [];
   let p = 0;
   while (p < src.length) {
@@ -116,4 +116,98 @@ export function tokenize(src: string): Tok[] {
   }
   toks.push({ type: 'eof', value: '', pos: src.length });
   return toks;
+}
+
+/**
+ * A cursor over the tokens of one expression source: lookahead, consuming expected tokens, and syntax
+ * errors that point at the current token.
+ */
+export class TokenCursor {
+  private readonly toks: Tok[];
+  private i = 0;
+
+  constructor(readonly src: string) {
+    this.toks = tokenize(src);
+  }
+
+  /** The current token (the end token once all are consumed). */
+  protected get cur(): Tok {
+    return this.toks[this.i]!;
+  }
+
+  /** The token `n` places ahead (the end token past the end). */
+  protected peek(n = 1): Tok {
+    return this.toks[Math.min(this.i + n, this.toks.length - 1)]!;
+  }
+
+  /** The token consumed last, if any. */
+  protected previous(): Tok | undefined {
+    return this.toks[this.i - 1];
+  }
+
+  protected isOp(v: string): boolean {
+    return this.cur.type === 'op' && this.cur.value === v;
+  }
+
+  protected isName(v: string): boolean {
+    return this.cur.type === 'name' && this.cur.value === v;
+  }
+
+  /** Consumes the current token and returns it. */
+  protected next(): Tok {
+    return this.toks[this.i++]!;
+  }
+
+  /** Steps back one token (after a `next()` that read too far). */
+  protected back(): void {
+    this.i--;
+  }
+
+  /** Consumes the operator `v` or fails with a syntax error. */
+  protected expectOp(v: string): void {
+    if (!this.isOp(v)) this.fail(`expected '${v}'`);
+    this.i++;
+  }
+
+  /** Consumes a name token. */
+  expectName(v?: string): string {
+    if (this.cur.type !== 'name' || (v !== undefined && this.cur.value !== v))
+      this.fail(v ? `expected '${v}'` : 'expected a name');
+    return this.next().value;
+  }
+
+  /** Consumes the name `v` if it is next. */
+  skipName(v: string): boolean {
+    if (!this.isName(v)) return false;
+    this.i++;
+    return true;
+  }
+
+  /** Consumes the operator `v` if it is next. */
+  skipOp(v: string): boolean {
+    if (!this.isOp(v)) return false;
+    this.i++;
+    return true;
+  }
+
+  /** Whether the next token is the name `v`. */
+  nextIsName(v: string): boolean {
+    return this.isName(v);
+  }
+
+  /** Whether all tokens are consumed. */
+  atEnd(): boolean {
+    return this.cur.type === 'eof';
+  }
+
+  /** Fails unless all tokens are consumed. */
+  expectEnd(): void {
+    if (!this.atEnd()) this.fail(`expected end of expression, got '${this.cur.value}'`);
+  }
+
+  /** Throws a TemplateSyntaxError pointing at the current token. */
+  fail(msg: string): never {
+    const got = this.cur.type === 'eof' ? 'end of expression' : `'${this.cur.value}'`;
+    throw syntaxError(`${msg} (at ${got} in '${this.src.trim()}')`);
+  }
 }

@@ -1,14 +1,12 @@
 /**
- * Recursive-descent parser of Jinja expressions, following the precedence of Jinja2's parser:
- * inline if, or, and, not, comparisons, `+ -`, `~`, `* / // %`, `**`, unary minus, then postfix
- * (attribute, subscript, call) and filters/tests. Liquid's `| filter: a, b` argument syntax is accepted
- * too, so Liquid templates keep working.
+ * Recursive-descent parser of Jinja expressions, following the precedence of Jinja2's parser: inline
+ * if, or, and, not, comparisons, `+ -`, `~`, `* / // %`, `**`, unary minus, then postfix (attribute,
+ * subscript, call) and filters/tests. Liquid's `| filter: a, b` argument syntax is accepted too, so
+ * Liquid templates keep working. The tokens and the cursor over them are in expr-lexer.ts.
  */
 import type { BinOp, CmpOp, Expr, Kwargs, Target } from './expr-ast.js';
-import { tokenize } from './expr-lexer.js';
-import type { Tok } from './expr-lexer.js';
-import { syntaxError } from './jinja-error.js';
-import { pyRepr } from './python-format.js';
+import { TokenCursor } from './expr-lexer.js';
+import { pyRepr } from './py-repr.js';
 
 const CMP: Record<string, CmpOp> = { '==': '==', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 const PRIMARY_START = new Set(['name', 'string', 'number']);
@@ -19,78 +17,8 @@ function pathOf(e: Expr): string | null {
   return null;
 }
 
-/** A cursor over the tokens of one expression source. */
-export class ExprParser {
-  private readonly toks: Tok[];
-  private i = 0;
-
-  constructor(readonly src: string) {
-    this.toks = tokenize(src);
-  }
-
-  private get cur(): Tok {
-    return this.toks[this.i]!;
-  }
-
-  private peek(n = 1): Tok {
-    return this.toks[Math.min(this.i + n, this.toks.length - 1)]!;
-  }
-
-  private isOp(v: string): boolean {
-    return this.cur.type === 'op' && this.cur.value === v;
-  }
-
-  private isName(v: string): boolean {
-    return this.cur.type === 'name' && this.cur.value === v;
-  }
-
-  private next(): Tok {
-    return this.toks[this.i++]!;
-  }
-
-  /** Consumes the operator `v` or fails with a syntax error. */
-  expectOp(v: string): void {
-    if (!this.isOp(v)) this.fail(`expected '${v}'`);
-    this.i++;
-  }
-
-  /** Consumes a name token. */
-  expectName(v?: string): string {
-    if (this.cur.type !== 'name' || (v !== undefined && this.cur.value !== v))
-      this.fail(v ? `expected '${v}'` : 'expected a name');
-    return this.next().value;
-  }
-
-  /** Consumes the name `v` if it is next. */
-  skipName(v: string): boolean {
-    if (!this.isName(v)) return false;
-    this.i++;
-    return true;
-  }
-
-  /** Consumes the operator `v` if it is next. */
-  skipOp(v: string): boolean {
-    if (!this.isOp(v)) return false;
-    this.i++;
-    return true;
-  }
-
-  /** Whether all tokens are consumed. */
-  atEnd(): boolean {
-    return this.cur.type === 'eof';
-  }
-
-  /** Fails unless all tokens are consumed. */
-  expectEnd(): void {
-    if (!this.atEnd()) this.fail(`expected end of expression, got '${this.cur.value}'`);
-  }
-
-  /** Throws a TemplateSyntaxError pointing at the current token. */
-  fail(msg: string): never {
-    const got = this.cur.type === 'eof' ? 'end of expression' : `'${this.cur.value}'`;
-    throw syntaxError(`${msg} (at ${got} in '${this.src.trim()}')`);
-  }
-
+/** Jinja's expression grammar over a {@link TokenCursor}; the tags call it for their arguments. */
+export class ExprParser extends TokenCursor {
   /** `a, b` as a tuple, or a single expression (Jinja's parse_tuple). */
   parseTuple(withCondexpr = true, endNames: readonly string[] = []): Expr {
     const items: Expr[] = [];
@@ -119,7 +47,7 @@ export class ExprParser {
     return e;
   }
 
-  parseOr(): Expr {
+  private parseOr(): Expr {
     let l = this.parseAnd();
     while (this.skipName('or')) l = { t: 'or', l, r: this.parseAnd() };
     return l;
@@ -142,11 +70,12 @@ export class ExprParser {
     for (;;) {
       const c = this.cur.type === 'op' ? CMP[this.cur.value] : undefined;
       if (c) {
-        this.i++;
+        this.next();
         ops.push([c, this.parseMath1()]);
       } else if (this.skipName('in')) ops.push(['in', this.parseMath1()]);
       else if (this.isName('not') && this.peek().type === 'name' && this.peek().value === 'in') {
-        this.i += 2;
+        this.next();
+        this.next();
         ops.push(['notin', this.parseMath1()]);
       } else break;
     }
@@ -190,7 +119,7 @@ export class ExprParser {
   private parsePrimary(): Expr {
     const tok = this.cur;
     if (tok.type === 'name') {
-      this.i++;
+      this.next();
       if (tok.value === 'true' || tok.value === 'True') return { t: 'const', v: true };
       if (tok.value === 'false' || tok.value === 'False') return { t: 'const', v: false };
       if (tok.value === 'none' || tok.value === 'None') return { t: 'const', v: null };
@@ -202,7 +131,7 @@ export class ExprParser {
       return { t: 'const', v: s };
     }
     if (tok.type === 'number') {
-      this.i++;
+      this.next();
       return { t: 'const', v: tok.lit };
     }
     if (this.skipOp('(')) {
@@ -257,7 +186,7 @@ export class ExprParser {
         };
       if (tok.type === 'number' && typeof tok.lit === 'number')
         return { t: 'getitem', obj, key: { t: 'const', v: tok.lit }, path: `${base ?? ''}[${tok.value}]` };
-      this.i--;
+      this.back();
       this.fail('expected a name or number after "."');
     }
     this.expectOp('[');
@@ -288,7 +217,7 @@ export class ExprParser {
       if (this.isOp(')')) break;
       if (this.cur.type === 'name' && this.peek().type === 'op' && this.peek().value === '=') {
         const k = this.next().value;
-        this.i++;
+        this.next();
         kwargs.push([k, this.parseExpression()]);
       } else {
         if (kwargs.length > 0) this.fail('positional argument follows keyword argument');
@@ -317,7 +246,7 @@ export class ExprParser {
       if (this.skipOp('|')) {
         let name = this.expectName();
         while (this.isOp('.') && this.peek().type === 'name') {
-          this.i++;
+          this.next();
           name += `.${this.next().value}`;
         }
         const call = this.isOp('(')
@@ -359,19 +288,7 @@ export class ExprParser {
       if (this.atEnd() || endNames.some((n) => this.isName(n)) || this.isOp('=')) break;
       items.push(one());
     }
-    return items.length === 1 && !this.toks[this.i - 1]?.value.startsWith(',')
-      ? items[0]!
-      : { t: 'tuple', items };
-  }
-
-  /** Whether the next token is the name `v`. */
-  nextIsName(v: string): boolean {
-    return this.isName(v);
-  }
-
-  /** Whether the next token is the operator `v`. */
-  nextIsOp(v: string): boolean {
-    return this.isOp(v);
+    return items.length === 1 && this.previous()?.value !== ',' ? items[0]! : { t: 'tuple', items };
   }
 }
 

@@ -6,24 +6,18 @@
 import { Tag } from 'liquidjs';
 import type { Context, Emitter, Liquid, Template, TagToken, TopLevelToken } from 'liquidjs';
 import type { Target } from './expr-ast.js';
-import { compileExpr, evaluateAsync, Pending, tryEvaluate } from './expr-eval.js';
-import type { Compiled } from './expr-eval.js';
-import { ExprParser } from './expr-parser.js';
+import { compileExpr } from './expr-compile.js';
+import { evaluate } from './expr-replay.js';
+import type { Compiled } from './expr-scope.js';
+import { ExprParser, parseExpressionSource } from './expr-parser.js';
 import { JinjaError, syntaxError } from './jinja-error.js';
 import { Namespace } from './kluctl-functions.js';
-import { pyStr } from './python-format.js';
+import { pyStr } from './py-repr.js';
 import { Undef, nativeFunction, pyEq, pyIter, truthy } from './py-values.js';
 import type { RenderState } from './render-state.js';
 
-type Gen = Generator<unknown, unknown, unknown>;
-
 function stateOf(ctx: Context): RenderState {
   return ctx.environments as RenderState;
-}
-
-function* evaluate(f: Compiled, st: RenderState): Gen {
-  const v = tryEvaluate(f, st);
-  return v instanceof Pending ? yield* evaluateAsync(f, st, v) : v;
 }
 
 function isTag(t: TopLevelToken | undefined, ...names: string[]): t is TagToken {
@@ -53,14 +47,11 @@ function renderBody(liquid: Liquid, templates: Template[], ctx: Context, emitter
 }
 
 function compileSource(src: string, tuple = true): Compiled {
-  const p = new ExprParser(src);
-  const e = tuple ? p.parseTuple() : p.parseExpression();
-  p.expectEnd();
-  return compileExpr(e);
+  return compileExpr(parseExpressionSource(src, tuple));
 }
 
 /** Binds a target (`x`, `a, b`, `ns.attr`) to a value. */
-export function bindTarget(
+function bindTarget(
   target: Target,
   value: unknown,
   assign: (name: string, v: unknown) => void,

@@ -1,18 +1,7 @@
 /** Jinja2's built-in tests (`x is defined`, `n is divisibleby 3`, ...). */
-import type { TestFn } from './expr-eval.js';
+import type { TestFn } from './expr-scope.js';
 import { PyRange } from './py-range.js';
-import {
-  PyFloat,
-  TUPLES,
-  Undef,
-  isDict,
-  isFloat,
-  isInt,
-  numValue,
-  pyCompare,
-  pyEq,
-  pyIn,
-} from './py-values.js';
+import { PyFloat, Undef, isDict, isFloat, isInt, numValue, pyCompare, pyEq, pyIn } from './py-values.js';
 
 const num = (v: unknown): number => Number(numValue(v));
 
@@ -61,8 +50,3 @@ for (const [alias, name] of [
   ['>=', 'ge'],
 ] as const)
   JINJA_TESTS[alias] = JINJA_TESTS[name]!;
-
-/** Whether an array is a tuple. */
-export function isTupleValue(v: unknown): boolean {
-  return Array.isArray(v) && TUPLES.has(v);
-}

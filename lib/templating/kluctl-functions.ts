@@ -4,14 +4,15 @@
  * `images.get_image`, ...) are passed per render call as globals by lib/project.
  */
 import { createHash } from 'node:crypto';
-import type { FilterFn } from './expr-eval.js';
+import type { FilterFn } from './expr-scope.js';
 import { JinjaError } from './jinja-error.js';
-import { pyJsonDumps, pyStr } from './python-format.js';
+import { pyJsonDumps } from './py-json.js';
+import { pyStr } from './py-repr.js';
 import { pyYamlDump } from './py-yaml.js';
 import { readPyYaml } from '../util/yaml.js';
 import { PyRange } from './py-range.js';
-import { PyFloat, Undef, isDict, isInt, nativeFunction, numValue, tuple, typeName } from './py-values.js';
-import { PyTime, timeModule } from './py-time.js';
+import { PyFloat, Undef, isDict, isInt, nativeFunction, numValue, typeName } from './py-values.js';
+import { timeModule } from './py-time.js';
 
 /** What native globals get as context: variable lookup and rendering with the current variables. */
 export interface NativeCallContext {
@@ -28,7 +29,7 @@ function str(v: unknown): string {
 }
 
 /** Python's `slugify` (python-slugify defaults): ASCII-folded, lower case, `-` between words. */
-export function slugify(v: unknown, kw: Record<string, unknown> = {}): string {
+function slugify(v: unknown, kw: Record<string, unknown> = {}): string {
   const sep = typeof kw.separator === 'string' ? kw.separator : '-';
   let s = str(v)
     .normalize('NFKD')
@@ -42,7 +43,7 @@ export function slugify(v: unknown, kw: Record<string, unknown> = {}): string {
 }
 
 /** Deep merge as Kluctl's merge_dict: dicts merge recursively, anything else is replaced. */
-export function mergeDict(a: unknown, b: unknown, clone = true): Record<string, unknown> {
+function mergeDict(a: unknown, b: unknown, clone = true): Record<string, unknown> {
   const base = (clone ? structuredClone(a) : a) as Record<string, unknown>;
   if (!isDict(base) || !isDict(b)) throw new JinjaError('TypeError', 'merge_dict needs two dicts');
   for (const [k, v] of Object.entries(b)) {
@@ -194,6 +195,3 @@ export function builtinGlobals(): Record<string, unknown> {
     time: timeModule(),
   };
 }
-
-/** Values of the `time` module that print specially. */
-export { PyTime, PyFloat, tuple };

@@ -1,28 +1,14 @@
 /**
- * Attribute and item access as Jinja does it (`a.b` tries the attribute, then the item; `a['b']` the
- * item, then the attribute), and the Python str/list/dict methods templates call (`split`, `format`,
- * `items`, `get`, `startswith`, ...).
+ * The Python str/list/dict methods templates call (`split`, `items`, `get`, `startswith`, ...), as
+ * tables that attribute access (py-access.ts) binds to their value; `str.format` is added there.
  */
 /* eslint-disable no-control-regex -- Python's whitespace and line-break classes include \x1c-\x1f. */
 import { JinjaError } from './jinja-error.js';
-import { strFormat } from './py-format.js';
-import { PyRange } from './py-range.js';
-import { pyStr } from './python-format.js';
-import {
-  TUPLES,
-  Undef,
-  defined,
-  isDict,
-  isInt,
-  nativeFunction,
-  pyEq,
-  pyIn,
-  pyIter,
-  tuple,
-  typeName,
-} from './py-values.js';
+import { pyStr } from './py-repr.js';
+import { defined, pyEq, pyIter, tuple, typeName } from './py-values.js';
 
-type Method<T> = (self: T, args: unknown[], kwargs: Record<string, unknown>) => unknown;
+/** A method: the value it is bound to, positional and keyword arguments. */
+export type Method<T> = (self: T, args: unknown[], kwargs: Record<string, unknown>) => unknown;
 
 const WS = /[\s\x1c-\x1f\x85]/;
 
@@ -48,7 +34,7 @@ function stripChars(s: string, chars: unknown, left: boolean, right: boolean): s
 }
 
 /** Python's str.split / rsplit. */
-export function pySplit(s: string, sep: unknown, maxsplit: unknown, fromRight = false): string[] {
+function pySplit(s: string, sep: unknown, maxsplit: unknown, fromRight = false): string[] {
   const max = optInt(maxsplit, -1);
   if (sep === undefined || sep === null) {
     const words = s.split(/[\s\x1c-\x1f\x85]+/).filter((w) => w !== '');
@@ -114,7 +100,8 @@ function find(s: string, sub: unknown, fromRight: boolean): number {
   return fromRight ? s.lastIndexOf(str(sub, 'substring')) : s.indexOf(str(sub, 'substring'));
 }
 
-const STR_METHODS: Record<string, Method<string>> = {
+/** str methods, by name. */
+export const STR_METHODS: Record<string, Method<string>> = {
   split: (s, [sep, max], kw) => pySplit(s, kw.sep ?? sep, kw.maxsplit ?? max),
   rsplit: (s, [sep, max], kw) => pySplit(s, kw.sep ?? sep, kw.maxsplit ?? max, true),
   splitlines: (s, [keep], kw) => pySplitlines(s, Boolean(kw.keepends ?? keep)),
@@ -152,10 +139,6 @@ const STR_METHODS: Record<string, Method<string>> = {
     pyIter(items)
       .map((x) => str(x, 'sequence item'))
       .join(s),
-  format: (s, args, kwargs) =>
-    strFormat(s, args, kwargs, (v, k, idx) =>
-      idx && /^\d+$/.test(k) ? getitem(v, Number(k), k) : idx ? getitem(v, k, k) : getattr(v, k, k),
-    ),
   zfill: (s, [w]) => {
     const sign = /^[-+]/.test(s) ? s[0]! : '';
     return sign + s.slice(sign.length).padStart(Number(w) - sign.length, '0');
@@ -184,7 +167,8 @@ const STR_METHODS: Record<string, Method<string>> = {
   isupper: (s) => /\p{Lu}/u.test(s) && s === s.toUpperCase(),
 };
 
-const LIST_METHODS: Record<string, Method<unknown[]>> = {
+/** list methods (a tuple has only `index` and `count`), by name. */
+export const LIST_METHODS: Record<string, Method<unknown[]>> = {
   index: (l, [x]) => {
     const i = l.findIndex((y) => pyEq(x, y));
     if (i < 0) throw new JinjaError('ValueError', `${pyStr(x)} is not in list`);
@@ -210,7 +194,8 @@ const LIST_METHODS: Record<string, Method<unknown[]>> = {
   clear: (l) => ((l.length = 0), null),
 };
 
-const DICT_METHODS: Record<string, Method<Record<string, unknown>>> = {
+/** dict methods, by name. */
+export const DICT_METHODS: Record<string, Method<Record<string, unknown>>> = {
   items: (d) => Object.entries(d).map(([k, v]) => tuple([k, v])),
   keys: (d) => Object.keys(d),
   values: (d) => Object.values(d),
@@ -233,118 +218,3 @@ const DICT_METHODS: Record<string, Method<Record<string, unknown>>> = {
     return null;
   },
 };
-
-const FORBIDDEN = new Set([
-  'constructor',
-  '__proto__',
-  'prototype',
-  '__defineGetter__',
-  '__defineSetter__',
-  '__lookupGetter__',
-  '__lookupSetter__',
-]);
-
-function bind<T>(self: T, m: Method<T>): unknown {
-  return nativeFunction((_ctx, args, kwargs) => m(self, args, kwargs));
-}
-
-function missing(path: string, obj: unknown, attr: string): Undef {
-  return new Undef(path, `'${path}' is undefined ('${typeName(obj)} object' has no attribute '${attr}')`);
-}
-
-/** A range's attributes: `start`, `stop`, `step` and the `index`/`count` methods. */
-function rangeAttr(r: PyRange, attr: string, path: string): unknown {
-  if (attr === 'start' || attr === 'stop' || attr === 'step') return r[attr];
-  if (attr === 'count') return nativeFunction((_c, [x]) => (pyIn(x, r) ? 1 : 0));
-  if (attr === 'index')
-    return nativeFunction((_c, [x]) => {
-      if (!pyIn(x, r)) throw new JinjaError('ValueError', `${pyStr(x)} is not in range`);
-      return (Number(x) - r.start) / r.step;
-    });
-  return new Undef(path, `'${path}' is undefined ('range object' has no attribute '${attr}')`);
-}
-
-/** `obj.attr`: the attribute (methods of str/list/dict included), else the item, else undefined. */
-export function getattr(obj: unknown, attr: string, path: string): unknown {
-  if (obj instanceof PyRange) return rangeAttr(obj, attr, path);
-  if (typeof obj === 'string') {
-    const m = STR_METHODS[attr];
-    return m ? bind(obj, m) : missing(path, obj, attr);
-  }
-  if (Array.isArray(obj)) {
-    // Named tuples (groupby's grouper/list) carry their fields as own properties.
-    if (Object.hasOwn(obj, attr) && !/^\d+$/.test(attr))
-      return (obj as unknown as Record<string, unknown>)[attr];
-    const m = !TUPLES.has(obj) || attr === 'index' || attr === 'count' ? LIST_METHODS[attr] : undefined;
-    return m ? bind(obj, m) : missing(path, obj, attr);
-  }
-  if (isDict(obj)) {
-    const m = Object.hasOwn(DICT_METHODS, attr) ? DICT_METHODS[attr] : undefined;
-    if (m) return bind(obj, m);
-    return Object.hasOwn(obj, attr) ? obj[attr] : missing(path, obj, attr);
-  }
-  if (obj instanceof Undef) throw obj.error();
-  if (obj !== null && (typeof obj === 'object' || typeof obj === 'function') && !FORBIDDEN.has(attr)) {
-    const v = (obj as Record<string, unknown>)[attr];
-    const own = Object.hasOwn(obj, attr) || (v !== undefined && !(attr in Object.prototype));
-    if (own && v !== undefined)
-      return typeof v === 'function' && !Object.hasOwn(obj, attr) && !('jinjaNative' in v) ? v.bind(obj) : v;
-  }
-  return missing(path, obj, attr);
-}
-
-/** `obj[key]`: the item, else (for string keys) the attribute, else undefined. */
-export function getitem(obj: unknown, key: unknown, path: string): unknown {
-  if (Array.isArray(obj) || typeof obj === 'string') {
-    if (isInt(key) || typeof key === 'boolean') {
-      const n = Number(key);
-      const len = typeof obj === 'string' ? obj.length : obj.length;
-      const i = n < 0 ? len + n : n;
-      if (i >= 0 && i < len) return obj[i];
-      return new Undef(path, `'${path}' is undefined (${typeName(obj)} index out of range)`);
-    }
-  } else if (obj instanceof PyRange) {
-    if (isInt(key) || typeof key === 'boolean') {
-      const n = Number(key);
-      const i = n < 0 ? obj.length + n : n;
-      if (i >= 0 && i < obj.length) return obj.at(i);
-      return new Undef(path, `'${path}' is undefined (range object index out of range)`);
-    }
-    if (typeof key !== 'string')
-      return new Undef(path, `'${path}' is undefined (range object has no element ${pyStr(key)})`);
-  } else if (isDict(obj)) {
-    const k = typeof key === 'string' ? key : pyStr(key);
-    if (Object.hasOwn(obj, k)) return obj[k];
-    if (typeof key !== 'string') return new Undef(path);
-  }
-  if (obj instanceof Undef) throw obj.error();
-  if (typeof key === 'string') return getattr(obj, key, path);
-  return new Undef(path, `'${path}' is undefined ('${typeName(obj)} object' has no item ${pyStr(key)})`);
-}
-
-/** `obj[a:b:c]` on strings, lists and tuples. */
-export function pySlice(obj: unknown, start: unknown, stop: unknown, step: unknown): unknown {
-  if (obj instanceof PyRange) {
-    const n = (v: unknown): number | null => (v === null ? null : Number(v));
-    return obj.slice(n(start), n(stop), n(step));
-  }
-  const items = typeof obj === 'string' ? Array.from(obj) : Array.isArray(obj) ? obj : null;
-  if (!items) throw new JinjaError('TypeError', `'${typeName(obj)}' object is not subscriptable`);
-  const len = items.length;
-  const st = step === null ? 1 : Number(step);
-  if (st === 0) throw new JinjaError('ValueError', 'slice step cannot be zero');
-  const norm = (v: unknown, dflt: number, lo: number, hi: number): number => {
-    if (v === null) return dflt;
-    let n = Number(v);
-    if (n < 0) n += len;
-    return Math.min(Math.max(n, lo), hi);
-  };
-  const out: unknown[] = [];
-  if (st > 0)
-    for (let i = norm(start, 0, 0, len), e = norm(stop, len, 0, len); i < e; i += st) out.push(items[i]);
-  else
-    for (let i = norm(start, len - 1, -1, len - 1), e = norm(stop, -1, -1, len - 1); i > e; i += st)
-      out.push(items[i]);
-  if (typeof obj === 'string') return out.join('');
-  return TUPLES.has(obj as unknown[]) ? tuple(out) : out;
-}

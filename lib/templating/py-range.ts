@@ -7,7 +7,7 @@
 import { JinjaError } from './jinja-error.js';
 
 /** How many items of a range are built at most when a use needs them all (Python runs out of memory). */
-export const MAX_RANGE_ITEMS = 10_000_000;
+const MAX_RANGE_ITEMS = 10_000_000;
 
 /** `range(start, stop, step)` with Python's semantics (integers, step not zero). */
 export class PyRange {

@@ -10,7 +10,7 @@ import { nativeFunction, numValue } from './py-values.js';
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
 /** A point in time with a fixed UTC offset (minutes), or naive (local) when offset is null. */
-export class PyTime {
+class PyTime {
   constructor(
     readonly micros: number,
     readonly offsetMin: number | null,

@@ -58,6 +58,25 @@ export function nativeFunction(
   return f;
 }
 
+/**
+ * Calls a template-visible function: a {@link nativeFunction} gets `(ctx, args, kwargs)`, a plain one
+ * the positional arguments plus, when there are keyword arguments, one trailing object of them, with
+ * `ctx` as `this`.
+ */
+export function callFunction(
+  ctx: unknown,
+  fn: unknown,
+  args: unknown[],
+  kwargs: Record<string, unknown>,
+): unknown {
+  if (fn instanceof Undef) throw fn.error();
+  if (typeof fn !== 'function') throw new JinjaError('TypeError', `'${typeName(fn)}' object is not callable`);
+  const native = (fn as JinjaCallable).jinjaNative;
+  if (native) return native(ctx, args, kwargs);
+  const all = Object.keys(kwargs).length > 0 ? [...args, kwargs] : args;
+  return (fn as (...a: unknown[]) => unknown).apply(ctx, all);
+}
+
 /** A plain dict (a JSON-like object, not a class instance). */
 export function isDict(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
@@ -67,7 +86,7 @@ export function isDict(v: unknown): v is Record<string, unknown> {
 }
 
 /** Whether `v` is a Python number (bool excluded). */
-export function isNumber(v: unknown): v is number | PyFloat {
+function isNumber(v: unknown): v is number | PyFloat {
   return typeof v === 'number' || v instanceof PyFloat;
 }
 

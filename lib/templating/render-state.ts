@@ -2,7 +2,7 @@
  * The state of one render call: the variable frames (`set` at top level, loop bodies), the globals
  * of the call and of the engine, filters and tests. It is the {@link Scope} expressions evaluate in.
  */
-import type { AsyncMemo, FilterFn, Scope, TestFn } from './expr-eval.js';
+import type { AsyncMemo, FilterFn, Scope, TestFn } from './expr-scope.js';
 import type { NativeCallContext } from './kluctl-functions.js';
 import { Undef } from './py-values.js';
 

@@ -5,18 +5,19 @@
  * (expr-*.ts) with Python value semantics, StrictUndefined, Jinja's and Kluctl's filters. Parsed
  * templates are cached by their text, so rendering a project parses each distinct template once.
  */
-import { Context, Liquid, LiquidError } from 'liquidjs';
+import { Context, Liquid } from 'liquidjs';
 import type { Emitter, FS, Template } from 'liquidjs';
 import { TemplateError } from '../errors.js';
-import type { FilterFn, TestFn } from './expr-eval.js';
-import { callFunction } from './expr-eval.js';
-import { JinjaError, syntaxError } from './jinja-error.js';
+import type { FilterFn, TestFn } from './expr-scope.js';
 import { JINJA_FILTERS } from './jinja-filters.js';
 import { CommentTag, ForTag, IfTag, OutputTag, SetTag } from './jinja-tags.js';
 import { JINJA_TESTS } from './jinja-tests.js';
 import { KLUCTL_FILTERS, builtinGlobals } from './kluctl-functions.js';
+import { callFunction } from './py-values.js';
+import { drive } from './render-driver.js';
 import { RenderState } from './render-state.js';
 import type { EngineShared } from './render-state.js';
+import { toTemplateError } from './template-errors.js';
 import { TemplateLexer } from './template-lexer.js';
 
 /** The variables a template sees (vars, `target`, `args`, ...). */
@@ -26,20 +27,15 @@ export type TemplateVars = Readonly<Record<string, unknown>>;
  * Where a template comes from (a path relative to the project, or a label, for error messages), and
  * the extra globals and filters of this render call. A global or filter is a plain function called
  * with the evaluated positional arguments (a filter gets its input first) plus, when the template
- * passes keyword arguments, one trailing plain object holding them; `this` is the call context
- * ({@link TemplateCallContext}). It may return a promise. Objects of functions work too
+ * passes keyword arguments, one trailing plain object holding them; `this` is the call context,
+ * whose `allVars()` returns the variables visible at the call site except loop variables (Kluctl's
+ * `ctx.get_all()`). It may return a promise. Objects of functions work too
  * (`images.get_image(...)`).
  */
 export interface TemplateOrigin {
   readonly file: string;
   readonly globals?: Readonly<Record<string, unknown>>;
   readonly filters?: Readonly<Record<string, (...args: unknown[]) => unknown>>;
-}
-
-/** What a global function sees as `this`. */
-export interface TemplateCallContext {
-  /** All variables visible at the call site except loop variables (Kluctl's `ctx.get_all()`). */
-  allVars(): Record<string, unknown>;
 }
 
 /** Options of {@link TemplateEngine}. */
@@ -84,65 +80,12 @@ function prepareSource(text: string): string {
 }
 
 /** Whether a text can contain template constructs; texts without `{` are copied verbatim (§3.1). */
-export function isTemplate(text: string): boolean {
+function isTemplate(text: string): boolean {
   return text.includes('{');
 }
 
-function isIterator(v: unknown): v is Iterator<unknown> {
-  return (
-    v !== null &&
-    typeof v === 'object' &&
-    typeof (v as Iterator<unknown>).next === 'function' &&
-    typeof (v as { then?: unknown }).then !== 'function' &&
-    typeof (v as Iterator<unknown>).throw === 'function'
-  );
-}
-
-/** Runs a liquidjs render generator, awaiting only real promises (liquidjs's driver awaits every step). */
-async function drive(root: Iterator<unknown>): Promise<unknown> {
-  const stack: Iterator<unknown>[] = [root];
-  let input: unknown;
-  let throwing = false;
-  while (stack.length > 0) {
-    const it = stack[stack.length - 1]!;
-    let r: IteratorResult<unknown>;
-    try {
-      r = throwing ? it.throw!(input) : it.next(input);
-      throwing = false;
-    } catch (err) {
-      stack.pop();
-      if (stack.length === 0) throw err;
-      input = err;
-      throwing = true;
-      continue;
-    }
-    if (r.done) {
-      stack.pop();
-      input = r.value;
-      continue;
-    }
-    const v = r.value;
-    if (isIterator(v)) {
-      stack.push(v);
-      input = undefined;
-    } else if (
-      v !== null &&
-      typeof v === 'object' &&
-      typeof (v as PromiseLike<unknown>).then === 'function'
-    ) {
-      try {
-        input = await v;
-      } catch (err) {
-        input = err;
-        throwing = true;
-      }
-    } else input = v;
-  }
-  return input;
-}
-
 function wrapFilter(fn: (...args: unknown[]) => unknown): FilterFn {
-  return (s, value, args, kwargs) => callFunction(s, fn, [value, ...args], kwargs);
+  return (s, value, args, kwargs) => callFunction(s.callContext, fn, [value, ...args], kwargs);
 }
 
 /** Renders Kluctl templates with a cache of parsed templates keyed by their text. */
@@ -273,44 +216,4 @@ export class TemplateEngine {
     this.cache.set(source, templates);
     return templates;
   }
-}
-
-function construct(text: string): string {
-  const t = text.trim().replace(/\s+/g, ' ');
-  return t.length > 80 ? `${t.slice(0, 77)}...` : t;
-}
-
-/** The JinjaError behind an error, if any (for the error class; tests compare it with Jinja2's). */
-export function jinjaErrorOf(err: unknown): JinjaError | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 5 && e; i++) {
-    if (e instanceof JinjaError) return e;
-    e = (e as { originalError?: unknown; cause?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-/** Translates a Liquid, Jinja or undefined-value error into a TemplateError naming file, line and construct. */
-function toTemplateError(err: unknown, origin: TemplateOrigin): TemplateError {
-  if (err instanceof TemplateError) return err;
-  const jinja = jinjaErrorOf(err);
-  if (err instanceof LiquidError && err.token) {
-    const [line, column] = err.token.getPosition();
-    const original = (err as LiquidError & { originalError?: unknown }).originalError;
-    let message =
-      original instanceof Error
-        ? original.message
-        : err.message.replace(/(, file:.*)?, line:\d+, col:\d+$/, '');
-    if (!jinja && /tag ".*" not found/.test(message))
-      message = `Encountered unknown tag '${/tag "(.*)" not found/.exec(message)![1]}' (not supported by this Jinja dialect)`;
-    const cause = jinja ?? (err.name === 'ParseError' ? syntaxError(message) : err);
-    if (original instanceof TemplateError) return original;
-    return new TemplateError(
-      `${message} (in ${construct(err.token.getText())})`,
-      { file: origin.file, line, column },
-      { cause },
-    );
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new TemplateError(message, { file: origin.file }, { cause: jinja ?? err });
 }

@@ -17,20 +17,10 @@ import { treeValue } from './yaml/yaml-tree.js';
 import { isAmbiguousPlainString } from './yaml/yaml-write.js';
 import type { YamlTreeOptions } from './yaml/yaml-tree.js';
 
-export type {
-  YamlDialect,
-  YamlTreeOptions,
-  YDocument,
-  YNode,
-  YMap,
-  YSeq,
-  YScalar,
-  YEntry,
-} from './yaml/yaml-tree.js';
+export type { YDocument, YNode, YMap, YScalar } from './yaml/yaml-tree.js';
 export { readYamlTree, readYamlTreeAll } from './yaml/yaml-read.js';
 export { treeValue } from './yaml/yaml-tree.js';
-export type { WriteYamlOptions } from './yaml/yaml-write.js';
-export { writeYaml, writeYamlAll, isAmbiguousPlainString, compareYamlKeys } from './yaml/yaml-write.js';
+export { writeYaml, writeYamlAll, compareYamlKeys } from './yaml/yaml-write.js';
 export { goFormatFloat } from './yaml/go-numbers.js';
 export { pyYamlResolvesToNonString, readPyYaml } from './yaml/py-yaml-read.js';
 

@@ -5,7 +5,8 @@
  * the same error class.
  */
 import { TemplateError } from '../../lib/errors.js';
-import { TemplateEngine, jinjaErrorOf } from '../../lib/templating/template-engine.js';
+import { TemplateEngine } from '../../lib/templating/template-engine.js';
+import { jinjaErrorOf } from '../../lib/templating/template-errors.js';
 import { CASES_A, VARS } from './cases.js';
 import type { Case } from './cases.js';
 import { CASES_B } from './cases-b.js';

@@ -202,19 +202,24 @@ export async function installShimIdentity(): Promise<void> {
 
 /**
  * A kubeconfig that authenticates as the shim's ServiceAccount with a token from the TokenRequest API
- * (what the kubelet mounts into the shim's pod), reaching the API server at `server` (default: the
- * test cluster's address). Returns its path.
+ * (what the kubelet mounts into the shim's pod), or with `opts.token`, reaching the API server at
+ * `opts.server` (default: the test cluster's address). Returns its path.
  */
-export async function shimKubeconfig(server?: string): Promise<string> {
-  const tok = await kubectlTest([
-    'create',
-    'token',
-    SHIM_SERVICE_ACCOUNT,
-    '-n',
-    SHIM_NAMESPACE,
-    '--duration=2h',
-  ]);
-  if (tok.code !== 0) throw new Error(`kubectl create token failed: ${tok.stderr.trim()}`);
+export async function shimKubeconfig(opts: { server?: string; token?: string } = {}): Promise<string> {
+  const { server } = opts;
+  let token = opts.token;
+  if (token === undefined) {
+    const tok = await kubectlTest([
+      'create',
+      'token',
+      SHIM_SERVICE_ACCOUNT,
+      '-n',
+      SHIM_NAMESPACE,
+      '--duration=2h',
+    ]);
+    if (tok.code !== 0) throw new Error(`kubectl create token failed: ${tok.stderr.trim()}`);
+    token = tok.stdout.trim();
+  }
   type Kubeconfig = { clusters: { cluster: Record<string, unknown> }[] };
   const admin = parse(await readFile(testEnv().kubeconfigPath, 'utf8')) as Kubeconfig;
   const cluster = { ...admin.clusters[0]!.cluster, ...(server ? { server } : {}) };
@@ -222,7 +227,7 @@ export async function shimKubeconfig(server?: string): Promise<string> {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'test', cluster }],
-    users: [{ name: 'shim', user: { token: tok.stdout.trim() } }],
+    users: [{ name: 'shim', user: { token } }],
     contexts: [{ name: 'shim', context: { cluster: 'test', user: 'shim' } }],
     'current-context': 'shim',
   };

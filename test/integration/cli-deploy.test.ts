@@ -1,8 +1,8 @@
 /**
  * The result-producing CLI commands as a user runs them (kluctl-semantics §6.4, §7.2–7.5, §7.9):
  * deploy shows the diff and asks, results in text/JSON/YAML into files, `--write-command-result`,
- * diff, prune with its deletion list, validate's exit status. Follows Kluctl's e2e TestDeployWithPrune,
- * TestPrune and validate_test.
+ * diff, prune and delete with their deletion lists, validate's exit status. Follows Kluctl's e2e
+ * TestDeployWithPrune, TestPrune and validate_test.
  */
 import { cp, mkdtemp, readFile, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -103,4 +103,15 @@ test('validate passes for deployed objects and fails with "object not found" for
     { ref: { version: 'v1', kind: 'ConfigMap', name: 'extra', namespace: ns }, message: 'object not found' },
   ]);
   expect(bad.stderr).toContain('Validation failed');
+});
+
+test('delete --dry-run only lists the managed objects; delete --yes --no-wait deletes them', async () => {
+  const dry = await cli(['delete', ...base, '--dry-run']);
+  expect(dry.code).toBe(0);
+  expect(dry.stderr).toContain('The following objects will be deleted:');
+  expect(dry.stderr).toContain(`${ns}/ConfigMap/app-config`);
+  expect(dry.stdout).not.toContain('Deleted objects:');
+  const del = await cli(['delete', ...base, '--yes', '--no-wait']);
+  expect(del.code).toBe(0);
+  expect(del.stdout).toMatch(new RegExp(`Deleted objects:\\n(  .*\\n)*  ${ns}/ConfigMap/app-config`));
 });

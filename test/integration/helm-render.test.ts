@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import type { KubeObject } from '../../lib/ports.js';
 import { helmPull } from '../../lib/project/helm/helm-pull.js';
-import { noHelmCredentials } from '../../lib/project/helm/helm-credentials.js';
+import { noHelmCredentials } from '../../lib/credentials/helm-credentials.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import type { RenderOptions } from '../../lib/project/render-project.js';
 import { toolPath } from '../../lib/tools.js';

@@ -4,7 +4,7 @@
  * live objects are checked as well. Each scenario deploys one item with `cm1` and the hook `hook1`.
  */
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import type { DeployOutcome } from '../../lib/deploy/deploy-project.js';
+import type { DeployOutcome } from '../../lib/deploy/deploy-types.js';
 import type { KubeObject } from '../../lib/ports.js';
 import { createTestNamespace, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
 import { HookScenario, fastClock } from './hooks-scenario.js';

@@ -5,7 +5,7 @@
  */
 import type { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { deployProject } from '../../lib/deploy/deploy-project.js';
-import type { DeployItem, DeployOptions, DeployOutcome } from '../../lib/deploy/deploy-project.js';
+import type { DeployItem, DeployOptions, DeployOutcome } from '../../lib/deploy/deploy-types.js';
 import type { Clock, KubeClient, KubeObject } from '../../lib/ports.js';
 
 /** A KubeClient that logs `apply:<name>` / `delete:<name>` for real writes into `ns`. */

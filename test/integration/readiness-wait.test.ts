@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { deployProject } from '../../lib/deploy/deploy-project.js';
-import type { DeployOptions } from '../../lib/deploy/deploy-project.js';
+import type { DeployOptions } from '../../lib/deploy/deploy-types.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import { createTestNamespace, kubectlTest, testEnv } from '../env/test-env.js';
 

@@ -6,19 +6,20 @@
  * pruned with prune: true) and `gitops_errors_test` (bad YAML gives PrepareFailed and leaves the
  * cluster as it was).
  */
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import type { SQSEvent } from 'aws-lambda';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { handleReconcileBatch } from '../../functions/reconcile/handler.js';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import { S3StateStore } from '../../lib/adapters/s3-state-store.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import type { KubeClient, KubeObject } from '../../lib/ports.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
-import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
+import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
+import { ClusterClients } from '../../lib/serverless/cluster-clients.js';
+import { MemoryClusterRegistry } from '../../lib/serverless/memory-cluster-registry.js';
+import type { ReconcileFunctionDeps } from '../../functions/reconcile/handler.js';
+import { readFile } from 'node:fs/promises';
 import { toolPath } from '../../lib/tools.js';
 import { kubectl } from '../env/control-plane.js';
 import { DelegatingKube } from '../env/delegating-kube.js';
@@ -28,6 +29,7 @@ import { startGitServer } from '../env/git-server.js';
 import type { GitServer } from '../env/git-server.js';
 import { createTestNamespace, installCrds, testEnv } from '../env/test-env.js';
 import { fixtureDir, readTree } from '../env/fixtures.js';
+import { newS3Store, sqsEvent } from './function-fixtures.js';
 
 let PROJECT: Record<string, string>;
 
@@ -44,7 +46,8 @@ let server: GitServer;
 let repo: TestRepo;
 let http: HttpKubeClient;
 let kube: CountingKube;
-let deps: ReconcileDeps;
+let deps: ReconcileFunctionDeps;
+let clusterId: string;
 let workDir: string;
 let ns: string;
 
@@ -56,24 +59,25 @@ beforeAll(async () => {
   repo = await createRepo(server, 'e2e-project', PROJECT);
   http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });
   kube = new CountingKube(http);
-  const s3 = new S3Client({
-    endpoint: env.s3.endpoint,
-    region: env.s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-  });
-  const bucket = `reconcile-${Date.now()}`;
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   workDir = await mkdtemp(join(tmpdir(), 'ks-reconcile-'));
+  clusterId = await http.clusterId();
+  // The function's own path to its cluster: the registry's kubeconfig, checked against the cluster's
+  // id; the connection counts applies.
+  const registry = new MemoryClusterRegistry([
+    { id: clusterId, kubeconfig: await readFile(env.kubeconfigPath, 'utf8') },
+  ]);
+  const connect = async () => ({ kube, clusters: new HttpKubeClientFactory(http), close: () => undefined });
   deps = {
-    kube,
-    store: new S3StateStore({ client: s3, bucket }),
-    git: new IsomorphicGitSource(),
-    clock: systemClock,
-    logger: silentLogger,
-    workDir,
-    kustomizePath: toolPath('kustomize'),
-    holder: 'reconcile-test',
+    shared: {
+      store: await newS3Store('reconcile'),
+      git: new IsomorphicGitSource(),
+      clock: systemClock,
+      logger: silentLogger,
+      workDir,
+      kustomizePath: toolPath('kustomize'),
+      holder: 'reconcile-test',
+    },
+    clusters: new ClusterClients(registry, connect),
   };
   ns = await createTestNamespace('reconcile');
   const kd = {
@@ -100,32 +104,11 @@ afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-function sqsEvent(messageId: string): SQSEvent {
-  return {
-    Records: [
-      {
-        messageId,
-        receiptHandle: 'rh',
-        body: JSON.stringify({ namespace: ns, name: 'e2e' }),
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: `${Date.now()}`,
-          SenderId: 'test',
-          ApproximateFirstReceiveTimestamp: `${Date.now()}`,
-          MessageGroupId: `${ns}/e2e`,
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:reconcile.fifo',
-        awsRegion: 'us-east-1',
-      },
-    ],
-  };
-}
-
 async function reconcile(id: string): Promise<KluctlDeployment> {
-  const res = await handleReconcileBatch(sqsEvent(id), deps);
+  const res = await handleReconcileBatch(
+    sqsEvent(id, { clusterId, namespace: ns, name: 'e2e', reason: 'schedule' }),
+    deps,
+  );
   expect(res.batchItemFailures).toEqual([]);
   return (await http.get({
     group: 'gitops.kluctl.io',

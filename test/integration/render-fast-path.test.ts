@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fastPathBuilder, simpleResourceFiles } from '../../lib/project/kustomize-fast.js';
-import { binaryBuilder } from '../../lib/project/render-items.js';
+import { binaryBuilder } from '../../lib/project/build-item.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import { toolPath } from '../../lib/tools.js';
 

@@ -1,6 +1,6 @@
 // The cluster registries: one Secrets Manager secret per cluster (LocalStack), cached for a short time,
 // and the local runner's YAML list with secrets in files. Errors name the secret or file, never a value.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -13,6 +13,9 @@ import { FileClusterRegistry } from '../../lib/adapters/file-cluster-registry.js
 import { SecretsClusterRegistry } from '../../lib/adapters/secrets-cluster-registry.js';
 import { KsError } from '../../lib/errors.js';
 import { localAwsSettings, uniqueSuffix } from '../env/aws-local.js';
+import { cli } from '../env/cli.js';
+import { LOCALSTACK_CREDENTIALS } from '../env/localstack.js';
+import { kubectlJson } from '../env/test-env.js';
 import { testEnv } from '../env/test-env.js';
 
 const keyA = Buffer.from('key-of-cluster-a-32-bytes-long!!');
@@ -157,5 +160,58 @@ describe('FileClusterRegistry', () => {
     )) as Error | undefined;
     expect(err?.message).toContain(`the shim key file of cluster s (${join(dir, 'short.key')})`);
     expect(err?.message).not.toContain('c2hvcnQ');
+  });
+});
+
+describe('kluctl-serverless cluster register', () => {
+  it('stores the cluster under its kube-system UID with a new shim key, and lists it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ks-register-'));
+    try {
+      const { kubeconfigPath, s3 } = testEnv();
+      const prefix = `ks-test-${uniqueSuffix()}/clusters/`;
+      const keyFile = join(dir, 'shim.key');
+      const env = {
+        AWS_ACCESS_KEY_ID: LOCALSTACK_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCALSTACK_CREDENTIALS.secretAccessKey,
+      };
+      const flags = ['--secret-prefix', prefix, '--endpoint', s3.endpoint, '--region', 'us-east-1'];
+      const reg = await cli(
+        [
+          'cluster',
+          'register',
+          '--kubeconfig',
+          kubeconfigPath,
+          '--shim-key-file',
+          keyFile,
+          '--display-name',
+          'test',
+          ...flags,
+        ],
+        env,
+      );
+      const uid = (await kubectlJson<{ metadata: { uid: string } }>(['get', 'namespace', 'kube-system']))
+        .metadata.uid;
+      expect(reg).toMatchObject({
+        code: 0,
+        stdout: `registered cluster ${uid} (test) as secret ${prefix}${uid}\n`,
+      });
+      expect(reg.stderr).toBe(`wrote a new shim key to ${keyFile}\n`);
+      expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+      const key = Buffer.from((await readFile(keyFile, 'utf8')).trim(), 'base64');
+      expect(reg.stdout + reg.stderr).not.toContain(key.toString('base64'));
+
+      const registry = new SecretsClusterRegistry({
+        client: new SecretsManagerClient(localAwsSettings(s3.endpoint)),
+        prefix,
+      });
+      expect(Buffer.from((await registry.shimKey(uid))!)).toEqual(key);
+      expect(await registry.kubeconfig(uid)).toBe(await readFile(kubeconfigPath, 'utf8'));
+      expect(await cli(['cluster', 'list', ...flags], env)).toMatchObject({
+        code: 0,
+        stdout: `${uid}\ttest\n`,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -179,6 +179,13 @@ describe('ingest accepts signed pushes', () => {
     const resync = await t.push({ kind: 'resync', objects: [kd('b', { resourceVersion: '9' })] });
     expect(resync.body).toEqual({ objects: 1, written: 0, unchanged: 1, stale: 0, removed: 1, enqueued: 0 });
 
+    // A resync too large for one push: the objects went as upserts, the resync lists names only.
+    const names = await t.push({
+      kind: 'resync',
+      objects: [{ metadata: { name: 'b', namespace: 'team-a' } } as MirroredDeployment],
+    });
+    expect(names.body).toEqual({ objects: 1, written: 0, unchanged: 1, stale: 0, removed: 0, enqueued: 0 });
+
     expect(await t.enqueued()).toEqual([]);
     expect((await t.stored()).filter((k) => k.endsWith('mirror.json'))).toEqual([
       mirrorKey(t.clusterId, 'team-a', 'b'),

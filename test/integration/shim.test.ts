@@ -364,7 +364,7 @@ test('a dropped API connection (watch cut, API unreachable for 3 s) loses nothin
   await proxy.open();
   cleanups.push(() => proxy.cut());
   const kube = await HttpKubeClient.fromKubeconfig({
-    kubeconfigPath: await shimKubeconfig(`https://${proxy.address}`),
+    kubeconfigPath: await shimKubeconfig({ server: `https://${proxy.address}` }),
   });
   cleanups.push(() => kube.close());
   const { ingest, shim } = await startShim({ kube });
@@ -389,6 +389,38 @@ test('a dropped API connection (watch cut, API unreachable for 3 s) loses nothin
   await eventually(async () =>
     expect(shim.state().informers[0]).toMatchObject({ watching: true, synced: true }),
   );
+});
+
+test('with a namespace list only those namespaces are watched, and their resync lists only them', async () => {
+  const watched = await createTestNamespace('shim-ns-in');
+  const other = await createTestNamespace('shim-ns-out');
+  const { ingest } = await startShim({ shim: { namespaces: [watched] } });
+  await createKd(watched, 'in');
+  await createKd(other, 'out');
+  await mirrorConverges(ingest, watched);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(ingest.pushesFor(other)).toEqual([]);
+  const resyncs = ingest.received.filter((r) => r.push.kind === 'resync');
+  expect(resyncs.length).toBeGreaterThan(0);
+  for (const r of resyncs) expect(r.push.objects.every((o) => o.metadata.namespace === watched)).toBe(true);
+});
+
+test('after a 401 the watcher connects again, so a rotated service-account token is read afresh', async () => {
+  const stale = await HttpKubeClient.fromKubeconfig({
+    kubeconfigPath: await shimKubeconfig({ token: 'expired-token' }),
+  });
+  let reconnects = 0;
+  const watcher = new HttpKubeWatcher(stale, async () => {
+    reconnects++;
+    return HttpKubeClient.fromKubeconfig({ kubeconfigPath: await shimKubeconfig() });
+  });
+  const first = await watcher.listVersioned(KLUCTL_DEPLOYMENTS).catch((e: unknown) => e);
+  expect(first).toBeInstanceOf(KubeApiError);
+  expect((first as KubeApiError).status).toBe(401);
+  expect(reconnects).toBe(1);
+  const second = await watcher.listVersioned(KLUCTL_DEPLOYMENTS);
+  expect(Number(second.resourceVersion)).toBeGreaterThan(0);
+  expect(reconnects).toBe(1);
 });
 
 test('a watch from a resourceVersion the server no longer has ends as expired (the shim then lists)', async () => {

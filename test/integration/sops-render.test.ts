@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import type { RenderedProject } from '../../lib/project/render-project.js';
-import { loadVarsSource } from '../../lib/project/vars-loader.js';
+import { loadVarsSource } from '../../lib/project/vars/vars-loader.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
 import { toolPath } from '../../lib/tools.js';
 import { TemplateEngine } from '../../lib/templating/template-engine.js';

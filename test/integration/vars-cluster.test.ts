@@ -3,7 +3,7 @@
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import type { VarsSource } from '../../lib/project/deployment-config.js';
 import type { Dict } from '../../lib/project/merge.js';
-import { loadVarsSource } from '../../lib/project/vars-loader.js';
+import { loadVarsSource } from '../../lib/project/vars/vars-loader.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
 import { TemplateEngine } from '../../lib/templating/template-engine.js';
 import { createTestNamespace, kubectlTest, testEnv } from '../env/test-env.js';

@@ -10,7 +10,7 @@ import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.j
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import type { VarsSource } from '../../lib/project/deployment-config.js';
 import type { Dict } from '../../lib/project/merge.js';
-import { loadVarsSource } from '../../lib/project/vars-loader.js';
+import { loadVarsSource } from '../../lib/project/vars/vars-loader.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
 import type { VarsServices } from '../../lib/project/vars/vars-services.js';
 import { TemplateEngine } from '../../lib/templating/template-engine.js';
@@ -223,5 +223,16 @@ describe('TestVarsLoader awsSecretsManager source (Kluctl pkg/vars/vars_loader_t
     expect(
       await loadError([{ awsSecretsManager: { secretName: 'missing', region: 'eu-central-1' } }]),
     ).toContain('getting secret missing from AWS secrets manager failed');
+  });
+});
+
+describe('AwsSdkSecretsReader.requireSecretString (the functions read their kubeconfig with it)', () => {
+  it('returns the string of an existing secret; a missing one is a retryable error naming it', async () => {
+    expect(await aws.requireSecretString(secretName, 'eu-central-1')).toBe('{"test1": {"test2": 42}}');
+    const err = await aws.requireSecretString('missing', 'eu-central-1').catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      message: 'cannot read secret missing: ResourceNotFoundException',
+      retryable: true,
+    });
   });
 });

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { KubeObject } from '../../lib/ports.js';
-import { parseYamlAll } from '../../lib/project/strict-yaml.js';
+import { parseYamlAll } from '../../lib/util/strict-yaml.js';
 import { cli } from '../env/cli.js';
 import { runKluctl } from './reference.js';
 

@@ -12,7 +12,7 @@ import {
   removeAtKeys,
   resolveFieldPath,
 } from '../../lib/deploy/apply/managed-fields.js';
-import { fixObjectForApply } from '../../lib/deploy/apply/normalize.js';
+import { fixObjectForApply } from '../../lib/deploy/apply/fix-object-for-apply.js';
 import type { KubeObject } from '../../lib/ports.js';
 import { TokenBucket } from '../../lib/util/token-bucket.js';
 

@@ -15,33 +15,7 @@ import {
   normalizeGitUrl,
 } from '../../lib/credentials/git-credentials.js';
 import type { GitCredentialEntry } from '../../lib/credentials/git-credentials.js';
-import { compilePathGlob } from '../../lib/credentials/glob.js';
 import { gitCredentialsFromSpec, helmCredentialsFromSpec } from '../../lib/credentials/spec-credentials.js';
-
-describe('compilePathGlob (gobwas/glob with / as separator)', () => {
-  it.each([
-    ['org/*', 'org/repo', true],
-    ['org/*', 'org/sub/repo', false],
-    ['org/**', 'org/sub/repo', true],
-    ['**', 'a/b/c', true],
-    ['org/rep?', 'org/repo', true],
-    ['org/rep?', 'org/rep/', false],
-    ['org/{a,b}-*', 'org/b-x', true],
-    ['org/{a,b}-*', 'org/c-x', false],
-    ['org/[ab]x', 'org/ax', true],
-    ['org/[!ab]x', 'org/ax', false],
-    ['org/[!ab]x', 'org/cx', true],
-    ['a.b/c', 'axb/c', false],
-    ['a\\*b', 'a*b', true],
-    ['a\\*b', 'axb', false],
-  ])('%s matches %s: %s', (glob, path, want) => {
-    expect(compilePathGlob(glob).test(path)).toBe(want);
-  });
-
-  it.each(['org/[ab', 'org/{a,b', 'x\\'])('rejects the malformed glob %s naming it', (glob) => {
-    expect(() => compilePathGlob(glob)).toThrow(`invalid glob '${glob}'`);
-  });
-});
 
 describe('normalizeGitUrl', () => {
   it.each([

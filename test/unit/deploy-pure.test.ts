@@ -2,7 +2,7 @@ import { computeChanges } from '../../lib/deploy/changes.js';
 import { obfuscateSecrets } from '../../lib/deploy/command-result.js';
 import type { CommandResult } from '../../lib/deploy/command-result.js';
 import { splitAtBarriers } from '../../lib/deploy/deploy-project.js';
-import { findOrphans, isManagedByKluctl } from '../../lib/deploy/prune.js';
+import { findOrphans, isManagedByKluctl } from '../../lib/deploy/delete-objects.js';
 import type { KubeObject } from '../../lib/ports.js';
 
 const cm = (

@@ -1,5 +1,5 @@
 /** Readiness rules per kind (kluctl-semantics §6.1), table-driven as Kluctl's validation tests are. */
-import { checkReadiness } from '../../lib/deploy/readiness.js';
+import { checkReadiness } from '../../lib/deploy/check-readiness.js';
 import type { KubeObject } from '../../lib/ports.js';
 
 const now = new Date('2026-11-25T12:00:00Z');

@@ -10,7 +10,7 @@ import { parseIgnoreForDiff, rulesForFlags } from '../../lib/deploy/diff/ignore-
 import { formatKeyPath } from '../../lib/deploy/diff/key-path.js';
 import { obfuscateChanges, obfuscateObject } from '../../lib/deploy/diff/obfuscate.js';
 import { refOf } from '../../lib/deploy/object-ref.js';
-import { findObjectsForDelete } from '../../lib/deploy/prune.js';
+import { findObjectsForDelete } from '../../lib/deploy/delete-objects.js';
 import { formatCommandResultText, parseOutputFlags } from '../../lib/deploy/result-output.js';
 import type { KubeObject } from '../../lib/ports.js';
 

@@ -6,7 +6,7 @@ import { ProjectLoadError } from '../../lib/errors.js';
 import { chartVersionDir, remoteChartOf, versionString } from '../../lib/project/helm/chart-layout.js';
 import { parseHelmChartConfig, validateHelmChartConfig } from '../../lib/project/helm/helm-chart-config.js';
 import type { HelmChartConfig } from '../../lib/project/helm/helm-chart-config.js';
-import { buildHelmCredentials, findHelmCredential } from '../../lib/project/helm/helm-credentials.js';
+import { buildHelmCredentials, findHelmCredential } from '../../lib/credentials/helm-credentials.js';
 import { latestVersion } from '../../lib/project/helm/helm-update.js';
 
 const rel = { releaseName: 'r' };
@@ -197,5 +197,19 @@ describe('Helm credentials matching', () => {
   });
   it('matches env sets with path globs', () => {
     expect(findHelmCredential(creds, 'https://h2/a/b/c')).toMatchObject({ host: 'h2', path: 'a/**' });
+  });
+  it('reads path globs as gobwas/glob does, and refuses a malformed one while reading the flags', () => {
+    const alt = buildHelmCredentials({ helmCreds: ['h3/{charts,stable}/[!x]*=u3:p3'] });
+    expect(findHelmCredential(alt, 'https://h3/stable/app')?.username).toBe('u3');
+    expect(findHelmCredential(alt, 'https://h3/charts/xapp')).toBeUndefined();
+    expect(() => buildHelmCredentials({ helmCreds: ['h3/[ab=u:p'] })).toThrow("invalid glob '[ab'");
+  });
+  it('names the flag whose value lacks `=`, without repeating the value', () => {
+    expect(() => buildHelmCredentials({ helmCaFile: ['h3/ca.pem'] })).toThrow(
+      "--helm-ca-file expects <host>/<path>=<value>; no '=' found",
+    );
+    expect(() => buildHelmCredentials({ registryPassword: ['s3cret'] })).toThrow(
+      "--registry-password expects <host>/<path>=<value>; no '=' found",
+    );
   });
 });

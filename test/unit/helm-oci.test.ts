@@ -7,7 +7,7 @@ import {
   buildHelmCredentials,
   describeCredential,
   findHelmCredential,
-} from '../../lib/project/helm/helm-credentials.js';
+} from '../../lib/credentials/helm-credentials.js';
 import { isInsecureRegistryHost } from '../../lib/project/helm/oci-tags.js';
 
 describe('registry credentials for oci:// charts', () => {

@@ -4,12 +4,12 @@ import {
   isPersistentHook,
   isOnlyDeleteHook,
   isOnlyRollbackHook,
-  parseGoBool,
   parseHook,
   selectHooks,
 } from '../../lib/deploy/hooks/hook-annotations.js';
 import type { Hook } from '../../lib/deploy/hooks/hook-annotations.js';
 import type { KubeObject } from '../../lib/ports.js';
+import { isGoTrue, parseGoBool } from '../../lib/util/go-bool.js';
 
 const obj = (name: string, annotations: Record<string, string>): KubeObject => ({
   apiVersion: 'v1',
@@ -153,4 +153,11 @@ describe('parseGoBool', () => {
     ['yes', undefined],
     ['', undefined],
   ])('%s → %s', (v, want) => expect(parseGoBool(v)).toBe(want));
+
+  it.each([
+    [undefined, false],
+    ['True', true],
+    ['yes', false],
+    ['false', false],
+  ])('isGoTrue(%s) → %s', (v, want) => expect(isGoTrue(v)).toBe(want));
 });

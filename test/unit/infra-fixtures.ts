@@ -22,10 +22,46 @@ export function synthVariant(outRoot: string, layerDir: string, props: VariantPr
       env: ENV,
       toolsLayerDir: layerDir,
       reconcileCode: code,
+      frontCode: { ingest: code, webhook: code, schedule: code },
       ...extra,
     }),
   );
 }
+
+/** Every statement of every identity policy in the template. */
+export function policyStatements(
+  t: Template,
+): Array<{ Action: string | string[]; Resource: unknown; Effect: string }> {
+  return Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => p.Properties.PolicyDocument.Statement,
+  );
+}
+
+/** The statements of the policy attached to the role of the function whose description contains `what`. */
+export function functionStatements(
+  t: Template,
+  what: string,
+): Array<{ Action: string | string[]; Resource: unknown; Effect: string }> {
+  const [, fn] = functionNamed(t, what);
+  const roleId = (fn.Properties['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const policies = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) =>
+    (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId),
+  );
+  expect(policies.length).toBeGreaterThan(0);
+  return policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+/** The one function whose description contains `what`, with its logical id. */
+export function functionNamed(t: Template, what: string): [string, { Properties: Record<string, unknown> }] {
+  const found = Object.entries(t.findResources('AWS::Lambda::Function')).filter(([, f]) =>
+    String(f.Properties.Description).includes(what),
+  );
+  expect(found).toHaveLength(1);
+  return found[0] as [string, { Properties: Record<string, unknown> }];
+}
+
+/** The values of a statement field as a list. */
+export const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
 function helperStack(scope: App): Stack {
   const helper = new Stack(scope, 'Helper', { env: ENV });

@@ -32,6 +32,15 @@ describe('planReconcile', () => {
     ['generation changed', spec(), deployed, 'h1', 2, true, 'generation changed to 2'],
     ['nothing changed', spec(), deployed, 'h1', 1, false, 'rendered objects unchanged'],
     [
+      'last deploy stopped at its host deadline',
+      spec(),
+      { ...deployed, deployInterrupted: ago(1) },
+      'h1',
+      1,
+      true,
+      'the last deploy was stopped at the deadline of its run',
+    ],
+    [
       'deployInterval not yet due',
       spec({ deployInterval: '10m' }),
       deployed,

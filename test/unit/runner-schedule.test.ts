@@ -1,6 +1,6 @@
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import { dueReason, entryAfterReconcile } from '../../lib/runner/schedule.js';
-import { parseReconcileMessage } from '../../functions/reconcile/handler.js';
+import { parseReconcileMessage } from '../../lib/serverless/reconcile-message.js';
 import { parseArgs } from '../../bin/commands/common.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
@@ -34,13 +34,26 @@ describe('dueReason', () => {
 });
 
 describe('parseReconcileMessage', () => {
+  const ok = {
+    clusterId: '0b8a5b1e-2c4f-4f7e-9a51-3f0d2b6c7e11',
+    namespace: 'ns',
+    name: 'app',
+    reason: 'schedule',
+  };
+  const body = (over: Record<string, unknown>) => JSON.stringify({ ...ok, ...over });
   it.each([
-    ['{"namespace":"ns","name":"app"}', { namespace: 'ns', name: 'app' }],
-    ['not json', undefined],
-    ['{"namespace":"ns"}', undefined],
-    ['{"namespace":"../etc","name":"x"}', undefined],
-    ['null', undefined],
-  ])('%s', (body, want) => expect(parseReconcileMessage(body)).toEqual(want));
+    ['a complete message', JSON.stringify(ok), ok],
+    ['not json', 'not json', undefined],
+    ['null', 'null', undefined],
+    ['no cluster id (the one-cluster message of old)', '{"namespace":"ns","name":"app"}', undefined],
+    ['a cluster id that is no key segment', body({ clusterId: '../other' }), undefined],
+    ['a namespace that is no DNS name', body({ namespace: '../etc' }), undefined],
+    ['no name', body({ name: undefined }), undefined],
+    ['an unknown reason', body({ reason: 'because' }), undefined],
+    ['a reason inherited from Object', body({ reason: 'toString' }), undefined],
+  ])('%s', (_n, text, want) => expect(parseReconcileMessage(text)).toEqual(want));
+  it('drops fields beyond the contract', () =>
+    expect(parseReconcileMessage(body({ extra: 'x' }))).toEqual(ok));
 });
 
 describe('parseArgs (Kluctl -a syntax)', () => {

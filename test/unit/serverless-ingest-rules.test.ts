@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { KsError } from '../../lib/errors.js';
 import { mirrorChange } from '../../lib/serverless/mirror-change.js';
-import { parseShimPush } from '../../lib/serverless/parse-push.js';
+import { namesOnly, parseShimPush } from '../../lib/serverless/parse-push.js';
 import type { MirroredDeployment } from '../../lib/serverless/protocol.js';
 import {
   scheduleShardKey,
@@ -116,6 +116,17 @@ describe('parseShimPush', () => {
     };
     const parsed = parseShimPush(push({}, [extra]), 'c1');
     expect(parsed).toEqual({ clusterId: 'c1', kind: 'upsert', objects: [base] });
+  });
+
+  it('accepts resync entries with names only next to full ones', () => {
+    const parsed = parseShimPush(
+      push({ kind: 'resync' }, [base, { metadata: { name: 'b', namespace: 'c' } }]),
+      'c1',
+    );
+    expect(parsed.objects.map(namesOnly)).toEqual([false, true]);
+    expect(() => parseShimPush(push({}, [{ metadata: { name: 'b', namespace: 'c' } }]), 'c1')).toThrow(
+      'objects[0].metadata.uid',
+    );
   });
 
   it('accepts a delete push with names only', () => {

@@ -1,7 +1,6 @@
 // Defaults of the KluctlDeployment spec (kluctl-semantics §9.3, §9.6; Kluctl's calcTimeout and
 // GetRetryInterval).
 import {
-  DEFAULTS,
   MIN_TIMEOUT_MS,
   deployInterval,
   deployMode,
@@ -10,7 +9,6 @@ import {
   retryInterval,
   validateEnabled,
   validateInterval,
-  withDefaults,
 } from '../../lib/api/spec-defaults.js';
 import type { KluctlDeploymentSpec } from '../../lib/api/types.js';
 
@@ -74,17 +72,5 @@ describe('defaults of flags', () => {
   ])('%j → validate %s, deployMode %s', (spec, validate, mode) => {
     expect(validateEnabled(spec)).toBe(validate);
     expect(deployMode(spec)).toBe(mode);
-  });
-
-  it('withDefaults fills what the API server would, and keeps what is set', () => {
-    const spec: KluctlDeploymentSpec = {
-      interval: '5m',
-      source: { git: { url: 'https://x/y.git' } },
-      prune: true,
-    };
-    const out = withDefaults({ ...spec, validate: undefined });
-    expect(out).toEqual({ ...DEFAULTS, ...spec, prune: true });
-    expect(out.validate).toBe(true);
-    expect(out.deployMode).toBe('full-deploy');
   });
 });

@@ -139,6 +139,29 @@ describe('TemplateEngine globals and filters per render call', () => {
     expect(calls).toEqual([['a.yaml', { x: 1 }], ['b1'], ['b2']]);
   });
 
+  it('calls each async function of one expression once, with the results in place', async () => {
+    const calls: string[] = [];
+    const globals = {
+      load: async (name: unknown) => {
+        calls.push(`load ${String(name)}`);
+        return String(name);
+      },
+    };
+    const filters = {
+      shout: async (v: unknown) => {
+        calls.push(`shout ${String(v)}`);
+        return String(v).toUpperCase();
+      },
+    };
+    const out = await engine.render(
+      '{{ load("a") ~ "-" ~ (load("b") | shout) ~ "-" ~ ("c" | shout) }}',
+      vars,
+      { file: 'f', globals, filters },
+    );
+    expect(out).toBe('a-B-C');
+    expect(calls).toEqual(['load a', 'load b', 'shout b', 'shout c']);
+  });
+
   it('gives functions the call context (all variables except loop variables) as `this`', async () => {
     const globals = {
       seen: function (this: { allVars(): Record<string, unknown> }) {

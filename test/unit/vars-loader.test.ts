@@ -5,16 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VarsSource } from '../../lib/project/deployment-config.js';
 import type { Dict } from '../../lib/project/merge.js';
-import { loadVarsSource } from '../../lib/project/vars-loader.js';
-import type { VarsLoadContext } from '../../lib/project/vars-loader.js';
-import { globToRegExp } from '../../lib/project/vars/glob.js';
+import { loadVarsSource } from '../../lib/project/vars/vars-loader.js';
+import type { VarsLoadContext } from '../../lib/project/vars/vars-loader.js';
 import { filterRefs } from '../../lib/project/vars/git-files-source.js';
-import {
-  formatJsonPath,
-  getJsonPath,
-  parseJsonPath,
-  setJsonPathOnEmpty,
-} from '../../lib/project/vars/json-path.js';
+import { formatJsonPath, getJsonPath, parseJsonPath, setJsonPathOnEmpty } from '../../lib/util/json-path.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
 import type { VarsServices } from '../../lib/project/vars/vars-services.js';
 import { TemplateEngine } from '../../lib/templating/template-engine.js';
@@ -225,16 +219,6 @@ describe('vars JSONPath dialect', () => {
 });
 
 describe('gitFiles helpers', () => {
-  it.each([
-    ['*.yaml', 'a.yaml', true],
-    ['*.yaml', 'd/a.yaml', false],
-    ['**.yaml', 'd/e/a.yaml', true],
-    ['d/{a,b}.txt', 'd/b.txt', true],
-    ['file?.json', 'file1.json', true],
-  ])('glob %s matches %s: %s', (glob, path, expected) => {
-    expect(globToRegExp(glob).test(path)).toBe(expected);
-  });
-
   const remote = {
     refs: {
       'refs/heads/main': 'c1',

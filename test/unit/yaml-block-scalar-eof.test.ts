@@ -2,7 +2,7 @@
  * Block scalars ending the input without a line break read as Go's yaml.v3 and PyYAML read them (the
  * values below are what the reference Kluctl printed for the same files, test/parity/render-defects).
  */
-import { parseYaml, parseYamlAll } from '../../lib/project/strict-yaml.js';
+import { parseYaml, parseYamlAll } from '../../lib/util/strict-yaml.js';
 
 describe('block scalars at the end of the input', () => {
   it.each([

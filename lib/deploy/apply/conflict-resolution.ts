@@ -8,9 +8,12 @@
  */
 import { KsError } from '../../errors.js';
 import type { KubeObject } from '../../ports.js';
-import { parseJsonPath } from '../../project/vars/json-path.js';
-import type { PathSegment } from '../../project/vars/json-path.js';
+import { parseJsonPath } from '../../util/json-path.js';
+import type { PathSegment } from '../../util/json-path.js';
+import { isGoTrue } from '../../util/go-bool.js';
 import { refOf } from '../object-ref.js';
+import { entryFields, ruleMatches } from '../object-rules.js';
+import type { ObjectFilter } from '../object-rules.js';
 import type { KeyPath } from './managed-fields.js';
 import {
   allKeyPaths,
@@ -26,11 +29,7 @@ import {
 export type ConflictAction = 'ignore' | 'force-apply';
 
 /** One `conflictResolution` rule (deployment.yaml) or one derived from an annotation. */
-export interface ConflictRule {
-  readonly group?: string;
-  readonly kind?: string;
-  readonly name?: string;
-  readonly namespace?: string;
+export interface ConflictRule extends ObjectFilter {
   /** JSONPaths of fields (`..` means every field). */
   readonly fieldPath?: readonly string[];
   /** Regexes on Kluctl's canonical field path (`spec.template.spec.containers[0].image`). */
@@ -69,18 +68,7 @@ export function parseConflictRules(raw: readonly unknown[]): ConflictRule[] {
     };
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return bad('must be a map');
     const e = entry as Dict;
-    const list = (k: string): string[] | undefined => {
-      const v = e[k];
-      if (v === undefined || v === null) return undefined;
-      if (typeof v === 'string') return [v];
-      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-      return bad(`${k} must be a string or a list of strings`);
-    };
-    const str = (k: string): string | undefined => {
-      const v = e[k];
-      if (v === undefined || v === null) return undefined;
-      return typeof v === 'string' ? v : bad(`${k} must be a string`);
-    };
+    const { list, str } = entryFields(e, bad);
     const action = e.action;
     if (action !== 'ignore' && action !== 'force-apply')
       return bad(`action must be 'ignore' or 'force-apply', got ${JSON.stringify(action)}`);
@@ -104,11 +92,6 @@ export function parseConflictRules(raw: readonly unknown[]): ConflictRule[] {
   });
 }
 
-/** Lenient boolean as Go's strconv.ParseBool; anything else is false. */
-function annotationBool(v: string | undefined): boolean {
-  return v !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
-}
-
 function annotationValues(obj: KubeObject, key: string): string[] {
   const rx = new RegExp(`^${key.replace(/[.]/g, '\\.')}(-\\d*)?$`);
   return Object.entries(obj.metadata.annotations ?? {})
@@ -117,15 +100,15 @@ function annotationValues(obj: KubeObject, key: string): string[] {
 }
 
 /** The project's rules followed by those of the object's annotations (ignore after force-apply). */
-export function rulesFor(local: KubeObject, projectRules: readonly ConflictRule[]): ConflictRule[] {
+function rulesFor(local: KubeObject, projectRules: readonly ConflictRule[]): ConflictRule[] {
   const ann = local.metadata.annotations ?? {};
   const all: ConflictRule[] = [...projectRules];
-  if (annotationBool(ann['kluctl.io/force-apply'])) all.push({ fieldPath: ['..'], action: 'force-apply' });
+  if (isGoTrue(ann['kluctl.io/force-apply'])) all.push({ fieldPath: ['..'], action: 'force-apply' });
   for (const m of annotationValues(local, 'kluctl.io/force-apply-manager'))
     all.push({ manager: [m], action: 'force-apply' });
   for (const f of annotationValues(local, 'kluctl.io/force-apply-field'))
     all.push({ fieldPath: [f], action: 'force-apply' });
-  if (annotationBool(ann['kluctl.io/ignore-conflicts'])) all.push({ fieldPath: ['..'], action: 'ignore' });
+  if (isGoTrue(ann['kluctl.io/ignore-conflicts'])) all.push({ fieldPath: ['..'], action: 'ignore' });
   for (const m of annotationValues(local, 'kluctl.io/ignore-conflicts-manager'))
     all.push({ manager: [m], action: 'ignore' });
   for (const f of annotationValues(local, 'kluctl.io/ignore-conflicts-field'))
@@ -172,12 +155,9 @@ function ruleActions(
 ): Map<string, ConflictAction> {
   const out = new Map<string, ConflictAction>();
   const ref = refOf(local);
-  const matches = (v: string | undefined, filter: string | undefined): boolean =>
-    !v || filter === undefined || v === filter;
   let localFields: string[] | undefined;
   for (const r of rules) {
-    if (!matches(ref.group, r.group) || !matches(ref.kind, r.kind)) continue;
-    if (!matches(ref.namespace, r.namespace) || !matches(ref.name, r.name)) continue;
+    if (!ruleMatches(r, ref)) continue;
     for (const fp of r.fieldPath ?? []) {
       for (const obj of [local, remote])
         for (const k of matchJsonPath(obj, fp)) out.set(keyPathString(k), r.action);

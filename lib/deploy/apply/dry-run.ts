@@ -18,7 +18,7 @@ export interface DryRunPlan {
 }
 
 /** `name-xxxxxxxx`, shortened so that the result has at most `maxLen` characters. */
-export function randomizeSuffix(name: string, n: number, maxLen: number): string {
+function randomizeSuffix(name: string, n: number, maxLen: number): string {
   const suffix = randomBytes(n).toString('hex').slice(0, n);
   return `${name.slice(0, Math.max(0, maxLen - n - 1))}-${suffix}`;
 }

@@ -5,13 +5,10 @@
  * `--force-replace-on-error`, unless the object is protected by `kluctl.io/skip-delete` or Helm's
  * `resource-policy: keep`.
  */
-import {
-  ANNOTATION_HELM_RESOURCE_POLICY,
-  ANNOTATION_SKIP_DELETE,
-  FIELD_MANAGER,
-} from '../../api/constants.js';
+import { FIELD_MANAGER } from '../../api/constants.js';
 import { KubeApiError, kubeErrorText } from '../../errors.js';
 import type { KubeObject, ObjectRef } from '../../ports.js';
+import { isDeleteProtected } from '../delete-objects.js';
 import type { DeployContext } from '../deploy-context.js';
 import { recordError, recordWarning } from '../deploy-context.js';
 import { kluctlRefString, refKey, refOf } from '../object-ref.js';
@@ -44,20 +41,19 @@ export async function patchObject(
   }
 }
 
-function isSkipDelete(obj: KubeObject | undefined): boolean {
-  const ann = obj?.metadata.annotations ?? {};
-  return (
-    /^(1|t|true)$/i.test(ann[ANNOTATION_SKIP_DELETE] ?? '') || ann[ANNOTATION_HELM_RESOURCE_POLICY] === 'keep'
-  );
+/** A failed apply, as each recovery step gets it. */
+export interface FailedApply {
+  /** The object that was sent (quirks fixed). */
+  readonly x: KubeObject;
+  /** The live object as it was before the run, if it existed. */
+  readonly remote: KubeObject | undefined;
+  /** Why the last attempt failed. */
+  readonly error: unknown;
 }
 
 /** After a 409: resolve the conflicting fields and apply again with force. */
-export async function retryWithConflicts(
-  ctx: DeployContext,
-  x: KubeObject,
-  remote: KubeObject | undefined,
-  applyError: unknown,
-): Promise<Recovered> {
+export async function retryWithConflicts(ctx: DeployContext, failed: FailedApply): Promise<Recovered> {
+  const { x, remote, error: applyError } = failed;
   const ref = refOf(x);
   if (!remote) return fail(ctx, ref, applyError);
   let x2 = x;
@@ -72,20 +68,14 @@ export async function retryWithConflicts(
       return fail(ctx, ref, err);
     }
   }
-  try {
-    return await patchObject(ctx, x2, { force: true, dryRun: ctx.opts.dryRun ?? false });
-  } catch (err) {
-    return retryWithForceReplace(ctx, x, remote, err);
-  }
+  return orForceReplace(ctx, failed, () =>
+    patchObject(ctx, x2, { force: true, dryRun: ctx.opts.dryRun ?? false }),
+  );
 }
 
 /** After another apply error: replace (PUT) the live object when asked to. */
-export async function retryWithReplace(
-  ctx: DeployContext,
-  x: KubeObject,
-  remote: KubeObject | undefined,
-  applyError: unknown,
-): Promise<Recovered> {
+export async function retryWithReplace(ctx: DeployContext, failed: FailedApply): Promise<Recovered> {
+  const { x, remote, error: applyError } = failed;
   const ref = refOf(x);
   if ((!ctx.opts.replaceOnError && !ctx.opts.forceReplaceOnError) || !remote)
     return fail(ctx, ref, applyError);
@@ -94,23 +84,31 @@ export async function retryWithReplace(
   // unconditioned object); we send it conditioned, so that a concurrent change is not overwritten.
   const x2 = structuredClone(x);
   if (remote.metadata.resourceVersion) x2.metadata.resourceVersion = remote.metadata.resourceVersion;
+  return orForceReplace(ctx, failed, () =>
+    ctx.kube.update(x2, { fieldManager: FIELD_MANAGER, dryRun: ctx.opts.dryRun ?? false }),
+  );
+}
+
+/** Runs a retry; when it fails too, the last resort (a forced replace) gets its error. */
+async function orForceReplace(
+  ctx: DeployContext,
+  failed: FailedApply,
+  retry: () => Promise<KubeObject>,
+): Promise<Recovered> {
   try {
-    return await ctx.kube.update(x2, { fieldManager: FIELD_MANAGER, dryRun: ctx.opts.dryRun ?? false });
+    return await retry();
   } catch (err) {
-    return retryWithForceReplace(ctx, x, remote, err);
+    return retryWithForceReplace(ctx, { ...failed, error: err });
   }
 }
 
 /** Last resort with `--force-replace-on-error`: delete the object and create it again. */
-async function retryWithForceReplace(
-  ctx: DeployContext,
-  x: KubeObject,
-  remote: KubeObject | undefined,
-  applyError: unknown,
-): Promise<Recovered> {
+async function retryWithForceReplace(ctx: DeployContext, failed: FailedApply): Promise<Recovered> {
+  const { x, remote, error: applyError } = failed;
   const ref = refOf(x);
   if (!ctx.opts.forceReplaceOnError) return fail(ctx, ref, applyError);
-  if (isSkipDelete(x) || isSkipDelete(remote)) {
+  // Kluctl asks the same question as before any deletion (skip-delete, Helm's keep), of both objects.
+  if (isDeleteProtected(x) || (remote !== undefined && isDeleteProtected(remote))) {
     warn(ctx, ref, `skipped forced replace of ${kluctlRefString(ref)}`);
     return fail(ctx, ref, applyError);
   }

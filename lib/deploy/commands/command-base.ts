@@ -12,7 +12,7 @@ import type { Inclusion } from '../../project/inclusion.js';
 import type { RenderedProject } from '../../project/render-project.js';
 import type { CommandResult } from '../command-result.js';
 import { toKluctlRef } from '../command-result.js';
-import type { DeployItem } from '../deploy-project.js';
+import type { DeployItem } from '../deploy-types.js';
 import { parseIgnoreForDiff, rulesForFlags } from '../diff/ignore-rules.js';
 import type { IgnoreFlags, IgnoreForDiffRule } from '../diff/ignore-rules.js';
 import { refKey, refOf } from '../object-ref.js';

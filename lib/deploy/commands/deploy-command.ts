@@ -7,13 +7,14 @@
 import { errorMessage } from '../../errors.js';
 import type { KubeObject, ObjectRef } from '../../ports.js';
 import type { CommandResult, ResultObject } from '../command-result.js';
+import { flagsSet } from '../deploy-flags.js';
 import { deployProject } from '../deploy-project.js';
-import type { DeployOptions } from '../deploy-project.js';
+import type { DeployOptions } from '../deploy-types.js';
 import { collectResultObjects } from '../diff/collect-objects.js';
 import type { IgnoreFlags } from '../diff/ignore-rules.js';
 import { NO_REF } from '../remote-objects.js';
 import { refKey, refOf } from '../object-ref.js';
-import { deleteObjects, findObjectsForDelete } from '../prune.js';
+import { deleteObjects, findObjectsForDelete } from '../delete-objects.js';
 import type { CommandEnv, CommandProject } from './command-base.js';
 import { finishCommandResult, ignoreRulesByObject, newCommandResult, progressOf } from './command-base.js';
 
@@ -60,19 +61,7 @@ export async function runDeploy(
   opts: DeployCommandOptions = {},
 ): Promise<CommandResult> {
   const base = await newCommandResult(env, project, 'deploy', project.discriminator);
-  // Kluctl records only the flags that are set.
-  const flags = [
-    'dryRun',
-    'noWait',
-    'forceApply',
-    'replaceOnError',
-    'forceReplaceOnError',
-    'abortOnError',
-  ] as const;
-  const r: CommandResult = {
-    ...base,
-    command: { ...base.command, ...Object.fromEntries(flags.filter((f) => opts[f]).map((f) => [f, true])) },
-  };
+  const r: CommandResult = { ...base, command: { ...base.command, ...flagsSet(opts) } };
   if (opts.confirm) {
     progressOf(env).step('Running a dry-run to show the diff');
     const diff = await applyPhase(env, project, { ...opts, dryRun: true, noWait: true, abortOnError: false });
@@ -88,7 +77,7 @@ export async function runDeploy(
   let objects = phase.objects;
   if (opts.prune && !project.discriminator) {
     errors.push({ ref: NO_REF, message: 'pruning without a discriminator is not supported' });
-  } else if (opts.prune && !opts.dryRun && phase.orphans.length > 0) {
+  } else if (opts.prune && !opts.dryRun && phase.orphans.length > 0 && !opts.signal?.aborted) {
     progressOf(env).step(`Deleting ${phase.orphans.length} orphan objects`);
     const del = await deleteObjects(env.kube, phase.orphans, {
       wait: (opts.waitPrune ?? true) && !opts.noWait,
@@ -100,7 +89,7 @@ export async function runDeploy(
 }
 
 /** Marks deleted refs as deleted (no longer orphan); objects that went with their namespace vanish. */
-export function markDeleted(
+function markDeleted(
   objects: readonly ResultObject[],
   deleted: readonly ObjectRef[],
   skipped: readonly ObjectRef[],

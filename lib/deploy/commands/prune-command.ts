@@ -8,7 +8,7 @@ import { errorMessage } from '../../errors.js';
 import type { KubeObject, ObjectRef } from '../../ports.js';
 import type { CommandResult, ResultObject } from '../command-result.js';
 import { refKey, refOf } from '../object-ref.js';
-import { deleteObjects, findObjectsForDelete } from '../prune.js';
+import { deleteObjects, findObjectsForDelete } from '../delete-objects.js';
 import { collectRemoteObjects, NO_REF } from '../remote-objects.js';
 import type { CommandEnv, CommandProject } from './command-base.js';
 import { deployedObjects, finishCommandResult, newCommandResult, progressOf } from './command-base.js';

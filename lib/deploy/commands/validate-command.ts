@@ -26,7 +26,7 @@ import {
   parseHook,
 } from '../hooks/hook-annotations.js';
 import { refKey, refOf } from '../object-ref.js';
-import { checkReadiness } from '../readiness.js';
+import { checkReadiness } from '../check-readiness.js';
 import { collectRemoteObjects, NO_REF } from '../remote-objects.js';
 
 /** Inputs of {@link validateProject}. */
@@ -129,7 +129,7 @@ export interface ValidateWaitOptions {
 }
 
 /** Whether a validate result counts as failed. */
-export function validationFailed(r: ValidateResult, warningsAsErrors = false): boolean {
+function validationFailed(r: ValidateResult, warningsAsErrors = false): boolean {
   return (r.errors?.length ?? 0) > 0 || (warningsAsErrors && (r.warnings?.length ?? 0) > 0);
 }
 

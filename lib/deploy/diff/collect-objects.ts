@@ -12,10 +12,10 @@ import type { ResultObject } from '../command-result.js';
 import { refKey, refOf } from '../object-ref.js';
 import type { IgnoreForDiffRule } from './ignore-rules.js';
 
-export const ANNOTATION_DIFF_NAME = 'kluctl.io/diff-name';
+const ANNOTATION_DIFF_NAME = 'kluctl.io/diff-name';
 
 /** The ref an object is diffed and reported under. */
-export function diffRefOf(obj: KubeObject): ObjectRef {
+function diffRefOf(obj: KubeObject): ObjectRef {
   const ref = refOf(obj);
   const name = obj.metadata.annotations?.[ANNOTATION_DIFF_NAME];
   return name ? { ...ref, name } : ref;
@@ -25,7 +25,7 @@ export function diffRefOf(obj: KubeObject): ObjectRef {
  * Per diff ref, the live object to diff against: the one with the newest creationTimestamp; equal
  * timestamps (they have one-second resolution) go to the lexicographically greater name.
  */
-export function remotesForDiff(remotes: Iterable<KubeObject>): Map<string, KubeObject> {
+function remotesForDiff(remotes: Iterable<KubeObject>): Map<string, KubeObject> {
   const out = new Map<string, KubeObject>();
   for (const o of remotes) {
     const key = refKey(diffRefOf(o));

@@ -62,7 +62,7 @@ function unmatched(xs: readonly unknown[], ys: readonly unknown[]): number[] {
 }
 
 /** Deep equality of JSON values (key order does not matter). */
-export function deepEqual(a: unknown, b: unknown): boolean {
+function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b))
     return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));

@@ -5,15 +5,13 @@
  */
 import { ProjectLoadError } from '../../errors.js';
 import type { KubeObject } from '../../ports.js';
+import { entryFields } from '../object-rules.js';
+import type { ObjectFilter } from '../object-rules.js';
 
 /** One rule: which objects (unset filters match all) and which fields. */
-export interface IgnoreForDiffRule {
+export interface IgnoreForDiffRule extends ObjectFilter {
   readonly fieldPath?: readonly string[];
   readonly fieldPathRegex?: readonly string[];
-  readonly group?: string;
-  readonly kind?: string;
-  readonly name?: string;
-  readonly namespace?: string;
 }
 
 /** The diff command's `--ignore-tags`, `--ignore-labels`, `--ignore-annotations`, `--ignore-kluctl-metadata`. */
@@ -54,18 +52,7 @@ export function parseIgnoreForDiff(
     };
     if (typeof r !== 'object' || r === null || Array.isArray(r)) return bad('expected a map');
     const m = r as Record<string, unknown>;
-    const list = (k: string): string[] | undefined => {
-      const v = m[k];
-      if (v === undefined || v === null) return undefined;
-      if (typeof v === 'string') return [v];
-      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-      return bad(`${k} must be a string or a list of strings`);
-    };
-    const str = (k: string): string | undefined => {
-      const v = m[k];
-      if (v === undefined || v === null) return undefined;
-      return typeof v === 'string' ? v : bad(`${k} must be a string`);
-    };
+    const { list, str } = entryFields(m, bad);
     for (const k of Object.keys(m)) {
       if (!['fieldPath', 'fieldPathRegex', 'group', 'kind', 'name', 'namespace'].includes(k))
         bad(`unknown field '${k}'`);
@@ -99,18 +86,4 @@ export function rulesFromAnnotations(obj: KubeObject): IgnoreForDiffRule[] {
     else if (REGEX_ANNOTATION.test(k)) out.push({ fieldPathRegex: [v] });
   }
   return out;
-}
-
-/** Whether a rule's filters match an object of this group/kind/namespace/name ("" matches any rule). */
-export function ruleMatches(
-  rule: IgnoreForDiffRule,
-  o: { group: string; kind: string; name: string; namespace: string },
-): boolean {
-  const ok = (v: string, want: string | undefined): boolean => v === '' || want === undefined || v === want;
-  return (
-    ok(o.group, rule.group) &&
-    ok(o.kind, rule.kind) &&
-    ok(o.namespace, rule.namespace) &&
-    ok(o.name, rule.name)
-  );
 }

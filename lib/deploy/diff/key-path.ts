@@ -5,8 +5,8 @@
  * gets a leading `$`. Also removal of fields by JSONPath (with wildcards) and by regex on leaf paths,
  * the two forms of `ignoreForDiff` rules.
  */
-import { parseJsonPath } from '../../project/vars/json-path.js';
-import type { PathSegment } from '../../project/vars/json-path.js';
+import { parseJsonPath } from '../../util/json-path.js';
+import type { PathSegment } from '../../util/json-path.js';
 
 /** One step of a key path: a map key or a list index. */
 export type Key = string | number;
@@ -33,7 +33,7 @@ export function isMap(v: unknown): v is Record<string, unknown> {
 }
 
 /** Calls `fn` for every scalar leaf (not for maps or lists, not even empty ones) with its path. */
-export function forEachLeaf(root: unknown, fn: (keys: readonly Key[]) => void, keys: Key[] = []): void {
+function forEachLeaf(root: unknown, fn: (keys: readonly Key[]) => void, keys: Key[] = []): void {
   if (isMap(root)) {
     for (const [k, v] of Object.entries(root)) forEachLeaf(v, fn, [...keys, k]);
   } else if (Array.isArray(root)) {

@@ -14,7 +14,7 @@ const HIDDEN_B64 = Buffer.from(HIDDEN).toString('base64');
 const DATA_PATH = /^(data|stringData)([.[]|$)/;
 
 /** Whether a ref is a core Secret. */
-export function isSecretRef(ref: Pick<ObjectRef, 'group' | 'kind'>): boolean {
+function isSecretRef(ref: Pick<ObjectRef, 'group' | 'kind'>): boolean {
   return ref.kind === 'Secret' && (ref.group ?? '') === '';
 }
 

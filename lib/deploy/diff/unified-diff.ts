@@ -9,7 +9,7 @@ import { writeYaml } from '../../util/yaml.js';
 export const NOT_PRESENT = Symbol('not present');
 
 /** A value as Kluctl prints it in diffs. */
-export function diffableString(v: unknown, showType = false): string {
+function diffableString(v: unknown, showType = false): string {
   let s: string;
   if (v === NOT_PRESENT) return '';
   if (v === null || v === undefined) s = '<nil>';
@@ -20,7 +20,7 @@ export function diffableString(v: unknown, showType = false): string {
 }
 
 /** YAML as Kluctl writes it (sorted keys, unindented lists). */
-export function toYaml(v: unknown): string {
+function toYaml(v: unknown): string {
   return writeYaml(v);
 }
 

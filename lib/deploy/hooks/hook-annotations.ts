@@ -6,19 +6,20 @@
 import { parseDuration } from '../../api/durations.js';
 import { errorMessage } from '../../errors.js';
 import type { KubeObject } from '../../ports.js';
+import { isGoTrue, parseGoBool } from '../../util/go-bool.js';
 
-export const ANNOTATION_HOOK = 'kluctl.io/hook';
-export const ANNOTATION_HOOK_WEIGHT = 'kluctl.io/hook-weight';
-export const ANNOTATION_HOOK_DELETE_POLICY = 'kluctl.io/hook-delete-policy';
-export const ANNOTATION_HOOK_WAIT = 'kluctl.io/hook-wait';
-export const ANNOTATION_HOOK_TIMEOUT = 'kluctl.io/hook-timeout';
-export const ANNOTATION_DELETE = 'kluctl.io/delete';
-export const ANNOTATION_HELM_HOOK = 'helm.sh/hook';
-export const ANNOTATION_HELM_HOOK_WEIGHT = 'helm.sh/hook-weight';
-export const ANNOTATION_HELM_HOOK_DELETE_POLICY = 'helm.sh/hook-delete-policy';
+const ANNOTATION_HOOK = 'kluctl.io/hook';
+const ANNOTATION_HOOK_WEIGHT = 'kluctl.io/hook-weight';
+const ANNOTATION_HOOK_DELETE_POLICY = 'kluctl.io/hook-delete-policy';
+const ANNOTATION_HOOK_WAIT = 'kluctl.io/hook-wait';
+const ANNOTATION_HOOK_TIMEOUT = 'kluctl.io/hook-timeout';
+const ANNOTATION_DELETE = 'kluctl.io/delete';
+const ANNOTATION_HELM_HOOK = 'helm.sh/hook';
+const ANNOTATION_HELM_HOOK_WEIGHT = 'helm.sh/hook-weight';
+const ANNOTATION_HELM_HOOK_DELETE_POLICY = 'helm.sh/hook-delete-policy';
 
 /** The hook types Kluctl runs. */
-export const KLUCTL_HOOKS = [
+const KLUCTL_HOOKS = [
   'pre-deploy',
   'post-deploy',
   'pre-deploy-initial',
@@ -28,7 +29,7 @@ export const KLUCTL_HOOKS = [
 ] as const;
 
 /** The delete policies Kluctl knows. */
-export const DELETE_POLICIES = ['before-hook-creation', 'hook-succeeded', 'hook-failed'] as const;
+const DELETE_POLICIES = ['before-hook-creation', 'hook-succeeded', 'hook-failed'] as const;
 
 /**
  * Helm hook → the hook type it becomes. Delete and rollback hooks are accepted (the object is a hook
@@ -84,17 +85,9 @@ function annotationSet(obj: KubeObject, key: string): Set<string> {
   );
 }
 
-/** Go's strconv.ParseBool, which Kluctl uses for boolean annotations; undefined when not a bool. */
-export function parseGoBool(value: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
-  return undefined;
-}
-
 /** Whether the object carries `kluctl.io/delete: "true"` (unparsable values count as false, as in Kluctl). */
 export function isDeleteAnnotated(obj: KubeObject): boolean {
-  const v = annotation(obj, ANNOTATION_DELETE);
-  return v !== undefined && parseGoBool(v) === true;
+  return isGoTrue(annotation(obj, ANNOTATION_DELETE));
 }
 
 /** The hook types of an object after Helm mapping, without validation. */

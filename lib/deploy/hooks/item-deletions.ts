@@ -9,7 +9,7 @@ import { KsError, errorMessage } from '../../errors.js';
 import type { KubeClient, ObjectRef } from '../../ports.js';
 import type { DeployContext } from '../deploy-context.js';
 import { recordError } from '../deploy-context.js';
-import type { DeployItem } from '../deploy-project.js';
+import type { DeployItem } from '../deploy-types.js';
 import { refKey, refOf, refString } from '../object-ref.js';
 import { isDeleteAnnotated } from './hook-annotations.js';
 

@@ -4,7 +4,7 @@
  * end, in reverse order, hooks are deleted whose outcome matches `hook-succeeded` or `hook-failed`.
  */
 import { errorMessage } from '../../errors.js';
-import { applyObject } from '../apply-object.js';
+import { applyObject } from '../apply/apply-object.js';
 import type { DeployContext } from '../deploy-context.js';
 import { recordError, recordWarning } from '../deploy-context.js';
 import { refKey, refOf, refString } from '../object-ref.js';
@@ -68,6 +68,7 @@ async function waitHook(ctx: DeployContext, h: Hook): Promise<boolean> {
     clock: ctx.clock,
     timeoutMs: h.timeoutMs ?? ctx.opts.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
     progress: ctx.progress,
+    ...(ctx.opts.signal ? { signal: ctx.opts.signal } : {}),
   });
   for (const e of waited.errors) recordError(ctx, e.ref, e.message);
   for (const w of waited.warnings) recordWarning(ctx, w.ref, w.message);

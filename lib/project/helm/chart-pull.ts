@@ -13,8 +13,8 @@ import type { ChartVersion, RemoteChart } from './chart-layout.js';
 import { versionString } from './chart-layout.js';
 import { createHelmHome, runHelm } from './helm-cli.js';
 import type { HelmHome } from './helm-cli.js';
-import { describeCredential, findHelmCredential } from './helm-credentials.js';
-import type { HelmCredentials } from './helm-credentials.js';
+import { describeCredential, findHelmCredential } from '../../credentials/helm-credentials.js';
+import type { HelmCredentials } from '../../credentials/helm-credentials.js';
 import { readYaml, writeYaml } from '../../util/yaml.js';
 
 /** What pulling needs from the outside. */
@@ -32,7 +32,7 @@ export interface ChartPullDeps {
 }
 
 /** The file Kluctl writes next to a pulled Git chart to detect a moved ref. */
-export const GIT_INFO_FILE = '.git-info.yaml';
+const GIT_INFO_FILE = '.git-info.yaml';
 
 function redactAll(s: string, secrets: readonly string[]): string {
   return secrets.filter((x) => x).reduce((acc, x) => acc.split(x).join('***'), s);
@@ -198,7 +198,7 @@ export async function pullChart(
 }
 
 /** The `version` field of a chart dir's Chart.yaml, or undefined when there is none. */
-export function chartYamlVersion(dir: string): string | undefined {
+function chartYamlVersion(dir: string): string | undefined {
   const p = join(dir, 'Chart.yaml');
   if (!existsSync(p)) return undefined;
   // Helm reads Chart.yaml with sigs.k8s.io/yaml, not strictly.

@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { ProjectLoadError } from '../../errors.js';
 import type { GitRef } from '../../ports.js';
-import { S, decodeYaml } from '../strict-yaml.js';
+import { S, decodeYaml } from '../../util/strict-yaml.js';
 
 /** A chart from Git: `git: <url>` or `git: {url, ref, subDir}`. */
 export interface HelmGitSource {
@@ -39,7 +39,7 @@ export const HELM_CHART_NAMES = ['helm-chart.yml', 'helm-chart.yaml'];
 /** File names Kluctl treats as helm values next to the helm-chart.yaml. */
 export const HELM_VALUES_NAMES = ['helm-values.yml', 'helm-values.yaml'];
 /** Default of `output`. */
-export const DEFAULT_HELM_OUTPUT = 'helm-rendered.yaml';
+const DEFAULT_HELM_OUTPUT = 'helm-rendered.yaml';
 
 const GIT_REF = S.object({ branch: S.string, tag: S.string, commit: S.string });
 const HELM_CHART_SPEC = S.object({
@@ -60,7 +60,7 @@ const HELM_CHART_SPEC = S.object({
 });
 
 /** Whether a repo URL is an OCI registry (`oci://...`), as Helm decides it. */
-export function isOciRepo(repo: string): boolean {
+function isOciRepo(repo: string): boolean {
   return repo.startsWith('oci://');
 }
 
@@ -153,7 +153,7 @@ export function remoteChartName(c: HelmChartConfig): string {
 }
 
 /** The path part of a Git URL (`https://h/x/y.git` and `git@h:x/y.git` alike). */
-export function gitUrlPath(url: string): string {
+function gitUrlPath(url: string): string {
   const scp = /^[^/@:]+@[^/:]+:(.*)$/.exec(url);
   if (scp) return `/${scp[1]}`;
   try {

@@ -12,7 +12,7 @@ import type { GitAuth, GitSource } from '../../ports.js';
 import { toolPath } from '../../tools.js';
 import { isDict } from '../merge.js';
 import { findConfigFile, isInside, toSlash } from '../paths.js';
-import { parseYaml } from '../strict-yaml.js';
+import { parseYaml } from '../../util/strict-yaml.js';
 import { readYaml, readYamlAll, writeYamlAll } from '../../util/yaml.js';
 import type { ChartVersion, RemoteChart } from './chart-layout.js';
 import {
@@ -33,11 +33,11 @@ import {
   helmReleaseNamespace,
   parseHelmChartConfig,
 } from './helm-chart-config.js';
-import type { HelmCredentials } from './helm-credentials.js';
-import { noHelmCredentials } from './helm-credentials.js';
+import type { HelmCredentials } from '../../credentials/helm-credentials.js';
+import { noHelmCredentials } from '../../credentials/helm-credentials.js';
 
 /** Internal annotation: the release namespace, used for namespace defaulting and then removed (§2.10). */
-export const ANNOTATION_HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
+const ANNOTATION_HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 
 /** How Helm charts are rendered; every field is optional. */
 export interface HelmRenderContext {

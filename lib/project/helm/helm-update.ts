@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { KsError } from '../../errors.js';
 import { silentProgress } from '../../ports.js';
-import { findHelmCredential } from './helm-credentials.js';
+import { findHelmCredential } from '../../credentials/helm-credentials.js';
 import { listRepoVersions } from './chart-pull.js';
 import type { RemoteChart } from './chart-layout.js';
 import { groupByChart, helmPull, loadHelmReleases, requireProjectRoot } from './helm-pull.js';

@@ -10,8 +10,8 @@ import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ToolError } from '../../errors.js';
-import { describeCredential } from './helm-credentials.js';
-import type { HelmCredentialEntry } from './helm-credentials.js';
+import { describeCredential } from '../../credentials/helm-credentials.js';
+import type { HelmCredentialEntry } from '../../credentials/helm-credentials.js';
 
 interface Response {
   readonly status: number;

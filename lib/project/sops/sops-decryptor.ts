@@ -7,33 +7,14 @@
  */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { KsError, errorMessage } from '../../errors.js';
-
-/** The file formats SOPS knows, chosen from the file extension as `sops` itself does. */
-export type SopsFormat = 'yaml' | 'json' | 'dotenv' | 'ini' | 'binary';
-
-/** Decrypts SOPS documents. Adapters: lib/adapters/sops-cli.ts (the pinned `sops` binary). */
-export interface SopsDecryptor {
-  /**
-   * Decrypts `text` (format `format`) and returns the plain text in the same format, or undefined
-   * when the text holds no SOPS metadata. `file` names the file in errors. A missing key fails with
-   * {@link SopsError} whose message starts with Kluctl's `cannot get sops data key`.
-   */
-  decrypt(text: string, format: Exclude<SopsFormat, 'binary'>, file: string): Promise<string | undefined>;
-}
-
-/** Decryption failed (no matching key, corrupt file, sops not runnable). */
-export class SopsError extends KsError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('ProjectLoad', message, options);
-  }
-}
+import { SopsError, errorMessage } from '../../errors.js';
+import type { SopsDecryptor, SopsFormat } from '../../ports.js';
 
 /** Kluctl refuses to decrypt files larger than this (5 MiB). */
-export const MAX_ENCRYPTED_FILE_SIZE = 5 << 20;
+const MAX_ENCRYPTED_FILE_SIZE = 5 << 20;
 
 /** SOPS' format for a path: `.yaml`/`.yml`, `.json`, `.env`, `.ini`; anything else is binary. */
-export function sopsFormatForPath(path: string): SopsFormat {
+function sopsFormatForPath(path: string): SopsFormat {
   const ext = extname(path).toLowerCase();
   if (ext === '.yaml' || ext === '.yml') return 'yaml';
   if (ext === '.json') return 'json';
@@ -53,7 +34,7 @@ const MARKERS: Record<Exclude<SopsFormat, 'binary'>, RegExp> = {
 };
 
 /** Whether `text` looks like a SOPS-encrypted document of `format`. */
-export function looksEncrypted(text: string, format: SopsFormat): boolean {
+function looksEncrypted(text: string, format: SopsFormat): boolean {
   if (format === 'binary' || !text.includes('sops')) return false;
   return MARKERS[format].test(text);
 }

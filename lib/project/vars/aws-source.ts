@@ -8,7 +8,7 @@ import type { LoadedValue, SourceArgs } from './source-types.js';
 import { parseVarsYaml } from './yaml-values.js';
 
 /** The region of an ARN `arn:partition:service:region:account:resource`, or undefined. */
-export function arnRegion(s: string): string | undefined {
+function arnRegion(s: string): string | undefined {
   const parts = s.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return undefined;
   return parts[3] || undefined;

@@ -5,7 +5,7 @@
 import { ProjectLoadError } from '../../errors.js';
 import type { KubeObject, ResourceInfo } from '../../ports.js';
 import { isDict } from '../merge.js';
-import { getJsonPath, parseJsonPath } from './json-path.js';
+import { getJsonPath, parseJsonPath } from '../../util/json-path.js';
 import type { LoadedValue, SourceArgs } from './source-types.js';
 import type { VarsClusterReader } from './vars-services.js';
 import { parseVarsYaml } from './yaml-values.js';

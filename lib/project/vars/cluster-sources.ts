@@ -6,7 +6,7 @@
 import { ProjectLoadError } from '../../errors.js';
 import type { KubeObject, ObjectRef, ResourceInfo } from '../../ports.js';
 import { isDict } from '../merge.js';
-import { parseJsonPath, setJsonPathOnEmpty } from './json-path.js';
+import { parseJsonPath, setJsonPathOnEmpty } from '../../util/json-path.js';
 import type { LoadedValue, SourceArgs } from './source-types.js';
 import type { VarsClusterReader } from './vars-services.js';
 import { parseVarsYaml } from './yaml-values.js';

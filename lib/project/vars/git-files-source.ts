@@ -7,14 +7,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProjectLoadError, errorMessage } from '../../errors.js';
-import type { GitRef } from '../../ports.js';
+import { compilePathGlob } from '../../util/path-glob.js';
+import type { GitRef, RemoteRefs } from '../../ports.js';
 import { isDict, setNested } from '../merge.js';
 import type { Dict } from '../merge.js';
 import { maybeDecrypt } from '../sops/sops-decryptor.js';
 import { gitSpecOf } from './file-source.js';
-import { globToRegExp } from './glob.js';
 import type { LoadedValue, SourceArgs } from './source-types.js';
-import type { RemoteRefs } from './vars-services.js';
 import { parseVarsYaml } from './yaml-values.js';
 
 interface GitFileSpec {
@@ -83,7 +82,14 @@ async function matchFiles(
   dir: string,
   files: readonly GitFileSpec[],
 ): Promise<{ matches: Dict[]; sensitive: boolean }> {
-  const globs = files.map((f) => globToRegExp(f.glob));
+  const globs = files.map((f) => {
+    try {
+      return compilePathGlob(f.glob);
+    } catch (err) {
+      // A bad glob is a fault of the project, reported as such (the compiler's message names it).
+      throw new ProjectLoadError(errorMessage(err), undefined, { cause: err });
+    }
+  });
   const matches: Dict[] = [];
   let sensitive = false;
   for (const path of await listFiles(dir)) {

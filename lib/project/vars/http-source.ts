@@ -4,8 +4,9 @@
  * code, although its docs show a dict). 404 with `ignoreMissing` loads nothing.
  */
 import { ProjectLoadError, errorMessage } from '../../errors.js';
+import { safeUrl } from '../../util/safe-url.js';
 import { isDict } from '../merge.js';
-import { getJsonPath, parseJsonPath } from './json-path.js';
+import { getJsonPath, parseJsonPath } from '../../util/json-path.js';
 import type { LoadedValue, SourceArgs } from './source-types.js';
 import { parseVarsDict, parseVarsYaml } from './yaml-values.js';
 
@@ -21,19 +22,6 @@ function specOf(raw: unknown, file: string): HttpSpec {
   if (!isDict(raw) || typeof raw.url !== 'string' || raw.url === '')
     throw new ProjectLoadError('http.url is required', { file });
   return raw as unknown as HttpSpec;
-}
-
-/** The URL without user info and query, for messages. */
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    u.search = '';
-    return u.toString();
-  } catch {
-    return '<invalid url>';
-  }
 }
 
 /** `http: {url, method?, body?, headers?, jsonPath?}`. */

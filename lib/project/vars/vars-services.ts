@@ -4,39 +4,17 @@
  * Git and an empty environment, as Kluctl's controller does. A missing service makes its source type
  * fail with Kluctl's error for that case.
  */
-import type { GitAuth, GitSource, KubeClient } from '../../ports.js';
-import type { SopsDecryptor } from '../sops/sops-decryptor.js';
+import type {
+  AwsSecretsReader,
+  GitAuth,
+  GitRefLister,
+  GitSource,
+  KubeClient,
+  SopsDecryptor,
+} from '../../ports.js';
 
 /** The part of KubeClient the cluster sources read. */
 export type VarsClusterReader = Pick<KubeClient, 'get' | 'list' | 'resolve' | 'listResources'>;
-
-/** The refs a remote advertises, for `gitFiles` (branch and tag patterns are regexes over them). */
-export interface RemoteRefs {
-  /** Full ref name (`refs/heads/main`, `refs/tags/v1`) to commit (tags peeled). */
-  readonly refs: Readonly<Record<string, string>>;
-  /** The ref the remote HEAD points to (`refs/heads/main`), when it advertises one. */
-  readonly head?: string;
-}
-
-/** Lists a remote's refs. Adapter: lib/adapters/isomorphic-git-refs.ts. */
-export interface GitRefLister {
-  listRefs(url: string, auth?: GitAuth): Promise<RemoteRefs>;
-}
-
-/** A request for one AWS Secrets Manager secret. */
-export interface AwsSecretRequest {
-  /** Name or ARN. */
-  readonly secretId: string;
-  readonly region: string;
-  /** AWS credentials profile. */
-  readonly profile?: string;
-}
-
-/** Reads AWS Secrets Manager. Adapter: lib/adapters/aws-secrets.ts. */
-export interface AwsSecretsReader {
-  /** The secret string (a binary secret as UTF-8); undefined when the secret does not exist. */
-  getSecretString(req: AwsSecretRequest): Promise<string | undefined>;
-}
 
 /** Services of the vars sources; every field is optional. */
 export interface VarsServices {

@@ -2,7 +2,7 @@
 import { ProjectLoadError } from '../../errors.js';
 import { isDict } from '../merge.js';
 import type { Dict } from '../merge.js';
-import { parseYaml, parseYamlAll } from '../strict-yaml.js';
+import { parseYaml, parseYamlAll } from '../../util/strict-yaml.js';
 
 /**
  * Parses `text`: every document as a list with `multidoc`, else only the first document (as Kluctl's

@@ -35,7 +35,7 @@ function isPrintable(c: string): boolean {
 
 /**
  * libyaml's `yaml_emitter_analyze_scalar` (with `unicode` on, as yaml.v2 sets it). PyYAML's analysis
- * (lib/templating/py-yaml.ts) looks alike but differs where it matters (ASCII only, breaks count as
+ * (lib/templating/py-yaml-emitter.ts) looks alike but differs where it matters (ASCII only, breaks count as
  * whitespace after an indicator), so the two stay apart.
  */
 function analyze(chars: readonly string[]): Analysis {

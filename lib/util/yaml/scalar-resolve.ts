@@ -51,7 +51,7 @@ for (const [words, v] of [
   for (const w of words) SPECIAL_FLOATS[w] = v;
 
 /** The long form of a YAML core tag. */
-export const TAG = {
+const TAG = {
   str: 'tag:yaml.org,2002:str',
   int: 'tag:yaml.org,2002:int',
   float: 'tag:yaml.org,2002:float',

@@ -1,0 +1,79 @@
+/**
+ * What a reconcile remembers between runs in the state store (`state.json`, lib/state/layout.ts): the
+ * plan's memory (plan.ts) and the commit, next to the lease of lib/state/json-state.ts. Read before
+ * planning, written after the run with a read-modify-write that keeps the lease.
+ */
+import type { KluctlDeploymentStatus } from '../api/types.js';
+import { errorMessage } from '../errors.js';
+import type { Logger, StateStore } from '../ports.js';
+import type { ReconcileState } from '../state/json-state.js';
+import { readJson, updateJson } from '../state/json-state.js';
+import { hasDeployMemory, memoryFromStatus } from './plan.js';
+import type { DeployMemory } from './plan.js';
+
+/** The whole reconcile state document of one deployment: plan memory, commit and lease. */
+export interface ReconcileMemory extends DeployMemory, ReconcileState {}
+
+/** The memory a run plans from. */
+export interface LoadedMemory {
+  /** Stored memory over what the status remembers (for deployments new to our state). */
+  readonly memory: DeployMemory;
+  /** What came from the status; kept on the next write so the memory stays complete. */
+  readonly seeded: DeployMemory;
+}
+
+/**
+ * Reads the memory; a deployment new to our state (e.g. one Kluctl's controller reconciled so far)
+ * is planned from what its status remembers, as Kluctl would.
+ */
+export async function loadMemory(
+  store: StateStore,
+  key: string,
+  status: KluctlDeploymentStatus | undefined,
+): Promise<LoadedMemory> {
+  const stored = (await readJson<ReconcileMemory>(store, key)).value ?? {};
+  const seeded = hasDeployMemory(stored) ? {} : memoryFromStatus(status);
+  return { memory: { ...seeded, ...stored }, seeded };
+}
+
+/** What one run did, for {@link rememberRun}. */
+export interface RunRecord {
+  readonly objectsHash: string;
+  readonly generation: number;
+  readonly manualObjectsHash: string | undefined;
+  readonly commit: string;
+  /** End of this run's deploy, when it deployed. */
+  readonly deployEnd?: string;
+  /** End of this run's validate, when it validated. */
+  readonly validateEnd?: string;
+  /** Set when this run's deploy was stopped at the host's deadline: the next run deploys again. */
+  readonly deployInterrupted?: string;
+}
+
+/**
+ * Records the run; a failed write is logged, not fatal (the status holds the results, and the next
+ * reconcile plans from it when the memory lags).
+ */
+export async function rememberRun(
+  store: StateStore,
+  key: string,
+  loaded: LoadedMemory,
+  run: RunRecord,
+  log: Logger,
+): Promise<void> {
+  await updateJson<ReconcileMemory>(store, key, (m) => {
+    const { deployInterrupted: _previous, ...current } = { ...loaded.seeded, ...(m ?? {}) };
+    // A finished deploy clears an earlier interruption; a run without a deploy keeps it.
+    const interrupted = run.deployInterrupted ?? (run.deployEnd ? undefined : _previous);
+    return {
+      ...current,
+      lastObjectsHash: run.objectsHash,
+      lastReconciledGeneration: run.generation,
+      lastManualObjectsHash: run.manualObjectsHash,
+      lastCommit: run.commit,
+      ...(run.deployEnd ? { lastDeployEndTime: run.deployEnd } : {}),
+      ...(run.validateEnd ? { lastValidateEndTime: run.validateEnd } : {}),
+      ...(interrupted ? { deployInterrupted: interrupted } : {}),
+    };
+  }).catch((err: unknown) => log.warn('writing the reconcile state failed', { error: errorMessage(err) }));
+}

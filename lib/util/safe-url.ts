@@ -1,0 +1,15 @@
+/**
+ * A URL as messages may show it: without user info and query, where credentials and tokens travel
+ * (`https://user:token@host/...`, `?access_token=...`). Used for Git remotes and `http` vars sources.
+ */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return '<unparsable url>';
+  }
+}
