@@ -205,7 +205,9 @@ helmCredentialOptions(
 
 program
   .command('run')
-  .description('run the local runner: reconcile every KluctlDeployment of the cluster on its interval')
+  .description(
+    'run the local runner: watch the KluctlDeployments of the cluster and reconcile them on change, on their interval and on webhooks',
+  )
   .option('--kubeconfig <path>', 'the kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
   .option('--context <name>', 'the kubeconfig context')
   .option('-n, --namespace <ns>', 'only reconcile deployments in this namespace')
@@ -215,13 +217,26 @@ program
     'keep reconcile state in this S3 bucket instead ($KLUCTL_SERVERLESS_S3_BUCKET)',
   )
   .option('--s3-endpoint <url>', 'S3 endpoint, e.g. LocalStack ($KLUCTL_SERVERLESS_S3_ENDPOINT)')
-  .option('--tick <seconds>', 'seconds between checks for due deployments', '5')
+  .option(
+    '--tick <seconds>',
+    'seconds between scheduling passes (each lists the deployments while the watch is down)',
+    '5',
+  )
   .option('--concurrency <n>', 'reconciles running at once', '4')
   .option(
     '--default-service-account <name>',
     "service account (in the deployment's namespace) to impersonate when spec.serviceAccountName is empty",
   )
   .option('--once', 'reconcile every deployment once, print the status table and exit')
+  .option('--no-watch', 'list deployments on every tick instead of watching them')
+  .option(
+    '--listen <host:port>',
+    'serve /healthz, /metrics and /webhook/<provider> here, e.g. 127.0.0.1:8080',
+  )
+  .option(
+    '--webhook-secret-file <path>',
+    'file with the webhook secret: plain text, or JSON of provider names to secrets ($KLUCTL_SERVERLESS_WEBHOOK_SECRET)',
+  )
   .option('--debug', 'debug logging')
   .action(run);
 

@@ -16,7 +16,7 @@ export interface ScheduleEntry {
 
 /** Why a deployment is due, or undefined when it is not. */
 export function dueReason(
-  kd: KluctlDeployment,
+  kd: Pick<KluctlDeployment, 'metadata'>,
   entry: ScheduleEntry | undefined,
   now: Date,
 ): string | undefined {
@@ -32,7 +32,7 @@ export function dueReason(
 
 /** The entry to remember after a reconcile that was started for `kd`. */
 export function entryAfterReconcile(
-  kd: KluctlDeployment,
+  kd: Pick<KluctlDeployment, 'metadata'>,
   nextRunAt: Date | undefined,
   fallbackMs: number,
   now: Date,

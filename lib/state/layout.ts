@@ -8,6 +8,8 @@
  *       state.json               reconcile state (ReconcileState in json-state.ts): last objects hash,
  *                                last deploy/validate/drift times and summaries, drift resource
  *                                versions, and the lease against concurrent reconciles
+ *       repo-link.json           which repos/<repoKey>/deployments.json lists this deployment, so a
+ *                                changed URL or a deletion leaves the old index (serverless/repo-index.ts)
  *   results/<clusterId>/<namespace>/<name>/<resultId>.json.gz
  *                                command results (gzip JSON, Secret values obfuscated); retention
  *                                deletes the oldest, and a lifecycle rule on `results/` (infra/)
@@ -85,6 +87,11 @@ export function parseDeploymentKey(key: string): (DeploymentId & { file: string 
   const m = /^clusters\/([^/]+)\/deployments\/([^/]+)\/([^/]+)\/(.+)$/.exec(key);
   if (!m) return undefined;
   return { clusterId: m[1]!, namespace: m[2]!, name: m[3]!, file: m[4]! };
+}
+
+/** Which repository index lists the deployment (serverless/repo-index.ts). */
+export function repoLinkKey(clusterId: string, namespace: string, name: string): string {
+  return `${deploymentKey(clusterId, namespace, name)}repo-link.json`;
 }
 
 /** Prefix of the schedule index of every cluster (for the tick's one listing). */
