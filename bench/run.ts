@@ -2,7 +2,7 @@
  * `npm run bench [-- <name>...]`: runs the benchmarks (all by default). Each prints one JSON line per
  * case, with its baseline measured in the same run.
  */
-const ALL = ['deploy', 'noop-reconcile', 'render', 'templating'] as const;
+const ALL = ['deploy', 'noop-reconcile', 'render', 'templating', 'clone-cache'] as const;
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 if (process.argv.includes('--help')) {
   process.stdout.write(`usage: npm run bench [-- ${ALL.join('|')} ...]\n`);
