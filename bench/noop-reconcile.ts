@@ -10,28 +10,17 @@ import { fileURLToPath } from 'node:url';
 import { FsStateStore } from '../lib/adapters/fs-state-store.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
-import type { StateStore } from '../lib/ports.js';
 import { silentLogger, systemClock } from '../lib/ports.js';
 import { reconcileDeployment } from '../lib/reconcile/reconcile.js';
 import { toolPath } from '../devenv/tools.js';
 import { kubectl } from '../devenv/control-plane.js';
 import { createRepo, readTree } from '../devenv/git-repo.js';
 import { startGitServer } from '../devenv/git-server.js';
+import { countingStore } from './counting-store.js';
 import { since, withCluster } from './cluster.js';
 
 /** The project reconciled: the test suite's smallest fixture project. */
 const PROJECT_DIR = fileURLToPath(new URL('../test/fixtures/projects/skeleton', import.meta.url));
-
-/** Counts calls per state-store operation. */
-function counting(inner: StateStore, counts: Record<string, number>): StateStore {
-  const bump = (k: string): void => void (counts[k] = (counts[k] ?? 0) + 1);
-  return {
-    get: (k) => (bump('get'), inner.get(k)),
-    put: (k, b, c) => (bump('put'), inner.put(k, b, c)),
-    delete: (k) => (bump('delete'), inner.delete(k)),
-    list: (p) => (bump('list'), inner.list(p)),
-  };
-}
 
 /** Runs the benchmark. */
 export async function main(): Promise<void> {
@@ -59,7 +48,7 @@ export async function main(): Promise<void> {
       const counts: Record<string, number> = {};
       const deps = {
         kube,
-        store: counting(new FsStateStore(join(dir, 'state')), counts),
+        store: countingStore(new FsStateStore(join(dir, 'state')), counts),
         git: new IsomorphicGitSource(),
         clock: systemClock,
         logger: silentLogger,

@@ -256,6 +256,14 @@ export interface SopsDecryptor {
   decrypt(text: string, format: Exclude<SopsFormat, 'binary'>, file: string): Promise<string | undefined>;
 }
 
+/** Packs a directory tree into one archive and back (the clone cache's snapshots). */
+export interface TreeArchiver {
+  /** A gzip'd archive of `dir`'s regular files, directories and symlinks, without `dir/.git`. */
+  pack(dir: string): Promise<Uint8Array>;
+  /** Unpacks into the existing empty `dir`; refuses entries that would land outside it. */
+  unpack(archive: Uint8Array, dir: string): Promise<void>;
+}
+
 /** Injected time, so plans are pure and tests use a fake clock. */
 export interface Clock {
   now(): Date;

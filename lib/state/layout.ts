@@ -28,7 +28,10 @@
  *   clone-cache/<repoKey>/refs/<branch|tag|head>/<ref>.json
  *                                short-lived "ref → commit" entry
  *   clone-cache/<repoKey>/commits/<commit>.tar.gz
- *                                immutable snapshot of one commit's tree, digest-checked on read
+ *                                immutable snapshot of one commit's tree (without .git)
+ *   clone-cache/<repoKey>/commits/<commit>.json
+ *                                its digest and size, written after the snapshot, so a snapshot
+ *                                counts only once complete; checked on every read
  *
  * `<clusterId>` is the UID of kube-system (Kluctl's cluster id). `<repoKey>` is the normalized
  * repository (`host[:port]/path`, see Kluctl's RepoKey) with every byte outside [A-Za-z0-9._-] (and a
@@ -142,6 +145,11 @@ export function cloneSnapshotKey(repoKey: string, commit: string): string {
     throw new KsError('InvalidInput', `invalid commit '${commit}': expected 40 lowercase hex characters`);
   }
   return `${cloneCachePrefix(repoKey)}commits/${commit}.tar.gz`;
+}
+
+/** The digest record of a snapshot (see {@link cloneSnapshotKey}). */
+export function cloneSnapshotMetaKey(repoKey: string, commit: string): string {
+  return cloneSnapshotKey(repoKey, commit).replace(/\.tar\.gz$/, '.json');
 }
 
 /** Prefix of one repository's clone cache. */
