@@ -13,6 +13,8 @@ import type { VarsServices } from '../lib/project/vars/vars-services.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
 import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
+import { TarArchiver } from '../lib/adapters/tar-archiver.js';
+import { CachedGitSource } from '../lib/serverless/clone-cache.js';
 import { createS3StateStore } from '../lib/adapters/s3-factory.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
 import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
@@ -84,15 +86,23 @@ export async function reconcileDeps(
   const { store, where } = await stateStore(flags);
   const workDir = join(tmpdir(), 'kluctl-serverless');
   await mkdir(workDir, { recursive: true });
+  const logger = flags.logger ?? cliLogger(flags.debug);
   return {
     kube,
     stateWhere: where,
     deps: {
       kube,
       store,
-      git: new IsomorphicGitSource(),
+      // The same clone cache as the functions, in the runner's state store.
+      git: new CachedGitSource({
+        inner: new IsomorphicGitSource(),
+        store,
+        archiver: new TarArchiver(),
+        clock: systemClock,
+        logger,
+      }),
       clock: systemClock,
-      logger: flags.logger ?? cliLogger(flags.debug),
+      logger,
       workDir,
       kustomizePath: kustomizePath(),
       helmPath: runtimeToolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),

@@ -17,7 +17,9 @@ import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
 import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
 import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
 import { AwsSdkSecretsReader } from '../../lib/adapters/aws-secrets.js';
+import { TarArchiver } from '../../lib/adapters/tar-archiver.js';
 import { KsError } from '../../lib/errors.js';
+import { CachedGitSource } from '../../lib/serverless/clone-cache.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import { systemClock } from '../../lib/ports.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
@@ -62,15 +64,24 @@ export async function sharedReconcileDeps(
     );
   const workDir = join(tmpdir(), 'reconcile');
   await mkdir(workDir, { recursive: true });
+  const store = createS3StateStore({
+    bucket,
+    ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+  });
+  const logger = jsonLogger((l) => process.stdout.write(`${l}\n`));
   return {
-    store: createS3StateStore({
-      bucket,
-      ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
-      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    store,
+    // A cold function restores the checkout another run made instead of cloning (lib/serverless/clone-cache.ts).
+    git: new CachedGitSource({
+      inner: new IsomorphicGitSource(),
+      store,
+      archiver: new TarArchiver(),
+      clock: systemClock,
+      logger,
     }),
-    git: new IsomorphicGitSource(),
     clock: systemClock,
-    logger: jsonLogger((l) => process.stdout.write(`${l}\n`)),
+    logger,
     workDir,
     kustomizePath: env.KUSTOMIZE_PATH ?? '/opt/bin/kustomize',
     helmPath: env.HELM_PATH ?? '/opt/bin/helm',

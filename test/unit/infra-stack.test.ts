@@ -5,15 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Code } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { KluctlServerlessStack } from '../../infra/kluctl-serverless-stack.js';
 import { createInfraWorkspace, ENV, functionNamed, only } from './infra-fixtures.js';
 import type { InfraWorkspace, VariantProps } from './infra-fixtures.js';
 
-// TODO(lead): bundle the front functions for real once their handlers are merged.
-const INLINE = Code.fromInline('export const handler = async () => ({});');
-const INLINE_FRONT = { ingest: INLINE, webhook: INLINE, schedule: INLINE };
 let ws: InfraWorkspace;
 let app: App;
 let template: Template;
@@ -24,7 +20,7 @@ beforeAll(() => {
   ws = createInfraWorkspace();
   app = new App({ outdir: join(ws.outRoot, 'default') });
   template = Template.fromStack(
-    new KluctlServerlessStack(app, 'Test', { env: ENV, toolsLayerDir: ws.layerDir, frontCode: INLINE_FRONT }),
+    new KluctlServerlessStack(app, 'Test', { env: ENV, toolsLayerDir: ws.layerDir }),
   );
 });
 
@@ -138,14 +134,17 @@ describe('reconcile function', () => {
     });
   });
 
-  it('is bundled by the local esbuild into one ESM file', () => {
-    const [, fn] = functionNamed(template, 'reconcile worker');
-    const assetHash = String((fn.Properties['Code'] as { S3Key: string }).S3Key).replace(/\.zip$/, '');
-    const bundle = join(app.outdir, `asset.${assetHash}`, 'index.mjs');
-    expect(existsSync(bundle)).toBe(true);
-    const head = readFileSync(bundle, 'utf8').slice(0, 200);
-    expect(head).toContain("import { createRequire } from 'node:module'");
-  });
+  it.each(['reconcile worker', 'ingest', 'webhook', 'schedule'])(
+    'bundles the %s handler with the local esbuild into one ESM file',
+    (what) => {
+      const [, fn] = functionNamed(template, what);
+      const assetHash = String((fn.Properties['Code'] as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+      const bundle = join(app.outdir, `asset.${assetHash}`, 'index.mjs');
+      expect(existsSync(bundle)).toBe(true);
+      const head = readFileSync(bundle, 'utf8').slice(0, 200);
+      expect(head).toContain("import { createRequire } from 'node:module'");
+    },
+  );
 
   it('ships the layer directory, with bin/kustomize, for x86_64 and nodejs22.x', () => {
     const [, layer] = only(template.findResources('AWS::Lambda::LayerVersion'));
