@@ -36,11 +36,15 @@ export interface MetricDef {
 /** client_golang's default histogram buckets (Kluctl's duration metrics use them). */
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** `count` buckets growing exponentially from `min` to `max` (client_golang's ExponentialBucketsRange). */
-export function exponentialBucketsRange(min: number, max: number, count: number): number[] {
-  const factor = Math.pow(max / min, 1 / (count - 1));
-  return Array.from({ length: count }, (_, i) => min * Math.pow(factor, i));
-}
+/**
+ * The GitOps Toolkit's reconcile duration buckets: client_golang's ExponentialBucketsRange(0.01, 1800,
+ * 10), written out as Go computes them (as Kluctl's controller prints them; JavaScript's Math.pow differs
+ * in the last digit).
+ */
+const GOTK_DURATION_BUCKETS = [
+  0.01, 0.038363583488692544, 0.1471764538093883, 0.5646216173286169, 2.166090855590701, 8.309900738254731,
+  31.879757075478317, 122.30217221643493, 469.19495946736544, 1799.9999999999986,
+];
 
 const NS_NAME = ['namespace', 'name'] as const;
 const KIND_NAME_NS = ['kind', 'name', 'namespace'] as const;
@@ -92,7 +96,7 @@ export const METRICS = {
   gotk_reconcile_duration_seconds: seconds(
     'Duration of reconciles, in seconds.',
     KIND_NAME_NS,
-    exponentialBucketsRange(0.01, 1800, 10),
+    GOTK_DURATION_BUCKETS,
   ),
 } as const satisfies Record<string, MetricDef>;
 
