@@ -19,6 +19,7 @@ import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
 import { systemClock } from '../lib/ports.js';
 import type { ReconcileDeps } from '../lib/reconcile/reconcile.js';
 import { toolPath } from '../lib/tools.js';
+import { processMetrics } from '../lib/reconcile/metrics.js';
 
 /** Flags shared by commands that talk to a cluster. */
 export interface ClusterFlags {
@@ -107,6 +108,8 @@ export async function reconcileDeps(
       holder: `${hostname()}-${process.pid}`,
       // spec.kubeConfig and spec.serviceAccountName (or --default-service-account) connect through it.
       clusters: new HttpKubeClientFactory(kube),
+      // What `/metrics` renders (renderMetrics()).
+      metrics: processMetrics,
       ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
     },
   };
