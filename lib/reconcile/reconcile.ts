@@ -30,7 +30,7 @@ import { RunReport } from './run-report.js';
 import type { ReportDeps } from './run-report.js';
 import { projectKeyOf } from './status.js';
 import { StatusWriter } from './status-writer.js';
-import { readinessWaitMessage, validateUntilReady } from './validate.js';
+import { readinessRetryLimit, readinessWaitMessage, validateUntilReady } from './validate.js';
 
 /**
  * Everything a reconcile needs, built once per process (and cluster) by a composition root. `kube` is
@@ -285,7 +285,8 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       }
 
       // 10. Validate, unless the deadline came first. Right after a real deploy, a validate failing only
-      // on readiness is repeated until the workloads are ready, for up to retryInterval (beyond Kluctl).
+      // on readiness is repeated until the workloads are ready, for up to retryInterval (beyond Kluctl,
+      // validate.ts).
       const validated = plan.validate && !deadline.reached();
       if (validated) {
         const step = 'Performing kluctl validate';
@@ -303,7 +304,11 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
             kluctlDeployment: { name, namespace, clusterId },
           },
           {
-            limitMs: plan.deploy && !kd.spec.dryRun ? retryInterval(kd.spec) : 0,
+            limitMs: readinessRetryLimit({
+              deployed: plan.deploy && !kd.spec.dryRun,
+              retryIntervalMs: retryInterval(kd.spec),
+              remainingMs: deadline.at.getTime() - deps.clock.now().getTime(),
+            }),
             signal: deadline.signal,
             onWait: (w) => status.progressing(step, readinessWaitMessage(w)),
           },

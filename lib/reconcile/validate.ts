@@ -4,8 +4,8 @@
  *
  * Beyond Kluctl: a validate right after a deploy that fails only because workloads are not ready yet
  * (rollouts take seconds, the validate runs a moment after the apply) is repeated with backoff until
- * it passes, something else fails, or the time allowed is over (`retryInterval`, within the run's
- * deadline). Kluctl's controller validates once and keeps `Ready=False` until the next validate, an
+ * it passes, something else fails, or the time allowed is over (`retryInterval`, at most half the
+ * time left before the run's deadline). Kluctl's controller validates once and keeps `Ready=False` until the next validate, an
  * interval later, although the workloads were ready seconds after the deploy.
  */
 import type { ProjectKey, TargetKey, ValidateResult } from '../api/types.js';
@@ -88,6 +88,24 @@ export async function validateUntilReady(
     await sleep(delay, opts.signal);
     if (opts.signal?.aborted) return result;
   }
+}
+
+/** What decides how long a validate may be repeated, for {@link readinessRetryLimit}. */
+export interface RetryLimitInput {
+  /** This run deployed for real (not a dry run). */
+  readonly deployed: boolean;
+  readonly retryIntervalMs: number;
+  /** Time left until the run's deadline. */
+  readonly remainingMs: number;
+}
+
+/**
+ * How long validation may be repeated: only right after a real deploy, for `retryInterval` but at
+ * most half the time the run has left, so that drift detection (Kluctl's next step) still runs.
+ */
+export function readinessRetryLimit(i: RetryLimitInput): number {
+  if (!i.deployed) return 0;
+  return Math.max(0, Math.min(i.retryIntervalMs, i.remainingMs / 2));
 }
 
 /** The Ready message while waiting: `Reconciliation in progress: 2 objects not ready yet, ...`. */

@@ -1,10 +1,11 @@
 /**
  * The events of a reconcile (lib/reconcile/events.ts) as Kluctl's controller words them (seen with
- * `kluctl controller run`, test/parity/controller-drift.test.ts), and the readiness wait's message.
+ * `kluctl controller run`, test/parity/controller-drift.test.ts), and the readiness wait's limit and
+ * message (lib/reconcile/validate.ts).
  */
 import type { CommandResultSummary, KluctlDeployment } from '../../lib/api/types.js';
 import { commandEvent, reconcileEndEvent, startReason } from '../../lib/reconcile/events.js';
-import { readinessWaitMessage } from '../../lib/reconcile/validate.js';
+import { readinessRetryLimit, readinessWaitMessage } from '../../lib/reconcile/validate.js';
 
 const kd = (readyReason?: string): KluctlDeployment =>
   ({
@@ -108,4 +109,13 @@ test('readiness wait message', () => {
   expect(readinessWaitMessage({ attempt: 3, notReady: 2, nextInMs: 4000 })).toBe(
     'Reconciliation in progress: 2 objects not ready yet, validating again in 4s (attempt 4)',
   );
+});
+
+describe('readinessRetryLimit', () => {
+  it.each([
+    ['no deploy: one attempt', { deployed: false, retryIntervalMs: 60_000, remainingMs: 600_000 }, 0],
+    ['retryInterval', { deployed: true, retryIntervalMs: 60_000, remainingMs: 600_000 }, 60_000],
+    ['half the time left', { deployed: true, retryIntervalMs: 600_000, remainingMs: 120_000 }, 60_000],
+    ['past the deadline', { deployed: true, retryIntervalMs: 600_000, remainingMs: -5 }, 0],
+  ])('%s', (_name, input, expected) => expect(readinessRetryLimit(input)).toBe(expected));
 });
