@@ -21,6 +21,7 @@ import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
 import { systemClock } from '../lib/ports.js';
 import type { ReconcileDeps } from '../lib/reconcile/reconcile.js';
 import { runtimeToolPath } from '../lib/runtime-tools.js';
+import { processMetrics } from '../lib/reconcile/metrics.js';
 
 /** Flags shared by commands that talk to a cluster. */
 export interface ClusterFlags {
@@ -117,6 +118,8 @@ export async function reconcileDeps(
       holder: `${hostname()}-${process.pid}`,
       // spec.kubeConfig and spec.serviceAccountName (or --default-service-account) connect through it.
       clusters: new HttpKubeClientFactory(kube),
+      // What `/metrics` renders (renderMetrics()).
+      metrics: processMetrics,
       ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
     },
   };

@@ -64,6 +64,8 @@ export interface KubeClient {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   /** Lists objects of one resource type, optionally in one namespace and by label selector. */
   list(resource: ResourceInfo, opts?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
+  /** Creates one object (POST); fails with a 409 KubeApiError when it exists. */
+  create(obj: KubeObject, opts: { fieldManager: string }): Promise<KubeObject>;
   /** Replaces one object (PUT); a `metadata.resourceVersion` in `obj` makes the write conditional. */
   update(obj: KubeObject, opts: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject>;
   /** Deletes one object (propagation Background); resolves quietly when it is already gone. */

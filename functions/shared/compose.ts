@@ -22,6 +22,7 @@ import { KsError } from '../../lib/errors.js';
 import { CachedGitSource } from '../../lib/serverless/clone-cache.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import { systemClock } from '../../lib/ports.js';
+import { EmfMetricsSink } from '../../lib/reconcile/emf.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 
 let cached: Promise<ReconcileDeps> | undefined;
@@ -89,6 +90,8 @@ export async function sharedReconcileDeps(
       new SopsCliDecryptor({ binary: env.SOPS_PATH ?? '/opt/bin/sops', env: {}, ageKeys }),
     varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
     holder: env.AWS_LAMBDA_LOG_STREAM_NAME ?? `lambda-${process.pid}`,
+    // The runner's /metrics figures, as CloudWatch EMF lines in the function's log.
+    metrics: new EmfMetricsSink((l) => process.stdout.write(`${l}\n`)),
     ...(env.DEFAULT_SERVICE_ACCOUNT ? { defaultServiceAccount: env.DEFAULT_SERVICE_ACCOUNT } : {}),
   };
 }
