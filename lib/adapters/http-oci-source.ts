@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { OciSourceError } from '../errors.js';
 import type { GitRef, OciAuth, OciPull, OciRef, OciSource } from '../ports.js';
-import { httpRequest, registryErrorText } from './registry-http.js';
+import { checkRealm, httpRequest, registryErrorText } from './registry-http.js';
 import type { RegistryResponse } from './registry-http.js';
 
 const MANIFEST_TYPES = [
@@ -95,6 +95,8 @@ class RegistrySession {
     if (a.token) return a.token;
     const realm = challenge.params.realm;
     if (!realm) throw new OciSourceError(`registry ${this.base} sent a bearer challenge without realm`);
+    const refused = checkRealm(realm, new URL(this.base).host, this.base.startsWith('http:'));
+    if (refused) throw new OciSourceError(refused);
     const scope = `repository:${this.repository}:pull`;
     const service = challenge.params.service ?? '';
     let res: RegistryResponse;

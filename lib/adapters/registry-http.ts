@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 
 /** A buffered response. Header names are lower case. */
 export interface RegistryResponse {
@@ -86,6 +87,48 @@ export async function httpRequest(
     }
     current = next;
   }
+}
+
+/**
+ * Refuses token realms a registry must not send its client to (go-containerregistry's rule, so Kluctl's):
+ * plain `http` only for a plain-HTTP registry, and no private, loopback or link-local IP literal unless
+ * the realm is the registry's own `host:port`. Otherwise a registry could aim credentials at, say, the
+ * cloud metadata service.
+ */
+export function checkRealm(realm: string, registryHost: string, plainHttp: boolean): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(realm);
+  } catch {
+    return `invalid realm in www-authenticate: parsing realm "${realm}" failed`;
+  }
+  if (u.protocol === 'http:' && !plainHttp)
+    return 'invalid realm in www-authenticate: realm scheme "http" not allowed for a secure registry; use https';
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    return `invalid realm in www-authenticate: realm scheme "${u.protocol.replace(':', '')}" not allowed; must be https (or http for insecure registries)`;
+  if (u.host === registryHost) return undefined;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) && isPrivateAddress(host))
+    return `invalid realm in www-authenticate: realm host "${host}" is a private or link-local address`;
+  return undefined;
+}
+
+/** Loopback, RFC 1918 / unique-local, link-local and unspecified addresses (Go's net.IP predicates). */
+function isPrivateAddress(ip: string): boolean {
+  if (isIP(ip) === 4) {
+    const [a, b] = ip.split('.').map(Number) as [number, number];
+    return (
+      a === 127 ||
+      a === 10 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254)
+    );
+  }
+  const v6 = ip.toLowerCase();
+  if (v6.startsWith('::ffff:')) return isPrivateAddress(v6.slice(7));
+  return v6 === '::1' || v6 === '::' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6);
 }
 
 /** A JSON value as Go's `%v` prints it (maps with sorted keys), for registry error details. */
