@@ -2,8 +2,8 @@
  * The clone cache (DESIGN.md §4): a GitSource that puts a state store in front of another one, so that
  * a function that starts cold does not clone a repository another run already cloned.
  *
- * - Ref probes: `branch/tag/HEAD → commit` is remembered for a short time (`refTtlMs`), so a burst of
- *   reconciles of one repository (a webhook fanning out to many deployments) costs one probe.
+ * - Ref probes: `branch/tag/HEAD → commit` is remembered (with the default branch's name); it is
+ *   trusted for `refTtlMs` (default 0: every checkout probes, so a push is seen at once).
  * - Snapshots: the work tree of one commit, as a tarball, immutable (a commit names its content). Its
  *   digest record is written after it, so a half-written snapshot never counts, and every read checks
  *   the digest; a mismatch is treated as a miss and repaired.
@@ -38,7 +38,11 @@ export interface CloneCacheOptions {
   readonly archiver: TreeArchiver;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** How long a probed ref is trusted; default 15 s. 0 turns ref caching off. */
+  /**
+   * How long a probed ref is trusted. Default 0 (probe every time): a reconcile right after a push (a
+   * webhook) must see the new commit, and a probe is one cheap request; a positive value lets a
+   * burst of reconciles of one repository share a probe, at the price of seeing a push that late.
+   */
   readonly refTtlMs?: number;
 }
 
@@ -80,7 +84,7 @@ export class CachedGitSource implements GitSource {
   private readonly refTtlMs: number;
 
   constructor(private readonly o: CloneCacheOptions) {
-    this.refTtlMs = o.refTtlMs ?? 15_000;
+    this.refTtlMs = o.refTtlMs ?? 0;
   }
 
   async resolveRef(url: string, ref: GitRef, auth?: GitAuth): Promise<string> {
