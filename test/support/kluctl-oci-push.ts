@@ -34,10 +34,15 @@ export interface KluctlOciPushOptions {
   readonly creds?: { readonly host: string; readonly username: string; readonly password: string };
 }
 
-/** Writes `files` to a new Git repository and pushes it with `kluctl oci push`. */
-export async function kluctlOciPush(opts: KluctlOciPushOptions): Promise<PushedArtifact> {
-  const dir = await mkdtemp(join(tmpdir(), 'ks-oci-push-'));
-  for (const [path, text] of Object.entries(opts.files)) {
+/**
+ * Writes `files` to a new Git repository (one commit on `main`, a remote as Kluctl's render and push
+ * want) and returns its folder and commit.
+ */
+export async function writeGitProject(
+  files: Readonly<Record<string, string>>,
+): Promise<{ dir: string; commit: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'ks-oci-project-'));
+  for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), text);
   }
@@ -47,6 +52,12 @@ export async function kluctlOciPush(opts: KluctlOciPushOptions): Promise<PushedA
   await git('-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'project');
   await git('remote', 'add', 'origin', 'https://git.example.com/org/project.git');
   const commit = (await git('rev-parse', 'HEAD')).stdout.trim();
+  return { dir, commit };
+}
+
+/** Writes `files` to a new Git repository and pushes it with `kluctl oci push`. */
+export async function kluctlOciPush(opts: KluctlOciPushOptions): Promise<PushedArtifact> {
+  const { dir, commit } = await writeGitProject(opts.files);
   const args = [
     'oci',
     'push',
