@@ -2,6 +2,7 @@
  * Composition root of the CLI and the local runner: reads flags and environment once and builds the
  * adapters lib/ needs. The Lambda functions have their own root in functions/shared/.
  */
+import { HttpOciSource } from '../lib/adapters/http-oci-source.js';
 import { mkdir } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -102,6 +103,7 @@ export async function reconcileDeps(
         clock: systemClock,
         logger,
       }),
+      oci: new HttpOciSource(),
       clock: systemClock,
       logger,
       workDir,

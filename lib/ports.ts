@@ -217,6 +217,46 @@ export interface GitCheckout {
   readonly ref?: GitRef;
 }
 
+/** Which version of an OCI artifact to pull, as Kluctl's `ref`: a digest wins over a tag; none = `latest`. */
+export interface OciRef {
+  readonly tag?: string;
+  /** `sha256:<hex>`. */
+  readonly digest?: string;
+}
+
+/**
+ * Credentials for one registry request, already matched by registry and repository (Kluctl's
+ * `credentials.oci` Secret keys). `token` is sent as the bearer token itself; `identityToken` is
+ * exchanged for one at the registry's token service (OAuth2 refresh token).
+ */
+export interface OciAuth {
+  readonly username?: string;
+  readonly password?: string;
+  readonly identityToken?: string;
+  readonly token?: string;
+  /** Talk HTTP instead of HTTPS (local registries always do). */
+  readonly plainHttp?: boolean;
+  readonly insecureSkipTlsVerify?: boolean;
+}
+
+/** What a pull got. */
+export interface OciPull {
+  /** Manifest digest (`sha256:...`). */
+  readonly digest: string;
+  /** From the `io.kluctl.image.git_info` annotation `kluctl oci push` writes, when present. */
+  readonly commit?: string;
+  readonly ref?: GitRef;
+}
+
+/** Pulls Kluctl project artifacts (`kluctl oci push` layout). Adapter: lib/adapters/http-oci-source.ts. */
+export interface OciSource {
+  /**
+   * Extracts the first layer of `url` (`oci://host/repo`) at `ref` into the existing empty `dir`.
+   * Fails with OciSourceError (lib/errors.ts) carrying the registry's own error text.
+   */
+  pull(url: string, ref: OciRef, dir: string, auth?: OciAuth): Promise<OciPull>;
+}
+
 /** The refs a remote advertises, for `gitFiles` (branch and tag patterns are regexes over them). */
 export interface RemoteRefs {
   /** Full ref name (`refs/heads/main`, `refs/tags/v1`) to commit (tags peeled). */

@@ -6,6 +6,7 @@
  * `--default-service-account`: the service account, in each deployment's namespace, impersonated when
  * `spec.serviceAccountName` is empty; default none, so such deployments use the function's identity).
  */
+import { HttpOciSource } from '../../lib/adapters/http-oci-source.js';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +82,7 @@ export async function sharedReconcileDeps(
       clock: systemClock,
       logger,
     }),
+    oci: new HttpOciSource(),
     clock: systemClock,
     logger,
     workDir,

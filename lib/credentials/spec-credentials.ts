@@ -31,7 +31,8 @@ export function kubeSecretReader(kube: KubeClient, namespace: string): SecretRea
   };
 }
 
-async function mustRead(
+/** Reads a Secret named by `where` (a spec field), failing with a message naming the field when it is missing. */
+export async function mustRead(
   read: SecretReader,
   name: string,
   where: string,
