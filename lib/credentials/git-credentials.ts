@@ -1,8 +1,8 @@
 /**
  * Git credentials as Kluctl matches them (kluctl-semantics §7.12, §9.4): a list of entries, each with
  * a host (`host[:port]`, `*` = any host but never for http(s) URLs), an optional path glob on the
- * repository path and basic-auth values. For a URL the first entry that matches host, path and user
- * and has both a username and a password wins. Entries come from `--git-username/--git-password`
+ * repository path and basic-auth values or an SSH key. For a URL the first entry that matches host,
+ * path and user and has what the scheme needs (username and password for http(s), a key for SSH) wins. Entries come from `--git-username/--git-password`
  * flags, `KLUCTL_GIT_[n_]*` environment sets and, in the controller, `spec.credentials.git`.
  * Values are secrets: no function here puts them into a message.
  */
@@ -18,6 +18,12 @@ export interface GitCredentialEntry {
   readonly path?: string;
   readonly username?: string;
   readonly password?: string;
+  /** SSH private key (Secret key `identity`); required for SSH URLs. */
+  readonly identity?: string;
+  /** known_hosts content for SSH URLs (Secret key `known_hosts`). */
+  readonly knownHosts?: string;
+  /** PEM CA bundle for https URLs (Secret key `caFile`). */
+  readonly caFile?: string;
 }
 
 /** A Git URL reduced to what matching looks at, normalised as Kluctl does. */
@@ -73,18 +79,28 @@ function compile(entries: readonly GitCredentialEntry[]): Compiled[] {
 
 function matchCompiled(list: readonly Compiled[], url: string): GitAuth | undefined {
   const u = normalizeGitUrl(url);
-  // SSH keys are not supported (isomorphic-git speaks HTTP only), so SSH URLs get nothing.
-  if (!u || u.ssh) return undefined;
+  if (!u) return undefined;
   for (const { entry: e, glob } of list) {
-    // Kluctl never sends credentials of a wildcard host over http(s).
-    if (e.host === '*') continue;
-    if (e.host.toLowerCase() !== u.host) continue;
+    // Kluctl never sends credentials of a wildcard host over http(s); SSH URLs may use one.
+    if (e.host === '*' && !u.ssh) continue;
+    if (e.host !== '*' && e.host.toLowerCase() !== u.host) continue;
     if (glob && !glob.test(u.path)) continue;
-    if (!e.username || !e.password) continue;
+    if (!e.username) continue;
     if (u.username && e.username !== '*' && u.username !== e.username) continue;
     const username = u.username || e.username;
     if (username === '*') continue;
-    return { username, password: e.password };
+    if (u.ssh) {
+      // An entry without a key does not serve SSH URLs; a later entry may.
+      if (!e.identity) continue;
+      return {
+        username,
+        sshIdentity: e.identity,
+        ...(e.knownHosts !== undefined ? { sshKnownHosts: e.knownHosts } : {}),
+      };
+    }
+    if (!e.password) continue;
+    // Kluctl hands the CA bundle over only together with basic-auth credentials.
+    return { username, password: e.password, ...(e.caFile ? { caBundle: e.caFile } : {}) };
   }
   return undefined;
 }
