@@ -6,6 +6,9 @@
  * flags, `KLUCTL_GIT_[n_]*` environment sets and, in the controller, `spec.credentials.git`.
  * Values are secrets: no function here puts them into a message.
  */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { KsError } from '../errors.js';
 import type { GitAuth } from '../ports.js';
 import { compilePathGlob } from '../util/path-glob.js';
 import { FlagEntries, envConfigSets } from './credential-inputs.js';
@@ -77,7 +80,11 @@ function compile(entries: readonly GitCredentialEntry[]): Compiled[] {
   }));
 }
 
-function matchCompiled(list: readonly Compiled[], url: string): GitAuth | undefined {
+function matchCompiled(
+  list: readonly Compiled[],
+  url: string,
+  defaultKnownHosts?: string,
+): GitAuth | undefined {
   const u = normalizeGitUrl(url);
   if (!u) return undefined;
   for (const { entry: e, glob } of list) {
@@ -92,10 +99,11 @@ function matchCompiled(list: readonly Compiled[], url: string): GitAuth | undefi
     if (u.ssh) {
       // An entry without a key does not serve SSH URLs; a later entry may.
       if (!e.identity) continue;
+      const knownHosts = e.knownHosts ?? defaultKnownHosts;
       return {
         username,
         sshIdentity: e.identity,
-        ...(e.knownHosts !== undefined ? { sshKnownHosts: e.knownHosts } : {}),
+        ...(knownHosts !== undefined ? { sshKnownHosts: knownHosts } : {}),
       };
     }
     if (!e.password) continue;
@@ -110,18 +118,39 @@ export function matchGitCredential(entries: readonly GitCredentialEntry[], url: 
   return matchCompiled(compile(entries), url);
 }
 
-/** A `gitAuth(url)` hook over `entries` (globs compiled once; a bad glob throws here, naming it). */
+/**
+ * A `gitAuth(url)` hook over `entries` (globs compiled once; a bad glob throws here, naming it).
+ * `defaultKnownHosts` serves SSH entries without their own known_hosts (the CLI's user files).
+ */
 export function gitAuthResolver(
   entries: readonly GitCredentialEntry[],
+  defaultKnownHosts?: string,
 ): (url: string) => GitAuth | undefined {
   const list = compile(entries);
-  return (url) => matchCompiled(list, url);
+  return (url) => matchCompiled(list, url, defaultKnownHosts);
 }
 
 /** Raw `--git-username` / `--git-password` values, each `<host>[/<path>]=<value>`. */
 export interface GitCredentialFlags {
   readonly gitUsername?: readonly string[];
   readonly gitPassword?: readonly string[];
+  /** `--git-ssh-key-file <host>[/<path>]=<file>`. */
+  readonly gitSshKeyFile?: readonly string[];
+  /** `--git-ssh-known-hosts-file <host>[/<path>]=<file>`. */
+  readonly gitSshKnownHostsFile?: readonly string[];
+  /** `--git-ca-file <host>[/<path>]=<file>`. */
+  readonly gitCaFile?: readonly string[];
+}
+
+/** Reads a file a credentials flag names; an unreadable one is an error naming the flag and file. */
+function readFlagFile(flag: string, file: string): string {
+  try {
+    return readFileSync(expandHome(file), 'utf8');
+  } catch (err) {
+    throw new KsError('InvalidInput', `--${flag}: cannot read ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -137,11 +166,21 @@ export function gitCredentialsFromFlags(flags: GitCredentialFlags): GitCredentia
     const [e, v] = entries.take('git-password', arg);
     e.password = v;
   }
+  for (const [flag, field, values] of [
+    ['git-ssh-key-file', 'identity', flags.gitSshKeyFile],
+    ['git-ssh-known-hosts-file', 'knownHosts', flags.gitSshKnownHostsFile],
+    ['git-ca-file', 'caFile', flags.gitCaFile],
+  ] as const) {
+    for (const arg of values ?? []) {
+      const [e, file] = entries.take(flag, arg);
+      e[field] = readFlagFile(flag, file);
+    }
+  }
   return entries.entries();
 }
 
 /**
- * Entries from `<prefix>[_<n>]_HOST|PATH|USERNAME|PASSWORD` variables of `env` (Kluctl's prefix is
+ * Entries from `<prefix>[_<n>]_HOST|PATH|USERNAME|PASSWORD|SSH_KEY|CA_BUNDLE` variables of `env` (Kluctl's prefix is
  * `KLUCTL_GIT`): the unnumbered set first, then by number. The deprecated `PATH_PREFIX` becomes
  * `<prefix>**`. Sets without HOST are skipped.
  */
@@ -154,14 +193,43 @@ export function gitCredentialsFromEnv(
     if (!s.HOST) continue;
     const path = s.PATH ?? (s.PATH_PREFIX !== undefined ? `${s.PATH_PREFIX}**` : undefined);
     if (path) compilePathGlob(path);
+    // Key and CA bundle are file paths; like Kluctl, an unreadable one leaves the entry without it.
+    const identity = s.SSH_KEY ? readQuietly(s.SSH_KEY) : undefined;
+    const caFile = s.CA_BUNDLE ? readQuietly(s.CA_BUNDLE) : undefined;
     out.push({
       host: s.HOST,
       ...(path ? { path } : {}),
       ...(s.USERNAME !== undefined ? { username: s.USERNAME } : {}),
       ...(s.PASSWORD !== undefined ? { password: s.PASSWORD } : {}),
+      ...(identity !== undefined ? { identity } : {}),
+      ...(caFile !== undefined ? { caFile } : {}),
     });
   }
   return out;
+}
+
+function expandHome(file: string): string {
+  return file.replace(/^~(?=\/|$)/, homedir());
+}
+
+function readQuietly(file: string): string | undefined {
+  try {
+    return readFileSync(expandHome(file), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The known_hosts the CLI checks SSH hosts against when an entry has none: the files of
+ * `SSH_KNOWN_HOSTS` (path list), else `~/.ssh/known_hosts`, as Kluctl reads them; unreadable ones are
+ * skipped (an unknown host is then refused, never added: nobody is asked).
+ */
+export function userKnownHosts(env: Readonly<Record<string, string | undefined>>): string {
+  const files = env.SSH_KNOWN_HOSTS
+    ? env.SSH_KNOWN_HOSTS.split(':').filter((f) => f !== '')
+    : [`${homedir()}/.ssh/known_hosts`];
+  return files.map((f) => readQuietly(f) ?? '').join('\n');
 }
 
 /** The CLI's entries: flags first, then the `KLUCTL_GIT_*` sets of `env` (passed in; lib never reads it). */
