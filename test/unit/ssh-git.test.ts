@@ -12,7 +12,12 @@ import {
   sshFingerprint,
 } from '../../lib/adapters/ssh-known-hosts.js';
 import { readAdvertisement } from '../../lib/adapters/ssh-pkt-line.js';
-import { matchGitCredential } from '../../lib/credentials/git-credentials.js';
+import {
+  buildGitCredentials,
+  gitAuthResolver,
+  matchGitCredential,
+  userKnownHosts,
+} from '../../lib/credentials/git-credentials.js';
 import type { GitCredentialEntry } from '../../lib/credentials/git-credentials.js';
 import { safeUrl } from '../../lib/util/safe-url.js';
 
@@ -161,5 +166,61 @@ describe('matchGitCredential for SSH and caFile (Kluctl ListAuthProvider)', () =
     ['https://ca-only.example.com/x.git', undefined],
   ])('%s', (url, expected) => {
     expect(matchGitCredential(entries, url)).toEqual(expected);
+  });
+});
+
+describe('CLI SSH and CA credentials (Kluctl flags and KLUCTL_GIT_* sets)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ks-git-flags-'));
+    writeFileSync(join(dir, 'id'), 'KEY');
+    writeFileSync(join(dir, 'kh'), 'KH');
+    writeFileSync(join(dir, 'ca.pem'), 'PEM');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads --git-ssh-key-file, --git-ssh-known-hosts-file and --git-ca-file into the keyed entries', () => {
+    const entries = buildGitCredentials({
+      gitUsername: ['h:2222=git', 'tls.example=u'],
+      gitPassword: ['tls.example=p'],
+      gitSshKeyFile: [`h:2222=${join(dir, 'id')}`],
+      gitSshKnownHostsFile: [`h:2222=${join(dir, 'kh')}`],
+      gitCaFile: [`tls.example=${join(dir, 'ca.pem')}`],
+    });
+    expect(entries).toEqual([
+      { host: 'h:2222', username: 'git', identity: 'KEY', knownHosts: 'KH' },
+      { host: 'tls.example', username: 'u', password: 'p', caFile: 'PEM' },
+    ]);
+  });
+
+  it('an unreadable file of a flag is an error naming the flag and the file', () => {
+    expect(() => buildGitCredentials({ gitSshKeyFile: [`h=${join(dir, 'missing')}`] })).toThrow(
+      `--git-ssh-key-file: cannot read ${join(dir, 'missing')}`,
+    );
+  });
+
+  it('reads SSH_KEY and CA_BUNDLE paths of env sets; an unreadable one is left out as in Kluctl', () => {
+    const entries = buildGitCredentials(
+      {},
+      {
+        KLUCTL_GIT_HOST: 'h',
+        KLUCTL_GIT_USERNAME: 'git',
+        KLUCTL_GIT_SSH_KEY: join(dir, 'id'),
+        KLUCTL_GIT_1_HOST: 'x',
+        KLUCTL_GIT_1_SSH_KEY: join(dir, 'missing'),
+        KLUCTL_GIT_1_CA_BUNDLE: join(dir, 'ca.pem'),
+      },
+    );
+    expect(entries).toEqual([
+      { host: 'h', username: 'git', identity: 'KEY' },
+      { host: 'x', caFile: 'PEM' },
+    ]);
+  });
+
+  it('entries without known_hosts fall back to the user files (SSH_KNOWN_HOSTS first)', () => {
+    const known = userKnownHosts({ SSH_KNOWN_HOSTS: `${join(dir, 'kh')}:${join(dir, 'missing')}` });
+    expect(known).toBe('KH\n');
+    const resolve = gitAuthResolver([{ host: 'h', username: 'git', identity: 'KEY' }], known);
+    expect(resolve('ssh://h/r.git')).toEqual({ username: 'git', sshIdentity: 'KEY', sshKnownHosts: 'KH\n' });
   });
 });
