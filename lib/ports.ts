@@ -200,6 +200,12 @@ export interface GitRef {
 export interface GitAuth {
   readonly username?: string;
   readonly password?: string;
+  /** Private key (OpenSSH or PEM, unencrypted) for SSH URLs: the Secret's `identity`. */
+  readonly sshIdentity?: string;
+  /** known_hosts content the SSH server's host key must be listed in: the Secret's `known_hosts`. */
+  readonly sshKnownHosts?: string;
+  /** PEM CA bundle trusted instead of the system roots for https: the Secret's `caFile`. */
+  readonly caBundle?: string;
 }
 
 /** Git access: resolving refs and checking out trees. */

@@ -20,7 +20,11 @@ import type { HelmCredentialEntry, HelmCredentialFlags } from '../../lib/credent
 import { HttpOciSource } from '../../lib/adapters/http-oci-source.js';
 import { defaultCacheDir, runtimeToolPath } from '../../lib/runtime-tools.js';
 import { helmCredentialsFromFlags } from './helm-pull.js';
-import { buildGitCredentials, gitAuthResolver } from '../../lib/credentials/git-credentials.js';
+import {
+  buildGitCredentials,
+  gitAuthResolver,
+  userKnownHosts,
+} from '../../lib/credentials/git-credentials.js';
 import type { GitCredentialFlags } from '../../lib/credentials/git-credentials.js';
 
 /** Project flags as commander hands them over. */
@@ -154,7 +158,7 @@ export async function renderFromFlags(
   const caps = kube ? await helmCapabilities(kube) : undefined;
   const kubeVersion = flags.kubernetesVersion ?? caps?.kubeVersion;
   // `--git-username/--git-password` first, then KLUCTL_GIT_[n_]* (Kluctl's order, §7.12).
-  const gitAuth = gitAuthResolver(buildGitCredentials(flags, process.env));
+  const gitAuth = gitAuthResolver(buildGitCredentials(flags, process.env), userKnownHosts(process.env));
   // With a cluster, templates see the context actually used, the current one when none was named (§1.6).
   const context = kube
     ? ((await explicitContext(flags)) ?? currentContextName(flags.kubeconfig))

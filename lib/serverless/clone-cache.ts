@@ -225,15 +225,19 @@ export class CachedGitSource implements GitSource {
  * operators) and a hash of the exact URL without user info and of the credential set.
  */
 export function scope(url: string, auth: GitAuth | undefined): string {
-  const h = createHash('sha256')
+  const hash = createHash('sha256')
     .update('kluctl-serverless clone cache v1\0')
     .update(redactUserinfo(url))
     .update('\0')
     .update(auth?.username ?? '')
     .update('\0')
-    .update(auth?.password ?? '')
-    .digest('hex')
-    .slice(0, 32);
+    .update(auth?.password ?? '');
+  // SSH keys and CA bundles join the hash only when set, so scopes of basic-auth remotes stay as they were.
+  for (const key of ['sshIdentity', 'sshKnownHosts', 'caBundle'] as const) {
+    const value = auth?.[key];
+    if (value !== undefined) hash.update(`\0${key}\0`).update(value);
+  }
+  const h = hash.digest('hex').slice(0, 32);
   return `${repoKeyOf(url)}@${h}`;
 }
 
