@@ -14,6 +14,7 @@ import { LocalRunner } from '../../lib/runner/local-runner.js';
 import { startRunnerHttp } from '../../lib/runner/runner-http.js';
 import type { RunnerHttp } from '../../lib/runner/runner-http.js';
 import { RunnerMetrics } from '../../lib/runner/runner-metrics.js';
+import { renderMetrics } from '../../lib/reconcile/metrics.js';
 import { formatStatusTable } from '../../lib/runner/status-table.js';
 import { parseWebhookSecrets, staticWebhookSecrets } from '../../lib/serverless/webhook-secrets.js';
 import type { WebhookSecretSet } from '../../lib/serverless/webhook-secrets.js';
@@ -81,7 +82,8 @@ export async function run(flags: RunFlags): Promise<void> {
           }
         : {}),
       health: () => runner.health(),
-      metrics: () => metrics.render(runner.gauges()),
+      // The runner's own figures, then Kluctl's controller metrics (kluctldeployments_*, gotk_*).
+      metrics: () => metrics.render(runner.gauges()) + renderMetrics(),
       onWebhook: (provider, status) => metrics.webhook(provider, status),
       logger: deps.logger,
     });

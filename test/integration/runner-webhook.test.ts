@@ -223,6 +223,8 @@ test('/healthz and /metrics answer; unknown paths and providers do not', async (
   expect(metrics).toMatch(/^kluctl_serverless_queue_depth 0$/m);
   expect(metrics).toMatch(/^kluctl_serverless_last_tick_timestamp_seconds \d+(\.\d+)?$/m);
   expect(metrics).toMatch(/^kluctl_serverless_webhook_requests_total\{provider="github",status="401"\} 3$/m);
+  // Kluctl's controller metrics follow the runner's own.
+  expect(metrics).toMatch(/^kluctldeployments_deployment_interval_seconds\{[^}]*\} \d+/m);
 
   expect((await fetch(`${base}/nope`)).status).toBe(404);
   expect((await post(Buffer.from('{}'), {}, 'svn')).status).toBe(404);
