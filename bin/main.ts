@@ -2,7 +2,7 @@
  * The `kluctl-serverless` CLI: Kluctl's command and flag names, `--help` on every command, results
  * and errors that say what to do next.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { render } from './commands/render.js';
 import { deploy } from './commands/deploy.js';
 import { diff } from './commands/diff.js';
@@ -157,7 +157,7 @@ projectOptions(
   .option('--warnings-as-errors', 'count warnings as failures')
   .action(validate);
 
-projectOptions(
+const pokeImagesCmd = projectOptions(
   program
     .command('poke-images')
     .description('set only the images of the live workloads to what the project renders'),
@@ -165,12 +165,8 @@ projectOptions(
   .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
   .option('--dry-run', 'server-side dry run: change nothing')
   .option('-y, --yes', 'do not ask for confirmation')
-  .addOption(
-    new Option('-o, --output-format <format>', 'result output')
-      .choices(['text', 'json', 'yaml'])
-      .default('text'),
-  )
   .action(pokeImagesCommand);
+outputOptions(pokeImagesCmd);
 
 program
   .command('list-targets')
