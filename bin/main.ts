@@ -15,21 +15,14 @@ import { listImages } from './commands/list-images.js';
 import { run } from './commands/run.js';
 import { shimCommand } from './commands/shim.js';
 import { clusterCommands } from './commands/cluster.js';
-import { helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
+import { gitCredentialOptions, helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
 import { helmUpdateCommand } from './commands/helm-update.js';
 import { errorMessage } from '../lib/errors.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function projectOptions(cmd: Command): Command {
-  return helmCredentialOptions(cmd)
-    .option(
-      '--git-username <host/path=user>',
-      'username for Git basic auth; path is a glob (repeatable)',
-      collect,
-      [],
-    )
-    .option('--git-password <host/path=password>', 'password for Git basic auth (repeatable)', collect, [])
+  return gitCredentialOptions(helmCredentialOptions(cmd))
     .option('--project-dir <dir>', 'the Kluctl project directory', '.')
     .option('-t, --target <name>', 'the target to use')
     .option('-T, --target-name-override <name>', 'override the name of the target')
@@ -183,20 +176,24 @@ program
   .option('-o, --output <path>', "write to this file ('-' = stdout; repeatable)", collect, [])
   .action(listTargets);
 
-helmCredentialOptions(
-  program
-    .command('helm-pull')
-    .description('pre-pull every Helm chart of the project into .helm-charts and remove unused versions')
-    .option('--project-dir <dir>', 'the Kluctl project directory', '.'),
+gitCredentialOptions(
+  helmCredentialOptions(
+    program
+      .command('helm-pull')
+      .description('pre-pull every Helm chart of the project into .helm-charts and remove unused versions')
+      .option('--project-dir <dir>', 'the Kluctl project directory', '.'),
+  ),
 ).action(helmPullCommand);
 
-helmCredentialOptions(
-  program
-    .command('helm-update')
-    .description('look for newer Helm chart versions (updateConstraints apply)')
-    .option('--project-dir <dir>', 'the Kluctl project directory', '.')
-    .option('--upgrade', 'write new versions into helm-chart.yaml and pull them')
-    .option('--commit', 'create a git commit for every updated chart'),
+gitCredentialOptions(
+  helmCredentialOptions(
+    program
+      .command('helm-update')
+      .description('look for newer Helm chart versions (updateConstraints apply)')
+      .option('--project-dir <dir>', 'the Kluctl project directory', '.')
+      .option('--upgrade', 'write new versions into helm-chart.yaml and pull them')
+      .option('--commit', 'create a git commit for every updated chart'),
+  ),
 ).action(helmUpdateCommand);
 
 program

@@ -2,6 +2,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
+import { buildGitCredentials, gitAuthResolver } from '../../lib/credentials/git-credentials.js';
+import type { GitCredentialFlags } from '../../lib/credentials/git-credentials.js';
 import { buildHelmCredentials } from '../../lib/credentials/helm-credentials.js';
 import type { HelmCredentialFlags, HelmCredentials } from '../../lib/credentials/helm-credentials.js';
 import { helmPull } from '../../lib/project/helm/helm-pull.js';
@@ -30,17 +32,33 @@ export function helmCredentialOptions(cmd: Command): Command {
   return cmd;
 }
 
+/** Adds Kluctl's `--git-username` / `--git-password` flags (Git charts and includes). */
+export function gitCredentialOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--git-username <host/path=user>',
+      'username for Git basic auth; path is a glob (repeatable)',
+      collect,
+      [],
+    )
+    .option('--git-password <host/path=password>', 'password for Git basic auth (repeatable)', collect, []);
+}
+
 /** Credentials from the flags, then `KLUCTL_HELM_*` / `KLUCTL_REGISTRY_*` of the environment. */
 export function helmCredentialsFromFlags(flags: HelmCredentialFlags): HelmCredentials {
   return buildHelmCredentials(flags, process.env);
 }
 
-/** Pull dependencies for the CLI: the pinned helm, credentials, Git over isomorphic-git. */
-export function cliPullDeps(flags: HelmCredentialFlags): ChartPullDeps {
+/**
+ * Pull dependencies for the CLI: the pinned helm, credentials, Git over isomorphic-git with the
+ * `--git-*` flags and `KLUCTL_GIT_*` credentials (Git charts).
+ */
+export function cliPullDeps(flags: HelmCredentialFlags & GitCredentialFlags): ChartPullDeps {
   return {
     helmPath: toolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
     credentials: helmCredentialsFromFlags(flags),
     git: new IsomorphicGitSource(),
+    gitAuth: gitAuthResolver(buildGitCredentials(flags, process.env)),
   };
 }
 
@@ -48,7 +66,9 @@ export function cliPullDeps(flags: HelmCredentialFlags): ChartPullDeps {
 export const stderrProgress = { step: (m: string): void => void process.stderr.write(`${m}\n`) };
 
 /** Pre-pulls every chart of the project into `.helm-charts` and removes unused versions. */
-export async function helmPullCommand(flags: HelmCredentialFlags & { projectDir: string }): Promise<void> {
+export async function helmPullCommand(
+  flags: HelmCredentialFlags & GitCredentialFlags & { projectDir: string },
+): Promise<void> {
   await helmPull({
     ...cliPullDeps(flags),
     projectDir: resolve(flags.projectDir),
