@@ -25,6 +25,9 @@ export function helmCredentialOptions(cmd: Command): Command {
     ['--registry-username <host/repo=user>', 'username for an OCI registry'],
     ['--registry-password <host/repo=password>', 'password for an OCI registry'],
     ['--registry-creds <host/repo=user:password>', 'username and password for an OCI registry'],
+    ['--registry-ca-file <host/repo=file>', 'CA bundle for an OCI registry'],
+    ['--registry-cert-file <host/repo=file>', 'client certificate for an OCI registry'],
+    ['--registry-key-file <host/repo=file>', 'client key for an OCI registry'],
     ['--registry-plain-http <host/repo>', 'talk plain HTTP to an OCI registry'],
     ['--registry-insecure-skip-tls-verify <host/repo>', 'skip TLS verification for an OCI registry'],
   ];

@@ -7,17 +7,17 @@
  * flags, here ours) the charts come from Git and the reconcile needs no credentials, while the cases
  * with wrong credentials already fail in `helm-pull`.
  *
- * Not ported: the eight `*-tls-*` cases (a repository or registry behind TLS with a CA or client
- * certificate). The test Helm repository and registry serve plain HTTP only; TLS material in
- * spec.credentials is passed to helm as files (lib/credentials/spec-credentials.ts) but not tested
- * against a TLS server. `dep-oci-creds-fail` is skipped by Kluctl's gitops test too.
+ * The `*-tls-*` cases run against the test Helm repository and registry over HTTPS (demanding a client
+ * certificate for the `-cert` ones). `dep-oci-creds-fail` is skipped by Kluctl's gitops test too.
  */
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { cli } from '../env/cli.js';
+import { generateControlPlaneCerts } from '../env/certs.js';
+import type { ControlPlaneCerts } from '../env/certs.js';
+import { helmPullCommand } from '../../bin/commands/helm-pull.js';
 import { createRepo, git } from '../env/git-repo.js';
 import type { TestRepo } from '../env/git-repo.js';
 import { startGitServer } from '../env/git-server.js';
@@ -53,15 +53,41 @@ interface HelmCase {
   readonly credsHost?: string;
   readonly credsPath?: string;
   readonly password?: string;
+  /** Serve over TLS; `clientCert`: and demand a client certificate. */
+  readonly tls?: boolean;
+  readonly clientCert?: boolean;
+  /** Pass the CA, the client certificate in the credentials (Kluctl's argPassCA, argPassClientCert). */
+  readonly passCa?: boolean;
+  readonly passClientCert?: boolean;
   /** Kluctl's expectedPrepareError; our text where it differs is in `ours`. */
   readonly prepareError?: string;
   readonly ours?: string;
 }
 
+/** Kluctl's `*-tls-*` cases: [name, clientCert, passCa, passClientCert, expected error]. */
+const TLS_CASES = [
+  ['tls-missing-ca', false, false, false, 'failed to verify certificate'],
+  ['tls-valid-ca', false, true, false, undefined],
+  ['tls-missing-cert', true, true, false, 'certificate required'],
+  ['tls-valid-cert', true, true, true, undefined],
+] as const;
+
 const CASES: readonly HelmCase[] = [
   { name: 'helm-no-creds', type: 'helm' },
   { name: 'oci-no-creds', type: 'oci' },
   { name: 'git-no-creds', type: 'git' },
+  ...(['helm', 'oci'] as const).flatMap((type) =>
+    TLS_CASES.map(([name, clientCert, passCa, passClientCert, prepareError]): HelmCase => ({
+      name: `${type}-${name}`,
+      type,
+      tls: true,
+      clientCert,
+      passCa,
+      passClientCert,
+      credsHost: '<host>',
+      ...(prepareError ? { prepareError } : {}),
+    })),
+  ),
   ...(['helm', 'oci', 'git'] as const).flatMap((type): HelmCase[] => {
     const refused = { helm: '401 Unauthorized', oci: '401: Unauthorized', git: 'authentication required' }[
       type
@@ -98,10 +124,14 @@ const CASES: readonly HelmCase[] = [
 let s: GitOpsSuite;
 const closers: (() => Promise<void>)[] = [];
 let work: string;
+/** A CA, a serving certificate for 127.0.0.1 and a client certificate, all of that CA. */
+let pki: ControlPlaneCerts;
 
 beforeAll(async () => {
   s = await startGitOpsSuite('gitops-helm');
   work = await mkdtemp(join(tmpdir(), 'ks-gitops-helm-'));
+  await mkdir(join(work, 'pki'));
+  pki = await generateControlPlaneCerts(join(work, 'pki'));
 }, 120_000);
 afterAll(async () => {
   for (const c of closers) await c();
@@ -119,7 +149,7 @@ const sources = new Map<string, Promise<Source>>();
 
 /** One server per kind of source (type, auth, path), shared by the cases that need the same. */
 function sourceFor(c: HelmCase): Promise<Source> {
-  const key = `${c.type}/${c.auth ?? false}/${c.path ?? ''}`;
+  const key = `${c.type}/${c.auth ?? false}/${c.path ?? ''}/${c.tls ?? false}/${c.clientCert ?? false}`;
   if (!sources.has(key)) sources.set(key, startSource(c));
   return sources.get(key)!;
 }
@@ -131,6 +161,15 @@ async function startSource(c: HelmCase): Promise<Source> {
       charts: [CHART],
       ...(c.path ? { path: c.path } : {}),
       ...(auth ? { auth } : {}),
+      ...(c.tls
+        ? {
+            tls: {
+              cert: pki.servingCert,
+              key: pki.servingKey,
+              ...(c.clientCert ? { clientCa: pki.caCert } : {}),
+            },
+          }
+        : {}),
     });
     closers.push(() => repo.close());
     return {
@@ -139,7 +178,22 @@ async function startSource(c: HelmCase): Promise<Source> {
     };
   }
   if (c.type === 'oci') {
-    const reg: TestOciRegistry = await startOciRegistry({ charts: [CHART], ...(auth ? { auth } : {}) });
+    const reg: TestOciRegistry = await startOciRegistry({
+      charts: [CHART],
+      ...(auth ? { auth } : {}),
+      ...(c.tls
+        ? {
+            tls: {
+              cert: pki.servingCert,
+              key: pki.servingKey,
+              ca: pki.caCert,
+              ...(c.clientCert
+                ? { clientCa: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey }
+                : {}),
+            },
+          }
+        : {}),
+    });
     closers.push(() => reg.close());
     return { host: reg.host, chart: { repo: reg.chartUrl(CHART.name), chartVersion: CHART.version } };
   }
@@ -165,8 +219,11 @@ async function startSource(c: HelmCase): Promise<Source> {
 
 let secretIdx = 0;
 
-/** Kluctl's createGitopsSecret. */
-async function gitopsSecret(data: Record<string, string>): Promise<string> {
+/** Kluctl's createGitopsSecret; `files` are keys whose value is the content of a file. */
+async function gitopsSecret(
+  data: Record<string, string>,
+  files: Record<string, string> = {},
+): Promise<string> {
   const name = `gitops-secret-${secretIdx++}`;
   const r = await kubectlTest([
     'create',
@@ -176,6 +233,7 @@ async function gitopsSecret(data: Record<string, string>): Promise<string> {
     '-n',
     s.namespace,
     ...Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`),
+    ...Object.entries(files).map(([k, f]) => `--from-file=${k}=${f}`),
   ]);
   expect(r.code).toBe(0);
   return name;
@@ -186,13 +244,21 @@ async function specCredentials(c: HelmCase, host: string): Promise<Record<string
   const creds: Record<string, unknown[]> = {};
   if (c.credsHost) {
     const h = c.credsHost.replace('<host>', host);
-    const data = { username: USER, password: c.password ?? PASSWORD };
-    const secretRef = { name: await gitopsSecret(c.type === 'oci' ? { ...data, plainHttp: 'true' } : data) };
+    // Kluctl's TLS cases pass an empty username and password.
+    const data = c.auth
+      ? { username: USER, password: c.password ?? PASSWORD }
+      : { username: '', password: '' };
+    const files = {
+      ...(c.passCa ? { ca: pki.caCert } : {}),
+      ...(c.passClientCert ? { cert: pki.adminCert, key: pki.adminKey } : {}),
+    };
+    const plain: Record<string, string> = c.type === 'oci' && !c.tls ? { plainHttp: 'true' } : {};
+    const secretRef = { name: await gitopsSecret({ ...data, ...plain }, files) };
     const path = c.credsPath;
     if (c.type === 'oci') creds.oci = [{ registry: h, ...(path ? { repository: path } : {}), secretRef }];
     else creds[c.type] = [{ host: h, ...(path ? { path } : {}), secretRef }];
   }
-  if (c.type === 'oci') {
+  if (c.type === 'oci' && !c.tls) {
     const secretRef = { name: await gitopsSecret({ plainHttp: 'true' }) };
     creds.oci = [...(creds.oci ?? []), { registry: host, secretRef }];
   }
@@ -202,15 +268,31 @@ async function specCredentials(c: HelmCase, host: string): Promise<Record<string
 /** Kluctl's buildHelmTestExtraArgs: the CLI flags for helm-pull. */
 function pullFlags(c: HelmCase, host: string): string[] {
   const out: string[] = [];
+  const flag = { helm: 'helm', oci: 'registry', git: 'git' }[c.type];
   if (c.credsHost) {
     const key = `${c.credsHost.replace('<host>', host)}${c.credsPath ? `/${c.credsPath}` : ''}`;
     const password = c.password ?? PASSWORD;
-    if (c.type === 'oci')
-      out.push(`--registry-creds=${key}=${USER}:${password}`, `--registry-plain-http=${key}`);
-    else if (c.type === 'helm') out.push(`--helm-creds=${key}=${USER}:${password}`);
-    else out.push(`--git-username=${key}=${USER}`, `--git-password=${key}=${password}`);
+    if (c.auth && c.type === 'git')
+      out.push(`--git-username=${key}=${USER}`, `--git-password=${key}=${password}`);
+    else if (c.auth) out.push(`--${flag}-creds=${key}=${USER}:${password}`);
+    if (c.type === 'oci' && !c.tls) out.push(`--registry-plain-http=${key}`);
   }
-  if (c.type === 'oci') out.push(`--registry-plain-http=${host}`);
+  // The fallback that enables plain HTTP when no credentials match.
+  if (c.type === 'oci' && !c.tls) out.push(`--registry-plain-http=${host}`);
+  if (c.passCa) out.push(`--${flag}-ca-file=${host}=${pki.caCert}`);
+  if (c.passClientCert)
+    out.push(`--${flag}-cert-file=${host}=${pki.adminCert}`, `--${flag}-key-file=${host}=${pki.adminKey}`);
+  return out;
+}
+
+/** `--a-b=v` flags as the CLI's options object (`{ aB: [v] }`). */
+function parseFlags(args: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const a of args) {
+    const eq = a.indexOf('=');
+    const key = a.slice(2, eq).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+    (out[key] ??= []).push(a.slice(eq + 1));
+  }
   return out;
 }
 
@@ -241,13 +323,16 @@ async function testHelmPull(c: HelmCase, prePull: boolean): Promise<void> {
   closers.push(() => repo.cleanup());
   if (prePull) {
     await cp(repo.workDir, dir, { recursive: true });
-    const r = await cli(['helm-pull', '--project-dir', dir, ...pullFlags(c, src.host)]);
+    // Our `helm-pull` command, in process (Kluctl's test runs its CLI in process too).
+    const failed = await helmPullCommand({ projectDir: dir, ...parseFlags(pullFlags(c, src.host)) }).then(
+      () => undefined,
+      (err: Error) => err,
+    );
     if (c.prepareError) {
-      expect(r.code).not.toBe(0);
-      expect(r.stderr).toContain(c.ours ?? c.prepareError);
+      expect(failed?.message).toContain(c.ours ?? c.prepareError);
       return;
     }
-    expect(r.code).toBe(0);
+    expect(failed).toBeUndefined();
     await cp(join(dir, '.helm-charts'), join(repo.workDir, '.helm-charts'), { recursive: true });
     await git(repo.workDir, ['add', '--all']);
     await git(repo.workDir, ['commit', '-qm', 'helm-pull']);
