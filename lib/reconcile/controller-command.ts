@@ -1,10 +1,10 @@
 /**
  * The controller's side of the one command path (Kluctl's rule: the controller only schedules what the
  * CLI can do). Every command a KluctlDeployment runs (deploy, poke-images, prune, diff, validate,
- * delete) is the CLI's command of lib/deploy/commands; this file holds the two things the controller
- * adds around it, written once: the command environment a spec gives (inclusion rules, command info,
- * git info), and the marks Kluctl's controller puts on the result (initiator `KluctlDeployment`, the
- * deployment, the reconcile id and rendered objects hash).
+ * delete) is the CLI's command of lib/deploy/commands; this file holds what the controller adds
+ * around it, written once: the command environment a spec gives (inclusion rules, command info, git
+ * info), the deploy options a spec gives, and the marks Kluctl's controller puts on the result
+ * (initiator `KluctlDeployment`, the deployment, the reconcile id and rendered objects hash).
  */
 import type {
   CommandInfo,
@@ -16,6 +16,8 @@ import type {
 import { metaTime } from '../api/meta-time.js';
 import type { CommandResult } from '../deploy/command-result.js';
 import type { CommandEnv } from '../deploy/commands/command-base.js';
+import type { DeployCommandOptions } from '../deploy/commands/deploy-command.js';
+import { deployFlagsOf } from '../deploy/deploy-flags.js';
 import type { Clock, KubeClient } from '../ports.js';
 import { inclusionOf } from '../project/inclusion.js';
 
@@ -78,6 +80,27 @@ export function controllerCommandInfo(kd: KluctlDeployment): Partial<CommandInfo
     ...list('includeDeploymentDirs', spec.includeDeploymentDirs),
     ...list('excludeDeploymentDirs', spec.excludeDeploymentDirs),
     ...(spec.dryRun ? { dryRun: true } : {}),
+  };
+}
+
+/** Kluctl's controller waits up to 10 minutes for readiness (its CLI 5). */
+export const CONTROLLER_READINESS_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The deploy command's options for a spec, as Kluctl's controller runs `deploy`: the spec's flags and
+ * `prune`, readiness waits of up to 10 minutes, pruned objects not waited for. `signal` ends waits and
+ * stops new applies (the run's deadline).
+ */
+export function controllerDeployOptions(
+  spec: KluctlDeploymentSpec,
+  signal?: AbortSignal,
+): DeployCommandOptions {
+  return {
+    prune: spec.prune ?? false,
+    ...deployFlagsOf(spec),
+    readinessTimeoutMs: CONTROLLER_READINESS_TIMEOUT_MS,
+    waitPrune: false,
+    ...(signal ? { signal } : {}),
   };
 }
 

@@ -11,12 +11,11 @@ import type { CommandResult } from '../deploy/command-result.js';
 import { commandProject, finishCommandResult, newCommandResult } from '../deploy/commands/command-base.js';
 import { runDeploy } from '../deploy/commands/deploy-command.js';
 import { runPokeImages } from '../deploy/commands/poke-images-command.js';
-import { deployFlagsOf } from '../deploy/deploy-flags.js';
 import { NO_REF } from '../deploy/remote-objects.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, KubeClient } from '../ports.js';
 import type { RenderedProject } from '../project/render-project.js';
-import { asControllerResult, controllerCommandEnv } from './controller-command.js';
+import { asControllerResult, controllerCommandEnv, controllerDeployOptions } from './controller-command.js';
 
 /** What the deploy step needs to know about the reconcile. */
 export interface DeployStepInput {
@@ -32,9 +31,6 @@ export interface DeployStepInput {
   /** The run's deadline: nothing new is applied or pruned after it, readiness waits end on it. */
   readonly signal?: AbortSignal;
 }
-
-/** Kluctl's controller waits up to 10 minutes for readiness (its CLI 5). */
-const CONTROLLER_READINESS_TIMEOUT_MS = 10 * 60_000;
 
 /** Deploys (or pokes images) with `kube`, the target cluster's client, and returns the full command result. */
 export async function runDeployStep(
@@ -53,14 +49,7 @@ export async function runDeployStep(
     result =
       mode === 'poke-images'
         ? await runPokeImages(env, project, rendered, { dryRun: spec.dryRun ?? false })
-        : await runDeploy(env, project, {
-            prune: spec.prune ?? false,
-            ...deployFlagsOf(spec),
-            readinessTimeoutMs: CONTROLLER_READINESS_TIMEOUT_MS,
-            // Kluctl's controller does not wait for pruned objects to go away.
-            waitPrune: false,
-            ...(input.signal ? { signal: input.signal } : {}),
-          });
+        : await runDeploy(env, project, controllerDeployOptions(spec, input.signal));
   } catch (err) {
     // A failure the command could not attribute to one object (the API went away while listing) is
     // an error of the result without an object, as in Kluctl's command results: the deployment then
