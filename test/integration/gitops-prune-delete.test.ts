@@ -107,7 +107,7 @@ test('dryRun: the finalizer deletes nothing and stores a dry-run delete result',
   const outcome = await deleteKluctlDeployment(s, 'delete-dry');
   expect(outcome.message).toBe('finalizer removed, 2 objects deleted (dry run), 0 errors');
   expect(await exists(ns, ['d1', 'd2'])).toEqual(['d1', 'd2']);
-  const result = await lastResult('delete-dry');
+  const result = await deleteResult('delete-dry');
   expect(result).toMatchObject({
     command: { command: 'delete', initiator: 'KluctlDeployment', dryRun: true },
     kluctlDeployment: { name: 'delete-dry', namespace: s.namespace, clusterId },
@@ -137,7 +137,7 @@ test('the delete result is stored, the state goes, and a KluctlDeployment create
   await deleteKluctlDeployment(s, 'recreate');
   expect(await exists(ns, ['d1'])).toEqual([]);
   expect(await s.store.get(key)).toBeUndefined();
-  const result = await lastResult('recreate');
+  const result = await deleteResult('recreate');
   expect(result).toMatchObject({
     command: { command: 'delete', initiator: 'KluctlDeployment' },
     targetKey: { targetName: 'target1', discriminator: 'recreate-target1', clusterId },
@@ -172,9 +172,13 @@ test('memory of an earlier object of the same name is not inherited (finalizer r
   expect(again.outcome).toMatchObject({ outcome: 'succeeded', deployed: true });
 });
 
-async function lastResult(name: string) {
-  const keys = [...(await s.store.list(resultsPrefix(clusterId, s.namespace, name)))].sort();
-  return readCommandResult(s.store, keys[keys.length - 1]!);
+/** The stored delete result (keys sort by end time in seconds, so a deploy of the same second may follow). */
+async function deleteResult(name: string) {
+  const keys = await s.store.list(resultsPrefix(clusterId, s.namespace, name));
+  const results = await Promise.all([...keys].map((k) => readCommandResult(s.store, k)));
+  const deletes = results.filter((r) => r?.command.command === 'delete');
+  expect(deletes).toHaveLength(1);
+  return deletes[0];
 }
 
 async function updateFinalizers(name: string): Promise<number> {
