@@ -128,7 +128,7 @@ for (const [name, description, action] of [
 ] as const) {
   const cmd = projectOptions(program.command(name).description(description))
     .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
-    .option('--dry-run', 'only list what would be deleted')
+    .option('--dry-run', 'send the deletes as server-side dry runs: nothing is deleted')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--discriminator <name>', 'override the target discriminator');
   if (name === 'delete') cmd.option('--no-wait', 'do not wait until deleted objects are gone');
