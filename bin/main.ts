@@ -2,7 +2,7 @@
  * The `kluctl-serverless` CLI: Kluctl's command and flag names, `--help` on every command, results
  * and errors that say what to do next.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { render } from './commands/render.js';
 import { deploy } from './commands/deploy.js';
 import { diff } from './commands/diff.js';
@@ -15,34 +15,14 @@ import { listImages } from './commands/list-images.js';
 import { run } from './commands/run.js';
 import { shimCommand } from './commands/shim.js';
 import { clusterCommands } from './commands/cluster.js';
-import { helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
+import { gitCredentialOptions, helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
 import { helmUpdateCommand } from './commands/helm-update.js';
 import { errorMessage } from '../lib/errors.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function projectOptions(cmd: Command): Command {
-  return helmCredentialOptions(cmd)
-    .option(
-      '--git-username <host/path=user>',
-      'username for Git basic auth; path is a glob (repeatable)',
-      collect,
-      [],
-    )
-    .option('--git-password <host/path=password>', 'password for Git basic auth (repeatable)', collect, [])
-    .option(
-      '--git-ssh-key-file <host/path=file>',
-      'SSH private key for Git over SSH (repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--git-ssh-known-hosts-file <host/path=file>',
-      'known_hosts file for Git over SSH (repeatable; default SSH_KNOWN_HOSTS or ~/.ssh/known_hosts)',
-      collect,
-      [],
-    )
-    .option('--git-ca-file <host/path=file>', 'CA bundle for Git over https (repeatable)', collect, [])
+  return gitCredentialOptions(helmCredentialOptions(cmd))
     .option('--project-dir <dir>', 'the Kluctl project directory', '.')
     .option('-t, --target <name>', 'the target to use')
     .option('-T, --target-name-override <name>', 'override the name of the target')
@@ -148,7 +128,7 @@ for (const [name, description, action] of [
 ] as const) {
   const cmd = projectOptions(program.command(name).description(description))
     .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
-    .option('--dry-run', 'only list what would be deleted')
+    .option('--dry-run', 'send the deletes as server-side dry runs: nothing is deleted')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--discriminator <name>', 'override the target discriminator');
   if (name === 'delete') cmd.option('--no-wait', 'do not wait until deleted objects are gone');
@@ -170,7 +150,7 @@ projectOptions(
   .option('--warnings-as-errors', 'count warnings as failures')
   .action(validate);
 
-projectOptions(
+const pokeImagesCmd = projectOptions(
   program
     .command('poke-images')
     .description('set only the images of the live workloads to what the project renders'),
@@ -178,12 +158,8 @@ projectOptions(
   .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
   .option('--dry-run', 'server-side dry run: change nothing')
   .option('-y, --yes', 'do not ask for confirmation')
-  .addOption(
-    new Option('-o, --output-format <format>', 'result output')
-      .choices(['text', 'json', 'yaml'])
-      .default('text'),
-  )
   .action(pokeImagesCommand);
+outputOptions(pokeImagesCmd);
 
 program
   .command('list-targets')
@@ -200,20 +176,24 @@ program
   .option('-o, --output <path>', "write to this file ('-' = stdout; repeatable)", collect, [])
   .action(listTargets);
 
-helmCredentialOptions(
-  program
-    .command('helm-pull')
-    .description('pre-pull every Helm chart of the project into .helm-charts and remove unused versions')
-    .option('--project-dir <dir>', 'the Kluctl project directory', '.'),
+gitCredentialOptions(
+  helmCredentialOptions(
+    program
+      .command('helm-pull')
+      .description('pre-pull every Helm chart of the project into .helm-charts and remove unused versions')
+      .option('--project-dir <dir>', 'the Kluctl project directory', '.'),
+  ),
 ).action(helmPullCommand);
 
-helmCredentialOptions(
-  program
-    .command('helm-update')
-    .description('look for newer Helm chart versions (updateConstraints apply)')
-    .option('--project-dir <dir>', 'the Kluctl project directory', '.')
-    .option('--upgrade', 'write new versions into helm-chart.yaml and pull them')
-    .option('--commit', 'create a git commit for every updated chart'),
+gitCredentialOptions(
+  helmCredentialOptions(
+    program
+      .command('helm-update')
+      .description('look for newer Helm chart versions (updateConstraints apply)')
+      .option('--project-dir <dir>', 'the Kluctl project directory', '.')
+      .option('--upgrade', 'write new versions into helm-chart.yaml and pull them')
+      .option('--commit', 'create a git commit for every updated chart'),
+  ),
 ).action(helmUpdateCommand);
 
 program

@@ -1,11 +1,13 @@
 /**
  * A classic Helm chart repository served over HTTP by the tests: fixture charts are packaged with the
  * real `helm package` (name and version set per entry), `index.yaml` is written by `helm repo index`,
- * and a small Node HTTP server serves the folder, optionally behind basic auth.
+ * and a small Node HTTP server serves the folder, optionally behind basic auth and over TLS (with or
+ * without client certificates).
  */
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +30,11 @@ export interface HelmRepoOptions {
   readonly path?: string;
   /** Require these basic-auth credentials for every request. */
   readonly auth?: { readonly username: string; readonly password: string };
+  /**
+   * Serve HTTPS with this certificate and key (PEM files); with `clientCa`, every client must present
+   * a certificate that CA signed (Kluctl's TLSClientCertEnabled). Default: plain HTTP.
+   */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string };
 }
 
 /** A running repository. */
@@ -85,7 +92,7 @@ export async function startHelmRepo(opts: HelmRepoOptions): Promise<TestHelmRepo
   const expected = opts.auth
     ? `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`
     : undefined;
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
     const done = (status: number, body?: Buffer): void => {
       requests.push(`${req.method} ${path} ${status}`);
@@ -100,9 +107,22 @@ export async function startHelmRepo(opts: HelmRepoOptions): Promise<TestHelmRepo
       (b) => done(200, b),
       () => done(404),
     );
-  });
+  };
+  const tls = opts.tls;
+  const server: Server = tls
+    ? createHttpsServer(
+        {
+          cert: await readFile(tls.cert),
+          key: await readFile(tls.key),
+          ...(tls.clientCa
+            ? { ca: await readFile(tls.clientCa), requestCert: true, rejectUnauthorized: true }
+            : {}),
+        },
+        handler,
+      )
+    : createServer(handler);
   const port = await listen(server);
-  const url = `http://127.0.0.1:${port}${sub ? `/${sub}` : ''}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}${sub ? `/${sub}` : ''}`;
   const home = await createHelmHome(root);
   try {
     await runHelm(['repo', 'index', repoDir, '--url', url], {

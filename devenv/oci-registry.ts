@@ -5,6 +5,7 @@
  * `helm push`, logged in through an isolated Helm home, exactly as a user publishes a chart.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -32,6 +33,19 @@ export interface OciRegistryOptions {
   readonly tokenAuth?: TokenServerOptions;
   /** Where the registry's log goes. Default: the registry's own temp dir (removed by `close()`). */
   readonly logsDir?: string;
+  /**
+   * Serve HTTPS with this certificate and key (PEM files), trusting `ca` when pushing; with
+   * `clientCa`, every client must present a certificate that CA signed, and the pushes present
+   * `clientCert`/`clientKey`. Default: plain HTTP.
+   */
+  readonly tls?: {
+    readonly cert: string;
+    readonly key: string;
+    readonly ca: string;
+    readonly clientCa?: string;
+    readonly clientCert?: string;
+    readonly clientKey?: string;
+  };
 }
 
 /** A running registry. */
@@ -69,9 +83,18 @@ function configYaml(
   root: string,
   port: number,
   htpasswd: string | undefined,
-  token?: TokenAuthConfig,
+  token: TokenAuthConfig | undefined,
+  tls: OciRegistryOptions['tls'],
 ): string {
   const auth = authYaml(htpasswd, token);
+  const tlsLines = tls
+    ? [
+        '  tls:',
+        `    certificate: ${tls.cert}`,
+        `    key: ${tls.key}`,
+        ...(tls.clientCa ? ['    clientcas:', `      - ${tls.clientCa}`] : []),
+      ]
+    : [];
   return [
     'version: 0.1',
     'log:',
@@ -87,24 +110,40 @@ function configYaml(
     `  addr: 127.0.0.1:${port}`,
     // Only signs upload state between requests of this throw-away registry.
     '  secret: test-registry-upload-state',
+    ...tlsLines,
     auth,
   ].join('\n');
 }
 
-/** Polls `/v2/` until the registry answers (200, or 401 behind auth). */
-async function waitReady(proc: ManagedProcess, port: number): Promise<void> {
+/** Polls `/v2/` until the registry answers (200, or 401 behind auth); over TLS, until it accepts. */
+async function waitReady(proc: ManagedProcess, port: number, tls: boolean): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (proc.hasExited()) throw new Error(`registry exited during start-up:\n${tailFile(proc.logFile)}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/v2/`);
-      if (res.status === 200 || res.status === 401) return;
-    } catch {
-      // not listening yet
-    }
+    if (tls ? await listening(port) : await answers(port)) return;
     await sleep(100);
   }
   throw new Error(`registry not ready after ${READY_TIMEOUT_MS} ms:\n${tailFile(proc.logFile)}`);
+}
+
+async function answers(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/v2/`);
+    return res.status === 200 || res.status === 401;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** Starts the registry, pushes `opts.charts`, and keeps it running until `close()`. */
@@ -127,7 +166,7 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<T
   }
   const port = await freePort();
   const config = join(root, 'config.yml');
-  await writeFile(config, configYaml(root, port, htpasswd, token));
+  await writeFile(config, configYaml(root, port, htpasswd, token, opts.tls));
   const proc = startProcess({
     name: `oci-registry-${port}`,
     command: toolPath('registry'),
@@ -143,7 +182,7 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<T
     await rm(root, { recursive: true, force: true });
   };
   try {
-    await waitReady(proc, port);
+    await waitReady(proc, port, opts.tls !== undefined);
   } catch (err) {
     await close();
     throw err;
@@ -152,6 +191,15 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<T
   const host = `127.0.0.1:${port}`;
   const url = `oci://${host}${opts.path ? `/${opts.path.replace(/^\/+|\/+$/g, '')}` : ''}`;
   const helm = toolPath('helm');
+  const t = opts.tls;
+  // How helm reaches the registry: plain HTTP, or TLS trusting the CA (with a client certificate).
+  const transport = t
+    ? [
+        '--ca-file',
+        t.ca,
+        ...(t.clientCert && t.clientKey ? ['--cert-file', t.clientCert, '--key-file', t.clientKey] : []),
+      ]
+    : ['--plain-http'];
   const push = async (charts: readonly RepoChart[]): Promise<void> => {
     const work = await mkdtemp(join(root, 'push-'));
     const home = await createHelmHome(work);
@@ -159,7 +207,7 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<T
       const login = opts.auth ?? opts.tokenAuth;
       if (login) {
         const args = ['registry', 'login', host, '--username', login.username, '--password-stdin'];
-        await runHelm([...args, '--plain-http'], {
+        await runHelm([...args, ...transport], {
           binary: helm,
           home,
           stdin: login.password,
@@ -170,7 +218,7 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<T
       for (const c of charts) {
         const pkgDir = join(work, 'packages', `${c.name}-${c.version}`);
         await packageChart(c, join(work, 'src'), pkgDir, helm);
-        await runHelm(['push', join(pkgDir, `${c.name}-${c.version}.tgz`), url, '--plain-http'], {
+        await runHelm(['push', join(pkgDir, `${c.name}-${c.version}.tgz`), url, ...transport], {
           binary: helm,
           home,
           what: `pushing ${c.name} ${c.version} to ${url}`,

@@ -11,6 +11,8 @@ import { KsError } from '../../lib/errors.js';
 import { readYaml } from '../../lib/util/yaml.js';
 import type { KubeClient, KubeObject, OciAuth } from '../../lib/ports.js';
 import { detectGitRepositoryRoot } from '../../lib/project/paths.js';
+import { inclusionOf } from '../../lib/project/inclusion.js';
+import type { Inclusion } from '../../lib/project/inclusion.js';
 import { listTargets, renderProject } from '../../lib/project/render-project.js';
 import type { RenderedProject } from '../../lib/project/render-project.js';
 import { cliVarsServices, kubeClient, kustomizePath, sopsDecryptor } from '../compose.js';
@@ -187,12 +189,7 @@ export async function renderFromFlags(
     ...(flags.renderOutputDir ? { renderDir: flags.renderOutputDir } : {}),
     args: externalArgs(flags),
     fixedImages: fixedImagesFromFlags(flags),
-    inclusion: {
-      includeTags: flags.includeTag ?? [],
-      excludeTags: flags.excludeTag ?? [],
-      includeDeploymentDirs: flags.includeDeploymentDir ?? [],
-      excludeDeploymentDirs: flags.excludeDeploymentDir ?? [],
-    },
+    inclusion: inclusionFromFlags(flags),
     git: new IsomorphicGitSource(),
     varsServices: cliVarsServices(kube),
     sops: sopsDecryptor(),
@@ -225,4 +222,14 @@ function registryAuth(e: HelmCredentialEntry | undefined): OciAuth | undefined {
     ...(e.plainHttp ? { plainHttp: true } : {}),
     ...(e.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
   };
+}
+
+/** The inclusion rules of `-I`, `-E`, `--include-deployment-dir` and `--exclude-deployment-dir`. */
+export function inclusionFromFlags(flags: ProjectFlags): Required<Inclusion> {
+  return inclusionOf({
+    includeTags: flags.includeTag ?? [],
+    excludeTags: flags.excludeTag ?? [],
+    includeDeploymentDirs: flags.includeDeploymentDir ?? [],
+    excludeDeploymentDirs: flags.excludeDeploymentDir ?? [],
+  });
 }

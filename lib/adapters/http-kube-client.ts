@@ -115,11 +115,13 @@ export class HttpKubeClient implements KubeClient {
   }
 
   async delete(ref: ObjectRef, opts: { dryRun?: boolean } = {}): Promise<void> {
-    const q = opts.dryRun ? '?dryRun=All' : '';
-    const res = await this.transport.raw('DELETE', `${await this.refPath(ref)}${q}`, {
+    // With a body the API server reads the options from it alone (a `?dryRun=All` would be ignored
+    // and the object deleted for real), so the dry run goes into the body.
+    const res = await this.transport.raw('DELETE', await this.refPath(ref), {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
       propagationPolicy: 'Background',
+      ...(opts.dryRun ? { dryRun: ['All'] } : {}),
     });
     if (res.status === 404) return;
     this.transport.check(res, 'DELETE', describeRef(ref));

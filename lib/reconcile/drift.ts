@@ -22,7 +22,7 @@ import { refKey } from '../deploy/object-ref.js';
 import { NO_REF } from '../deploy/remote-objects.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, KubeClient } from '../ports.js';
-import { controllerCommandEnv } from './deploy-step.js';
+import { controllerCommandEnv } from './controller-command.js';
 import type { DeployStepInput } from './deploy-step.js';
 
 /** resourceVersions by refKey of the objects known to match their rendered form. */

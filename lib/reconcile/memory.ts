@@ -18,6 +18,11 @@ export interface ReconcileMemory extends DeployMemory, ReconcileState {
    * rendered form: the next drift detection skips them while they stay at that version (drift.ts).
    */
   readonly resourceVersions?: Readonly<Record<string, string>>;
+  /**
+   * UID of the KluctlDeployment the memory is of. An object deleted and created again under the same
+   * name has a new UID and starts without memory, as it starts with an empty status in Kluctl.
+   */
+  readonly uid?: string;
 }
 
 /** The memory a run plans from. */
@@ -38,14 +43,18 @@ export async function loadMemory(
   store: StateStore,
   key: string,
   status: KluctlDeploymentStatus | undefined,
+  uid?: string,
 ): Promise<LoadedMemory> {
-  const { resourceVersions, ...stored } = (await readJson<ReconcileMemory>(store, key)).value ?? {};
+  const { resourceVersions, ...stored } =
+    ownMemory((await readJson<ReconcileMemory>(store, key)).value, uid) ?? {};
   const seeded = hasDeployMemory(stored) ? {} : memoryFromStatus(status);
   return { memory: { ...seeded, ...stored }, seeded, ...(resourceVersions ? { resourceVersions } : {}) };
 }
 
 /** What one run did, for {@link rememberRun}. */
 export interface RunRecord {
+  /** UID of the KluctlDeployment (kept, so that a re-created object does not inherit the memory). */
+  readonly uid?: string;
   readonly objectsHash: string;
   readonly generation: number;
   readonly manualObjectsHash: string | undefined;
@@ -72,11 +81,14 @@ export async function rememberRun(
   log: Logger,
 ): Promise<void> {
   await updateJson<ReconcileMemory>(store, key, (m) => {
-    const { deployInterrupted: _previous, ...current } = { ...loaded.seeded, ...(m ?? {}) };
+    // The memory of an earlier object of the same name goes; the lease is this run's.
+    const own = ownMemory(m, run.uid) ?? (m?.lease ? { lease: m.lease } : {});
+    const { deployInterrupted: _previous, ...current } = { ...loaded.seeded, ...own };
     // A finished deploy clears an earlier interruption; a run without a deploy keeps it.
     const interrupted = run.deployInterrupted ?? (run.deployEnd ? undefined : _previous);
     return {
       ...current,
+      ...(run.uid ? { uid: run.uid } : {}),
       lastObjectsHash: run.objectsHash,
       lastReconciledGeneration: run.generation,
       lastManualObjectsHash: run.manualObjectsHash,
@@ -87,4 +99,21 @@ export async function rememberRun(
       ...(run.resourceVersions ? { resourceVersions: run.resourceVersions } : {}),
     };
   }).catch((err: unknown) => log.warn('writing the reconcile state failed', { error: errorMessage(err) }));
+}
+
+/**
+ * The stored memory when it belongs to the object with `uid`; undefined when it is of an earlier
+ * object of the same name. Memory written before UIDs were recorded counts as the object's own.
+ */
+function ownMemory(m: ReconcileMemory | undefined, uid: string | undefined): ReconcileMemory | undefined {
+  if (!m || !uid || !m.uid || m.uid === uid) return m;
+  return undefined;
+}
+
+/**
+ * Forgets a deployment (its finalizer ran): the memory and lease go, so an object created again under
+ * the same name is reconciled like a new one. Kluctl's controller drops its in-memory state alike.
+ */
+export async function forgetMemory(store: StateStore, key: string): Promise<void> {
+  await store.delete(key);
 }

@@ -18,6 +18,7 @@ import type {
   OciSource,
 } from '../ports.js';
 import { secureJoin } from '../project/paths.js';
+import { inclusionOf } from '../project/inclusion.js';
 import { renderProject } from '../project/render-project.js';
 import { helmCapabilities } from '../project/helm/capabilities.js';
 import type { RenderedProject } from '../project/render-project.js';
@@ -199,12 +200,7 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
       git: deps.git,
       gitAuth,
       ...(deps.oci ? { oci: { source: deps.oci, auth: ociAuth } } : {}),
-      inclusion: {
-        includeTags: spec.includeTags ?? [],
-        excludeTags: spec.excludeTags ?? [],
-        includeDeploymentDirs: spec.includeDeploymentDirs ?? [],
-        excludeDeploymentDirs: spec.excludeDeploymentDirs ?? [],
-      },
+      inclusion: inclusionOf(spec),
       // spec.images come after the target's images, so they win (kluctl-semantics §3.6).
       fixedImages: (spec.images ?? []).map(({ object: _seenIn, ...fixed }) => fixed),
       helm: {

@@ -22,7 +22,7 @@ import type { DeployStepInput } from './deploy-step.js';
 import { detectDrift, versionsBeforeDiff } from './drift.js';
 import { ensureFinalizer, finalizeDeletion } from './finalize.js';
 import { loadMemory, rememberRun } from './memory.js';
-import { planReconcile } from './plan.js';
+import { nextReconcileAt, planReconcile } from './plan.js';
 import { PrepareError, prepareProject } from './prepare.js';
 import type { PrepareDeps, PreparedProject } from './prepare.js';
 import { keepDeployResult } from './results.js';
@@ -149,7 +149,12 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
 
   // 3. A deleted deployment runs the finalizer; any other gets ours first.
   if (kd.metadata.deletionTimestamp) {
-    const message = await finalizeDeletion(deps, kd, log);
+    const { message } = await finalizeDeletion(
+      deps,
+      kd,
+      { reconcileId, clusterId, stateKey: r.stateKey },
+      log,
+    );
     return { outcome: 'finalized', message, deployed: false };
   }
   await ensureFinalizer(deps.kube, ref, kd);
@@ -229,7 +234,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       const target = prepared.target.kube;
 
       // 8. Plan against the persisted memory (or, for a deployment new to our state, its status).
-      const loaded = await loadMemory(deps.store, r.stateKey, kd.status);
+      const loaded = await loadMemory(deps.store, r.stateKey, kd.status, kd.metadata.uid);
       const plan = planReconcile({
         spec: kd.spec,
         generation,
@@ -350,6 +355,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         r.stateKey,
         loaded,
         {
+          ...(kd.metadata.uid ? { uid: kd.metadata.uid } : {}),
           objectsHash: rendered.objectsHash,
           generation,
           manualObjectsHash: kd.spec.manualObjectsHash,
@@ -363,6 +369,18 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         },
         log,
       );
+      // As Kluctl: the next run is scheduled from when this one's deploy and validate really ended.
+      const deployEnd = plan.deploy ? status.status.lastDeployResult?.commandInfo.endTime : undefined;
+      const validateEnd = validated ? status.status.lastValidateResult?.endTime : undefined;
+      const lastDeployEnd = deployEnd ?? loaded.memory.lastDeployEndTime;
+      const lastValidateEnd = validateEnd ?? loaded.memory.lastValidateEndTime;
+      nextRunAt = nextReconcileAt({
+        spec: kd.spec,
+        now: deps.clock.now(),
+        awaitingApproval: plan.awaitingApproval,
+        ...(lastDeployEnd ? { lastDeployEnd } : {}),
+        ...(lastValidateEnd ? { lastValidateEnd } : {}),
+      });
       if (deployStopped) {
         return (outcome = stop(deadline.error('deploy'), status.status.lastDeployResult ?? undefined));
       }

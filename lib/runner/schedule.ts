@@ -1,15 +1,22 @@
 /**
- * When a KluctlDeployment is due for a reconcile (kluctl-semantics §10.1): when first seen, when its
- * generation changed, when a `kluctl.io/request-reconcile` value appeared or changed, when it is being
- * deleted, and when its next run time has come. Pure, so the runner and the schedule function share it.
+ * When a KluctlDeployment is due for a reconcile (kluctl-semantics §10.1, Kluctl's predicates
+ * `GenerationChangedPredicate` or `ReconcileRequestedPredicate`): when first seen, when its generation
+ * changed, when any `kluctl.io/request-*` value (reconcile, diff, deploy, prune, validate) appeared or
+ * changed (a removed one asks for nothing: the controller removes them itself), when it is being
+ * deleted, and when its next run time has come. Pure, so the runner and its tests share it.
  */
 import { REQUEST_ANNOTATIONS } from '../api/constants.js';
 import type { KluctlDeployment } from '../api/types.js';
 
+/** The manual request kinds, in Kluctl's order of processing. */
+type RequestKind = keyof typeof REQUEST_ANNOTATIONS;
+const REQUEST_KINDS = Object.keys(REQUEST_ANNOTATIONS) as RequestKind[];
+
 /** What the scheduler remembers of a deployment between ticks. */
 export interface ScheduleEntry {
   readonly generation: number;
-  readonly requestReconcile?: string;
+  /** The request annotation values seen at the last reconcile, by kind. */
+  readonly requests?: Readonly<Partial<Record<RequestKind, string>>>;
   readonly nextRunAt: number;
   readonly deleting?: boolean;
 }
@@ -24,8 +31,9 @@ export function dueReason(
   if (kd.metadata.deletionTimestamp && !entry.deleting) return 'being deleted';
   if ((kd.metadata.generation ?? 0) !== entry.generation)
     return `generation changed to ${kd.metadata.generation}`;
-  const req = kd.metadata.annotations?.[REQUEST_ANNOTATIONS.reconcile];
-  if (req !== undefined && req !== entry.requestReconcile) return 'reconcile requested';
+  const requests = requestsOf(kd);
+  const asked = REQUEST_KINDS.find((k) => requests[k] !== undefined && requests[k] !== entry.requests?.[k]);
+  if (asked) return `${asked} requested`;
   if (entry.nextRunAt <= now.getTime()) return 'interval elapsed';
   return undefined;
 }
@@ -37,10 +45,10 @@ export function entryAfterReconcile(
   fallbackMs: number,
   now: Date,
 ): ScheduleEntry {
-  const req = kd.metadata.annotations?.[REQUEST_ANNOTATIONS.reconcile];
+  const requests = requestsOf(kd);
   return {
     generation: kd.metadata.generation ?? 0,
-    ...(req !== undefined ? { requestReconcile: req } : {}),
+    ...(Object.keys(requests).length > 0 ? { requests } : {}),
     nextRunAt: nextRunAt?.getTime() ?? now.getTime() + fallbackMs,
     ...(kd.metadata.deletionTimestamp ? { deleting: true } : {}),
   };
@@ -49,4 +57,14 @@ export function entryAfterReconcile(
 /** `namespace/name`, the runner's key of a deployment. */
 export function kdKey(kd: { metadata: { namespace?: string; name: string } }): string {
   return `${kd.metadata.namespace ?? ''}/${kd.metadata.name}`;
+}
+
+/** The request annotation values of `kd`, by kind. */
+function requestsOf(kd: Pick<KluctlDeployment, 'metadata'>): Partial<Record<RequestKind, string>> {
+  const out: Partial<Record<RequestKind, string>> = {};
+  for (const k of REQUEST_KINDS) {
+    const v = kd.metadata.annotations?.[REQUEST_ANNOTATIONS[k]];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
 }
