@@ -28,7 +28,13 @@ import type {
   TreeArchiver,
 } from '../ports.js';
 import { readJson, serializeJson } from '../state/json-state.js';
-import { cloneRefCacheKey, cloneSnapshotKey, cloneSnapshotMetaKey } from '../state/layout.js';
+import {
+  cloneCacheRepoPrefix,
+  cloneRefCacheKey,
+  cloneSnapshotKey,
+  cloneSnapshotMetaKey,
+} from '../state/layout.js';
+import { mapBounded } from '../util/semaphore.js';
 import { redactUserinfo, repoKeyOf } from './repo-url.js';
 
 /** Options of {@link CachedGitSource}. */
@@ -214,6 +220,17 @@ export class CachedGitSource implements GitSource {
       return undefined;
     }
   }
+}
+
+/**
+ * Drops the remembered ref probes of a repository (every scope of it), so the reconciles a push
+ * triggers see the pushed commit instead of a probe made up to `refTtlMs` before it. Snapshots stay:
+ * they are immutable. Returns the number of entries dropped.
+ */
+export async function forgetProbedRefs(store: StateStore, repoKey: string): Promise<number> {
+  const keys = (await store.list(cloneCacheRepoPrefix(repoKey))).filter((k) => /\/refs\//.test(k));
+  await mapBounded(keys, 8, (k) => store.delete(k));
+  return keys.length;
 }
 
 /**
