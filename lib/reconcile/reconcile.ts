@@ -12,13 +12,15 @@ import type { CommandResultSummary, KluctlDeployment, ProjectKey, TargetKey } fr
 import { summarizeResult } from '../deploy/command-result.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, Logger, ObjectRef, StateStore } from '../ports.js';
-import { acquireLease, releaseLease } from '../state/json-state.js';
+import { releaseLease, takeLease } from '../state/json-state.js';
+import type { JsonVersion } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';
 import { startRunDeadline } from './deadline.js';
 import type { DeadlineCause, DeadlineError, DeadlineStep, RunDeadline } from './deadline.js';
 import { runDeployStep } from './deploy-step.js';
 import { ensureFinalizer, finalizeDeletion } from './finalize.js';
 import { loadMemory, rememberRun } from './memory.js';
+import type { ReconcileMemory } from './memory.js';
 import { planReconcile } from './plan.js';
 import { PrepareError, prepareProject } from './prepare.js';
 import type { PrepareDeps, PreparedProject } from './prepare.js';
@@ -101,15 +103,19 @@ export async function reconcileDeployment(
   const holder = `${deps.holder}/${reconcileId}`;
   const leaseMs = deadline.at.getTime() - started.getTime() + LEASE_GRACE_MS;
   try {
-    if (!(await acquireLease(deps.store, stateKey, holder, leaseMs, started))) {
+    const leased = await takeLease<ReconcileMemory>(deps.store, stateKey, holder, leaseMs, started);
+    if (!leased) {
       log.info('another reconcile holds the lease; skipping');
       return { outcome: 'busy', message: 'another reconcile is running', deployed: false };
     }
+    // The state document as this run last wrote it: later steps start from it instead of reading
+    // it again (each write is still conditional on its ETag).
+    const state = { known: leased };
     try {
-      const run: Run = { deps, kd, ref, reconcileId, clusterId, stateKey, deadline, started, log };
+      const run: Run = { deps, kd, ref, reconcileId, clusterId, stateKey, state, deadline, started, log };
       return await reconcileLeased(run);
     } finally {
-      await releaseLease(deps.store, stateKey, holder).catch((err: unknown) =>
+      await releaseLease(deps.store, stateKey, holder, state.known).catch((err: unknown) =>
         log.warn('releasing the lease failed', { error: errorMessage(err) }),
       );
     }
@@ -126,6 +132,8 @@ interface Run {
   readonly reconcileId: string;
   readonly clusterId: string;
   readonly stateKey: string;
+  /** The state document as this run last wrote it (updated by the memory write). */
+  readonly state: { known: JsonVersion<ReconcileMemory> | undefined };
   readonly deadline: RunDeadline;
   readonly started: Date;
   readonly log: Logger;
@@ -217,7 +225,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       const target = prepared.target.kube;
 
       // 8. Plan against the persisted memory (or, for a deployment new to our state, its status).
-      const loaded = await loadMemory(deps.store, r.stateKey, kd.status);
+      const loaded = await loadMemory(deps.store, r.stateKey, kd.status, r.state.known);
       const plan = planReconcile({
         spec: kd.spec,
         generation,
@@ -283,7 +291,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       }
       // Remember what we did (the next plan reads it). A deploy cut by the host's deadline did not do
       // what Kluctl's controller would have done, so the next run deploys again.
-      await rememberRun(
+      r.state.known = await rememberRun(
         deps.store,
         r.stateKey,
         loaded,
@@ -299,6 +307,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
             : {}),
         },
         log,
+        r.state.known,
       );
       if (deployStopped) {
         return (outcome = stop(deadline.error('deploy'), status.status.lastDeployResult ?? undefined));
