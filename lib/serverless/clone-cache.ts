@@ -10,6 +10,8 @@
  * - Keys hold no credential: each repository's cache is scoped by the repository key and a hash of the
  *   exact URL (without user info) and of the credential set, so a deployment only ever reads what was
  *   fetched with the same credentials from the same URL, and nothing of a secret is in a key.
+ * - A warm function keeps the snapshots it verified or made in memory (bounded, least recently used
+ *   dropped first), so its next checkout of the same commit reads nothing from the store.
  * - The cache is optional: when the store fails, the checkout goes to the Git server, and the failure
  *   is logged, never raised.
  */
@@ -46,6 +48,8 @@ export interface CloneCacheOptions {
   readonly logger: Logger;
   /** How long a probed ref is trusted; default 15 s. 0 turns ref caching off. */
   readonly refTtlMs?: number;
+  /** Bytes of snapshots kept in memory between checkouts; default 64 MiB. 0 keeps none. */
+  readonly memoryBytes?: number;
 }
 
 /** What a ref entry remembers. */
@@ -84,9 +88,28 @@ export class CachedGitSource implements GitSource {
     storeErrors: 0,
   };
   private readonly refTtlMs: number;
+  /** Verified snapshots by `scope/commit`, in use order (a Map iterates oldest first). */
+  private readonly recent = new Map<string, Uint8Array>();
+  private recentBytes = 0;
 
   constructor(private readonly o: CloneCacheOptions) {
     this.refTtlMs = o.refTtlMs ?? 15_000;
+  }
+
+  /** Keeps a verified snapshot in memory, dropping the least recently used ones beyond the bound. */
+  private remember(key: string, archive: Uint8Array): void {
+    const limit = this.o.memoryBytes ?? 64 * 1024 * 1024;
+    if (archive.byteLength > limit) return;
+    const old = this.recent.get(key);
+    if (old) this.recentBytes -= old.byteLength;
+    this.recent.delete(key);
+    this.recent.set(key, archive);
+    this.recentBytes += archive.byteLength;
+    for (const [k, v] of this.recent) {
+      if (this.recentBytes <= limit) break;
+      this.recent.delete(k);
+      this.recentBytes -= v.byteLength;
+    }
   }
 
   async resolveRef(url: string, ref: GitRef, auth?: GitAuth): Promise<string> {
@@ -139,25 +162,30 @@ export class CachedGitSource implements GitSource {
     dir: string,
   ): Promise<boolean> {
     const repo = scope(url, auth);
-    const meta = await this.quietly(() =>
-      readJson<SnapshotMeta>(this.o.store, cloneSnapshotMetaKey(repo, commit)),
-    );
-    if (!meta?.value) {
-      this.stats.snapshotMisses++;
-      return false;
-    }
-    const blob = await this.quietly(() => this.o.store.get(cloneSnapshotKey(repo, commit)));
-    if (!blob || blob.body.byteLength !== meta.value.size || sha256(blob.body) !== meta.value.sha256) {
-      this.stats.snapshotCorrupt++;
-      this.o.logger.warn('clone cache snapshot missing or corrupt; cloning instead', {
-        repository: redactUserinfo(url),
-        commit,
-      });
-      return false;
+    const memoKey = `${repo}/${commit}`;
+    let body = this.recent.get(memoKey);
+    if (!body) {
+      const meta = await this.quietly(() =>
+        readJson<SnapshotMeta>(this.o.store, cloneSnapshotMetaKey(repo, commit)),
+      );
+      if (!meta?.value) {
+        this.stats.snapshotMisses++;
+        return false;
+      }
+      const blob = await this.quietly(() => this.o.store.get(cloneSnapshotKey(repo, commit)));
+      if (!blob || blob.body.byteLength !== meta.value.size || sha256(blob.body) !== meta.value.sha256) {
+        this.stats.snapshotCorrupt++;
+        this.o.logger.warn('clone cache snapshot missing or corrupt; cloning instead', {
+          repository: redactUserinfo(url),
+          commit,
+        });
+        return false;
+      }
+      body = blob.body;
     }
     await mkdir(dir, { recursive: true });
     try {
-      await this.o.archiver.unpack(blob.body, dir);
+      await this.o.archiver.unpack(body, dir);
     } catch (err) {
       this.stats.snapshotCorrupt++;
       this.o.logger.warn('clone cache snapshot cannot be unpacked; cloning instead', {
@@ -166,12 +194,14 @@ export class CachedGitSource implements GitSource {
         error: errorMessage(err),
       });
       // Leave the directory as empty as the clone expects it.
+      this.recent.delete(memoKey);
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
       return false;
     }
     // The renderer finds the repository root by its .git directory (`..` stops there).
     await mkdir(join(dir, '.git'), { recursive: true });
+    this.remember(memoKey, body);
     this.stats.snapshotHits++;
     return true;
   }
@@ -195,6 +225,7 @@ export class CachedGitSource implements GitSource {
       await this.o.store.put(cloneSnapshotMetaKey(repo, checkout.commit), serializeJson(meta), {
         contentType: 'application/json',
       });
+      this.remember(`${repo}/${checkout.commit}`, archive);
       // The probe already remembered a branch or tag; the default branch's name is learnt only now.
       if (!ref.commit && !ref.branch && !ref.tag) {
         const entry: RefEntry = {
