@@ -73,6 +73,7 @@ export async function main(): Promise<void> {
           workDir: dir,
           kustomizePath: toolPath('kustomize'),
           holder: 'bench',
+          stateVersions: new Map(),
         },
         clusters: {
           forCluster: async () => ({ kube, clusters: new HttpKubeClientFactory(kube), close() {} }),

@@ -12,7 +12,7 @@ import type { CommandResultSummary, KluctlDeployment, ProjectKey, TargetKey } fr
 import { summarizeResult } from '../deploy/command-result.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, Logger, ObjectRef, StateStore } from '../ports.js';
-import { releaseLease, takeLease } from '../state/json-state.js';
+import { dropLease, takeLease } from '../state/json-state.js';
 import type { JsonVersion } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';
 import { startRunDeadline } from './deadline.js';
@@ -40,7 +40,16 @@ export interface ReconcileDeps extends Omit<PrepareDeps, 'sops' | 'signal'> {
   readonly logger: Logger;
   /** Identifies this worker in leases (each run adds its reconcile id). */
   readonly holder: string;
+  /**
+   * The state documents as this process last left them, by key: a warm host's next run of the same
+   * deployment writes its lease without reading first (conditionally on the remembered ETag, so a
+   * stale entry only costs a read). Default none: every run reads.
+   */
+  readonly stateVersions?: Map<string, JsonVersion<unknown>>;
 }
+
+/** Entries of {@link ReconcileDeps.stateVersions} kept at most (all are dropped beyond). */
+const MAX_STATE_VERSIONS = 10_000;
 
 /** Which deployment to reconcile, and under which limits. */
 export interface ReconcileRequest {
@@ -103,7 +112,10 @@ export async function reconcileDeployment(
   const holder = `${deps.holder}/${reconcileId}`;
   const leaseMs = deadline.at.getTime() - started.getTime() + LEASE_GRACE_MS;
   try {
-    const leased = await takeLease<ReconcileMemory>(deps.store, stateKey, holder, leaseMs, started);
+    const versions = deps.stateVersions;
+    const remembered = versions?.get(stateKey) as JsonVersion<ReconcileMemory> | undefined;
+    versions?.delete(stateKey);
+    const leased = await takeLease(deps.store, stateKey, holder, leaseMs, started, remembered);
     if (!leased) {
       log.info('another reconcile holds the lease; skipping');
       return { outcome: 'busy', message: 'another reconcile is running', deployed: false };
@@ -115,8 +127,13 @@ export async function reconcileDeployment(
       const run: Run = { deps, kd, ref, reconcileId, clusterId, stateKey, state, deadline, started, log };
       return await reconcileLeased(run);
     } finally {
-      await releaseLease(deps.store, stateKey, holder, state.known).catch((err: unknown) =>
-        log.warn('releasing the lease failed', { error: errorMessage(err) }),
+      await dropLease(deps.store, stateKey, holder, state.known).then(
+        ({ version }) => {
+          if (!versions) return;
+          if (versions.size >= MAX_STATE_VERSIONS) versions.clear();
+          versions.set(stateKey, version);
+        },
+        (err: unknown) => log.warn('releasing the lease failed', { error: errorMessage(err) }),
       );
     }
   } finally {

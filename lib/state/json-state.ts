@@ -29,6 +29,8 @@ export interface UpdateJsonOptions {
   /**
    * The document as this caller last read or wrote it: the first attempt starts from it instead of
    * reading. Safe because the write is conditional on its ETag; a stale one costs a conflict and a read.
+   * When the mutator declines to write from it, the document is read and the mutator asked again, so a
+   * refusal (e.g. a lease held by another) is never decided on a stale version alone.
    */
   readonly known?: JsonVersion<unknown>;
 }
@@ -77,6 +79,7 @@ export async function updateJson<T>(
     const current =
       attempt === 1 && opts.known ? (opts.known as JsonVersion<T>) : await readJson<T>(store, key);
     const next = mutate(current.value);
+    if (next === undefined && attempt === 1 && opts.known) continue;
     if (next === undefined) return current;
     const body = serializeJson(next);
     if (current.value !== undefined && sameBytes(body, serializeJson(current.value))) return current;
@@ -116,13 +119,19 @@ export async function takeLease<T extends ReconcileState>(
   holder: string,
   ttlMs: number,
   now: Date,
+  known?: JsonVersion<T>,
 ): Promise<JsonVersion<T> | undefined> {
   const expires = new Date(now.getTime() + ttlMs).toISOString();
-  const result = await updateJson<T>(store, key, (current) => {
-    const lease = current?.lease;
-    if (lease && lease.holder !== holder && Date.parse(lease.expires) > now.getTime()) return undefined;
-    return { ...current, lease: { holder, expires } } as T;
-  });
+  const result = await updateJson<T>(
+    store,
+    key,
+    (current) => {
+      const lease = current?.lease;
+      if (lease && lease.holder !== holder && Date.parse(lease.expires) > now.getTime()) return undefined;
+      return { ...current, lease: { holder, expires } } as T;
+    },
+    known ? { known } : {},
+  );
   const won = result.value?.lease?.holder === holder && result.value.lease.expires === expires;
   return won ? result : undefined;
 }
@@ -137,20 +146,30 @@ export async function releaseLease(
   holder: string,
   known?: JsonVersion<ReconcileState>,
 ): Promise<boolean> {
+  return (await dropLease(store, key, holder, known)).released;
+}
+
+/** {@link releaseLease}, also returning the document as stored afterwards. */
+export async function dropLease<T extends ReconcileState>(
+  store: StateStore,
+  key: string,
+  holder: string,
+  known?: JsonVersion<T>,
+): Promise<{ released: boolean; version: JsonVersion<T> }> {
   // The flag records what the last (winning) run of the mutator decided; the mutator stays pure otherwise.
   let released = false;
-  await updateJson<ReconcileState>(
+  const version = await updateJson<T>(
     store,
     key,
     (current) => {
       released = current?.lease?.holder === holder;
       if (!released || !current) return undefined;
       const { lease: _lease, ...rest } = current;
-      return rest;
+      return rest as T;
     },
     known ? { known } : {},
   );
-  return released;
+  return { released, version };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

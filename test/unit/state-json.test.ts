@@ -161,6 +161,16 @@ describe('leases', () => {
     expect((await readJson<ReconcileState>(store, KEY)).value?.lease?.holder).toBe('b');
   });
 
+  it('never refuses a lease on a remembered version alone: a refusal is checked by a read', async () => {
+    const store = new MemoryStore();
+    const stale = await takeLease<ReconcileState>(store, KEY, 'b', 60_000, t0);
+    expect(await releaseLease(store, KEY, 'b', stale)).toBe(true);
+    // `stale` still shows b's lease; the store has none, so a takes it.
+    expect(await takeLease(store, KEY, 'a', 60_000, at(1), stale)).toBeDefined();
+    // And a remembered version that lets a write through is still checked by the conditional write.
+    expect(await takeLease(store, KEY, 'c', 60_000, at(2), { value: {}, etag: '"0"' })).toBeUndefined();
+  });
+
   it('releases nothing when there is no state', async () => {
     expect(await releaseLease(new MemoryStore(), KEY, 'a')).toBe(false);
   });
