@@ -9,17 +9,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { kluctlDeploymentCrdPath } from '../../lib/api/crd.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import type { KubeClient } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
-import { kubectl, startControlPlane, type ControlPlane } from '../../devenv/control-plane.js';
+import { kubectl, type ControlPlane } from '../../devenv/control-plane.js';
 import { createRepo } from '../../devenv/git-repo.js';
 import type { TestRepo } from '../../devenv/git-repo.js';
 import { startGitServer } from '../../devenv/git-server.js';
 import type { GitServer } from '../../devenv/git-server.js';
 import type { ManagedProcess } from '../../devenv/processes.js';
-import { startApiServerAgain, stopApiServer } from '../support/apiserver-process.js';
+import {
+  must,
+  startApiServerAgain,
+  startPrivateControlPlane,
+  stopApiServer,
+} from '../support/apiserver-process.js';
 import { DelegatingKube } from '../support/delegating-kube.js';
 import { fixtureFiles } from '../support/fixtures.js';
 import { kluctlDeployment, kluctlDeploymentRef, readyCondition } from '../support/kluctl-deployment.js';
@@ -45,28 +49,8 @@ class StopOnApply extends DelegatingKube {
   }
 }
 
-async function must(p: ReturnType<typeof kubectl>): Promise<void> {
-  const r = await p;
-  if (r.code !== 0) throw new Error(r.stderr);
-}
-
 beforeAll(async () => {
-  const env = testEnv();
-  cp = await startControlPlane({
-    workDir: join(env.runDir, 'reconcile-apiserver-restart'),
-    logsDir: join(env.logsDir, 'reconcile-apiserver-restart'),
-  });
-  await must(kubectl(cp.kubeconfigPath, ['apply', '--server-side', '-f', kluctlDeploymentCrdPath()]));
-  await must(
-    kubectl(cp.kubeconfigPath, [
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      '-f',
-      kluctlDeploymentCrdPath(),
-    ]),
-  );
-  await must(kubectl(cp.kubeconfigPath, ['create', 'namespace', NS]));
+  cp = await startPrivateControlPlane('reconcile-apiserver-restart', NS);
   server = await startGitServer();
   repo = await createRepo(server, 'restart-project', await fixtureFiles('skeleton'));
   workDir = await mkdtemp(join(tmpdir(), 'ks-restart-'));

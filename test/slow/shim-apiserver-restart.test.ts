@@ -10,13 +10,16 @@ import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { FetchIngestEndpoint } from '../../lib/adapters/fetch-ingest-endpoint.js';
 import { HttpKubeWatcher } from '../../lib/adapters/http-kube-watcher.js';
-import { kluctlDeploymentCrdPath } from '../../lib/api/crd.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import type { ObjectRef } from '../../lib/ports.js';
 import { mirrorOf } from '../../lib/shim/mirror.js';
 import { Shim } from '../../lib/shim/shim.js';
-import { kubectl, startControlPlane, type ControlPlane } from '../../devenv/control-plane.js';
-import { startApiServerAgain, stopApiServer } from '../support/apiserver-process.js';
+import type { ControlPlane } from '../../devenv/control-plane.js';
+import {
+  startApiServerAgain,
+  startPrivateControlPlane,
+  stopApiServer,
+} from '../support/apiserver-process.js';
 import { factsOf, TestIngestServer } from '../support/shim-harness.js';
 import { eventually, testEnv } from '../support/test-env.js';
 import type { ManagedProcess } from '../../devenv/processes.js';
@@ -30,22 +33,7 @@ let restarted: ManagedProcess | undefined;
 const clients: HttpKubeClient[] = [];
 
 beforeAll(async () => {
-  const env = testEnv();
-  cp = await startControlPlane({
-    workDir: join(env.runDir, 'shim-apiserver-restart'),
-    logsDir: join(env.logsDir, 'shim-apiserver-restart'),
-  });
-  await must(kubectl(cp.kubeconfigPath, ['apply', '--server-side', '-f', kluctlDeploymentCrdPath()]));
-  await must(
-    kubectl(cp.kubeconfigPath, [
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      '-f',
-      kluctlDeploymentCrdPath(),
-    ]),
-  );
-  await must(kubectl(cp.kubeconfigPath, ['create', 'namespace', NS]));
+  cp = await startPrivateControlPlane('shim-apiserver-restart', NS);
 }, 120_000);
 
 afterAll(async () => {
@@ -53,11 +41,6 @@ afterAll(async () => {
   await restarted?.stop();
   await cp?.stop();
 });
-
-async function must(p: ReturnType<typeof kubectl>): Promise<void> {
-  const r = await p;
-  if (r.code !== 0) throw new Error(r.stderr);
-}
 
 async function adminClient(): Promise<HttpKubeClient> {
   const c = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: cp.kubeconfigPath });

@@ -4,9 +4,31 @@
  * line again (same port, certificates and etcd, so resourceVersions continue).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { kubectl, type ControlPlane } from '../../devenv/control-plane.js';
+import { join } from 'node:path';
+import { kluctlDeploymentCrdPath } from '../../lib/api/crd.js';
+import { kubectl, startControlPlane, type ControlPlane } from '../../devenv/control-plane.js';
 import { startProcess, type ManagedProcess } from '../../devenv/processes.js';
-import { eventually } from './test-env.js';
+import { eventually, testEnv } from './test-env.js';
+
+/** Throws with kubectl's stderr when it failed. */
+export async function must(p: ReturnType<typeof kubectl>): Promise<void> {
+  const r = await p;
+  if (r.code !== 0) throw new Error(r.stderr);
+}
+
+/**
+ * A control plane of the test's own (the shared one serves other test files, so it must never be
+ * restarted), with the KluctlDeployment CRD established and `namespace` created; logs under `name`.
+ */
+export async function startPrivateControlPlane(name: string, namespace: string): Promise<ControlPlane> {
+  const env = testEnv();
+  const cp = await startControlPlane({ workDir: join(env.runDir, name), logsDir: join(env.logsDir, name) });
+  const crd = kluctlDeploymentCrdPath();
+  await must(kubectl(cp.kubeconfigPath, ['apply', '--server-side', '-f', crd]));
+  await must(kubectl(cp.kubeconfigPath, ['wait', '--for=condition=Established', '--timeout=60s', '-f', crd]));
+  await must(kubectl(cp.kubeconfigPath, ['create', 'namespace', namespace]));
+  return cp;
+}
 
 /** The running kube-apiserver of `cp`: its pid and command line (found by its --secure-port). */
 export function apiServerProcess(cp: ControlPlane): { pid: number; argv: string[] } {
