@@ -19,7 +19,7 @@ import type { ReconcileFunctionDeps } from '../functions/reconcile/handler.js';
 import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
 import { TarArchiver } from '../lib/adapters/tar-archiver.js';
 import { CachedGitSource } from '../lib/serverless/clone-cache.js';
-import { recordNextRun } from '../lib/serverless/schedule-index.js';
+import { nextRunRecorder } from '../lib/serverless/schedule-index.js';
 import { sqsEvent } from '../devenv/lambda-events.js';
 import { toolPath } from '../devenv/tools.js';
 import { kubectl } from '../devenv/control-plane.js';
@@ -57,6 +57,7 @@ export async function main(): Promise<void> {
       const counts: Record<string, number> = {};
       const store = countingStore(new FsStateStore(join(dir, 'state')), counts);
       const clusterId = await kube.clusterId();
+      const recordNextRun = nextRunRecorder(store, { clock: systemClock });
       // As functions/reconcile/compose.ts wires them.
       const deps: ReconcileFunctionDeps = {
         shared: {
@@ -79,7 +80,7 @@ export async function main(): Promise<void> {
           forCluster: async () => ({ kube, clusters: new HttpKubeClientFactory(kube), close() {} }),
         },
         onReconciled: (msg, outcome) =>
-          recordNextRun(store, { clusterId, namespace: msg.namespace, name: msg.name }, outcome.nextRunAt),
+          recordNextRun({ clusterId, namespace: msg.namespace, name: msg.name }, outcome.nextRunAt),
       };
       for (const name of ['first reconcile (deploys)', 'no-op reconcile', 'no-op reconcile again']) {
         for (const k of Object.keys(counts)) delete counts[k];
