@@ -2,6 +2,7 @@
  * Composition root of the CLI and the local runner: reads flags and environment once and builds the
  * adapters lib/ needs. The Lambda functions have their own root in functions/shared/.
  */
+import { HttpOciSource } from '../lib/adapters/http-oci-source.js';
 import { mkdir } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +22,7 @@ import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
 import { systemClock } from '../lib/ports.js';
 import type { ReconcileDeps } from '../lib/reconcile/reconcile.js';
 import { runtimeToolPath } from '../lib/runtime-tools.js';
+import { processMetrics } from '../lib/reconcile/metrics.js';
 
 /** Flags shared by commands that talk to a cluster. */
 export interface ClusterFlags {
@@ -101,6 +103,7 @@ export async function reconcileDeps(
         clock: systemClock,
         logger,
       }),
+      oci: new HttpOciSource(),
       clock: systemClock,
       logger,
       workDir,
@@ -117,6 +120,8 @@ export async function reconcileDeps(
       holder: `${hostname()}-${process.pid}`,
       // spec.kubeConfig and spec.serviceAccountName (or --default-service-account) connect through it.
       clusters: new HttpKubeClientFactory(kube),
+      // What `/metrics` renders (renderMetrics()).
+      metrics: processMetrics,
       ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
     },
   };

@@ -30,6 +30,19 @@ function projectOptions(cmd: Command): Command {
       [],
     )
     .option('--git-password <host/path=password>', 'password for Git basic auth (repeatable)', collect, [])
+    .option(
+      '--git-ssh-key-file <host/path=file>',
+      'SSH private key for Git over SSH (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--git-ssh-known-hosts-file <host/path=file>',
+      'known_hosts file for Git over SSH (repeatable; default SSH_KNOWN_HOSTS or ~/.ssh/known_hosts)',
+      collect,
+      [],
+    )
+    .option('--git-ca-file <host/path=file>', 'CA bundle for Git over https (repeatable)', collect, [])
     .option('--project-dir <dir>', 'the Kluctl project directory', '.')
     .option('-t, --target <name>', 'the target to use')
     .option('-T, --target-name-override <name>', 'override the name of the target')

@@ -12,6 +12,8 @@ import { createHelmHome, runHelm } from '../lib/project/helm/helm-cli.js';
 import { toolPath } from './tools.js';
 import { packageChart } from './helm-repo.js';
 import type { RepoChart } from './helm-repo.js';
+import { startRegistryTokenServer } from './registry-token-server.js';
+import type { RegistryTokenServer, TokenServerOptions } from './registry-token-server.js';
 import { freePort, sleep, startProcess, tailFile } from './processes.js';
 import type { ManagedProcess } from './processes.js';
 
@@ -23,6 +25,11 @@ export interface OciRegistryOptions {
   readonly path?: string;
   /** Require these basic-auth credentials for every request (htpasswd). Default: anonymous access. */
   readonly auth?: { readonly username: string; readonly password: string };
+  /**
+   * Bearer token auth instead (Distribution's `auth.token`) through a token service of the test
+   * process: tokens for these username/password or for the identity token. Default: off.
+   */
+  readonly tokenAuth?: TokenServerOptions;
   /** Where the registry's log goes. Default: the registry's own temp dir (removed by `close()`). */
   readonly logsDir?: string;
 }
@@ -38,13 +45,33 @@ export interface TestOciRegistry {
   chartUrl(name: string): string;
   /** Packages and pushes more charts under {@link url}. */
   push(charts: readonly RepoChart[]): Promise<void>;
+  /** The token service, when started with {@link OciRegistryOptions.tokenAuth}. */
+  readonly tokens?: RegistryTokenServer;
   close(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 15_000;
 
-function configYaml(root: string, port: number, htpasswd: string | undefined): string {
-  const auth = htpasswd ? `auth:\n  htpasswd:\n    realm: test-registry\n    path: ${htpasswd}\n` : '';
+function authYaml(htpasswd: string | undefined, token: TokenAuthConfig | undefined): string {
+  if (token) {
+    const t = token.server;
+    return `auth:\n  token:\n    realm: ${t.realm}\n    service: ${t.service}\n    issuer: ${t.issuer}\n    jwks: ${token.jwksFile}\n`;
+  }
+  return htpasswd ? `auth:\n  htpasswd:\n    realm: test-registry\n    path: ${htpasswd}\n` : '';
+}
+
+interface TokenAuthConfig {
+  readonly server: RegistryTokenServer;
+  readonly jwksFile: string;
+}
+
+function configYaml(
+  root: string,
+  port: number,
+  htpasswd: string | undefined,
+  token?: TokenAuthConfig,
+): string {
+  const auth = authYaml(htpasswd, token);
   return [
     'version: 0.1',
     'log:',
@@ -92,9 +119,15 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<T
     const hash = bcrypt.hashSync(opts.auth.password, 5);
     await writeFile(htpasswd, `${opts.auth.username}:${hash}\n`, { mode: 0o600 });
   }
+  let token: TokenAuthConfig | undefined;
+  if (opts.tokenAuth) {
+    const server = await startRegistryTokenServer(opts.tokenAuth);
+    token = { server, jwksFile: join(root, 'jwks.json') };
+    await writeFile(token.jwksFile, server.jwks);
+  }
   const port = await freePort();
   const config = join(root, 'config.yml');
-  await writeFile(config, configYaml(root, port, htpasswd));
+  await writeFile(config, configYaml(root, port, htpasswd, token));
   const proc = startProcess({
     name: `oci-registry-${port}`,
     command: toolPath('registry'),
@@ -106,6 +139,7 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<T
   });
   const close = async (): Promise<void> => {
     await proc.stop();
+    await token?.server.close();
     await rm(root, { recursive: true, force: true });
   };
   try {
@@ -122,14 +156,15 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<T
     const work = await mkdtemp(join(root, 'push-'));
     const home = await createHelmHome(work);
     try {
-      if (opts.auth) {
-        const login = ['registry', 'login', host, '--username', opts.auth.username, '--password-stdin'];
-        await runHelm([...login, '--plain-http'], {
+      const login = opts.auth ?? opts.tokenAuth;
+      if (login) {
+        const args = ['registry', 'login', host, '--username', login.username, '--password-stdin'];
+        await runHelm([...args, '--plain-http'], {
           binary: helm,
           home,
-          stdin: opts.auth.password,
+          stdin: login.password,
           what: `logging into ${host}`,
-          redact: [opts.auth.password],
+          redact: [login.password],
         });
       }
       for (const c of charts) {
@@ -152,5 +187,13 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<T
     await close();
     throw err;
   }
-  return { host, port, url, chartUrl: (name) => `${url}/${name}`, push, close };
+  return {
+    host,
+    port,
+    url,
+    chartUrl: (name) => `${url}/${name}`,
+    push,
+    close,
+    ...(token ? { tokens: token.server } : {}),
+  };
 }

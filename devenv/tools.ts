@@ -1,6 +1,6 @@
 /**
  * The pinned tools of the development environment (etcd, the Kubernetes binaries, kwok, the OCI
- * registry, age-keygen) next to the ones the engine runs (lib/runtime-tools.ts): one `toolPath` for
+ * registry, age-keygen, sshd) next to the ones the engine runs (lib/runtime-tools.ts): one `toolPath` for
  * tests, the demo and the benchmarks, and the scripts/ensure-tools.sh names that build them.
  */
 import {
@@ -19,7 +19,8 @@ export type DevTool =
   | 'kwok'
   | 'etcd'
   | 'age-keygen'
-  | 'registry';
+  | 'registry'
+  | 'sshd';
 
 /** Every tool built by scripts/ensure-tools.sh. */
 export type ToolName = RuntimeTool | DevTool;
@@ -34,6 +35,7 @@ const TOOL_BUILDS: Readonly<Record<ToolName, ToolBuild>> = {
   'age-keygen': { dir: 'sops', versionKey: 'SOPS_VERSION' },
   kwok: { dir: 'kwok', versionKey: 'KWOK_VERSION' },
   registry: { dir: 'registry', versionKey: 'REGISTRY_VERSION' },
+  sshd: { dir: 'openssh', versionKey: 'OPENSSH_VERSION' },
 };
 
 /** The scripts/ensure-tools.sh names (tools/<dir>) that provide the given tools, without repeats. */

@@ -23,7 +23,12 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 // Bundled dependencies may be CommonJS and call require(); ESM output has no require, so give it one.
 const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+  "import { createRequire as __ksCreateRequire } from 'node:module'; " +
+  "import { dirname as __ksDirname } from 'node:path'; " +
+  "import { fileURLToPath as __ksFileUrl } from 'node:url'; " +
+  'const require = __ksCreateRequire(import.meta.url); ' +
+  // CommonJS dependencies (ssh2) read __dirname at load time, which an ES module lacks.
+  'const __filename = __ksFileUrl(import.meta.url); const __dirname = __ksDirname(__filename);';
 
 /** Props of {@link NodeFunction}. */
 export interface NodeFunctionProps {
@@ -145,7 +150,9 @@ function bundledCode(
       banner: ESM_REQUIRE_BANNER,
       // Bundle the AWS SDK too: the state store relies on S3 conditional writes, which need a newer
       // SDK than the runtime may provide, and a pinned bundle behaves like the tests.
-      externalModules: [],
+      // Native addons stay out (ssh2's optional crypto binding and cpu-features): the packages load
+      // them in try/catch and fall back to JavaScript, so a Lambda never loads a binary built elsewhere.
+      externalModules: ['*.node'],
       minify: true,
       sourceMap: true,
       sourcesContent: false,

@@ -6,6 +6,7 @@
  * `--default-service-account`: the service account, in each deployment's namespace, impersonated when
  * `spec.serviceAccountName` is empty; default none, so such deployments use the function's identity).
  */
+import { HttpOciSource } from '../../lib/adapters/http-oci-source.js';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { KsError } from '../../lib/errors.js';
 import { CachedGitSource } from '../../lib/serverless/clone-cache.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import { systemClock } from '../../lib/ports.js';
+import { EmfMetricsSink } from '../../lib/reconcile/emf.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 
 let cached: Promise<ReconcileDeps> | undefined;
@@ -80,6 +82,7 @@ export async function sharedReconcileDeps(
       clock: systemClock,
       logger,
     }),
+    oci: new HttpOciSource(),
     clock: systemClock,
     logger,
     workDir,
@@ -91,6 +94,8 @@ export async function sharedReconcileDeps(
     holder: env.AWS_LAMBDA_LOG_STREAM_NAME ?? `lambda-${process.pid}`,
     // A warm function's next run of a deployment takes its lease without reading the state first.
     stateVersions: new Map(),
+    // The runner's /metrics figures, as CloudWatch EMF lines in the function's log.
+    metrics: new EmfMetricsSink((l) => process.stdout.write(`${l}\n`)),
     ...(env.DEFAULT_SERVICE_ACCOUNT ? { defaultServiceAccount: env.DEFAULT_SERVICE_ACCOUNT } : {}),
   };
 }

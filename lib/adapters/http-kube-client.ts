@@ -62,6 +62,22 @@ export class HttpKubeClient implements KubeClient {
     return this.write('PATCH', `${path}?${q}`, obj, 'application/apply-patch+yaml', describeObject(obj));
   }
 
+  async create(obj: KubeObject, opts: { fieldManager: string }): Promise<KubeObject> {
+    const info = await this.discovery.resolve(obj.apiVersion, obj.kind);
+    if (!info) {
+      throw new KubeApiError(
+        'KubeNotFound',
+        `no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`,
+        {
+          status: 404,
+        },
+      );
+    }
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager });
+    const path = collectionPath(info, obj.metadata.namespace);
+    return this.write('POST', `${path}?${q}`, obj, 'application/json', describeObject(obj));
+  }
+
   async update(obj: KubeObject, opts: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject> {
     const q = new URLSearchParams({ fieldManager: opts.fieldManager });
     if (opts.dryRun) q.set('dryRun', 'All');
@@ -207,7 +223,7 @@ export class HttpKubeClient implements KubeClient {
 
   /** Sends an object (or patch) and returns the object as the server answered it. */
   private async write(
-    method: 'PATCH' | 'PUT',
+    method: 'PATCH' | 'PUT' | 'POST',
     pathAndQuery: string,
     body: unknown,
     contentType: string,

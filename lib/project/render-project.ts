@@ -5,6 +5,7 @@
  * them (kluctl-semantics §1, §2, §3, §5.1, §10.4). Pure of the cluster: scope and live-object lookups
  * go through injected functions.
  */
+import type { OciIncludeAccess } from './oci-include.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -82,6 +83,8 @@ export interface RenderOptions {
   /** Git access for `git:` includes. Without it a git include fails with a clear message. */
   readonly git?: GitSource;
   readonly gitAuth?: (url: string) => GitAuth | undefined;
+  /** Registry access for `oci:` includes. Without it an oci include fails with a clear message. */
+  readonly oci?: OciIncludeAccess;
   /** Lookup for `load_latest_git_commit`. Default: the `git` binary. */
   readonly latestGitCommit?: LatestGitCommit;
   /** Helm rendering (kube version, API versions, credentials, chart cache). Git access defaults to `git`. */
@@ -185,6 +188,7 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     vars: { target: targetVars(target), args },
     checkoutDir: join(renderDir, RENDER_GIT_CHECKOUTS_DIR),
     globalsFor,
+    ...(opts.oci ? { oci: opts.oci } : {}),
     ...(opts.git ? { git: opts.git } : {}),
     ...(opts.gitAuth ? { gitAuth: opts.gitAuth } : {}),
   }).finally(() => varsRuntime.dispose());

@@ -53,26 +53,7 @@ export async function runDeployStep(
   const spec = kd.spec;
   const mode = deployMode(spec);
   const t0 = clock.now();
-  const env: CommandEnv = {
-    kube,
-    clock,
-    reconcileId: input.reconcileId,
-    projectKey: input.projectKey,
-    gitInfo: {
-      url: spec.source.git?.url ?? spec.source.url ?? null,
-      ref: input.ref ?? null,
-      subDir: input.projectKey.subDir ?? '',
-      commit: input.commit,
-      dirty: false,
-    },
-    inclusion: {
-      includeTags: spec.includeTags ?? [],
-      excludeTags: spec.excludeTags ?? [],
-      includeDeploymentDirs: spec.includeDeploymentDirs ?? [],
-      excludeDeploymentDirs: spec.excludeDeploymentDirs ?? [],
-    },
-    info: controllerCommandInfo(kd),
-  };
+  const env = controllerCommandEnv(kube, clock, input);
   const project = commandProject(rendered);
   let result: CommandResult;
   try {
@@ -108,6 +89,39 @@ export async function runDeployStep(
       clusterId: input.clusterId,
     },
     renderedObjectsHash: rendered.objectsHash,
+  };
+}
+
+/**
+ * The environment the controller runs its commands in (deploy, and the diff of drift detection): the
+ * target cluster, the controller's git info and project key, the spec's inclusion rules and command info.
+ */
+export function controllerCommandEnv(
+  kube: KubeClient,
+  clock: Clock,
+  input: Omit<DeployStepInput, 'rendered' | 'clusterId' | 'signal'>,
+): CommandEnv {
+  const { kd } = input;
+  const spec = kd.spec;
+  return {
+    kube,
+    clock,
+    reconcileId: input.reconcileId,
+    projectKey: input.projectKey,
+    gitInfo: {
+      url: spec.source.git?.url ?? spec.source.url ?? null,
+      ref: input.ref ?? null,
+      subDir: input.projectKey.subDir ?? '',
+      commit: input.commit,
+      dirty: false,
+    },
+    inclusion: {
+      includeTags: spec.includeTags ?? [],
+      excludeTags: spec.excludeTags ?? [],
+      includeDeploymentDirs: spec.includeDeploymentDirs ?? [],
+      excludeDeploymentDirs: spec.excludeDeploymentDirs ?? [],
+    },
+    info: controllerCommandInfo(kd),
   };
 }
 

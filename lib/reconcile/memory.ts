@@ -12,7 +12,13 @@ import { hasDeployMemory, memoryFromStatus } from './plan.js';
 import type { DeployMemory } from './plan.js';
 
 /** The whole reconcile state document of one deployment: plan memory, commit and lease. */
-export interface ReconcileMemory extends DeployMemory, ReconcileState {}
+export interface ReconcileMemory extends DeployMemory, ReconcileState {
+  /**
+   * resourceVersions (by refKey) of the objects the last deploy or drift detection saw match their
+   * rendered form: the next drift detection skips them while they stay at that version (drift.ts).
+   */
+  readonly resourceVersions?: Readonly<Record<string, string>>;
+}
 
 /** The memory a run plans from. */
 export interface LoadedMemory {
@@ -20,6 +26,8 @@ export interface LoadedMemory {
   readonly memory: DeployMemory;
   /** What came from the status; kept on the next write so the memory stays complete. */
   readonly seeded: DeployMemory;
+  /** See {@link ReconcileMemory.resourceVersions}; absent for a deployment new to our state. */
+  readonly resourceVersions?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -33,9 +41,10 @@ export async function loadMemory(
   status: KluctlDeploymentStatus | undefined,
   known?: JsonVersion<ReconcileMemory>,
 ): Promise<LoadedMemory> {
-  const stored = (known ?? (await readJson<ReconcileMemory>(store, key))).value ?? {};
+  const { resourceVersions, ...stored } =
+    (known ?? (await readJson<ReconcileMemory>(store, key))).value ?? {};
   const seeded = hasDeployMemory(stored) ? {} : memoryFromStatus(status);
-  return { memory: { ...seeded, ...stored }, seeded };
+  return { memory: { ...seeded, ...stored }, seeded, ...(resourceVersions ? { resourceVersions } : {}) };
 }
 
 /** What one run did, for {@link rememberRun}. */
@@ -50,6 +59,8 @@ export interface RunRecord {
   readonly validateEnd?: string;
   /** Set when this run's deploy was stopped at the host's deadline: the next run deploys again. */
   readonly deployInterrupted?: string;
+  /** The versions the next drift detection may skip (replacing the stored ones); absent: unchanged. */
+  readonly resourceVersions?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -81,6 +92,7 @@ export async function rememberRun(
         ...(run.deployEnd ? { lastDeployEndTime: run.deployEnd } : {}),
         ...(run.validateEnd ? { lastValidateEndTime: run.validateEnd } : {}),
         ...(interrupted ? { deployInterrupted: interrupted } : {}),
+        ...(run.resourceVersions ? { resourceVersions: run.resourceVersions } : {}),
       };
     },
     known ? { known } : {},

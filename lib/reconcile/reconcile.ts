@@ -10,6 +10,7 @@ import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../api/constants.js';
 import { deployMode, intervalMs, retryInterval, validateEnabled } from '../api/spec-defaults.js';
 import type { CommandResultSummary, KluctlDeployment, ProjectKey, TargetKey } from '../api/types.js';
 import { summarizeResult } from '../deploy/command-result.js';
+import type { CommandResult } from '../deploy/command-result.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, Logger, ObjectRef, StateStore } from '../ports.js';
 import { dropLease, takeLease } from '../state/json-state.js';
@@ -18,6 +19,8 @@ import { stateKey as stateKeyOf } from '../state/layout.js';
 import { startRunDeadline } from './deadline.js';
 import type { DeadlineCause, DeadlineError, DeadlineStep, RunDeadline } from './deadline.js';
 import { runDeployStep } from './deploy-step.js';
+import type { DeployStepInput } from './deploy-step.js';
+import { detectDrift, versionsBeforeDiff } from './drift.js';
 import { ensureFinalizer, finalizeDeletion } from './finalize.js';
 import { loadMemory, rememberRun } from './memory.js';
 import type { ReconcileMemory } from './memory.js';
@@ -25,16 +28,18 @@ import { planReconcile } from './plan.js';
 import { PrepareError, prepareProject } from './prepare.js';
 import type { PrepareDeps, PreparedProject } from './prepare.js';
 import { keepDeployResult } from './results.js';
+import { RunReport } from './run-report.js';
+import type { ReportDeps } from './run-report.js';
 import { projectKeyOf } from './status.js';
 import { StatusWriter } from './status-writer.js';
-import { validateObjects } from './validate.js';
+import { readinessRetryLimit, readinessWaitMessage, validateUntilReady } from './validate.js';
 
 /**
  * Everything a reconcile needs, built once per process (and cluster) by a composition root. `kube` is
  * the client of the cluster the KluctlDeployment lives in (status, finalizer, credential Secrets); the
  * rest of prepare's dependencies are the tools, Git and the clients of target clusters.
  */
-export interface ReconcileDeps extends Omit<PrepareDeps, 'sops' | 'signal'> {
+export interface ReconcileDeps extends Omit<PrepareDeps, 'sops' | 'signal'>, Omit<ReportDeps, 'kube'> {
   readonly store: StateStore;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -46,6 +51,8 @@ export interface ReconcileDeps extends Omit<PrepareDeps, 'sops' | 'signal'> {
    * stale entry only costs a read). Default none: every run reads.
    */
   readonly stateVersions?: Map<string, JsonVersion<unknown>>;
+  /** Drift detection on every full reconcile, as Kluctl always does; default true (off: benchmarks). */
+  readonly driftDetection?: boolean;
 }
 
 /** Entries of {@link ReconcileDeps.stateVersions} kept at most (all are dropped beyond). */
@@ -124,8 +131,23 @@ export async function reconcileDeployment(
     // it again (each write is still conditional on its ETag).
     const state = { known: leased };
     try {
-      const run: Run = { deps, kd, ref, reconcileId, clusterId, stateKey, state, deadline, started, log };
-      return await reconcileLeased(run);
+      const report = new RunReport(deps, kd, started);
+      const run: Run = {
+        deps,
+        kd,
+        ref,
+        reconcileId,
+        clusterId,
+        stateKey,
+        state,
+        deadline,
+        started,
+        log,
+        report,
+      };
+      const outcome = await reconcileLeased(run);
+      if (outcome.outcome === 'finalized') report.deleted();
+      return outcome;
     } finally {
       await dropLease(deps.store, stateKey, holder, state.known).then(
         ({ version }) => {
@@ -154,10 +176,12 @@ interface Run {
   readonly deadline: RunDeadline;
   readonly started: Date;
   readonly log: Logger;
+  /** Events and metrics of the run. */
+  readonly report: RunReport;
 }
 
 async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
-  const { deps, kd, ref, reconcileId, clusterId, deadline, started, log } = r;
+  const { deps, kd, ref, reconcileId, clusterId, deadline, started, log, report } = r;
   const { name, namespace } = ref as { name: string; namespace: string };
 
   // 3. A deleted deployment runs the finalizer; any other gets ours first.
@@ -212,7 +236,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     }
     await status.patchChanged({ projectKey });
 
-    // 6. Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 11).
+    // 6. Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 12).
     if (!kd.spec.suspend) {
       // 7. Prepare: clone, render, hash. Failures are PrepareFailed and touch nothing.
       if (deadline.reached()) return (outcome = stop(deadline.error('prepare')));
@@ -267,24 +291,29 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       });
 
       // 9. Deploy (and prune) when the plan says so; the deadline ends waits and stops new applies.
+      const stepInput: DeployStepInput = {
+        kd,
+        rendered,
+        commit: prepared.commit,
+        reconcileId,
+        clusterId,
+        projectKey,
+        signal: deadline.signal,
+        ...(prepared.ref ? { ref: prepared.ref } : {}),
+      };
       let deployStopped = false;
+      let deployResult: CommandResult | undefined;
       if (plan.deploy) {
         if (deadline.reached()) return (outcome = stop(deadline.error('deploy')));
         await status.progressing(`Performing kluctl ${deployMode(kd.spec)}`);
-        const result = await runDeployStep(target, deps.clock, {
-          kd,
-          rendered,
-          commit: prepared.commit,
-          reconcileId,
-          clusterId,
-          projectKey,
-          signal: deadline.signal,
-          ...(prepared.ref ? { ref: prepared.ref } : {}),
-        });
-        status.set({ lastDeployResult: summarizeResult(result) });
+        const t0 = deps.clock.now().getTime();
+        const result = (deployResult = await runDeployStep(target, deps.clock, stepInput));
+        const summary = summarizeResult(result);
+        status.set({ lastDeployResult: summary });
         deployed = true;
         deployStopped = deadline.reached();
         await keepDeployResult(deps.store, { clusterId, namespace, name }, result, log);
+        await report.commandFinished(summary, deployMode(kd.spec), (deps.clock.now().getTime() - t0) / 1000);
         log.info('deployed', {
           applied: status.status.lastDeployResult?.appliedObjects,
           errors: result.errors.length,
@@ -292,19 +321,64 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         });
       }
 
-      // 10. Validate, unless the deadline came first.
+      // 10. Validate, unless the deadline came first. Right after a real deploy, a validate failing only
+      // on readiness is repeated until the workloads are ready, for up to retryInterval (beyond Kluctl,
+      // validate.ts).
       const validated = plan.validate && !deadline.reached();
       if (validated) {
-        await status.progressing('Performing kluctl validate');
-        const lastValidateResult = await validateObjects(target, deps.clock, {
-          objects: rendered.items.filter((i) => !i.onlyRender).flatMap((i) => i.objects),
-          projectKey,
-          targetKey,
-          reconcileId,
-          renderedObjectsHash: rendered.objectsHash,
-          kluctlDeployment: { name, namespace, clusterId },
-        });
+        const step = 'Performing kluctl validate';
+        await status.progressing(step);
+        const t0 = deps.clock.now().getTime();
+        const lastValidateResult = await validateUntilReady(
+          target,
+          deps.clock,
+          {
+            objects: rendered.items.filter((i) => !i.onlyRender).flatMap((i) => i.objects),
+            projectKey,
+            targetKey,
+            reconcileId,
+            renderedObjectsHash: rendered.objectsHash,
+            kluctlDeployment: { name, namespace, clusterId },
+          },
+          {
+            limitMs: readinessRetryLimit({
+              deployed: plan.deploy && !kd.spec.dryRun,
+              retryIntervalMs: retryInterval(kd.spec),
+              remainingMs: deadline.at.getTime() - deps.clock.now().getTime(),
+            }),
+            signal: deadline.signal,
+            onWait: (w) => status.progressing(step, readinessWaitMessage(w)),
+          },
+        );
         status.set({ lastValidateResult });
+        report.validated((deps.clock.now().getTime() - t0) / 1000);
+      }
+
+      // 11. Drift detection, as Kluctl on every full reconcile: a dry-run diff that skips the objects
+      // still at the resourceVersion the deploy or the last diff saw matching.
+      let resourceVersions = versionsBeforeDiff({
+        remembered: loaded.resourceVersions,
+        lastObjectsHash: loaded.memory.lastObjectsHash,
+        objectsHash: rendered.objectsHash,
+        ...(deployResult
+          ? { deploy: { dryRun: kd.spec.dryRun ?? false, objects: deployResult.objects } }
+          : {}),
+      });
+      if (deps.driftDetection !== false && !deadline.reached()) {
+        await status.progressing('Performing drift detection');
+        const drift = await detectDrift(target, deps.clock, {
+          ...stepInput,
+          skipResourceVersions: resourceVersions,
+        });
+        // A diff cut short by the deadline says nothing reliable: keep the last result.
+        if (!deadline.reached()) {
+          status.set({
+            lastDriftDetectionResult: drift.result,
+            lastDriftDetectionResultMessage: drift.message,
+          });
+          resourceVersions = drift.resourceVersions;
+          log.info('drift detection', { drift: drift.message, dryRunApplied: drift.dryRunApplied });
+        }
       }
       // Remember what we did (the next plan reads it). A deploy cut by the host's deadline did not do
       // what Kluctl's controller would have done, so the next run deploys again.
@@ -322,6 +396,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
           ...(deployStopped && deadline.by === 'deadline'
             ? { deployInterrupted: deps.clock.now().toISOString() }
             : {}),
+          resourceVersions,
         },
         log,
         r.state.known,
@@ -332,7 +407,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       if (plan.validate && !validated) return (outcome = stop(deadline.error('validate')));
     }
 
-    // 11. Ready from the last results, as Kluctl builds it (also for suspended deployments).
+    // 12. Ready from the last results, as Kluctl builds it (also for suspended deployments).
     const ready = status.finish(validateEnabled(kd.spec));
     outcome = {
       outcome: kd.spec.suspend ? 'suspended' : ready.status === 'True' ? 'succeeded' : 'failed',
@@ -346,9 +421,14 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     // every failure outside its commands: as a failed prepare, with the full text in lastPrepareError.
     return (outcome = failPrepare(err));
   } finally {
-    // 12. Status has one owner and is always written, observedGeneration included.
+    // 13. Status has one owner and is always written, observedGeneration included; then the events
+    // and metrics of the run.
     try {
       await status.flush();
+      await report.finished({
+        status: status.status,
+        ...(outcome.nextRunAt ? { nextRunAt: outcome.nextRunAt } : {}),
+      });
     } finally {
       await prepared?.cleanup();
       logFinished(log, deps.clock, started, outcome);

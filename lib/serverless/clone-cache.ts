@@ -2,8 +2,8 @@
  * The clone cache (DESIGN.md §4): a GitSource that puts a state store in front of another one, so that
  * a function that starts cold does not clone a repository another run already cloned.
  *
- * - Ref probes: `branch/tag/HEAD → commit` is remembered for a short time (`refTtlMs`), so a burst of
- *   reconciles of one repository (a webhook fanning out to many deployments) costs one probe.
+ * - Ref probes: `branch/tag/HEAD → commit` is remembered (with the default branch's name); it is
+ *   trusted for `refTtlMs` (default 0: every checkout probes, so a push is seen at once).
  * - Snapshots: the work tree of one commit, as a tarball, immutable (a commit names its content). Its
  *   digest record is written after it, so a half-written snapshot never counts, and every read checks
  *   the digest; a mismatch is treated as a miss and repaired.
@@ -46,7 +46,11 @@ export interface CloneCacheOptions {
   readonly archiver: TreeArchiver;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** How long a probed ref is trusted; default 15 s. 0 turns ref caching off. */
+  /**
+   * How long a probed ref is trusted. Default 0 (probe every time): a reconcile right after a push (a
+   * webhook) must see the new commit, and a probe is one cheap request; a positive value lets a
+   * burst of reconciles of one repository share a probe, at the price of seeing a push that late.
+   */
   readonly refTtlMs?: number;
   /** Bytes of snapshots kept in memory between checkouts; default 64 MiB. 0 keeps none. */
   readonly memoryBytes?: number;
@@ -93,7 +97,7 @@ export class CachedGitSource implements GitSource {
   private recentBytes = 0;
 
   constructor(private readonly o: CloneCacheOptions) {
-    this.refTtlMs = o.refTtlMs ?? 15_000;
+    this.refTtlMs = o.refTtlMs ?? 0;
   }
 
   /** Keeps a verified snapshot in memory, dropping the least recently used ones beyond the bound. */
@@ -269,15 +273,19 @@ export async function forgetProbedRefs(store: StateStore, repoKey: string): Prom
  * operators) and a hash of the exact URL without user info and of the credential set.
  */
 export function scope(url: string, auth: GitAuth | undefined): string {
-  const h = createHash('sha256')
+  const hash = createHash('sha256')
     .update('kluctl-serverless clone cache v1\0')
     .update(redactUserinfo(url))
     .update('\0')
     .update(auth?.username ?? '')
     .update('\0')
-    .update(auth?.password ?? '')
-    .digest('hex')
-    .slice(0, 32);
+    .update(auth?.password ?? '');
+  // SSH keys and CA bundles join the hash only when set, so scopes of basic-auth remotes stay as they were.
+  for (const key of ['sshIdentity', 'sshKnownHosts', 'caBundle'] as const) {
+    const value = auth?.[key];
+    if (value !== undefined) hash.update(`\0${key}\0`).update(value);
+  }
+  const h = hash.digest('hex').slice(0, 32);
   return `${repoKeyOf(url)}@${h}`;
 }
 

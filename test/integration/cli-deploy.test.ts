@@ -64,7 +64,7 @@ test('deploy --yes writes results as YAML and JSON files and into the state fold
   expect(y.command.command).toBe('deploy');
   expect(y.objects.filter((o: { new?: boolean }) => o.new)).toHaveLength(3);
   expect(r.stderr).toMatch(/Command result written to .*_cli/);
-  const files = await readdir(join(state, 'clusters'), { recursive: true });
+  const files = await readdir(join(state, 'results'), { recursive: true });
   expect(files.some((f) => f.endsWith('.json.gz'))).toBe(true);
   await rm(out, { recursive: true, force: true });
 });

@@ -307,4 +307,5 @@ test('--help of every command exits 0 and shows its usage', async () => {
     expect({ command: commands[i], code: r.code }).toEqual({ command: commands[i], code: 0 });
     expect(r.stdout).toContain(`Usage: kluctl-serverless ${commands[i]}`);
   }
-});
+  // One CLI start per command, all at once: on two busy cores that takes longer than one test usually may.
+}, 180_000);

@@ -82,7 +82,7 @@ afterAll(async () => {
 
 const s3Store = (): StateStore => new S3StateStore({ client: s3, bucket, prefix: `t${storeCount++}/` });
 
-function cached(store: StateStore, clock = new FakeClock()) {
+function cached(store: StateStore, clock = new FakeClock(), refTtlMs = 15_000) {
   const inner = new CountingSource();
   const source = new CachedGitSource({
     inner,
@@ -90,6 +90,8 @@ function cached(store: StateStore, clock = new FakeClock()) {
     archiver: new TarArchiver(),
     clock,
     logger: silentLogger,
+    // Most cases trust a probed ref for 15 s (bursts); the default (0) is tested on its own below.
+    refTtlMs,
   });
   return { inner, source, clock };
 }
@@ -145,6 +147,19 @@ describe.each<[string, () => Promise<StateStore>]>([
     expect(got.commit).toBe(next);
     expect(c.inner.clones).toBe(2);
     expect(await readFile(join(dir, 'app/deploy.yml'), 'utf8')).toBe('kind: Secret\n');
+  });
+
+  it('by default probes the ref on every checkout, so a push is seen at once, and still restores', async () => {
+    const store = await makeStore();
+    const first = cached(store, new FakeClock(), 0);
+    await first.source.checkout(repo.url, { branch: 'main' }, freshDir());
+    const again = cached(store, first.clock, 0);
+    await again.source.checkout(repo.url, { branch: 'main' }, freshDir());
+    expect(again.inner).toMatchObject({ probes: 1, clones: 0 });
+    const next = await repo.commit({ 'app/extra.yml': 'kind: ConfigMap\n' }, 'pushed');
+    const dir = freshDir();
+    expect((await again.source.checkout(repo.url, { branch: 'main' }, dir)).commit).toBe(next);
+    expect(again.inner.clones).toBe(1);
   });
 
   it('restores a pinned commit without any Git request', async () => {

@@ -6,6 +6,7 @@
  * (TestGetImageNotFound, TestGetImageArg, TestGetImageVars, TestGetImageMixed, TestGetImageByDeployment,
  * TestGetImageByContainer, TestGetImageRegex).
  */
+import { jest } from '@jest/globals';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,9 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { fixtureDir } from '../support/fixtures.js';
 import { createTestNamespace, kubectlJson, testEnv } from '../support/test-env.js';
 import { cli, projectFlags } from '../support/cli.js';
+
+// Each test runs several CLI processes (render, deploy, list-images), each a full start.
+jest.setTimeout(180_000);
 
 const PROJECT = fixtureDir('images');
 

@@ -196,13 +196,11 @@ test('one set of function dependencies reconciles two API servers, nothing cross
       `clusters/${b.id}/deployments/${ns}/app/state.json`,
     ].sort(),
   );
-  const results = (await store.list('results/')).filter(
-    (k) => k.includes(`/${ns}/`) && k.endsWith('.json.gz'),
-  );
+  const results = (await store.list('results/')).filter((k) => k.includes(`/${ns}/`));
   expect(results).toHaveLength(2);
   for (const key of results) {
     const result = JSON.parse(gunzipSync((await store.get(key))!.body).toString('utf8')) as CommandResult;
-    expect(key.startsWith(`results/${result.kluctlDeployment?.clusterId}/`)).toBe(true);
+    expect(key.startsWith(`results/${result.kluctlDeployment?.clusterId}/${ns}/app/`)).toBe(true);
     expect(result.targetKey?.clusterId).toBe(result.kluctlDeployment?.clusterId);
   }
 });

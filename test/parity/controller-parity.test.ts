@@ -2,7 +2,8 @@
  * Controller parity: the same KluctlDeployments, reconciled by the real `kluctl controller run`
  * (v2.28.2) in one namespace and by our local runner (`kluctl-serverless run --once`) in another, on the
  * same test cluster, end with the same status: conditions (type, status, reason, message), the
- * `lastDeployResult` summary, `lastValidateResult`, `lastPrepareError`, keys and generations. Each side
+ * `lastDeployResult` summary, `lastValidateResult`, `lastPrepareError`, the drift detection result and
+ * message, keys and generations. Each side
  * deploys into its own target namespaces (the `namespace` arg), and only one controller acts on a
  * KluctlDeployment at a time. Covered: a good project (with validation on, off, and suspended), prepare
  * failures (a broken item, two broken items, a broken `.kluctl.yml`), not-ready workloads, objects the

@@ -69,6 +69,8 @@ export interface KluctlControllerOptions {
   readonly controllerNamespace?: string;
   /** Further flags (e.g. `--controller-name`, `--command-result-namespace`). */
   readonly extraArgs?: readonly string[];
+  /** `--metrics-bind-address` (e.g. `127.0.0.1:8080`); default `0`, no metrics endpoint. */
+  readonly metricsBindAddress?: string;
 }
 
 /**
@@ -99,7 +101,7 @@ export async function startKluctlController(
       namespace,
       ...((opts.dryRun ?? true) ? ['--dry-run'] : []),
       ...(opts.extraArgs ?? []),
-      '--metrics-bind-address=0',
+      `--metrics-bind-address=${opts.metricsBindAddress ?? '0'}`,
       '--health-probe-bind-address=0',
       '--source-override-bind-address=0',
       '--no-update-check',

@@ -16,6 +16,9 @@ export class DelegatingKube implements KubeClient {
   list(...a: Parameters<KubeClient['list']>) {
     return this.inner.list(...a);
   }
+  create(...a: Parameters<KubeClient['create']>) {
+    return this.inner.create(...a);
+  }
   update(...a: Parameters<KubeClient['update']>) {
     return this.inner.update(...a);
   }

@@ -4,6 +4,7 @@
  * KluctlDeployment with the object read back afterwards, and the setup most reconcile tests share (a
  * project in a real Git server, an admin client, a work folder and a namespace).
  */
+import { HttpOciSource } from '../../lib/adapters/http-oci-source.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,7 @@ export function testReconcileDeps(opts: TestReconcileDepsOptions): ReconcileDeps
   return {
     store: new FsStateStore(join(opts.workDir, 'state')),
     git: new IsomorphicGitSource(),
+    oci: new HttpOciSource(),
     clock: systemClock,
     logger: silentLogger,
     kustomizePath: toolPath('kustomize'),
