@@ -5,6 +5,7 @@
 const ALL = [
   'deploy',
   'noop-reconcile',
+  'noop-reconcile-function',
   'render',
   'schedule',
   'templating',

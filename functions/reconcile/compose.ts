@@ -11,7 +11,7 @@ import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import { createSecretsClusterRegistry } from '../../lib/adapters/secrets-cluster-registry.js';
 import { KsError } from '../../lib/errors.js';
-import { recordNextRun } from '../../lib/serverless/schedule-index.js';
+import { nextRunRecorder } from '../../lib/serverless/schedule-index.js';
 import { ClusterClients } from '../../lib/serverless/cluster-clients.js';
 import type { ConnectCluster } from '../../lib/serverless/cluster-clients.js';
 import { MemoryClusterRegistry } from '../../lib/serverless/memory-cluster-registry.js';
@@ -56,6 +56,7 @@ export async function buildDeps(
         })
       : await ownClusterRegistry(env));
   const shared = await sharedReconcileDeps(env);
+  const recordNextRun = nextRunRecorder(shared.store, { clock: shared.clock });
   return {
     shared,
     clusters: new ClusterClients(registry, connectCluster),
@@ -64,7 +65,6 @@ export async function buildDeps(
       opts.onReconciled ??
       ((msg, outcome) =>
         recordNextRun(
-          shared.store,
           { clusterId: msg.clusterId, namespace: msg.namespace, name: msg.name },
           outcome.nextRunAt,
         )),

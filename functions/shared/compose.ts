@@ -92,6 +92,8 @@ export async function sharedReconcileDeps(
       new SopsCliDecryptor({ binary: env.SOPS_PATH ?? '/opt/bin/sops', env: {}, ageKeys }),
     varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
     holder: env.AWS_LAMBDA_LOG_STREAM_NAME ?? `lambda-${process.pid}`,
+    // A warm function's next run of a deployment takes its lease without reading the state first.
+    stateVersions: new Map(),
     // The runner's /metrics figures, as CloudWatch EMF lines in the function's log.
     metrics: new EmfMetricsSink((l) => process.stdout.write(`${l}\n`)),
     ...(env.DEFAULT_SERVICE_ACCOUNT ? { defaultServiceAccount: env.DEFAULT_SERVICE_ACCOUNT } : {}),

@@ -6,7 +6,7 @@
 import type { KluctlDeploymentStatus } from '../api/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger, StateStore } from '../ports.js';
-import type { ReconcileState } from '../state/json-state.js';
+import type { JsonVersion, ReconcileState } from '../state/json-state.js';
 import { readJson, updateJson } from '../state/json-state.js';
 import { hasDeployMemory, memoryFromStatus } from './plan.js';
 import type { DeployMemory } from './plan.js';
@@ -36,17 +36,19 @@ export interface LoadedMemory {
 }
 
 /**
- * Reads the memory; a deployment new to our state (e.g. one Kluctl's controller reconciled so far)
- * is planned from what its status remembers, as Kluctl would.
+ * The memory, from `known` (the document as the lease wrote it) or else read; a deployment new to our
+ * state (e.g. one Kluctl's controller reconciled so far) is planned from what its status remembers,
+ * as Kluctl would.
  */
 export async function loadMemory(
   store: StateStore,
   key: string,
   status: KluctlDeploymentStatus | undefined,
   uid?: string,
+  known?: JsonVersion<ReconcileMemory>,
 ): Promise<LoadedMemory> {
   const { resourceVersions, ...stored } =
-    ownMemory((await readJson<ReconcileMemory>(store, key)).value, uid) ?? {};
+    ownMemory((known ?? (await readJson<ReconcileMemory>(store, key))).value, uid) ?? {};
   const seeded = hasDeployMemory(stored) ? {} : memoryFromStatus(status);
   return { memory: { ...seeded, ...stored }, seeded, ...(resourceVersions ? { resourceVersions } : {}) };
 }
@@ -71,7 +73,8 @@ export interface RunRecord {
 
 /**
  * Records the run; a failed write is logged, not fatal (the status holds the results, and the next
- * reconcile plans from it when the memory lags).
+ * reconcile plans from it when the memory lags). Starts from `known` (see UpdateJsonOptions.known) and
+ * returns the document as stored, or undefined when the write failed.
  */
 export async function rememberRun(
   store: StateStore,
@@ -79,26 +82,35 @@ export async function rememberRun(
   loaded: LoadedMemory,
   run: RunRecord,
   log: Logger,
-): Promise<void> {
-  await updateJson<ReconcileMemory>(store, key, (m) => {
-    // The memory of an earlier object of the same name goes; the lease is this run's.
-    const own = ownMemory(m, run.uid) ?? (m?.lease ? { lease: m.lease } : {});
-    const { deployInterrupted: _previous, ...current } = { ...loaded.seeded, ...own };
-    // A finished deploy clears an earlier interruption; a run without a deploy keeps it.
-    const interrupted = run.deployInterrupted ?? (run.deployEnd ? undefined : _previous);
-    return {
-      ...current,
-      ...(run.uid ? { uid: run.uid } : {}),
-      lastObjectsHash: run.objectsHash,
-      lastReconciledGeneration: run.generation,
-      lastManualObjectsHash: run.manualObjectsHash,
-      lastCommit: run.commit,
-      ...(run.deployEnd ? { lastDeployEndTime: run.deployEnd } : {}),
-      ...(run.validateEnd ? { lastValidateEndTime: run.validateEnd } : {}),
-      ...(interrupted ? { deployInterrupted: interrupted } : {}),
-      ...(run.resourceVersions ? { resourceVersions: run.resourceVersions } : {}),
-    };
-  }).catch((err: unknown) => log.warn('writing the reconcile state failed', { error: errorMessage(err) }));
+  known?: JsonVersion<ReconcileMemory>,
+): Promise<JsonVersion<ReconcileMemory> | undefined> {
+  return updateJson<ReconcileMemory>(
+    store,
+    key,
+    (m) => {
+      // The memory of an earlier object of the same name goes; the lease is this run's.
+      const own = ownMemory(m, run.uid) ?? (m?.lease ? { lease: m.lease } : {});
+      const { deployInterrupted: _previous, ...current } = { ...loaded.seeded, ...own };
+      // A finished deploy clears an earlier interruption; a run without a deploy keeps it.
+      const interrupted = run.deployInterrupted ?? (run.deployEnd ? undefined : _previous);
+      return {
+        ...current,
+        ...(run.uid ? { uid: run.uid } : {}),
+        lastObjectsHash: run.objectsHash,
+        lastReconciledGeneration: run.generation,
+        lastManualObjectsHash: run.manualObjectsHash,
+        lastCommit: run.commit,
+        ...(run.deployEnd ? { lastDeployEndTime: run.deployEnd } : {}),
+        ...(run.validateEnd ? { lastValidateEndTime: run.validateEnd } : {}),
+        ...(interrupted ? { deployInterrupted: interrupted } : {}),
+        ...(run.resourceVersions ? { resourceVersions: run.resourceVersions } : {}),
+      };
+    },
+    known ? { known } : {},
+  ).catch((err: unknown) => {
+    log.warn('writing the reconcile state failed', { error: errorMessage(err) });
+    return undefined;
+  });
 }
 
 /**

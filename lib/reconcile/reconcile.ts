@@ -13,7 +13,8 @@ import { summarizeResult } from '../deploy/command-result.js';
 import type { CommandResult } from '../deploy/command-result.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, Logger, ObjectRef, StateStore } from '../ports.js';
-import { acquireLease, releaseLease } from '../state/json-state.js';
+import { dropLease, takeLease } from '../state/json-state.js';
+import type { JsonVersion } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';
 import { startRunDeadline } from './deadline.js';
 import type { DeadlineCause, DeadlineError, DeadlineStep, RunDeadline } from './deadline.js';
@@ -22,6 +23,7 @@ import type { DeployStepInput } from './deploy-step.js';
 import { detectDrift, versionsBeforeDiff } from './drift.js';
 import { ensureFinalizer, finalizeDeletion } from './finalize.js';
 import { loadMemory, rememberRun } from './memory.js';
+import type { ReconcileMemory } from './memory.js';
 import { nextReconcileAt, planReconcile } from './plan.js';
 import { PrepareError, prepareProject } from './prepare.js';
 import type { PrepareDeps, PreparedProject } from './prepare.js';
@@ -43,9 +45,18 @@ export interface ReconcileDeps extends Omit<PrepareDeps, 'sops' | 'signal'>, Omi
   readonly logger: Logger;
   /** Identifies this worker in leases (each run adds its reconcile id). */
   readonly holder: string;
+  /**
+   * The state documents as this process last left them, by key: a warm host's next run of the same
+   * deployment writes its lease without reading first (conditionally on the remembered ETag, so a
+   * stale entry only costs a read). Default none: every run reads.
+   */
+  readonly stateVersions?: Map<string, JsonVersion<unknown>>;
   /** Drift detection on every full reconcile, as Kluctl always does; default true (off: benchmarks). */
   readonly driftDetection?: boolean;
 }
+
+/** Entries of {@link ReconcileDeps.stateVersions} kept at most (all are dropped beyond). */
+const MAX_STATE_VERSIONS = 10_000;
 
 /** Which deployment to reconcile, and under which limits. */
 export interface ReconcileRequest {
@@ -108,19 +119,43 @@ export async function reconcileDeployment(
   const holder = `${deps.holder}/${reconcileId}`;
   const leaseMs = deadline.at.getTime() - started.getTime() + LEASE_GRACE_MS;
   try {
-    if (!(await acquireLease(deps.store, stateKey, holder, leaseMs, started))) {
+    const versions = deps.stateVersions;
+    const remembered = versions?.get(stateKey) as JsonVersion<ReconcileMemory> | undefined;
+    versions?.delete(stateKey);
+    const leased = await takeLease(deps.store, stateKey, holder, leaseMs, started, remembered);
+    if (!leased) {
       log.info('another reconcile holds the lease; skipping');
       return { outcome: 'busy', message: 'another reconcile is running', deployed: false };
     }
+    // The state document as this run last wrote it: later steps start from it instead of reading
+    // it again (each write is still conditional on its ETag).
+    const state = { known: leased };
     try {
       const report = new RunReport(deps, kd, started);
-      const run: Run = { deps, kd, ref, reconcileId, clusterId, stateKey, deadline, started, log, report };
+      const run: Run = {
+        deps,
+        kd,
+        ref,
+        reconcileId,
+        clusterId,
+        stateKey,
+        state,
+        deadline,
+        started,
+        log,
+        report,
+      };
       const outcome = await reconcileLeased(run);
       if (outcome.outcome === 'finalized') report.deleted();
       return outcome;
     } finally {
-      await releaseLease(deps.store, stateKey, holder).catch((err: unknown) =>
-        log.warn('releasing the lease failed', { error: errorMessage(err) }),
+      await dropLease(deps.store, stateKey, holder, state.known).then(
+        ({ version }) => {
+          if (!versions) return;
+          if (versions.size >= MAX_STATE_VERSIONS) versions.clear();
+          versions.set(stateKey, version);
+        },
+        (err: unknown) => log.warn('releasing the lease failed', { error: errorMessage(err) }),
       );
     }
   } finally {
@@ -136,6 +171,8 @@ interface Run {
   readonly reconcileId: string;
   readonly clusterId: string;
   readonly stateKey: string;
+  /** The state document as this run last wrote it (updated by the memory write). */
+  readonly state: { known: JsonVersion<ReconcileMemory> | undefined };
   readonly deadline: RunDeadline;
   readonly started: Date;
   readonly log: Logger;
@@ -234,7 +271,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       const target = prepared.target.kube;
 
       // 8. Plan against the persisted memory (or, for a deployment new to our state, its status).
-      const loaded = await loadMemory(deps.store, r.stateKey, kd.status, kd.metadata.uid);
+      const loaded = await loadMemory(deps.store, r.stateKey, kd.status, kd.metadata.uid, r.state.known);
       const plan = planReconcile({
         spec: kd.spec,
         generation,
@@ -350,7 +387,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       }
       // Remember what we did (the next plan reads it). A deploy cut by the host's deadline did not do
       // what Kluctl's controller would have done, so the next run deploys again.
-      await rememberRun(
+      r.state.known = await rememberRun(
         deps.store,
         r.stateKey,
         loaded,
@@ -368,6 +405,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
           resourceVersions,
         },
         log,
+        r.state.known,
       );
       // As Kluctl: the next run is scheduled from when this one's deploy and validate really ended.
       const deployEnd = plan.deploy ? status.status.lastDeployResult?.commandInfo.endTime : undefined;

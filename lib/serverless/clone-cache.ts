@@ -10,6 +10,8 @@
  * - Keys hold no credential: each repository's cache is scoped by the repository key and a hash of the
  *   exact URL (without user info) and of the credential set, so a deployment only ever reads what was
  *   fetched with the same credentials from the same URL, and nothing of a secret is in a key.
+ * - A warm function keeps the snapshots it verified or made in memory (bounded, least recently used
+ *   dropped first), so its next checkout of the same commit reads nothing from the store.
  * - The cache is optional: when the store fails, the checkout goes to the Git server, and the failure
  *   is logged, never raised.
  */
@@ -28,7 +30,13 @@ import type {
   TreeArchiver,
 } from '../ports.js';
 import { readJson, serializeJson } from '../state/json-state.js';
-import { cloneRefCacheKey, cloneSnapshotKey, cloneSnapshotMetaKey } from '../state/layout.js';
+import {
+  cloneCacheRepoPrefix,
+  cloneRefCacheKey,
+  cloneSnapshotKey,
+  cloneSnapshotMetaKey,
+} from '../state/layout.js';
+import { mapBounded } from '../util/semaphore.js';
 import { redactUserinfo, repoKeyOf } from './repo-url.js';
 
 /** Options of {@link CachedGitSource}. */
@@ -44,6 +52,8 @@ export interface CloneCacheOptions {
    * burst of reconciles of one repository share a probe, at the price of seeing a push that late.
    */
   readonly refTtlMs?: number;
+  /** Bytes of snapshots kept in memory between checkouts; default 64 MiB. 0 keeps none. */
+  readonly memoryBytes?: number;
 }
 
 /** What a ref entry remembers. */
@@ -82,9 +92,28 @@ export class CachedGitSource implements GitSource {
     storeErrors: 0,
   };
   private readonly refTtlMs: number;
+  /** Verified snapshots by `scope/commit`, in use order (a Map iterates oldest first). */
+  private readonly recent = new Map<string, Uint8Array>();
+  private recentBytes = 0;
 
   constructor(private readonly o: CloneCacheOptions) {
     this.refTtlMs = o.refTtlMs ?? 0;
+  }
+
+  /** Keeps a verified snapshot in memory, dropping the least recently used ones beyond the bound. */
+  private remember(key: string, archive: Uint8Array): void {
+    const limit = this.o.memoryBytes ?? 64 * 1024 * 1024;
+    if (archive.byteLength > limit) return;
+    const old = this.recent.get(key);
+    if (old) this.recentBytes -= old.byteLength;
+    this.recent.delete(key);
+    this.recent.set(key, archive);
+    this.recentBytes += archive.byteLength;
+    for (const [k, v] of this.recent) {
+      if (this.recentBytes <= limit) break;
+      this.recent.delete(k);
+      this.recentBytes -= v.byteLength;
+    }
   }
 
   async resolveRef(url: string, ref: GitRef, auth?: GitAuth): Promise<string> {
@@ -112,7 +141,12 @@ export class CachedGitSource implements GitSource {
   private async probe(url: string, ref: GitRef, auth: GitAuth | undefined): Promise<RefEntry> {
     const key = cloneRefCacheKey(scope(url, auth), ref);
     const now = this.o.clock.now().getTime();
-    const cached = await this.quietly(() => readJson<RefEntry>(this.o.store, key));
+    // Without a TTL the entry only carries the default branch's name, so only HEAD needs it.
+    const isHead = !ref.branch && !ref.tag;
+    const cached =
+      this.refTtlMs > 0 || isHead
+        ? await this.quietly(() => readJson<RefEntry>(this.o.store, key))
+        : undefined;
     const entry = cached?.value;
     if (entry && this.refTtlMs > 0 && now - entry.probedAt >= 0 && now - entry.probedAt < this.refTtlMs) {
       this.stats.refHits++;
@@ -123,9 +157,12 @@ export class CachedGitSource implements GitSource {
     // The default branch keeps its name while it points to the same commit.
     const branch = entry?.commit === commit ? entry.branch : undefined;
     const fresh: RefEntry = { commit, ...(branch ? { branch } : {}), probedAt: now };
-    await this.quietly(() =>
-      this.o.store.put(key, serializeJson(fresh), { contentType: 'application/json' }),
-    );
+    // Written only where a later probe reads it: to be trusted for the TTL, or when HEAD moved.
+    if (this.refTtlMs > 0 || (isHead && entry?.commit !== commit)) {
+      await this.quietly(() =>
+        this.o.store.put(key, serializeJson(fresh), { contentType: 'application/json' }),
+      );
+    }
     return fresh;
   }
 
@@ -137,25 +174,30 @@ export class CachedGitSource implements GitSource {
     dir: string,
   ): Promise<boolean> {
     const repo = scope(url, auth);
-    const meta = await this.quietly(() =>
-      readJson<SnapshotMeta>(this.o.store, cloneSnapshotMetaKey(repo, commit)),
-    );
-    if (!meta?.value) {
-      this.stats.snapshotMisses++;
-      return false;
-    }
-    const blob = await this.quietly(() => this.o.store.get(cloneSnapshotKey(repo, commit)));
-    if (!blob || blob.body.byteLength !== meta.value.size || sha256(blob.body) !== meta.value.sha256) {
-      this.stats.snapshotCorrupt++;
-      this.o.logger.warn('clone cache snapshot missing or corrupt; cloning instead', {
-        repository: redactUserinfo(url),
-        commit,
-      });
-      return false;
+    const memoKey = `${repo}/${commit}`;
+    let body = this.recent.get(memoKey);
+    if (!body) {
+      const meta = await this.quietly(() =>
+        readJson<SnapshotMeta>(this.o.store, cloneSnapshotMetaKey(repo, commit)),
+      );
+      if (!meta?.value) {
+        this.stats.snapshotMisses++;
+        return false;
+      }
+      const blob = await this.quietly(() => this.o.store.get(cloneSnapshotKey(repo, commit)));
+      if (!blob || blob.body.byteLength !== meta.value.size || sha256(blob.body) !== meta.value.sha256) {
+        this.stats.snapshotCorrupt++;
+        this.o.logger.warn('clone cache snapshot missing or corrupt; cloning instead', {
+          repository: redactUserinfo(url),
+          commit,
+        });
+        return false;
+      }
+      body = blob.body;
     }
     await mkdir(dir, { recursive: true });
     try {
-      await this.o.archiver.unpack(blob.body, dir);
+      await this.o.archiver.unpack(body, dir);
     } catch (err) {
       this.stats.snapshotCorrupt++;
       this.o.logger.warn('clone cache snapshot cannot be unpacked; cloning instead', {
@@ -164,12 +206,14 @@ export class CachedGitSource implements GitSource {
         error: errorMessage(err),
       });
       // Leave the directory as empty as the clone expects it.
+      this.recent.delete(memoKey);
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
       return false;
     }
     // The renderer finds the repository root by its .git directory (`..` stops there).
     await mkdir(join(dir, '.git'), { recursive: true });
+    this.remember(memoKey, body);
     this.stats.snapshotHits++;
     return true;
   }
@@ -193,6 +237,7 @@ export class CachedGitSource implements GitSource {
       await this.o.store.put(cloneSnapshotMetaKey(repo, checkout.commit), serializeJson(meta), {
         contentType: 'application/json',
       });
+      this.remember(`${repo}/${checkout.commit}`, archive);
       // The probe already remembered a branch or tag; the default branch's name is learnt only now.
       if (!ref.commit && !ref.branch && !ref.tag) {
         const entry: RefEntry = {
@@ -218,6 +263,17 @@ export class CachedGitSource implements GitSource {
       return undefined;
     }
   }
+}
+
+/**
+ * Drops the remembered ref probes of a repository (every scope of it), so the reconciles a push
+ * triggers see the pushed commit instead of a probe made up to `refTtlMs` before it. Snapshots stay:
+ * they are immutable. Returns the number of entries dropped.
+ */
+export async function forgetProbedRefs(store: StateStore, repoKey: string): Promise<number> {
+  const keys = (await store.list(cloneCacheRepoPrefix(repoKey))).filter((k) => /\/refs\//.test(k));
+  await mapBounded(keys, 8, (k) => store.delete(k));
+  return keys.length;
 }
 
 /**

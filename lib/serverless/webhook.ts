@@ -10,6 +10,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger, StateStore } from '../ports.js';
 import type { DeploymentId } from '../state/layout.js';
 import type { ReconcileMessage, ReconcileQueue } from './protocol.js';
+import { forgetProbedRefs } from './clone-cache.js';
 import { deploymentsForPush } from './repo-index.js';
 import { tryRepoKeyOf } from './repo-url.js';
 import { parseWebhookEvent } from './webhook-payload.js';
@@ -115,6 +116,9 @@ async function enqueueFollowers(push: PushEvent, deps: WebhookDeps, log: Logger)
   if (found.length > 0) {
     const messages: ReconcileMessage[] = found.map((d) => ({ ...d, reason: 'webhook' }));
     try {
+      // Before enqueuing: a ref probed shortly before the push would otherwise hide the new commit
+      // from the very reconciles this push triggers.
+      await Promise.all(repoKeys.map((k) => forgetProbedRefs(deps.store, k)));
       await deps.queue.enqueue(messages);
     } catch (err) {
       log.error('webhook: reconciles could not be enqueued', { repoKeys, error: errorMessage(err) });

@@ -152,6 +152,14 @@ export function cloneSnapshotMetaKey(repoKey: string, commit: string): string {
   return cloneSnapshotKey(repoKey, commit).replace(/\.tar\.gz$/, '.json');
 }
 
+/**
+ * Prefix of every clone cache scope of one repository (a scope is `<repoKey>@<hash>`, see
+ * lib/serverless/clone-cache.ts), whatever URL form and credentials fetched it.
+ */
+export function cloneCacheRepoPrefix(repoKey: string): string {
+  return `clone-cache/${encodeSegment(`${repoKey}@`, 'repository key')}`;
+}
+
 /** Prefix of one repository's clone cache. */
 export function cloneCachePrefix(repoKey: string): string {
   return `clone-cache/${encodeSegment(repoKey, 'repository key')}/`;

@@ -176,6 +176,47 @@ describe.each<[string, () => Promise<StateStore>]>([
   });
 });
 
+describe('CachedGitSource in a warm function', () => {
+  it('restores a commit it cloned or verified before from memory, reading only the ref entry', async () => {
+    const store = s3Store();
+    const keys: string[] = [];
+    const reading: StateStore = {
+      get: (k) => (keys.push(k), store.get(k)),
+      put: (k, b, c) => store.put(k, b, c),
+      delete: (k) => store.delete(k),
+      list: (p) => store.list(p),
+    };
+    const warm = cached(reading);
+    await warm.source.checkout(repo.url, { branch: 'main' }, freshDir());
+    keys.length = 0;
+    const dir = freshDir();
+    const got = await warm.source.checkout(repo.url, { branch: 'main' }, dir);
+    expect(got.commit).toBe(await repo.head());
+    expect(await readFile(join(dir, 'app/deploy.yml'), 'utf8')).toBe(
+      await readFile(join(repo.workDir, 'app/deploy.yml'), 'utf8'),
+    );
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/\/refs\/branch\/main\.json$/);
+    expect(warm.inner.clones).toBe(1);
+    // With no memory it reads the digest record and the snapshot again; with the default ref TTL (0)
+    // a branch's ref entry is neither read nor written (the server was asked instead).
+    const none = new CachedGitSource({
+      inner: new CountingSource(),
+      store: reading,
+      archiver: new TarArchiver(),
+      clock: warm.clock,
+      logger: silentLogger,
+      memoryBytes: 0,
+    });
+    keys.length = 0;
+    await none.checkout(repo.url, { branch: 'main' }, freshDir());
+    expect(keys.map((k) => k.replace(/^.*\//, '').replace(/^[0-9a-f]{40}/, '<commit>')).sort()).toEqual([
+      '<commit>.json',
+      '<commit>.tar.gz',
+    ]);
+  });
+});
+
 describe('CachedGitSource safety', () => {
   it('treats a snapshot whose digest does not match as a miss, clones and repairs it', async () => {
     const store = s3Store();
