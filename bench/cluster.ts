@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startControlPlane } from '../devenv/control-plane.js';
+import { kubectl, startControlPlane } from '../devenv/control-plane.js';
 import type { ControlPlane } from '../devenv/control-plane.js';
 import { stopAll } from '../devenv/processes.js';
 
@@ -24,4 +24,11 @@ export async function withCluster<T>(fn: (kubeconfigPath: string) => Promise<T>)
 /** Milliseconds since `t0`, rounded. */
 export function since(t0: number): number {
   return Math.round(performance.now() - t0);
+}
+
+/** Installs the CRD and creates the `bench` namespace: what every reconcile benchmark starts from. */
+export async function prepareBenchCluster(kc: string): Promise<void> {
+  await kubectl(kc, ['apply', '--server-side', '-f', 'crds/']);
+  await kubectl(kc, ['wait', '--for=condition=Established', 'crd/kluctldeployments.gitops.kluctl.io']);
+  await kubectl(kc, ['create', 'namespace', 'bench']);
 }

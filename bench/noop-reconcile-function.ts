@@ -26,7 +26,7 @@ import { kubectl } from '../devenv/control-plane.js';
 import { createRepo, readTree } from '../devenv/git-repo.js';
 import { startGitServer } from '../devenv/git-server.js';
 import { countingStore } from './counting-store.js';
-import { since, withCluster } from './cluster.js';
+import { prepareBenchCluster, since, withCluster } from './cluster.js';
 
 /** The project reconciled: the test suite's smallest fixture project. */
 const PROJECT_DIR = fileURLToPath(new URL('../test/fixtures/projects/skeleton', import.meta.url));
@@ -39,9 +39,7 @@ export async function main(): Promise<void> {
     const kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: kc });
     try {
       const repo = await createRepo(git, 'bench', await readTree(PROJECT_DIR));
-      await kubectl(kc, ['apply', '--server-side', '-f', 'crds/']);
-      await kubectl(kc, ['wait', '--for=condition=Established', 'crd/kluctldeployments.gitops.kluctl.io']);
-      await kubectl(kc, ['create', 'namespace', 'bench']);
+      await prepareBenchCluster(kc);
       const kd = {
         apiVersion: 'gitops.kluctl.io/v1beta1',
         kind: 'KluctlDeployment',

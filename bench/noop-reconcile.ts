@@ -24,7 +24,7 @@ import { createRepo } from '../devenv/git-repo.js';
 import { startGitServer } from '../devenv/git-server.js';
 import type { GitServer } from '../devenv/git-server.js';
 import { countingStore } from './counting-store.js';
-import { since, withCluster } from './cluster.js';
+import { prepareBenchCluster, since, withCluster } from './cluster.js';
 
 /** Objects of the drift detection cases. */
 const DRIFT_OBJECTS = 500;
@@ -46,9 +46,7 @@ export async function main(): Promise<void> {
     const git = await startGitServer();
     const kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: kc });
     try {
-      await kubectl(kc, ['apply', '--server-side', '-f', 'crds/']);
-      await kubectl(kc, ['wait', '--for=condition=Established', 'crd/kluctldeployments.gitops.kluctl.io']);
-      await kubectl(kc, ['create', 'namespace', 'bench']);
+      await prepareBenchCluster(kc);
       const b: Bench = { kc, kube, git, dir };
       await skeletonCases(b);
       await driftCases(b);
