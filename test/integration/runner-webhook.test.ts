@@ -209,6 +209,8 @@ test('bad or missing signatures, oversized bodies and unknown repositories run n
   await eventually(async () => expect(await configMapData('pushed')).toEqual({ via: 'bad' }), {
     timeoutMs: 30_000,
   });
+  // The objects are applied before the reconcile ends (validate and drift detection follow).
+  await eventually(async () => expect(await reconciles()).toBe(3), { timeoutMs: 30_000 });
 });
 
 test('/healthz and /metrics answer; unknown paths and providers do not', async () => {
