@@ -281,8 +281,9 @@ describe('controller finalizer', () => {
   async function ourDeleteResults(): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     const store = new FsStateStore(stateDir);
-    for (const key of await store.list('clusters/')) {
-      if (!key.includes(`/deployments/${kdNs.ours}/`) || !key.includes('/results/')) continue;
+    // Results live under results/<cluster>/<namespace>/<name>/ (lib/state/layout.ts).
+    for (const key of await store.list('results/')) {
+      if (!key.includes(`/${kdNs.ours}/`)) continue;
       const r = await readCommandResult(store, key);
       if (r?.command.command !== 'delete') continue;
       out[r.kluctlDeployment!.name] = deleteSummary(summarizeResult(r) as unknown as Record<string, unknown>);
