@@ -211,8 +211,10 @@ test('deletion with a finalizer pushes the deletionTimestamp; removing the final
 });
 
 test('ingest down for a while, then up: every change arrives, the latest state of each object', async () => {
-  const { ingest, shim } = await startShim();
+  // Only this test's namespace: the other test files create KluctlDeployments in parallel, and their
+  // changes would count in the shim's outbox too.
   const ns = await createTestNamespace('shim-outage');
+  const { ingest, shim } = await startShim({ shim: { namespaces: [ns] } });
   await createKd(ns, 'stays');
   await createKd(ns, 'changes');
   await createKd(ns, 'goes');
