@@ -13,6 +13,7 @@ import { SopsCliDecryptor } from '../lib/adapters/sops-cli.js';
 import type { VarsServices } from '../lib/project/vars/vars-services.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
+import { KubeSecretsResultStore } from '../lib/adapters/kube-secrets-result-store.js';
 import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
 import { TarArchiver } from '../lib/adapters/tar-archiver.js';
 import { CachedGitSource } from '../lib/serverless/clone-cache.js';
@@ -122,6 +123,8 @@ export async function reconcileDeps(
       clusters: new HttpKubeClientFactory(kube),
       // What `/metrics` renders (renderMetrics()).
       metrics: processMetrics,
+      // Results also go where Kluctl's CLI (`kluctl gitops deploy`, ...) reads them.
+      kluctlResults: new KubeSecretsResultStore(kube),
       ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
     },
   };
