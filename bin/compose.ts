@@ -14,6 +14,7 @@ import type { VarsServices } from '../lib/project/vars/vars-services.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
 import { cloneCachedGit } from '../lib/compose/clone-cached-git.js';
+import { KubeSecretsResultStore } from '../lib/adapters/kube-secrets-result-store.js';
 import { createS3StateStore } from '../lib/adapters/s3-factory.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
 import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
@@ -114,6 +115,8 @@ export async function reconcileDeps(
       clusters: new HttpKubeClientFactory(kube),
       // What `/metrics` renders (renderMetrics()).
       metrics: processMetrics,
+      // Results also go where Kluctl's CLI (`kluctl gitops deploy`, ...) reads them.
+      kluctlResults: new KubeSecretsResultStore(kube),
       ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
     },
   };

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import type { KubeconfigSource } from '../../lib/adapters/kube-http-transport.js';
 import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
+import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
 import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
 import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
 import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
@@ -38,7 +39,12 @@ export function functionDeps(env: NodeJS.ProcessEnv = process.env): Promise<Reco
 async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
   const shared = await sharedReconcileDeps(env);
   const kube = await HttpKubeClient.fromKubeconfig(await ownKubeconfig(env));
-  return { ...shared, kube, clusters: new HttpKubeClientFactory(kube) };
+  return {
+    ...shared,
+    kube,
+    clusters: new HttpKubeClientFactory(kube),
+    kluctlResults: new KubeSecretsResultStore(kube),
+  };
 }
 
 /**

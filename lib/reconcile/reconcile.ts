@@ -1,9 +1,10 @@
 /**
  * One reconcile of one KluctlDeployment, as a flat list of narrated steps (kluctl-semantics §10.2):
- * read the object, take the lease, prepare (clone + render), plan, deploy/prune, validate, and always
- * write status at the end, also when a step failed or the deadline (deadline.ts) cut the run short.
- * The cluster is only touched after prepare succeeded, so a broken commit leaves cluster and state as
- * they were. Status is owned by status-writer.ts, the memory between runs by memory.ts.
+ * read the object, take the lease, serve a manual request (request-pass.ts) or prepare (clone +
+ * render), plan, deploy/prune, validate, detect drift, and always write status at the end, also when a
+ * step failed or the deadline (deadline.ts) cut the run short. The cluster is only touched after
+ * prepare succeeded, so a broken commit leaves cluster and state as they were. Status is owned by
+ * status-writer.ts, the memory between runs by memory.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../api/constants.js';
@@ -13,24 +14,36 @@ import { summarizeResult } from '../deploy/command-result.js';
 import type { CommandResult } from '../deploy/command-result.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, Logger, ObjectRef, StateStore } from '../ports.js';
+import type { KluctlResultStore } from '../results/kluctl-result-store.js';
 import { dropLease, takeLease } from '../state/json-state.js';
 import type { JsonVersion } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';
 import { startRunDeadline } from './deadline.js';
-import type { DeadlineCause, DeadlineError, DeadlineStep, RunDeadline } from './deadline.js';
+import type { DeadlineError, RunDeadline } from './deadline.js';
 import { runDeployStep } from './deploy-step.js';
 import type { DeployStepInput } from './deploy-step.js';
 import { detectDrift, versionsBeforeDiff } from './drift.js';
 import { ensureFinalizer, finalizeDeletion } from './finalize.js';
-import { loadMemory, rememberRun } from './memory.js';
+import {
+  combineCommandErrors,
+  commandErrorText,
+  finishedRequest,
+  hasRequest,
+  pendingCommandRequest,
+  takeRequest,
+} from './manual-requests.js';
+import type { TakenRequest } from './manual-requests.js';
+import { loadMemory, rememberPartial, rememberRun } from './memory.js';
 import type { ReconcileMemory } from './memory.js';
 import { nextReconcileAt, planReconcile } from './plan.js';
 import { PrepareError, prepareProject } from './prepare.js';
 import type { PrepareDeps, PreparedProject } from './prepare.js';
-import { keepDeployResult } from './results.js';
+import type { ReconcileOutcome } from './outcome.js';
+import { serveCommandRequest } from './request-pass.js';
+import { keepCommandResult, keepValidateResult } from './results.js';
 import { RunReport } from './run-report.js';
 import type { ReportDeps } from './run-report.js';
-import { projectKeyOf } from './status.js';
+import { prepareErrorText, projectKeyOf } from './status.js';
 import { StatusWriter } from './status-writer.js';
 import { readinessRetryLimit, readinessWaitMessage, validateUntilReady } from './validate.js';
 
@@ -53,6 +66,11 @@ export interface ReconcileDeps extends Omit<PrepareDeps, 'sops' | 'signal'>, Omi
   readonly stateVersions?: Map<string, JsonVersion<unknown>>;
   /** Drift detection on every full reconcile, as Kluctl always does; default true (off: benchmarks). */
   readonly driftDetection?: boolean;
+  /**
+   * Kluctl's result store in the deployment's cluster (Secrets in `kluctl-results`), where Kluctl's CLI
+   * reads the results it prints; absent: results go to `store` only.
+   */
+  readonly kluctlResults?: KluctlResultStore;
 }
 
 /** Entries of {@link ReconcileDeps.stateVersions} kept at most (all are dropped beyond). */
@@ -75,16 +93,7 @@ export interface ReconcileRequest {
   readonly deadline?: Date;
 }
 
-/** The outcome, for logs, the runner's schedule and the function's response. */
-export interface ReconcileOutcome {
-  readonly outcome: 'succeeded' | 'failed' | 'suspended' | 'gone' | 'busy' | 'finalized';
-  readonly message: string;
-  readonly deployed: boolean;
-  /** When the next reconcile is due (absent when the object is gone or another run holds it). */
-  readonly nextRunAt?: Date;
-  /** Set when the deadline cut the run short: the step it stopped and what set the deadline. */
-  readonly stopped?: { readonly step: DeadlineStep; readonly by: DeadlineCause };
-}
+export type { ReconcileOutcome } from './outcome.js';
 
 /**
  * How long the lease outlives the deadline: the status write and lease release that follow the stop.
@@ -92,11 +101,32 @@ export interface ReconcileOutcome {
  */
 export const LEASE_GRACE_MS = 30_000;
 
-/** Runs one reconcile. Throws only when the object, the lease or the status cannot be read or written. */
+/** At most this many runs follow each other at once (a request of each kind, then the reconcile). */
+const MAX_RUNS = 6;
+
+/**
+ * Reconciles a deployment. A run that served a manual request is followed at once by the next, with a
+ * fresh read, reconcile id and deadline, as Kluctl's controller requeues it: pending requests are
+ * served one per run, then the full reconcile runs (and rebuilds Ready). Throws only when the object,
+ * the lease or the status cannot be read or written.
+ */
 export async function reconcileDeployment(
   deps: ReconcileDeps,
   req: ReconcileRequest,
 ): Promise<ReconcileOutcome> {
+  let outcome = await reconcileRun(deps, req);
+  let deployed = outcome.deployed;
+  for (let n = 1; outcome.requeue && n < MAX_RUNS; n++) {
+    if (req.deadline && deps.clock.now().getTime() >= req.deadline.getTime()) break;
+    const { reconcileId: _first, ...next } = req;
+    outcome = await reconcileRun(deps, next);
+    deployed ||= outcome.deployed;
+  }
+  return { ...outcome, deployed };
+}
+
+/** One run: read, lease, and the steps of {@link reconcileLeased}. */
+async function reconcileRun(deps: ReconcileDeps, req: ReconcileRequest): Promise<ReconcileOutcome> {
   const reconcileId = req.reconcileId ?? randomUUID();
   const log = deps.logger.child({ name: req.name, namespace: req.namespace, reconcileID: reconcileId });
   const started = deps.clock.now();
@@ -181,7 +211,9 @@ interface Run {
 }
 
 async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
-  const { deps, kd, ref, reconcileId, clusterId, deadline, started, log, report } = r;
+  const { deps, ref, reconcileId, clusterId, deadline, started, log, report } = r;
+  // The deployment as this run sees it: a reconcile request's overrides apply to it (step 7).
+  let kd = r.kd;
   const { name, namespace } = ref as { name: string; namespace: string };
 
   // 3. A deleted deployment runs the finalizer; any other gets ours first.
@@ -201,6 +233,11 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
   let outcome: ReconcileOutcome = { outcome: 'failed', message: 'reconcile did not finish', deployed: false };
   let prepared: PreparedProject | undefined;
   let deployed = false;
+  // A run that serves a manual request has not reconciled the spec: observedGeneration stays.
+  let observe = true;
+  let request: TakenRequest | undefined;
+  // What goes into the reconcile request's commandError: the failures of this run's commands.
+  const commandErrors: (string | undefined)[] = [];
   // Kluctl requeues by the plan (interval, deployInterval, validateInterval) also after a failed deploy
   // or validate; only failures before the plan (prepare) use retryInterval.
   let nextRunAt = after(started, intervalMs(kd.spec));
@@ -208,6 +245,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
   const failPrepare = (err: unknown, commit?: string): ReconcileOutcome => {
     log.warn('prepare failed', { error: errorMessage(err) });
     status.failPrepare(err, commit);
+    commandErrors.push(prepareErrorText(err));
     return {
       outcome: 'failed',
       message: `prepare failed: ${errorMessage(err)}`,
@@ -219,6 +257,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
   const stop = (err: DeadlineError, deploy?: CommandResultSummary): ReconcileOutcome => {
     log.warn('stopped at the deadline', { step: err.step, by: err.by, deadline: deadline.at.toISOString() });
     status.stopped(err, deploy);
+    commandErrors.push(err.message);
     const retry = err.by === 'deadline' || err.step === 'prepare';
     return {
       outcome: 'failed',
@@ -241,9 +280,30 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     }
     await status.patchChanged({ projectKey });
 
-    // 6. Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 12).
-    if (!kd.spec.suspend) {
-      // 7. Prepare: clone, render, hash. Failures are PrepareFailed and touch nothing.
+    // 6. A manual request (diff, deploy, prune or validate, in Kluctl's order) is served alone, also
+    // while suspended; the next run follows at once (reconcileDeployment).
+    const command = pendingCommandRequest(kd);
+    if (command) {
+      observe = false;
+      return (outcome = await serveCommandRequest({ ...r, status, failPrepare }, command));
+    }
+
+    // 7. A reconcile request (`kluctl gitops reconcile`) runs this reconcile with its overrides, even
+    // when suspended; its record is completed with the run's errors (step 14).
+    if (hasRequest(kd, 'reconcile')) {
+      try {
+        request = await takeRequest(deps.kube, ref, kd, 'reconcile', { reconcileId, now: deps.clock.now() });
+      } catch (err) {
+        return (outcome = failPrepare(err));
+      }
+      log.info('processing kluctl.io/request-reconcile', { requestValue: request.request.requestValue });
+      await status.patch({ reconcileRequestResult: request.started });
+      kd = request.kd;
+    }
+
+    // Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 13).
+    if (!r.kd.spec.suspend || request) {
+      // 8. Prepare: clone, render, hash. Failures are PrepareFailed and touch nothing.
       if (deadline.reached()) return (outcome = stop(deadline.error('prepare')));
       try {
         // The reconcile's dependencies are a superset of prepare's; the deadline stops rendering.
@@ -270,7 +330,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       await status.patchChanged({ targetKey });
       const target = prepared.target.kube;
 
-      // 8. Plan against the persisted memory (or, for a deployment new to our state, its status).
+      // 9. Plan against the persisted memory (or, for a deployment new to our state, its status).
       const loaded = await loadMemory(deps.store, r.stateKey, kd.status, kd.metadata.uid, r.state.known);
       const plan = planReconcile({
         spec: kd.spec,
@@ -295,7 +355,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         ...(validateEnabled(kd.spec) ? {} : { lastValidateResult: null }),
       });
 
-      // 9. Deploy (and prune) when the plan says so; the deadline ends waits and stops new applies.
+      // 10. Deploy (and prune) when the plan says so; the deadline ends waits and stops new applies.
       const stepInput: DeployStepInput = {
         kd,
         rendered,
@@ -305,6 +365,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         projectKey,
         signal: deadline.signal,
         ...(prepared.ref ? { ref: prepared.ref } : {}),
+        ...(request?.request.overridesPatch ? { overridesPatch: request.request.overridesPatch } : {}),
       };
       let deployStopped = false;
       let deployResult: CommandResult | undefined;
@@ -317,7 +378,8 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         status.set({ lastDeployResult: summary });
         deployed = true;
         deployStopped = deadline.reached();
-        await keepDeployResult(deps.store, { clusterId, namespace, name }, result, log);
+        commandErrors.push(commandErrorText('deploy', result.errors, result.warnings));
+        await keepCommandResult(deps, { clusterId, namespace, name }, result);
         await report.commandFinished(summary, deployMode(kd.spec), (deps.clock.now().getTime() - t0) / 1000);
         log.info('deployed', {
           applied: status.status.lastDeployResult?.appliedObjects,
@@ -326,7 +388,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         });
       }
 
-      // 10. Validate, unless the deadline came first. Right after a real deploy, a validate failing only
+      // 11. Validate, unless the deadline came first. Right after a real deploy, a validate failing only
       // on readiness is repeated until the workloads are ready, for up to retryInterval (beyond Kluctl,
       // validate.ts).
       const validated = plan.validate && !deadline.reached();
@@ -334,7 +396,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         const step = 'Performing kluctl validate';
         await status.progressing(step);
         const t0 = deps.clock.now().getTime();
-        const lastValidateResult = await validateUntilReady(
+        const validateResult = await validateUntilReady(
           target,
           deps.clock,
           {
@@ -355,11 +417,15 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
             onWait: (w) => status.progressing(step, readinessWaitMessage(w)),
           },
         );
+        const overridesPatch = request?.request.overridesPatch;
+        const lastValidateResult = overridesPatch ? { ...validateResult, overridesPatch } : validateResult;
         status.set({ lastValidateResult });
+        commandErrors.push(commandErrorText('validate', validateResult.errors, validateResult.warnings));
+        await keepValidateResult(deps, lastValidateResult);
         report.validated((deps.clock.now().getTime() - t0) / 1000);
       }
 
-      // 11. Drift detection, as Kluctl on every full reconcile: a dry-run diff that skips the objects
+      // 12. Drift detection, as Kluctl on every full reconcile: a dry-run diff that skips the objects
       // still at the resourceVersion the deploy or the last diff saw matching.
       let resourceVersions = versionsBeforeDiff({
         remembered: loaded.resourceVersions,
@@ -423,13 +489,28 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         return (outcome = stop(deadline.error('deploy'), status.status.lastDeployResult ?? undefined));
       }
       if (plan.validate && !validated) return (outcome = stop(deadline.error('validate')));
+    } else {
+      // Kluctl's observedGeneration moves while suspended, so a spec change made then does not by
+      // itself redeploy on a later reconcile request.
+      const loaded = await loadMemory(deps.store, r.stateKey, kd.status, kd.metadata.uid, r.state.known);
+      if (loaded.memory.lastReconciledGeneration !== generation) {
+        r.state.known = await rememberPartial(
+          deps.store,
+          r.stateKey,
+          loaded,
+          { ...(kd.metadata.uid ? { uid: kd.metadata.uid } : {}), generation },
+          log,
+          r.state.known,
+        );
+      }
     }
 
-    // 12. Ready from the last results, as Kluctl builds it (also for suspended deployments).
+    // 13. Ready from the last results, as Kluctl builds it (also for suspended deployments).
     const ready = status.finish(validateEnabled(kd.spec));
+    const suspended = r.kd.spec.suspend && !request;
     outcome = {
-      outcome: kd.spec.suspend ? 'suspended' : ready.status === 'True' ? 'succeeded' : 'failed',
-      message: kd.spec.suspend ? 'deployment is suspended' : ready.message,
+      outcome: suspended ? 'suspended' : ready.status === 'True' ? 'succeeded' : 'failed',
+      message: suspended ? 'deployment is suspended' : ready.message,
       deployed,
       nextRunAt,
     };
@@ -439,10 +520,18 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     // every failure outside its commands: as a failed prepare, with the full text in lastPrepareError.
     return (outcome = failPrepare(err));
   } finally {
-    // 13. Status has one owner and is always written, observedGeneration included; then the events
-    // and metrics of the run.
+    // 14. Status has one owner and is always written, observedGeneration included (a reconcile
+    // request's record is completed in the same write); then the events and metrics of the run.
+    if (request) {
+      const commandError = combineCommandErrors(commandErrors);
+      status.set({
+        reconcileRequestResult: finishedRequest(request.started, deps.clock.now(), {
+          ...(commandError ? { commandError } : {}),
+        }),
+      });
+    }
     try {
-      await status.flush();
+      await status.flush({ observe });
       await report.finished({
         status: status.status,
         ...(outcome.nextRunAt ? { nextRunAt: outcome.nextRunAt } : {}),
