@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
-import { eventually, kubectlJson } from '../env/test-env.js';
+import { eventually, kubectlJson } from '../support/test-env.js';
 import { SECRET_V2, USERS, startWebuiScenario } from '../integration/webui-scenario.js';
 import type { WebuiScenario } from '../integration/webui-scenario.js';
 

@@ -5,7 +5,7 @@
  * and its actions set the same annotations and fields as `kluctl gitops` and Kluctl's Webui.
  */
 import type { KluctlDeployment } from '../../lib/api/types.js';
-import { kubectlJson } from '../env/test-env.js';
+import { kubectlJson } from '../support/test-env.js';
 import { SECRET_V1, SECRET_V2, startWebuiScenario } from './webui-scenario.js';
 import type { WebuiScenario } from './webui-scenario.js';
 
@@ -102,8 +102,11 @@ describe('web UI API', () => {
       suspended: false,
       manual: true,
       approvalPending: status.lastObjectsHash,
+      drift: status.lastDriftDetectionResultMessage,
       lastDeploy: { id: status.lastDeployResult!.id, newObjects: 2 },
     });
+    // The pending change is drift: what the approver reviews.
+    expect(row.drift).toBe('2 chg');
   });
 
   it('shows the detail, the result history and a diff result, never a Secret value', async () => {
@@ -118,6 +121,11 @@ describe('web UI API', () => {
     const d = r.body as {
       conditions: { type: string }[];
       spec: { manual: boolean };
+      status: {
+        lastDriftDetectionResult: {
+          objects: { ref: { kind: string }; changes?: { unifiedDiff: string }[] }[];
+        };
+      };
       results: {
         kind: string;
         id: string;
@@ -130,6 +138,13 @@ describe('web UI API', () => {
     };
     expect(d.spec.manual).toBe(true);
     expect(d.conditions.map((c) => c.type)).toContain('Ready');
+    const drifted = d.status.lastDriftDetectionResult.objects;
+    expect(drifted.find((o) => o.ref.kind === 'ConfigMap')?.changes?.[0]?.unifiedDiff).toMatch(
+      /-v1[\s\S]*\+v2/,
+    );
+    expect(drifted.find((o) => o.ref.kind === 'Secret')?.changes?.[0]?.unifiedDiff).toMatch(
+      /\*\*\*\*\* \(obfuscated\)/,
+    );
     const deploy = d.results.find((e) => e.kind === 'command' && e.command === 'deploy');
     // Kluctl's result times have whole seconds, so a quick deploy lasts 0 s.
     expect(deploy?.durationS).toBe((Date.parse(deploy!.endTime) - Date.parse(deploy!.startTime)) / 1000);

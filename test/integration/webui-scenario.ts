@@ -10,26 +10,24 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
 import { systemClock } from '../../lib/ports.js';
 import type { Logger } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 import { LocalRunner } from '../../lib/runner/local-runner.js';
-import { toolPath } from '../../lib/tools.js';
 import { hashPassword } from '../../lib/webui/users.js';
 import { KubeWebuiCluster } from '../../lib/webui/webui-cluster.js';
 import { createWebui } from '../../lib/webui/webui-http.js';
 import type { Webui } from '../../lib/webui/webui-http.js';
-import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../env/kluctl-deployment.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, testEnv } from '../env/test-env.js';
+import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/kluctl-deployment.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { testReconcileDeps } from '../support/reconcile-scenario.js';
+import { createTestNamespace, installCrds, testEnv } from '../support/test-env.js';
 
 /** Secret values of the two commits: they must never reach a browser. */
 export const SECRET_V1 = 'hunter2-first-secret';
@@ -85,17 +83,13 @@ export async function startWebuiScenario(
   const gitServer: GitServer = await startGitServer();
   const kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
   const tmp = await mkdtemp(join(tmpdir(), `ks-${prefix}-`));
-  const deps: ReconcileDeps = {
+  const deps = testReconcileDeps({
     kube,
-    store: new FsStateStore(join(tmp, 'state')),
-    git: new IsomorphicGitSource(),
-    clock: systemClock,
-    logger,
     workDir: tmp,
-    kustomizePath: toolPath('kustomize'),
     holder: prefix,
+    logger,
     kluctlResults: new KubeSecretsResultStore(kube),
-  };
+  });
   const ns = await createTestNamespace(prefix);
   const repo = await createRepo(gitServer, ns, project(ns, 'v1', SECRET_V1));
   const reconcile = () => reconcileDeployment(deps, { namespace: ns, name: 'app' }).then(() => undefined);
