@@ -5,6 +5,7 @@
  * Ready. Then it keeps reconciling until Ctrl-C, or exits with --once.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../lib/api/constants.js';
 import type { KluctlDeployment } from '../lib/api/types.js';
 import { errorMessage } from '../lib/errors.js';
+import { systemClock } from '../lib/ports.js';
+import type { KubeClient, Logger } from '../lib/ports.js';
 import { LocalRunner } from '../lib/runner/local-runner.js';
+import { startRunnerHttp } from '../lib/runner/runner-http.js';
+import { hashPassword } from '../lib/webui/users.js';
+import { KubeWebuiCluster } from '../lib/webui/webui-cluster.js';
+import { createWebui } from '../lib/webui/webui-http.js';
 import { formatStatusTable } from '../lib/runner/status-table.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
 import { kubectl, startControlPlane } from '../devenv/control-plane.js';
@@ -34,6 +41,8 @@ KluctlDeployment CRD and two KluctlDeployments (targets dev and prod), and recon
 local runner until both are Ready. Keeps running until Ctrl-C unless --once is given.
   --once      exit after both deployments are Ready (or failed)
   --verbose   print the runner's JSON logs
+  --ui-listen host:port
+              where the web UI listens while the demo keeps running (default 127.0.0.1:8080)
 `);
   process.exit(0);
 }
@@ -49,6 +58,7 @@ async function main(): Promise<void> {
   const cp = await startControlPlane({ workDir: join(work, 'cluster'), logsDir });
   step(`control plane ready at ${cp.server} (kubeconfig: ${cp.kubeconfigPath})`);
   const git = await startGitServer({ root: join(work, 'git') });
+  let stopUi: (() => Promise<void>) | undefined;
   try {
     step('pushing examples/demo to a local Git server');
     const repo = await createRepo(git, 'demo', await readTree(join(ROOT, 'examples/demo')));
@@ -90,6 +100,9 @@ async function main(): Promise<void> {
     const ok = kds.every((k) => readyStatus(k) === 'True');
     if (!ok) process.exitCode = 1;
     if (!once) {
+      const ui = await startDemoWebui(kube, runner, logger);
+      stopUi = ui.close;
+      step(`web UI: ${ui.url} (user admin, password ${ui.password})`);
       step(
         'still reconciling (every 1m, or on change); try: kubectl --kubeconfig ' +
           cp.kubeconfigPath +
@@ -101,6 +114,7 @@ async function main(): Promise<void> {
         process.once('SIGTERM', resolve);
       });
     }
+    await stopUi?.();
     await runner.stop();
     kube.close();
   } finally {
@@ -110,6 +124,41 @@ async function main(): Promise<void> {
     await stopAll();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The web UI on `--ui-listen` (default 127.0.0.1:8080) with one admin user whose password is made up
+ * now and printed, so the demo needs no configuration.
+ */
+async function startDemoWebui(
+  kube: KubeClient,
+  runner: LocalRunner,
+  logger: Logger,
+): Promise<{ url: string; password: string; close: () => Promise<void> }> {
+  const i = process.argv.indexOf('--ui-listen');
+  const listen = i > 0 ? (process.argv[i + 1] ?? '') : '127.0.0.1:8080';
+  const password = randomBytes(9).toString('base64url');
+  const webui = await createWebui({
+    clusters: [new KubeWebuiCluster(kube)],
+    users: [{ name: 'admin', role: 'admin', passwordHash: await hashPassword(password) }],
+    clock: systemClock,
+    logger,
+  });
+  const http = await startRunnerHttp({
+    listen,
+    webui,
+    health: () => runner.health(),
+    metrics: () => '',
+    logger,
+  });
+  return {
+    url: `http://${http.address}/ui/`,
+    password,
+    close: async () => {
+      webui.close();
+      await http.close();
+    },
+  };
 }
 
 function settled(kd: KluctlDeployment): boolean {

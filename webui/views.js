@@ -71,8 +71,7 @@ export function DeploymentList({ list }) {
       const [project, target] = k.split('\0');
       return html`<section class="group">
         <h2>
-          <span class="muted">project</span> ${project || '(none)'}
-          <span class="muted">target</span> ${target}
+          <span class="muted">project </span>${project || '(none)'}<span class="muted"> · target </span>${target}
         </h2>
         <table class="deployments">
           <thead>
@@ -345,8 +344,7 @@ export function DeploymentDetail({ route, me, list }) {
     }
     <section aria-labelledby="drift-title">
       <h2 id="drift-title">
-        Drift
-        ${st.lastDriftDetectionResultMessage ? html`<span class="muted">(${st.lastDriftDetectionResultMessage})</span>` : ''}
+        Drift${st.lastDriftDetectionResultMessage ? html`<span class="muted"> (${st.lastDriftDetectionResultMessage})</span>` : ''}
       </h2>
       ${drift ? html`<${MessagesView} errors=${drift.errors} warnings=${drift.warnings} /><${ObjectsView} objects=${drift.objects} empty="No drift." />` : html`<p class="muted">No drift detection yet.</p>`}
     </section>
