@@ -236,6 +236,17 @@ program
     'serve the web UI at /ui/ (with --listen) for these users: YAML users: [{name, role: admin|viewer, passwordHash}] ($KLUCTL_SERVERLESS_WEBUI_USERS)',
   )
   .option('--webui-users-secret <namespace/name>', "the same users file from key 'users.yaml' of this Secret")
+  .option(
+    '--webui-oidc-issuer-url <url>',
+    'also log in to the web UI with OIDC (code flow with PKCE) at this issuer',
+  )
+  .option(
+    '--webui-oidc-client-id <id>',
+    'the OIDC client id ($KLUCTL_SERVERLESS_WEBUI_OIDC_CLIENT_SECRET: its secret)',
+  )
+  .option('--webui-oidc-redirect-url <url>', 'the OIDC callback, <web UI base>/api/auth/oidc/callback')
+  .option('--webui-oidc-admins-group <group>', 'members of this group (groups claim) are admins')
+  .option('--webui-oidc-viewers-group <group>', 'members of this group are viewers')
   .option('--debug', 'debug logging')
   .action(run);
 

@@ -49,6 +49,10 @@ function useDeployments(enabled) {
 function Login({ onLogin }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [methods, setMethods] = useState({ staticUsers: true, oidc: false });
+  useEffect(() => {
+    api('/api/auth/info').then(setMethods, () => undefined);
+  }, []);
   const submit = async (ev) => {
     ev.preventDefault();
     const form = new FormData(ev.target);
@@ -69,14 +73,19 @@ function Login({ onLogin }) {
   };
   return html`<main class="login">
     <h1>kluctl-serverless</h1>
-    <form onSubmit=${submit} aria-describedby="login-error">
-      <label for="name">User</label>
-      <input id="name" name="name" autocomplete="username" required />
-      <label for="password">Password</label>
-      <input id="password" name="password" type="password" autocomplete="current-password" required />
-      <button type="submit" disabled=${busy}>Log in</button>
-      <p id="login-error" class="error" role="alert">${error}</p>
-    </form>
+    ${
+      methods.staticUsers
+        ? html`<form onSubmit=${submit} aria-describedby="login-error">
+          <label for="name">User</label>
+          <input id="name" name="name" autocomplete="username" required />
+          <label for="password">Password</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" required />
+          <button type="submit" disabled=${busy}>Log in</button>
+          <p id="login-error" class="error" role="alert">${error}</p>
+        </form>`
+        : ''
+    }
+    ${methods.oidc ? html`<p><a class="button" href="/api/auth/oidc/login">Log in with OIDC</a></p>` : ''}
   </main>`;
 }
 

@@ -26,7 +26,7 @@ import { createWebui } from '../../lib/webui/webui-http.js';
 import type { Webui } from '../../lib/webui/webui-http.js';
 import { kubeClient, reconcileDeps } from '../compose.js';
 import type { ClusterFlags, StateFlags } from '../compose.js';
-import { loadWebuiUsers } from './webui.js';
+import { loadWebuiUsers, webuiOidcConfig } from './webui.js';
 import type { WebuiFlags } from './webui.js';
 
 interface RunFlags extends ClusterFlags, StateFlags, WebuiFlags {
@@ -78,14 +78,17 @@ export async function run(flags: RunFlags): Promise<void> {
   let webui: Webui | undefined;
   if (flags.listen) {
     const users = await loadWebuiUsers(flags, kube);
-    webui = users
-      ? await createWebui({
-          clusters: [new KubeWebuiCluster(kube, flags.namespace ? { namespace: flags.namespace } : {})],
-          users,
-          clock: systemClock,
-          logger: deps.logger,
-        })
-      : undefined;
+    const oidc = webuiOidcConfig(flags);
+    webui =
+      users || oidc
+        ? await createWebui({
+            clusters: [new KubeWebuiCluster(kube, flags.namespace ? { namespace: flags.namespace } : {})],
+            users: users ?? [],
+            ...(oidc ? { oidc } : {}),
+            clock: systemClock,
+            logger: deps.logger,
+          })
+        : undefined;
     http = await startRunnerHttp({
       ...(webui ? { webui } : {}),
       listen: flags.listen,

@@ -9,6 +9,7 @@ import { KsError, errorMessage } from '../../lib/errors.js';
 import type { KubeClient } from '../../lib/ports.js';
 import { hashPassword, parseWebuiUsers } from '../../lib/webui/users.js';
 import type { WebuiUser } from '../../lib/webui/users.js';
+import type { OidcConfig } from '../../lib/webui/oidc.js';
 
 /** The environment variable that may hold the users file's text (e.g. set from a Secret). */
 export const WEBUI_USERS_ENV = 'KLUCTL_SERVERLESS_WEBUI_USERS';
@@ -19,6 +20,35 @@ export const WEBUI_USERS_SECRET_KEY = 'users.yaml';
 export interface WebuiFlags {
   webuiUsersFile?: string;
   webuiUsersSecret?: string;
+  webuiOidcIssuerUrl?: string;
+  webuiOidcClientId?: string;
+  webuiOidcRedirectUrl?: string;
+  webuiOidcAdminsGroup?: string;
+  webuiOidcViewersGroup?: string;
+}
+
+/** The environment variable with the OIDC client secret (absent: a public client, PKCE alone). */
+export const WEBUI_OIDC_SECRET_ENV = 'KLUCTL_SERVERLESS_WEBUI_OIDC_CLIENT_SECRET';
+
+/** The OIDC login of `--webui-oidc-*`; undefined without an issuer. Throws naming a missing flag. */
+export function webuiOidcConfig(flags: WebuiFlags): OidcConfig | undefined {
+  if (!flags.webuiOidcIssuerUrl) return undefined;
+  const need = (v: string | undefined, flag: string): string => {
+    if (!v) throw new KsError('InvalidInput', `--webui-oidc-issuer-url needs ${flag} as well`);
+    return v;
+  };
+  const secret = process.env[WEBUI_OIDC_SECRET_ENV];
+  return {
+    issuerUrl: flags.webuiOidcIssuerUrl,
+    clientId: need(flags.webuiOidcClientId, '--webui-oidc-client-id'),
+    redirectUrl: need(
+      flags.webuiOidcRedirectUrl,
+      '--webui-oidc-redirect-url (<UI base>/api/auth/oidc/callback)',
+    ),
+    adminsGroup: need(flags.webuiOidcAdminsGroup, '--webui-oidc-admins-group'),
+    ...(flags.webuiOidcViewersGroup ? { viewersGroup: flags.webuiOidcViewersGroup } : {}),
+    ...(secret ? { clientSecret: secret } : {}),
+  };
 }
 
 /**

@@ -1,0 +1,195 @@
+/**
+ * OIDC login for the web UI, as Kluctl's Webui offers it: the authorization code flow with PKCE
+ * (S256) against the issuer's discovered endpoints; the ID token's signature (RS256, key from the
+ * issuer's JWKS), issuer, audience, expiry and nonce are checked, and the role comes from the groups
+ * claim (`adminsGroup` → admin, `viewersGroup` → viewer, anything else is refused). The flow's state
+ * is kept server-side for ten minutes and bound to the browser by a cookie, so a login started
+ * elsewhere cannot be completed here.
+ */
+import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
+import { KsError, errorMessage } from '../errors.js';
+import type { Clock } from '../ports.js';
+import type { WebuiIdentity } from './users.js';
+
+/** What the operator configures (Kluctl's `--auth-oidc-*` flags). */
+export interface OidcConfig {
+  readonly issuerUrl: string;
+  readonly clientId: string;
+  /** Absent for a public client (PKCE alone). */
+  readonly clientSecret?: string;
+  /** This UI's callback: `<base>/api/auth/oidc/callback`. */
+  readonly redirectUrl: string;
+  /** Default `openid profile email groups`. */
+  readonly scopes?: readonly string[];
+  /** Default `groups`. */
+  readonly groupsClaim?: string;
+  /** The claim shown as the user's name; default `email`, then `sub`. */
+  readonly nameClaim?: string;
+  readonly adminsGroup: string;
+  readonly viewersGroup?: string;
+}
+
+interface Discovery {
+  readonly issuer: string;
+  readonly authorization_endpoint: string;
+  readonly token_endpoint: string;
+  readonly jwks_uri: string;
+}
+
+interface Pending {
+  readonly verifier: string;
+  readonly nonce: string;
+  readonly expiresAt: number;
+}
+
+/** How long a started login may take. */
+const PENDING_MS = 10 * 60_000;
+
+/** The OIDC client of one web UI. */
+export class OidcLogin {
+  private discovery: Promise<Discovery> | undefined;
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly config: OidcConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Starts a login: the URL to send the browser to, and the state to bind to it by cookie. */
+  async start(): Promise<{ url: string; state: string }> {
+    const d = await this.discover();
+    const now = this.clock.now().getTime();
+    for (const [k, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(k);
+    const state = token();
+    const verifier = token();
+    const nonce = token();
+    this.pending.set(state, { verifier, nonce, expiresAt: now + PENDING_MS });
+    const url = new URL(d.authorization_endpoint);
+    const q = url.searchParams;
+    q.set('response_type', 'code');
+    q.set('client_id', this.config.clientId);
+    q.set('redirect_uri', this.config.redirectUrl);
+    q.set('scope', (this.config.scopes ?? ['openid', 'profile', 'email', 'groups']).join(' '));
+    q.set('state', state);
+    q.set('nonce', nonce);
+    q.set('code_challenge', s256(verifier));
+    q.set('code_challenge_method', 'S256');
+    return { url: url.toString(), state };
+  }
+
+  /**
+   * Completes a login from the callback's `code` and `state` (and the state the browser's cookie
+   * holds); returns who logged in. Throws KsError InvalidInput for anything that does not check out.
+   */
+  async finish(code: string, state: string, cookieState: string | undefined): Promise<WebuiIdentity> {
+    const p = this.pending.get(state);
+    this.pending.delete(state);
+    if (!p || p.expiresAt <= this.clock.now().getTime() || cookieState !== state) {
+      throw new KsError(
+        'InvalidInput',
+        'OIDC login state unknown, expired or from another browser; log in again',
+      );
+    }
+    const d = await this.discover();
+    const body = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: this.config.redirectUrl,
+      client_id: this.config.clientId,
+      code_verifier: p.verifier,
+      ...(this.config.clientSecret ? { client_secret: this.config.clientSecret } : {}),
+    });
+    const res = await fetch(d.token_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body,
+    });
+    const tokens = (await res.json().catch(() => ({}))) as { id_token?: string; error?: string };
+    if (!res.ok || !tokens.id_token) {
+      throw new KsError('InvalidInput', `OIDC token request failed: ${tokens.error ?? `HTTP ${res.status}`}`);
+    }
+    const claims = await this.verifyIdToken(tokens.id_token, d, p.nonce);
+    return this.identity(claims);
+  }
+
+  private identity(claims: Record<string, unknown>): WebuiIdentity {
+    const groupsClaim = claims[this.config.groupsClaim ?? 'groups'];
+    const groups = Array.isArray(groupsClaim) ? groupsClaim.map(String) : [];
+    const name = String(claims[this.config.nameClaim ?? 'email'] ?? claims.sub ?? '');
+    if (groups.includes(this.config.adminsGroup)) return { name, role: 'admin' };
+    if (this.config.viewersGroup && groups.includes(this.config.viewersGroup))
+      return { name, role: 'viewer' };
+    throw new KsError('InvalidInput', `user ${name} is in neither the admins nor the viewers group`);
+  }
+
+  private async verifyIdToken(jwt: string, d: Discovery, nonce: string): Promise<Record<string, unknown>> {
+    const [h, p, sig] = jwt.split('.');
+    if (!h || !p || !sig) throw new KsError('InvalidInput', 'OIDC ID token is not a JWT');
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as { alg?: string; kid?: string };
+    if (header.alg !== 'RS256')
+      throw new KsError('InvalidInput', `OIDC ID token algorithm ${header.alg} is not RS256`);
+    const jwks = (await getJson(d.jwks_uri)) as { keys?: (JsonWebKey & { kid?: string })[] };
+    const jwk =
+      jwks.keys?.find((k) => k.kid === header.kid) ?? (jwks.keys?.length === 1 ? jwks.keys[0] : undefined);
+    if (!jwk) throw new KsError('InvalidInput', `OIDC issuer has no key ${header.kid}`);
+    const ok = verify(
+      'RSA-SHA256',
+      Buffer.from(`${h}.${p}`),
+      createPublicKey({ key: jwk, format: 'jwk' }),
+      Buffer.from(sig, 'base64url'),
+    );
+    if (!ok) throw new KsError('InvalidInput', 'OIDC ID token signature does not verify');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const now = this.clock.now().getTime() / 1000;
+    if (claims.iss !== d.issuer)
+      throw new KsError('InvalidInput', `OIDC ID token from ${String(claims.iss)}, not ${d.issuer}`);
+    if (!aud.includes(this.config.clientId))
+      throw new KsError('InvalidInput', 'OIDC ID token is for another client');
+    if (typeof claims.exp !== 'number' || claims.exp < now - 60)
+      throw new KsError('InvalidInput', 'OIDC ID token expired');
+    if (claims.nonce !== nonce) throw new KsError('InvalidInput', 'OIDC ID token nonce does not match');
+    return claims;
+  }
+
+  private discover(): Promise<Discovery> {
+    this.discovery ??= (async () => {
+      const url = `${this.config.issuerUrl.replace(/\/$/, '')}/.well-known/openid-configuration`;
+      const d = (await getJson(url)) as Partial<Discovery>;
+      if (!d.authorization_endpoint || !d.token_endpoint || !d.jwks_uri || !d.issuer) {
+        throw new KsError(
+          'InvalidInput',
+          `${url} lacks authorization_endpoint, token_endpoint, jwks_uri or issuer`,
+        );
+      }
+      return d as Discovery;
+    })().catch((err: unknown) => {
+      this.discovery = undefined;
+      throw err;
+    });
+    return this.discovery;
+  }
+}
+
+async function getJson(url: string): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { accept: 'application/json' } });
+  } catch (cause) {
+    throw new KsError('InvalidInput', `cannot reach the OIDC issuer at ${url}: ${errorMessage(cause)}`, {
+      cause,
+    });
+  }
+  if (!res.ok) throw new KsError('InvalidInput', `OIDC issuer answered ${res.status} for ${url}`);
+  return res.json();
+}
+
+/** The PKCE S256 challenge of `verifier`. */
+export function s256(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
+}
+
+function token(): string {
+  return randomBytes(32).toString('base64url');
+}
