@@ -2,7 +2,7 @@
  * The web UI in a real headless Chromium (Debian's `chromium`, driven by playwright-core; no browser
  * download), against the real API server and a local runner reconciling what the UI asks: log in,
  * list and search, open a deployment, request a diff and read it, approve the pending hash and see it
- * deploy, suspend and resume, and a viewer refused an action. Screenshots of the main pages are kept
+ * deploy, suspend and resume, a viewer refused an action, and an OIDC login. Screenshots of the main pages are kept
  * in test-artifacts/webui/.
  */
 import { existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { eventually, kubectlJson } from '../support/test-env.js';
-import { SECRET_V2, USERS, startWebuiScenario } from '../integration/webui-scenario.js';
+import { OIDC_USER, SECRET_V2, USERS, startWebuiScenario } from '../integration/webui-scenario.js';
 import type { WebuiScenario } from '../integration/webui-scenario.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -29,7 +29,7 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  sc = await startWebuiScenario('webui-browser', { runner: true });
+  sc = await startWebuiScenario('webui-browser', { runner: true, oidc: true });
   profile = await mkdtemp(join(tmpdir(), 'ks-chromium-'));
   await mkdir(ARTIFACTS, { recursive: true });
   context = await chromium.launchPersistentContext(profile, {
@@ -166,6 +166,13 @@ describe('web UI in Chromium', () => {
           l.msg === 'web UI action' && l.fields?.user === USERS.admin[0] && l.fields.action === 'approve',
       ),
     ).toBe(true);
+  }, 180_000);
+
+  it('logs in with OIDC through the provider (code flow with PKCE)', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('link', { name: 'Log in with OIDC' }).click();
+    await page.getByText(`${OIDC_USER.email} (admin)`).waitFor();
+    await page.locator('tr[data-name="app"]').waitFor();
     expect(pageErrors).toEqual([]);
   }, 180_000);
 });

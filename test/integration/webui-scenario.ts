@@ -25,6 +25,7 @@ import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/klu
 import { createRepo } from '../../devenv/git-repo.js';
 import type { TestRepo } from '../../devenv/git-repo.js';
 import { startGitServer } from '../../devenv/git-server.js';
+import { startOidcProvider } from '../../devenv/oidc-provider.js';
 import type { GitServer } from '../../devenv/git-server.js';
 import { testReconcileDeps } from '../support/reconcile-scenario.js';
 import { createTestNamespace, installCrds, testEnv } from '../support/test-env.js';
@@ -35,6 +36,9 @@ export const SECRET_V2 = 'hunter2-second-secret';
 
 /** The users of the scenario: name → password. */
 export const USERS = { admin: ['alice', 'alice-pw'], viewer: ['victor', 'victor-pw'] } as const;
+
+/** The user the scenario's OIDC provider logs in (an admin by group). */
+export const OIDC_USER = { sub: 'u1', email: 'ada@example.com', groups: ['kluctl-admins'] };
 
 /** One log line the UI wrote (the audit trail is part of what is tested). */
 export interface LogLine {
@@ -66,10 +70,13 @@ function project(namespace: string, value: string, secret: string): Record<strin
   };
 }
 
-/** Starts the scenario in a new namespace; with `runner`, a local runner ticks every second. */
+/**
+ * Starts the scenario in a new namespace; with `runner`, a local runner ticks every second; with
+ * `oidc`, the UI also offers OIDC login at devenv's provider.
+ */
 export async function startWebuiScenario(
   prefix: string,
-  opts: { runner?: boolean } = {},
+  opts: { runner?: boolean; oidc?: boolean } = {},
 ): Promise<WebuiScenario> {
   const log: LogLine[] = [];
   const logger: Logger = {
@@ -106,32 +113,48 @@ export async function startWebuiScenario(
 
   const runner = opts.runner ? new LocalRunner(deps, { namespace: ns, tickMs: 1000 }) : undefined;
   runner?.start();
-  const webui: Webui = await createWebui({
+  // The server starts first: the OIDC callback URL needs its port.
+  const ui: { webui?: Webui } = {};
+  const http: Server = createServer((req, res) => {
+    void ui.webui!.handle(req, res).then((done) => {
+      if (!done) res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+  const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const oidc = opts.oidc ? await startOidcProvider({ clientId: 'kluctl-webui', user: OIDC_USER }) : undefined;
+  const webui = await createWebui({
     clusters: [new KubeWebuiCluster(kube, { namespace: ns })],
     users: [
       { name: USERS.admin[0], role: 'admin', passwordHash: await hashPassword(USERS.admin[1]) },
       { name: USERS.viewer[0], role: 'viewer', passwordHash: await hashPassword(USERS.viewer[1]) },
     ],
+    ...(oidc
+      ? {
+          oidc: {
+            issuerUrl: oidc.issuer,
+            clientId: 'kluctl-webui',
+            redirectUrl: `${base}/api/auth/oidc/callback`,
+            adminsGroup: 'kluctl-admins',
+          },
+        }
+      : {}),
     clock: systemClock,
     logger,
     pollMs: 300,
   });
-  const http: Server = createServer((req, res) => {
-    void webui.handle(req, res).then((done) => {
-      if (!done) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+  ui.webui = webui;
   return {
     ns,
     clusterId: await kube.clusterId(),
     repo,
     deps,
-    base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    base,
     log,
     reconcile,
     close: async () => {
       webui.close();
+      await oidc?.stop();
       await runner?.stop();
       http.closeAllConnections();
       await new Promise<void>((r) => http.close(() => r()));
