@@ -7,7 +7,7 @@ import type { WebuiSession } from './sessions.js';
 import { authenticate } from './users.js';
 import type { WebuiIdentity } from './users.js';
 import { readJson, requirePost, requireSameOrigin, send } from './http-util.js';
-import type { ApiContext } from './webui-http.js';
+import type { ApiContext } from './webui-context.js';
 
 /** The cookie binding an OIDC login to the browser that started it. */
 const OIDC_STATE_COOKIE = 'ks_oidc_state';

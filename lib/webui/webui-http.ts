@@ -5,7 +5,6 @@
  * runner's endpoint (lib/runner/runner-http.ts) hands every request to {@link Webui.handle} first.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock, Logger } from '../ports.js';
 import {
   SECURITY_HEADERS,
   dec,
@@ -17,12 +16,11 @@ import {
   sendError,
 } from './http-util.js';
 import { OidcLogin } from './oidc.js';
-import type { OidcConfig } from './oidc.js';
 import { me, routeAuth } from './webui-auth.js';
+import type { ApiContext, WebuiOptions } from './webui-context.js';
 import { loadAssets } from './webui-assets.js';
 import type { AssetMap } from './webui-assets.js';
 import { WebuiApi } from './webui-api.js';
-import type { WebuiCluster } from './webui-cluster.js';
 import { DeploymentEvents } from './webui-events.js';
 import {
   CSRF_HEADER,
@@ -32,24 +30,8 @@ import {
   readCookie,
   sessionCookie,
 } from './sessions.js';
-import type { WebuiUser } from './users.js';
 
-/** Options of {@link createWebui}. */
-export interface WebuiOptions {
-  readonly clusters: readonly WebuiCluster[];
-  /** Static users; may be empty when OIDC is configured. */
-  readonly users: readonly WebuiUser[];
-  /** OIDC login (Kluctl's Webui `--auth-oidc-*`); default off. */
-  readonly oidc?: OidcConfig;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** Folder of the page's files; default the package's `webui/`. */
-  readonly assetsDir?: string;
-  /** Set `Secure` on the cookie (serve behind HTTPS); default false, as the runner listens on HTTP. */
-  readonly secureCookies?: boolean;
-  /** Live update interval; default 2000 ms. */
-  readonly pollMs?: number;
-}
+export type { WebuiOptions } from './webui-context.js';
 
 /** The web UI of one runner. */
 export interface Webui {
@@ -91,19 +73,6 @@ export async function createWebui(opts: WebuiOptions): Promise<Webui> {
     return true;
   };
   return { handle, close: () => events.close() };
-}
-
-/** What a route needs. */
-export interface ApiContext {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly path: string;
-  readonly sessions: SessionStore;
-  readonly api: WebuiApi;
-  readonly events: DeploymentEvents;
-  readonly log: Logger;
-  readonly opts: WebuiOptions;
-  readonly oidc: OidcLogin | undefined;
 }
 
 /** Routes `/api/*` (auth first, then everything that needs a session). */
