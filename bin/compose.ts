@@ -16,7 +16,6 @@ import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
 import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
 import { TarArchiver } from '../lib/adapters/tar-archiver.js';
 import { CachedGitSource } from '../lib/serverless/clone-cache.js';
-import { createS3StateStore } from '../lib/adapters/s3-factory.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
 import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
 import { systemClock } from '../lib/ports.js';
@@ -56,6 +55,8 @@ export async function stateStore(flags: StateFlags): Promise<{ store: StateStore
   const bucket = flags.s3Bucket ?? process.env.KLUCTL_SERVERLESS_S3_BUCKET;
   if (bucket) {
     const endpoint = flags.s3Endpoint ?? process.env.KLUCTL_SERVERLESS_S3_ENDPOINT;
+    // The AWS SDK is loaded only when state goes to S3.
+    const { createS3StateStore } = await import('../lib/adapters/s3-factory.js');
     const store = createS3StateStore({
       bucket,
       ...(endpoint ? { endpoint } : {}),
