@@ -18,54 +18,18 @@ import { errorMessage } from '../lib/errors.js';
 
 // Each command module is imported only when its command runs (bundled as its own chunk), so start-up
 // costs commander alone; see lazyAction.
-const render = lazyAction(
-  () => import('./commands/render.js'),
-  (m) => m.render,
-);
-const listImages = lazyAction(
-  () => import('./commands/list-images.js'),
-  (m) => m.listImages,
-);
-const deploy = lazyAction(
-  () => import('./commands/deploy.js'),
-  (m) => m.deploy,
-);
-const diff = lazyAction(
-  () => import('./commands/diff.js'),
-  (m) => m.diff,
-);
-const prune = lazyAction(
-  () => import('./commands/delete.js'),
-  (m) => m.prune,
-);
-const deleteCommand = lazyAction(
-  () => import('./commands/delete.js'),
-  (m) => m.deleteCommand,
-);
-const validate = lazyAction(
-  () => import('./commands/validate.js'),
-  (m) => m.validate,
-);
-const pokeImagesCommand = lazyAction(
-  () => import('./commands/poke-images.js'),
-  (m) => m.pokeImagesCommand,
-);
-const listTargets = lazyAction(
-  () => import('./commands/list-targets.js'),
-  (m) => m.listTargets,
-);
-const helmPullCommand = lazyAction(
-  () => import('./commands/helm-pull.js'),
-  (m) => m.helmPullCommand,
-);
-const helmUpdateCommand = lazyAction(
-  () => import('./commands/helm-update.js'),
-  (m) => m.helmUpdateCommand,
-);
-const run = lazyAction(
-  () => import('./commands/run.js'),
-  (m) => m.run,
-);
+const render = lazyAction(() => import('./commands/render.js'), 'render');
+const listImages = lazyAction(() => import('./commands/list-images.js'), 'listImages');
+const deploy = lazyAction(() => import('./commands/deploy.js'), 'deploy');
+const diff = lazyAction(() => import('./commands/diff.js'), 'diff');
+const prune = lazyAction(() => import('./commands/delete.js'), 'prune');
+const deleteCommand = lazyAction(() => import('./commands/delete.js'), 'deleteCommand');
+const validate = lazyAction(() => import('./commands/validate.js'), 'validate');
+const pokeImagesCommand = lazyAction(() => import('./commands/poke-images.js'), 'pokeImagesCommand');
+const listTargets = lazyAction(() => import('./commands/list-targets.js'), 'listTargets');
+const helmPullCommand = lazyAction(() => import('./commands/helm-pull.js'), 'helmPullCommand');
+const helmUpdateCommand = lazyAction(() => import('./commands/helm-update.js'), 'helmUpdateCommand');
+const run = lazyAction(() => import('./commands/run.js'), 'run');
 
 const program = new Command('kluctl-serverless')
   .description('Kluctl deployments from Git, reconciled by serverless functions or a local runner.')

@@ -42,17 +42,9 @@ export function clusterCommands(program: Command): void {
       )
       .option('--id <cluster-id>', "the cluster id (default: the UID of the cluster's kube-system namespace)")
       .option('--display-name <name>', 'a name for people (default: the cluster id)'),
-  ).action(
-    lazyAction(
-      () => import('./cluster-run.js'),
-      (m) => m.register,
-    ),
-  );
+  ).action(lazyAction(() => import('./cluster-run.js'), 'register'));
   registryOptions(cluster.command('list').description('list the registered clusters')).action(
-    lazyAction(
-      () => import('./cluster-run.js'),
-      (m) => m.list,
-    ),
+    lazyAction(() => import('./cluster-run.js'), 'list'),
   );
 }
 

@@ -118,12 +118,12 @@ export function projectOptions(cmd: Command): Command {
  * A commander action that imports its command module only when the command runs: `--help`,
  * `--version` and parse errors then load nothing but commander (issue 14: start-up time).
  */
-export function lazyAction<M>(
+export function lazyAction<M, K extends keyof M>(
   load: () => Promise<M>,
-  pick: (mod: M) => (...args: never[]) => unknown,
+  name: K,
 ): (...args: unknown[]) => Promise<void> {
   return async (...args) => {
-    const fn = pick(await load()) as (...a: unknown[]) => unknown;
+    const fn = (await load())[name] as (...a: unknown[]) => unknown;
     await fn(...args);
   };
 }

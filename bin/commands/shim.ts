@@ -37,10 +37,5 @@ export function shimCommand(): Command {
     )
     .option('--context <name>', 'the kubeconfig context')
     .option('--debug', 'debug logging (one line per push)')
-    .action(
-      lazyAction(
-        () => import('./shim-run.js'),
-        (m) => m.runShim,
-      ),
-    );
+    .action(lazyAction(() => import('./shim-run.js'), 'runShim'));
 }
