@@ -5,7 +5,21 @@ import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { createSecretsClusterRegistry, decodeShimKey } from '../../lib/adapters/secrets-cluster-registry.js';
 import type { SecretsClusterRegistry } from '../../lib/adapters/secrets-cluster-registry.js';
 import { KsError } from '../../lib/errors.js';
-import type { RegisterFlags, RegistryFlags } from './cluster.js';
+
+/** Flags of every `cluster` command. */
+export interface RegistryFlags {
+  secretPrefix: string;
+  region?: string;
+  endpoint?: string;
+}
+
+/** Flags of `cluster register`. */
+export interface RegisterFlags extends RegistryFlags {
+  kubeconfig: string;
+  shimKeyFile: string;
+  id?: string;
+  displayName?: string;
+}
 
 function registry(flags: RegistryFlags): SecretsClusterRegistry {
   const region = flags.region ?? process.env.AWS_REGION;

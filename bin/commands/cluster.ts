@@ -8,21 +8,6 @@ import type { Command } from 'commander';
 import { CLUSTER_SECRET_PREFIX } from '../../lib/serverless/protocol.js';
 import { lazyAction } from './flags.js';
 
-/** Flags of every `cluster` command. */
-export interface RegistryFlags {
-  secretPrefix: string;
-  region?: string;
-  endpoint?: string;
-}
-
-/** Flags of `cluster register`. */
-export interface RegisterFlags extends RegistryFlags {
-  kubeconfig: string;
-  shimKeyFile: string;
-  id?: string;
-  displayName?: string;
-}
-
 /** Adds the `cluster` command group to `program`. */
 export function clusterCommands(program: Command): void {
   const cluster = program

@@ -11,12 +11,22 @@ import { parseDuration } from '../../lib/api/durations.js';
 import { errorMessage, KsError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/ports.js';
 import { Shim } from '../../lib/shim/shim.js';
-import { parseShimKey } from '../../lib/shim/shim-key.js';
+import { parseShimKey, SHIM_KEY_FILE_ENV } from '../../lib/shim/shim-key.js';
 import { cliLogger, kubeClient } from '../compose.js';
-import { SHIM_KEY_FILE_ENV } from './shim.js';
-import type { ShimFlags } from './shim.js';
+import type { ClusterFlags } from '../compose.js';
 
 /** Runs the shim until SIGTERM or SIGINT. */
+/** Flags of `shim`. */
+export interface ShimFlags extends ClusterFlags {
+  ingestUrl: string;
+  keyFile?: string;
+  clusterId?: string;
+  namespace: string[];
+  resyncInterval: string;
+  listen?: string;
+  debug?: boolean;
+}
+
 export async function runShim(flags: ShimFlags): Promise<void> {
   const log = cliLogger(flags.debug);
   const key = readKey(flags.keyFile ?? process.env[SHIM_KEY_FILE_ENV]);

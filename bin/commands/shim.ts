@@ -2,22 +2,8 @@
  * `kluctl-serverless shim`: its flags; what it runs is in shim-run.ts, loaded only when it runs.
  */
 import { Command } from 'commander';
-import type { ClusterFlags } from '../compose.js';
+import { SHIM_KEY_FILE_ENV } from '../../lib/shim/shim-key.js';
 import { collect, lazyAction } from './flags.js';
-
-/** Environment variable naming the key file when --key-file is not given. */
-export const SHIM_KEY_FILE_ENV = 'KLUCTL_SERVERLESS_SHIM_KEY_FILE';
-
-/** Flags of `shim`. */
-export interface ShimFlags extends ClusterFlags {
-  ingestUrl: string;
-  keyFile?: string;
-  clusterId?: string;
-  namespace: string[];
-  resyncInterval: string;
-  listen?: string;
-  debug?: boolean;
-}
 
 /** The `shim` command, for bin/main.ts. */
 export function shimCommand(): Command {
