@@ -17,12 +17,13 @@ import { shimCommand } from './commands/shim.js';
 import { clusterCommands } from './commands/cluster.js';
 import { gitCredentialOptions, helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
 import { helmUpdateCommand } from './commands/helm-update.js';
+import { sourceOverrideOptions } from './commands/common.js';
 import { errorMessage } from '../lib/errors.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function projectOptions(cmd: Command): Command {
-  return gitCredentialOptions(helmCredentialOptions(cmd))
+  return sourceOverrideOptions(gitCredentialOptions(helmCredentialOptions(cmd)))
     .option('--project-dir <dir>', 'the Kluctl project directory', '.')
     .option('-t, --target <name>', 'the target to use')
     .option('-T, --target-name-override <name>', 'override the name of the target')

@@ -28,9 +28,14 @@ import {
   userKnownHosts,
 } from '../../lib/credentials/git-credentials.js';
 import type { GitCredentialFlags } from '../../lib/credentials/git-credentials.js';
+import type { Command } from 'commander';
+import type { GitSource, OciSource } from '../../lib/ports.js';
+import { overridesFromFlags } from '../../lib/project/source-overrides.js';
+import type { SourceOverrideFlags } from '../../lib/project/source-overrides.js';
+import { OverriddenGitSource, OverriddenOciSource } from '../../lib/project/overridden-sources.js';
 
 /** Project flags as commander hands them over. */
-export interface ProjectFlags extends GitCredentialFlags {
+export interface ProjectFlags extends GitCredentialFlags, SourceOverrideFlags {
   projectDir: string;
   target?: string;
   targetNameOverride?: string;
@@ -166,18 +171,19 @@ export async function renderFromFlags(
     ? ((await explicitContext(flags)) ?? currentContextName(flags.kubeconfig))
     : flags.context;
   const helmCredentials = helmCredentialsFromFlags(flags);
+  const { git, oci } = overriddenSources(flags);
   return renderProject({
     gitAuth,
     // oci includes with the --registry-* / KLUCTL_REGISTRY_* credentials, as Kluctl's CLI.
     oci: {
-      source: new HttpOciSource(),
+      source: oci,
       auth: (url) => registryAuth(findHelmCredential(helmCredentials, url)),
     },
     helm: {
       helmPath: runtimeToolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
       credentials: helmCredentials,
       cacheDir: defaultCacheDir(),
-      git: new IsomorphicGitSource(),
+      git,
       ...(kubeVersion ? { kubeVersion } : {}),
       ...(caps ? { apiVersions: caps.apiVersions } : {}),
     },
@@ -190,7 +196,7 @@ export async function renderFromFlags(
     args: externalArgs(flags),
     fixedImages: fixedImagesFromFlags(flags),
     inclusion: inclusionFromFlags(flags),
-    git: new IsomorphicGitSource(),
+    git,
     varsServices: cliVarsServices(kube),
     sops: sopsDecryptor(),
     kustomizePath: kustomizePath(),
@@ -232,4 +238,47 @@ export function inclusionFromFlags(flags: ProjectFlags): Required<Inclusion> {
     includeDeploymentDirs: flags.includeDeploymentDir ?? [],
     excludeDeploymentDirs: flags.excludeDeploymentDir ?? [],
   });
+}
+
+/** Adds Kluctl's `--local-git-override`, `--local-git-group-override` and the two OCI variants. */
+export function sourceOverrideOptions(cmd: Command): Command {
+  const collect = (v: string, prev: string[]): string[] => [...prev, v];
+  return cmd
+    .option(
+      '--local-git-override <repoKey=dir>',
+      "read a Git repository from a local directory instead of cloning it: 'host/path=/local/dir' (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--local-git-group-override <prefix=dir>',
+      "read every Git repository below 'host/prefix' from '<dir>/<rest of its path>' when that exists (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--local-oci-override <repoKey=dir>',
+      'like --local-git-override, for OCI repositories',
+      collect,
+      [],
+    )
+    .option(
+      '--local-oci-group-override <prefix=dir>',
+      'like --local-git-group-override, for OCI repositories',
+      collect,
+      [],
+    );
+}
+
+/**
+ * The Git and OCI sources of a CLI run: the real ones behind the `--local-*-override` flags, which
+ * announce each overridden repository on stderr as Kluctl warns about it.
+ */
+export function overriddenSources(flags: SourceOverrideFlags): { git: GitSource; oci: OciSource } {
+  const overrides = overridesFromFlags(flags);
+  const onOverride = (message: string): void => void process.stderr.write(`warning: ${message}\n`);
+  return {
+    git: new OverriddenGitSource(new IsomorphicGitSource(), { overrides, onOverride }),
+    oci: new OverriddenOciSource(new HttpOciSource(), { overrides, onOverride }),
+  };
 }
