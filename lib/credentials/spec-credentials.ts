@@ -58,7 +58,8 @@ export async function gitCredentialsFromSpec(
     if (e.path) compilePathGlob(e.path);
     const data = await mustRead(read, e.secretRef.name, where);
     out.push({
-      host: e.host,
+      // Kluctl's controller reads an empty host as `*` (SSH URLs of any host, never http(s)).
+      host: e.host || '*',
       ...(e.path ? { path: e.path } : {}),
       // Kluctl's controller defaults the user to `*`: the URL's user (`git@...`) is then taken.
       username: data.username ?? '*',

@@ -18,7 +18,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, normalize, posix, relative, resolve, sep } from 'node:path';
 import { KsError } from '../errors.js';
-import { repoKeyOf } from '../serverless/repo-url.js';
+import { repoKeyOf } from '../util/repo-url.js';
 
 /** The kind of repository a key names. */
 export type RepoKind = 'git' | 'oci';
@@ -79,7 +79,7 @@ export function repoKeyText(key: RepoKey): string {
   return `${key.type}://${key.host}/${key.path}`;
 }
 
-/** The key of a Git URL, normalised as Kluctl's GitUrl.RepoKey (see lib/serverless/repo-url.ts). */
+/** The key of a Git URL, normalised as Kluctl's GitUrl.RepoKey (see lib/util/repo-url.ts). */
 export function gitRepoKey(url: string): RepoKey {
   const text = repoKeyOf(url);
   const slash = text.indexOf('/');

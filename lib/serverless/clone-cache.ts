@@ -37,7 +37,7 @@ import {
   cloneSnapshotMetaKey,
 } from '../state/layout.js';
 import { mapBounded } from '../util/semaphore.js';
-import { redactUserinfo, repoKeyOf } from './repo-url.js';
+import { redactUserinfo, repoKeyOf } from '../util/repo-url.js';
 
 /** Options of {@link CachedGitSource}. */
 export interface CloneCacheOptions {

@@ -70,6 +70,44 @@ describe('matchGitCredential', () => {
   });
 });
 
+describe('matching details as Kluctl (GitUrl.Normalize, ListAuthProvider)', () => {
+  const pw = (username: string) => ({ username, password: `${username}-pw` });
+  it.each<[string, GitCredentialEntry[], string, string | undefined]>([
+    // The URL's host is lower-cased, the entry's host never: an upper-case entry matches nothing.
+    [
+      'entry host as written',
+      [{ host: 'Git.Example.com', ...pw('up') }],
+      'https://git.example.com/x',
+      undefined,
+    ],
+    ['URL host lower-cased', [{ host: 'git.example.com', ...pw('lo') }], 'https://Git.Example.COM/x', 'lo'],
+    // scp-like URLs with a port (go-git's form) carry the port into the host.
+    ['scp port', [{ host: 'h:2222', path: 'org/repo', ...pw('p') }], 'git@h:2222:org/repo.git', undefined],
+    // dot segments are not resolved: the glob sees the path as written
+    ['dot segments', [{ host: 'h', path: 'a/*/b', ...pw('dot') }], 'https://h/a/../b', 'dot'],
+    ['dot segments resolved nowhere', [{ host: 'h', path: 'b', ...pw('b') }], 'https://h/a/../b', undefined],
+    // only one trailing `/` goes
+    ['double trailing slash', [{ host: 'h', path: 'a', ...pw('a') }], 'https://h/a//', undefined],
+    [
+      'IDN hosts are not punycoded',
+      [{ host: 'bücher.example', ...pw('idn') }],
+      'https://bücher.example/x',
+      'idn',
+    ],
+    ['IPv6 host as Go joins it', [{ host: '::1:8080', ...pw('v6') }], 'http://[::1]:8080/x', 'v6'],
+  ])('%s', (_, entries, url, user) => {
+    expect(matchGitCredential(entries, url)?.username).toBe(user);
+  });
+
+  it('an SSH URL with a port finds the entry of host:port when it has a key', () => {
+    const auth = matchGitCredential(
+      [{ host: 'h:2222', path: 'org/repo', username: '*', identity: 'KEY' }],
+      'git@h:2222:org/repo.git',
+    );
+    expect(auth).toMatchObject({ username: 'git', sshIdentity: 'KEY' });
+  });
+});
+
 describe('gitCredentialsFromFlags / gitCredentialsFromEnv', () => {
   it('joins --git-username and --git-password by <host>/<path> key, in first-seen order', () => {
     expect(
@@ -146,6 +184,16 @@ describe('spec.credentials (controller)', () => {
       { host: '*', username: 'gu', password: 'gp' },
     ]);
     expect(matchGitCredential(entries, 'https://other/org/x')).toBeUndefined();
+  });
+
+  it('reads an empty host as "*", as Kluctl controller does: SSH URLs only', async () => {
+    const entries = await gitCredentialsFromSpec(
+      { git: [{ host: '', secretRef: { name: 'ssh' } }] },
+      (name) => Promise.resolve(name === 'ssh' ? { identity: 'KEY', password: 'pw' } : undefined),
+    );
+    expect(entries).toEqual([{ host: '*', username: '*', identity: 'KEY', password: 'pw' }]);
+    expect(matchGitCredential(entries, 'https://h/org/x')).toBeUndefined();
+    expect(matchGitCredential(entries, 'git@h:org/x')).toMatchObject({ username: 'git', sshIdentity: 'KEY' });
   });
 
   it('a missing Secret names the entry and the Secret', async () => {
