@@ -3,6 +3,7 @@
  * path glob, first match wins, `*` hosts never for http(s), entries without username or password skipped;
  * flag and `KLUCTL_GIT_[n_]*` parsing; `spec.credentials` from Secrets.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -228,6 +229,42 @@ describe('spec.credentials (controller)', () => {
       expect(c.registry).toEqual([
         { host: 'reg:5000', path: 'org/*', username: 'ou', password: 'op', plainHttp: true },
       ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keys chart caches by credential set with a keyed hash: no plain digest of a Secret', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ks-creds-'));
+    const key = async (password: string) =>
+      (
+        await helmCredentialsFromSpec(
+          { helm: [{ host: 'h', secretRef: { name: 's' } }] },
+          () => Promise.resolve({ username: 'u', password }),
+          dir,
+        )
+      ).cacheKey;
+    try {
+      const [a, a2, b] = [await key('pw-a'), await key('pw-a'), await key('pw-b')];
+      expect(a).toBe(a2);
+      expect(a).not.toBe(b);
+      // What an unkeyed sha256 of the same input (the former key) would have been.
+      const plain = createHash('sha256')
+        .update(
+          JSON.stringify([
+            'helm',
+            'h',
+            '',
+            [
+              ['password', 'pw-a'],
+              ['username', 'u'],
+            ],
+          ]),
+        )
+        .digest('hex')
+        .slice(0, 16);
+      expect(a).not.toBe(plain);
+      expect(await helmCredentialsFromSpec({}, read, dir)).toMatchObject({ cacheKey: '' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
