@@ -18,6 +18,7 @@ import type {
 } from '../ports.js';
 import { gitRepoKey, ociRepoKey, repoKeyText, resolveOverride } from './source-overrides.js';
 import type { RepoKey, RepoOverride } from './source-overrides.js';
+import { safeUrl } from '../util/safe-url.js';
 
 /** What the decorators need. */
 export interface OverrideOptions {
@@ -37,7 +38,7 @@ class Announcer {
     const id = repoKeyText(key);
     if (this.seen.has(id)) return;
     this.seen.add(id);
-    this.onOverride?.(`Overriding ${kind} repo ${url} with local directory ${dir}`);
+    this.onOverride?.(`Overriding ${kind} repo ${safeUrl(url)} with local directory ${dir}`);
   }
 }
 
