@@ -86,7 +86,7 @@ export function gitRepoKey(url: string): RepoKey {
   return { type: 'git', host: text.slice(0, slash), path: text.slice(slash + 1) };
 }
 
-/** The key of an `oci://host/repo` URL: host as written, path decoded, without outer slashes. */
+/** The key of an `oci://host/repo` URL as Kluctl's OCI cache forms it: host as written, path decoded. */
 export function ociRepoKey(url: string): RepoKey {
   let rest = url.replace(/^oci:\/\//, '');
   rest = rest.replace(/[?#].*$/s, '');
@@ -102,7 +102,8 @@ export function ociRepoKey(url: string): RepoKey {
   return {
     type: 'oci',
     host: host.replace(/^[^@]*@/, ''),
-    path: path.replace(/^\/+/, '').replace(/\/+$/, ''),
+    // NewRepoKey trims one trailing, then one leading `/`.
+    path: path.replace(/\/$/, '').replace(/^\//, ''),
   };
 }
 

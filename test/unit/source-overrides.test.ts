@@ -59,6 +59,8 @@ describe('keys of URLs', () => {
     ['oci://127.0.0.1:5000/org1/include1', 'oci://127.0.0.1:5000/org1/include1'],
     // OCI keys keep the host's case and drop outer slashes
     ['oci://Registry.Example:5000/org/repo/', 'oci://Registry.Example:5000/org/repo'],
+    // one trailing `/` goes, as in Kluctl's NewRepoKey
+    ['oci://host/org/repo//', 'oci://host/org/repo/'],
     ['oci://host/org%2Fx', 'oci://host/org/x'],
   ])('oci %s is %s', (url, key) => {
     expect(repoKeyText(ociRepoKey(url))).toBe(key);
