@@ -13,9 +13,8 @@ import { SopsCliDecryptor } from '../lib/adapters/sops-cli.js';
 import type { VarsServices } from '../lib/project/vars/vars-services.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
-import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
-import { TarArchiver } from '../lib/adapters/tar-archiver.js';
-import { CachedGitSource } from '../lib/serverless/clone-cache.js';
+import { cloneCachedGit } from '../lib/compose/clone-cached-git.js';
+import { KubeSecretsResultStore } from '../lib/adapters/kube-secrets-result-store.js';
 import { createS3StateStore } from '../lib/adapters/s3-factory.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
 import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
@@ -96,13 +95,7 @@ export async function reconcileDeps(
       kube,
       store,
       // The same clone cache as the functions, in the runner's state store.
-      git: new CachedGitSource({
-        inner: new IsomorphicGitSource(),
-        store,
-        archiver: new TarArchiver(),
-        clock: systemClock,
-        logger,
-      }),
+      git: cloneCachedGit(store, logger),
       oci: new HttpOciSource(),
       clock: systemClock,
       logger,
@@ -122,6 +115,8 @@ export async function reconcileDeps(
       clusters: new HttpKubeClientFactory(kube),
       // What `/metrics` renders (renderMetrics()).
       metrics: processMetrics,
+      // Results also go where Kluctl's CLI (`kluctl gitops deploy`, ...) reads them.
+      kluctlResults: new KubeSecretsResultStore(kube),
       ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
     },
   };

@@ -9,6 +9,7 @@
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { errorMessage } from '../../lib/errors.js';
+import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import { parseReconcileMessage } from '../../lib/serverless/reconcile-message.js';
 import { reconcileFunctionDeps } from './compose.js';
@@ -69,7 +70,13 @@ async function handleRecord(
       return true;
     }
     const outcome = await reconcileDeployment(
-      { ...deps.shared, kube: conn.kube, clusters: conn.clusters },
+      {
+        ...deps.shared,
+        kube: conn.kube,
+        clusters: conn.clusters,
+        // Results also go where Kluctl's CLI reads them: Secrets in the deployment's own cluster.
+        kluctlResults: new KubeSecretsResultStore(conn.kube),
+      },
       {
         namespace: msg.namespace,
         name: msg.name,
