@@ -29,10 +29,15 @@ import {
 } from '../../lib/credentials/git-credentials.js';
 import type { GitCredentialFlags } from '../../lib/credentials/git-credentials.js';
 import type { Command } from 'commander';
-import type { GitSource, OciSource } from '../../lib/ports.js';
+import type { GitRefLister, GitSource, OciSource } from '../../lib/ports.js';
 import { overridesFromFlags } from '../../lib/project/source-overrides.js';
 import type { SourceOverrideFlags } from '../../lib/project/source-overrides.js';
-import { OverriddenGitSource, OverriddenOciSource } from '../../lib/project/overridden-sources.js';
+import {
+  OverriddenGitRefLister,
+  OverriddenGitSource,
+  OverriddenOciSource,
+} from '../../lib/project/overridden-sources.js';
+import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
 
 /** Project flags as commander hands them over. */
 export interface ProjectFlags extends GitCredentialFlags, SourceOverrideFlags {
@@ -171,7 +176,7 @@ export async function renderFromFlags(
     ? ((await explicitContext(flags)) ?? currentContextName(flags.kubeconfig))
     : flags.context;
   const helmCredentials = helmCredentialsFromFlags(flags);
-  const { git, oci } = overriddenSources(flags);
+  const { git, oci, gitRefs } = overriddenSources(flags);
   return renderProject({
     gitAuth,
     // oci includes with the --registry-* / KLUCTL_REGISTRY_* credentials, as Kluctl's CLI.
@@ -197,7 +202,7 @@ export async function renderFromFlags(
     fixedImages: fixedImagesFromFlags(flags),
     inclusion: inclusionFromFlags(flags),
     git,
-    varsServices: cliVarsServices(kube),
+    varsServices: { ...cliVarsServices(kube), gitRefs },
     sops: sopsDecryptor(),
     kustomizePath: kustomizePath(),
     ...(kube
@@ -274,11 +279,16 @@ export function sourceOverrideOptions(cmd: Command): Command {
  * The Git and OCI sources of a CLI run: the real ones behind the `--local-*-override` flags, which
  * announce each overridden repository on stderr as Kluctl warns about it.
  */
-export function overriddenSources(flags: SourceOverrideFlags): { git: GitSource; oci: OciSource } {
+export function overriddenSources(flags: SourceOverrideFlags): {
+  git: GitSource;
+  oci: OciSource;
+  gitRefs: GitRefLister;
+} {
   const overrides = overridesFromFlags(flags);
   const onOverride = (message: string): void => void process.stderr.write(`warning: ${message}\n`);
   return {
     git: new OverriddenGitSource(new IsomorphicGitSource(), { overrides, onOverride }),
     oci: new OverriddenOciSource(new HttpOciSource(), { overrides, onOverride }),
+    gitRefs: new OverriddenGitRefLister(new IsomorphicGitRefLister(), { overrides }),
   };
 }

@@ -10,11 +10,13 @@ import type {
   GitAuth,
   GitCheckout,
   GitRef,
+  GitRefLister,
   GitSource,
   OciAuth,
   OciPull,
   OciRef,
   OciSource,
+  RemoteRefs,
 } from '../ports.js';
 import { gitRepoKey, ociRepoKey, repoKeyText, resolveOverride } from './source-overrides.js';
 import type { RepoKey, RepoOverride } from './source-overrides.js';
@@ -102,5 +104,22 @@ export class OverriddenOciSource implements OciSource {
       }
     }
     return this.inner.pull(url, ref, dir, auth);
+  }
+}
+
+/**
+ * A GitRefLister for `gitFiles` vars sources: an overridden repository has no remote refs, as in
+ * Kluctl (its repo cache entry of an override carries none), so `gitFiles` of it finds no ref to read.
+ */
+export class OverriddenGitRefLister implements GitRefLister {
+  constructor(
+    private readonly inner: GitRefLister,
+    private readonly opts: Pick<OverrideOptions, 'overrides'>,
+  ) {}
+
+  async listRefs(url: string, auth?: GitAuth): Promise<RemoteRefs> {
+    if (this.opts.overrides.length > 0 && resolveOverride(this.opts.overrides, gitRepoKey(url)) !== undefined)
+      return { refs: {} };
+    return this.inner.listRefs(url, auth);
   }
 }

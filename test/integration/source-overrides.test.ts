@@ -225,6 +225,34 @@ describe('edges, side by side with the reference Kluctl', () => {
     120_000,
   );
 
+  test('gitFiles of an overridden repository sees no refs in both (the override has none)', async () => {
+    const { dir } = await writeGitProject({
+      '.kluctl.yaml': 'args:\n  - name: namespace\ntargets:\n  - name: test\n',
+      'deployment.yaml': [
+        'vars:',
+        `  - gitFiles:\n      url: ${inc1.url}\n      ref:\n        branch: main`,
+        '      files:\n        - glob: cm/*.yml',
+        '    targetPath: gf',
+        'deployments:\n  - path: cm',
+        '',
+      ].join('\n'),
+      'cm/cm.yaml': configMap('gitfiles-cm', '"{{ gf | length }}"'),
+    });
+    cleanups.push(dir);
+    const { ours, theirs } = await renderBoth(dir, [
+      '--local-git-override',
+      `${gitHost}/repos/include1=${group}/include1`,
+    ]);
+    expect(theirs.code).toBe(0);
+    expect(ours.code).toBe(0);
+    expect(configMapValues(theirs.stdout)).toEqual({ 'gitfiles-cm': '0' });
+    expect(configMapValues(ours.stdout)).toEqual({ 'gitfiles-cm': '0' });
+    // Without the override both see the branch.
+    const plain = await renderBoth(dir, []);
+    expect(configMapValues(plain.theirs.stdout)).toEqual({ 'gitfiles-cm': '1' });
+    expect(configMapValues(plain.ours.stdout)).toEqual({ 'gitfiles-cm': '1' });
+  }, 180_000);
+
   test('a file instead of a directory fails both with the same message', async () => {
     const file = join(group, 'include1', 'deployment.yaml');
     const { ours, theirs } = await renderBoth(gitProject, [
