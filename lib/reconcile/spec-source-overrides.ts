@@ -5,7 +5,9 @@
  * controller through the controller's source-override proxy (a gRPC tunnel, port 8082). Any other
  * scheme fails the prepare step with `unsupported source override url scheme: <scheme>`.
  *
- * kluctl-serverless runs no such proxy and has no `gitops` commands to feed it, so it refuses both:
+ * kluctl-serverless runs no such proxy (so, by Kluctl's CLI source, `kluctl gitops --local-git-override` stops in
+ * the CLI: "no connection to source override proxy established"; without the flags it sets no
+ * overrides), so an override can only come from a hand-written spec. It refuses both kinds:
  * other schemes with Kluctl's message, proxy URLs with a message saying what to do instead. Nothing is
  * ever silently ignored. Local overrides are available on the CLI (`--local-git-override` and
  * friends, lib/project/source-overrides.ts).
