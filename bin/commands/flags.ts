@@ -70,9 +70,38 @@ export function outputOptions(cmd: Command): Command {
     .option('--state-dir <dir>', 'the local state folder', '.kluctl-serverless/state');
 }
 
+/** Adds Kluctl's `--local-git-override`, `--local-git-group-override` and the two OCI variants. */
+export function sourceOverrideOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--local-git-override <repoKey=dir>',
+      "read a Git repository from a local directory instead of cloning it: 'host/path=/local/dir' (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--local-git-group-override <prefix=dir>',
+      "read every Git repository below 'host/prefix' from '<dir>/<rest of its path>' when that exists (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--local-oci-override <repoKey=dir>',
+      'like --local-git-override, for OCI repositories',
+      collect,
+      [],
+    )
+    .option(
+      '--local-oci-group-override <prefix=dir>',
+      'like --local-git-group-override, for OCI repositories',
+      collect,
+      [],
+    );
+}
+
 /** Adds the flags that choose a project, target, args, cluster and item selection. */
 export function projectOptions(cmd: Command): Command {
-  return gitCredentialOptions(helmCredentialOptions(cmd))
+  return sourceOverrideOptions(gitCredentialOptions(helmCredentialOptions(cmd)))
     .option('--project-dir <dir>', 'the Kluctl project directory', '.')
     .option('-t, --target <name>', 'the target to use')
     .option('-T, --target-name-override <name>', 'override the name of the target')

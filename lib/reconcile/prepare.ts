@@ -27,6 +27,7 @@ import type { VarsServices } from '../project/vars/vars-services.js';
 import { gitAuthResolver } from '../credentials/git-credentials.js';
 import { ociAuthResolver, ociCredentialsFromSpec } from '../credentials/oci-credentials.js';
 import { connectTargetCluster, requestedContext } from './target-cluster.js';
+import { checkSpecSourceOverrides } from './spec-source-overrides.js';
 import type { TargetCluster, TargetClusterDeps } from './target-cluster.js';
 import {
   gitCredentialsFromSpec,
@@ -169,6 +170,8 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
     if (tmp) await rm(tmp, { recursive: true, force: true });
   };
   try {
+    // As Kluctl's controller: source overrides are checked first, before the source spec.
+    checkSpecSourceOverrides(spec.sourceOverrides);
     const source = projectSourceOf(spec);
     tmp = await mkdtemp(join(deps.workDir, `${name}-`));
     const repoDir = join(tmp, 'source');
