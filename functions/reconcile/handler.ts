@@ -69,7 +69,12 @@ async function handleRecord(
       return true;
     }
     const outcome = await reconcileDeployment(
-      { ...deps.shared, kube: conn.kube, clusters: conn.clusters },
+      {
+        ...deps.shared,
+        kube: conn.kube,
+        clusters: conn.clusters,
+        ...(conn.serviceAccountTokens ? { serviceAccountTokens: conn.serviceAccountTokens } : {}),
+      },
       {
         namespace: msg.namespace,
         name: msg.name,

@@ -15,7 +15,7 @@ import type { KubeconfigSource } from '../../lib/adapters/kube-http-transport.js
 import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
-import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
+import { openSopsKeySession } from '../../lib/adapters/sops-keyring.js';
 import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
 import { AwsSdkSecretsReader } from '../../lib/adapters/aws-secrets.js';
 import { TarArchiver } from '../../lib/adapters/tar-archiver.js';
@@ -40,7 +40,7 @@ export function functionDeps(env: NodeJS.ProcessEnv = process.env): Promise<Reco
 async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
   const shared = await sharedReconcileDeps(env);
   const kube = await HttpKubeClient.fromKubeconfig(await ownKubeconfig(env));
-  return { ...shared, kube, clusters: new HttpKubeClientFactory(kube) };
+  return { ...shared, kube, clusters: new HttpKubeClientFactory(kube), serviceAccountTokens: kube };
 }
 
 /**
@@ -88,8 +88,9 @@ export async function sharedReconcileDeps(
     workDir,
     kustomizePath: env.KUSTOMIZE_PATH ?? '/opt/bin/kustomize',
     helmPath: env.HELM_PATH ?? '/opt/bin/helm',
-    sopsWithKeys: (ageKeys) =>
-      new SopsCliDecryptor({ binary: env.SOPS_PATH ?? '/opt/bin/sops', env: {}, ageKeys }),
+    // Only the keys of spec.decryption (and the runner's endpoint settings), never the function's role.
+    sopsWithKeys: (keys) =>
+      openSopsKeySession(keys, { binary: env.SOPS_PATH ?? '/opt/bin/sops', runnerEnv: env }),
     varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
     holder: env.AWS_LAMBDA_LOG_STREAM_NAME ?? `lambda-${process.pid}`,
     // A warm function's next run of a deployment takes its lease without reading the state first.
