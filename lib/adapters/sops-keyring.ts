@@ -63,7 +63,7 @@ export async function openSopsKeySession(keys: SopsKeys, opts: SopsKeyringOption
     if (v) base[k] = v;
   }
   const needsDir = keys.pgpKeys.length > 0 || keys.awsWebIdentity !== undefined;
-  const dir = needsDir ? await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'ks-sops-')) : undefined;
+  const dir = needsDir ? await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'ks-sops-keys-')) : undefined;
   const gnupgHome = dir && keys.pgpKeys.length > 0 ? join(dir, 'gnupg') : undefined;
   const gpgconf = opts.gpgconfPath ?? '/usr/bin/gpgconf';
   const close = async (): Promise<void> => {

@@ -156,7 +156,12 @@ export async function startGitOpsSuite(name: string): Promise<GitOpsSuite> {
     sopsWithKeys: (keys) =>
       openSopsKeySession(keys, {
         binary: toolPath('sops'),
-        runnerEnv: { AWS_ENDPOINT_URL: testEnv().s3.endpoint },
+        // (sops' web identity client reads only the STS-specific variable, not AWS_ENDPOINT_URL)
+        runnerEnv: {
+          AWS_ENDPOINT_URL_KMS: testEnv().s3.endpoint,
+          AWS_ENDPOINT_URL_STS: testEnv().s3.endpoint,
+        },
+        tmpDir: workDir,
       }),
     serviceAccountTokens: kube,
     holder: `${name}-test`,
