@@ -1,5 +1,5 @@
 /**
- * The SOPS keys of `spec.decryption`, read as Kluctl's controller reads them (kluctl-semantics §8.3;
+ * The SOPS keys of `spec.decryption`, read as Kluctl's controller reads them (kluctl-semantics §8.4;
  * Kluctl's pkg/sops/key_server_from_secret.go and the controller's addKeyServers):
  * - the Secret of `decryption.secretRef`: every entry ending in `.agekey` is an age key file, every
  *   entry ending in `.asc` an armored PGP key; `sops.vault-token` is a Vault token,
