@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import { openSopsKeySession } from '../../lib/adapters/sops-keyring.js';
+import { testSopsKeySessions } from '../support/sops-keys.js';
 import type { Condition, KluctlDeployment } from '../../lib/api/types.js';
 import type { KubeObject, StateStore } from '../../lib/ports.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
@@ -151,18 +151,8 @@ export async function startGitOpsSuite(name: string): Promise<GitOpsSuite> {
     workDir,
     kustomizePath: toolPath('kustomize'),
     helmPath: toolPath('helm'),
-    // As the runner composes it: only the keys of spec.decryption, never the environment's; AWS (KMS,
-    // STS) is the test environment's LocalStack.
-    sopsWithKeys: (keys) =>
-      openSopsKeySession(keys, {
-        binary: toolPath('sops'),
-        // (sops' web identity client reads only the STS-specific variable, not AWS_ENDPOINT_URL)
-        runnerEnv: {
-          AWS_ENDPOINT_URL_KMS: testEnv().s3.endpoint,
-          AWS_ENDPOINT_URL_STS: testEnv().s3.endpoint,
-        },
-        tmpDir: workDir,
-      }),
+    // As the runner composes it: only the keys of spec.decryption, never the environment's.
+    sopsWithKeys: testSopsKeySessions(workDir),
     serviceAccountTokens: kube,
     holder: `${name}-test`,
   };

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { toolPath } from '../../devenv/tools.js';
+import { openSopsKeySession } from '../../lib/adapters/sops-keyring.js';
+import type { SopsKeys, SopsKeySession } from '../../lib/ports.js';
 import { testEnv } from './test-env.js';
 
 const exec = promisify(execFile);
@@ -116,4 +118,19 @@ export async function sessionGpgAgents(dir: string): Promise<string[]> {
     .filter((l) => l.includes('gpg-agent') && l.includes(`--homedir ${join(dir, 'ks-sops-keys-')}`))
     .filter((l) => !/^\s*\d+\s+Z/.test(l))
     .map((l) => l.trim().split(/\s+/)[0]!);
+}
+
+/**
+ * How the runner opens key sessions in tests: only the keys of spec.decryption, never the
+ * environment's, with AWS (KMS, STS) at the test environment's LocalStack; key files below `tmpDir`.
+ */
+export function testSopsKeySessions(tmpDir: string): (keys: SopsKeys) => Promise<SopsKeySession> {
+  const endpoint = testEnv().s3.endpoint;
+  return (keys) =>
+    openSopsKeySession(keys, {
+      binary: toolPath('sops'),
+      // sops' web identity client reads only the STS-specific variable, not AWS_ENDPOINT_URL.
+      runnerEnv: { AWS_ENDPOINT_URL_KMS: endpoint, AWS_ENDPOINT_URL_STS: endpoint },
+      tmpDir,
+    });
 }
