@@ -313,8 +313,6 @@ export interface SopsKeys {
   readonly ageKeys: readonly string[];
   /** ASCII-armored PGP private keys, from `*.asc` entries (`entry` names it in errors). */
   readonly pgpKeys: readonly { readonly entry: string; readonly armored: string }[];
-  /** HashiCorp Vault token, from `sops.vault-token`. */
-  readonly vaultToken?: string;
   /** Static AWS credentials for KMS, from `sops.aws-kms`. */
   readonly awsCredentials?: AwsStaticCredentials;
   /** A web identity for KMS: the role of `decryption.serviceAccount` (IRSA) and a token of that account. */

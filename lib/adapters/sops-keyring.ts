@@ -5,7 +5,7 @@
  * - PGP keys are imported into a private GnuPG home (Kluctl: a fresh `gpg-*` temp dir per project),
  *   which sops' GnuPG mode uses through `GNUPGHOME`; its gpg-agent is killed and the home removed on
  *   `close`, as Kluctl's controller does once a project is done.
- * - Static AWS credentials and a Vault token go in as `AWS_*` and `VAULT_TOKEN`.
+ * - Static AWS credentials go in as `AWS_*`.
  * - A service account's AWS role becomes a web identity (`AWS_ROLE_ARN` and a token file), the same
  *   mechanism as IRSA. With static credentials too, it is a second attempt: Kluctl's controller asks
  *   the Secret's key service first, then the service account's.
@@ -20,8 +20,7 @@ import { runProcess } from '../util/run-process.js';
 import { SopsCliDecryptor } from './sops-cli.js';
 
 /**
- * Settings of the runner that sops may see: where AWS and Vault are (e.g. LocalStack), never
- * credentials.
+ * Settings of the runner that sops may see: where AWS is (e.g. LocalStack), never credentials.
  */
 export const SOPS_RUNNER_ENV_KEYS = [
   'AWS_ENDPOINT_URL',
@@ -34,8 +33,6 @@ export const SOPS_RUNNER_ENV_KEYS = [
   'HTTP_PROXY',
   'NO_PROXY',
   'SSL_CERT_FILE',
-  'VAULT_CACERT',
-  'VAULT_SKIP_VERIFY',
 ] as const;
 
 /** Options of {@link openSopsKeySession}. */
@@ -73,7 +70,6 @@ export async function openSopsKeySession(keys: SopsKeys, opts: SopsKeyringOption
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    if (keys.vaultToken) base.VAULT_TOKEN = keys.vaultToken;
     if (gnupgHome) {
       const gpg = opts.gpgPath ?? '/usr/bin/gpg';
       await importPgpKeys(gpg, gnupgHome, keys.pgpKeys);

@@ -2,14 +2,15 @@
  * The SOPS keys of `spec.decryption`, read as Kluctl's controller reads them (kluctl-semantics §8.4;
  * Kluctl's pkg/sops/key_server_from_secret.go and the controller's addKeyServers):
  * - the Secret of `decryption.secretRef`: every entry ending in `.agekey` is an age key file, every
- *   entry ending in `.asc` an armored PGP key; `sops.vault-token` is a Vault token,
- *   `sops.aws-kms` a YAML document with `aws_access_key_id`, `aws_secret_access_key` and
- *   `aws_session_token`; other names are ignored.
+ *   entry ending in `.asc` an armored PGP key, `sops.aws-kms` a YAML document with
+ *   `aws_access_key_id`, `aws_secret_access_key` and `aws_session_token`; other names are ignored.
  * - the service account `decryption.serviceAccount`, else `spec.serviceAccountName`, else the runner's
  *   default one: when it carries the IRSA annotation `eks.amazonaws.com/role-arn`, KMS is also tried as
  *   that role, with a 10 minute token of the account for the audience `sts.amazonaws.com`.
- * `sops.azure-kv` and `sops.gcp-kms` are refused with an error naming the entry: no Azure Key Vault or
- * GCP KMS emulator runs in the test environment, so that path could not be proven here.
+ * `sops.vault-token`, `sops.azure-kv` and `sops.gcp-kms` are refused with an error naming the entry: no
+ * Vault server, Azure Key Vault or GCP KMS emulator runs in the test environment, so those key services
+ * could not be proven here (a Vault dev server could not be built: OpenBao is not served by the Go
+ * module proxy, and Vault 1.21.4 builds against no published version of its vault/sdk module).
  */
 import { parse } from 'yaml';
 import { KsError, errorMessage } from '../errors.js';
@@ -33,6 +34,7 @@ const ROLE_SESSION_NAME = 'kluctl-controller';
 
 /** Entries whose key service cannot be proven here, and what they hold. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
+  [DECRYPTION_ENTRY.vaultToken]: 'HashiCorp Vault token',
   [DECRYPTION_ENTRY.azureKeyVault]: 'Azure Key Vault credentials',
   [DECRYPTION_ENTRY.gcpKms]: 'GCP KMS credentials',
 };
@@ -45,28 +47,25 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
 export function sopsKeysFromSecretData(data: Readonly<Record<string, string>>, label: string): SopsKeys {
   const ageKeys: string[] = [];
   const pgpKeys: { entry: string; armored: string }[] = [];
-  let vaultToken: string | undefined;
   let awsCredentials: AwsStaticCredentials | undefined;
   // Sorted, so several keys of one kind are always tried in the same order.
   for (const [name, b64] of Object.entries(data).sort(([a], [b]) => a.localeCompare(b))) {
     const value = Buffer.from(b64, 'base64').toString('utf8');
     if (name.endsWith(DECRYPTION_ENTRY.ageExt)) ageKeys.push(value);
     else if (name.endsWith(DECRYPTION_ENTRY.pgpExt)) pgpKeys.push({ entry: name, armored: value });
-    else if (name === DECRYPTION_ENTRY.vaultToken) vaultToken = value.trim();
     else if (name === DECRYPTION_ENTRY.awsKms) awsCredentials = awsCredentialsOf(value, label);
     else if (UNSUPPORTED[name]) {
       throw new KsError(
         'InvalidInput',
         `decryption Secret '${label}': entry '${name}' (${UNSUPPORTED[name]}) is not supported by ` +
-          'kluctl-serverless (no emulator of that key service runs in its test environment, so it is ' +
-          'not offered untested); remove the entry and encrypt with age, PGP, AWS KMS or Vault instead',
+          'kluctl-serverless (no server of that key service runs in its test environment, so it is ' +
+          'not offered untested); remove the entry and encrypt with age, PGP or AWS KMS instead',
       );
     }
   }
   return {
     ageKeys,
     pgpKeys,
-    ...(vaultToken ? { vaultToken } : {}),
     ...(awsCredentials ? { awsCredentials } : {}),
   };
 }

@@ -5,7 +5,7 @@
  *   GnuPG instead of Kluctl's private.gpg fixture.
  * - AWS KMS in LocalStack with static credentials (`sops.aws-kms`) and with the IRSA role of
  *   `decryption.serviceAccount` (a service account token exchanged at STS, as Kluctl's controller does).
- * - `sops.azure-kv` is refused by name. No key material reaches the status.
+ * - `sops.vault-token` and `sops.azure-kv` are refused by name. No key material reaches the status.
  */
 import type { KubeObject } from '../../lib/ports.js';
 import {
@@ -157,18 +157,31 @@ test('decryption.serviceAccount: KMS as the IRSA role of the service account (we
   expect((await getConfigMap(ns, 'cm'))?.data).toEqual({ v1: '45' });
 });
 
-test('sops.azure-kv is refused with an error naming the entry', async () => {
-  await encryptedVarsDeployment('azure-kv', 'test1:\n  test2: 46\n');
-  await createSecret('sops-azure', {
-    'sops.azure-kv': '{"tenantId":"t","clientId":"c","clientSecret":"azure-secret"}',
+test.each([
+  [
+    'vault-token',
+    'sops.vault-token',
+    'hvs.vault-secret-token',
+    'HashiCorp Vault token',
+    'hvs.vault-secret-token',
+  ],
+  [
+    'azure-kv',
+    'sops.azure-kv',
+    '{"tenantId":"t","clientId":"c","clientSecret":"azure-secret"}',
+    'Azure Key Vault credentials',
+    'azure-secret',
+  ],
+])('%s: the entry is refused by name, its content is not shown', async (name, entry, value, what, secret) => {
+  await encryptedVarsDeployment(name, 'test1:\n  test2: 46\n');
+  await createSecret(`sops-${name}`, { [entry]: value });
+  await updateKluctlDeployment(s, name, {
+    decryption: { provider: 'sops', secretRef: { name: `sops-${name}` } },
   });
-  await updateKluctlDeployment(s, 'azure-kv', {
-    decryption: { provider: 'sops', secretRef: { name: 'sops-azure' } },
-  });
-  const { kd } = await reconcile(s, 'azure-kv');
+  const { kd } = await reconcile(s, name);
   expect(readiness(kd)?.status).toBe('False');
-  expect(kd?.status?.lastPrepareError).toMatch(
-    /decryption Secret '.*\/sops-azure': entry 'sops\.azure-kv' \(Azure Key Vault credentials\) is not supported/,
+  expect(kd?.status?.lastPrepareError).toContain(
+    `decryption Secret '${s.namespace}/sops-${name}': entry '${entry}' (${what}) is not supported`,
   );
-  expect(JSON.stringify(kd?.status)).not.toContain('azure-secret');
+  expect(JSON.stringify(kd?.status)).not.toContain(secret);
 });

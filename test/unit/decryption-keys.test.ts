@@ -9,13 +9,12 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const label = 'ns/keys';
 
 describe('sopsKeysFromSecretData', () => {
-  it('reads age keys, PGP keys, the Vault token and AWS credentials; other entries are ignored', () => {
+  it('reads age keys, PGP keys and AWS credentials; other entries are ignored', () => {
     const keys = sopsKeysFromSecretData(
       {
         'b.agekey': b64('AGE-SECRET-KEY-2'),
         'a.agekey': b64('AGE-SECRET-KEY-1'),
         'identity.asc': b64('-----BEGIN PGP PRIVATE KEY BLOCK-----'),
-        'sops.vault-token': b64('  hvs.token\n'),
         'sops.aws-kms': b64('aws_access_key_id: AKID\naws_secret_access_key: SECRET\n'),
         // Kluctl matches these two by their whole name only, and ignores anything else.
         'other.vault-token': b64('ignored'),
@@ -26,7 +25,6 @@ describe('sopsKeysFromSecretData', () => {
     expect(keys).toEqual({
       ageKeys: ['AGE-SECRET-KEY-1', 'AGE-SECRET-KEY-2'],
       pgpKeys: [{ entry: 'identity.asc', armored: '-----BEGIN PGP PRIVATE KEY BLOCK-----' }],
-      vaultToken: 'hvs.token',
       awsCredentials: { accessKeyId: 'AKID', secretAccessKey: 'SECRET' },
     });
   });
@@ -40,6 +38,7 @@ describe('sopsKeysFromSecretData', () => {
   });
 
   it.each([
+    ['sops.vault-token', 'hvs.token', /'sops\.vault-token' \(HashiCorp Vault token\) is not supported/],
     [
       'sops.azure-kv',
       '{"tenantId":"t","clientId":"c","clientSecret":"s"}',
@@ -54,7 +53,7 @@ describe('sopsKeysFromSecretData', () => {
     const read = (): unknown => sopsKeysFromSecretData({ [entry]: b64(value) }, label);
     expect(read).toThrow(KsError);
     expect(read).toThrow(message);
-    expect(read).toThrow(/decryption Secret 'ns\/keys'.*encrypt with age, PGP, AWS KMS or Vault/);
+    expect(read).toThrow(/decryption Secret 'ns\/keys'.*encrypt with age, PGP or AWS KMS/);
   });
 
   it.each([
