@@ -8,11 +8,8 @@
  * deploy let the diff skip every object), without it, and with it but nothing remembered (a full
  * dry-run diff of every object, what Kluctl's controller pays after each restart).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsStateStore } from '../lib/adapters/fs-state-store.js';
-import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
 import { silentLogger, systemClock } from '../lib/ports.js';
 import { reconcileDeployment } from '../lib/reconcile/reconcile.js';
@@ -21,40 +18,20 @@ import { toolPath } from '../devenv/tools.js';
 import { kubectl } from '../devenv/control-plane.js';
 import { fixtureFiles } from '../test/support/fixtures.js';
 import { createRepo } from '../devenv/git-repo.js';
-import { startGitServer } from '../devenv/git-server.js';
-import type { GitServer } from '../devenv/git-server.js';
 import { countingStore } from './counting-store.js';
-import { prepareBenchCluster, since, withCluster } from './cluster.js';
+import { since, withReconcileBench } from './cluster.js';
+import type { ReconcileBench as Bench } from './cluster.js';
 
 /** Objects of the drift detection cases. */
 const DRIFT_OBJECTS = 500;
 /** Items they are spread over (applied in parallel, as Kluctl does). */
 const DRIFT_ITEMS = 5;
 
-/** What one benchmark run shares: the cluster client, the git server and a work folder. */
-interface Bench {
-  readonly kc: string;
-  readonly kube: HttpKubeClient;
-  readonly git: GitServer;
-  readonly dir: string;
-}
-
 /** Runs the benchmark. */
 export async function main(): Promise<void> {
-  await withCluster(async (kc) => {
-    const dir = await mkdtemp(join(tmpdir(), 'ks-bench-noop-'));
-    const git = await startGitServer();
-    const kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: kc });
-    try {
-      await prepareBenchCluster(kc);
-      const b: Bench = { kc, kube, git, dir };
-      await skeletonCases(b);
-      await driftCases(b);
-    } finally {
-      kube.close();
-      await git.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
+  await withReconcileBench(async (b) => {
+    await skeletonCases(b);
+    await driftCases(b);
   });
 }
 

@@ -14,10 +14,8 @@ import { openSopsKeySession } from '../lib/adapters/sops-keyring.js';
 import type { VarsServices } from '../lib/project/vars/vars-services.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
-import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
-import { TarArchiver } from '../lib/adapters/tar-archiver.js';
-import { CachedGitSource } from '../lib/serverless/clone-cache.js';
-import { createS3StateStore } from '../lib/adapters/s3-factory.js';
+import { cloneCachedGit } from '../lib/compose/clone-cached-git.js';
+import { KubeSecretsResultStore } from '../lib/adapters/kube-secrets-result-store.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
 import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
 import { systemClock } from '../lib/ports.js';
@@ -57,6 +55,8 @@ export async function stateStore(flags: StateFlags): Promise<{ store: StateStore
   const bucket = flags.s3Bucket ?? process.env.KLUCTL_SERVERLESS_S3_BUCKET;
   if (bucket) {
     const endpoint = flags.s3Endpoint ?? process.env.KLUCTL_SERVERLESS_S3_ENDPOINT;
+    // The AWS SDK is loaded only when state goes to S3.
+    const { createS3StateStore } = await import('../lib/adapters/s3-factory.js');
     const store = createS3StateStore({
       bucket,
       ...(endpoint ? { endpoint } : {}),
@@ -97,13 +97,7 @@ export async function reconcileDeps(
       kube,
       store,
       // The same clone cache as the functions, in the runner's state store.
-      git: new CachedGitSource({
-        inner: new IsomorphicGitSource(),
-        store,
-        archiver: new TarArchiver(),
-        clock: systemClock,
-        logger,
-      }),
+      git: cloneCachedGit(store, logger),
       oci: new HttpOciSource(),
       clock: systemClock,
       logger,
@@ -124,6 +118,8 @@ export async function reconcileDeps(
       clusters: new HttpKubeClientFactory(kube),
       // What `/metrics` renders (renderMetrics()).
       metrics: processMetrics,
+      // Results also go where Kluctl's CLI (`kluctl gitops deploy`, ...) reads them.
+      kluctlResults: new KubeSecretsResultStore(kube),
       ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
     },
   };

@@ -8,13 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../lib/api/constants.js';
 import type { KluctlDeployment } from '../lib/api/types.js';
 import { errorMessage } from '../lib/errors.js';
 import { LocalRunner } from '../lib/runner/local-runner.js';
 import { formatStatusTable } from '../lib/runner/status-table.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
+import { packageRoot } from '../lib/util/package-root.js';
 import { kubectl, startControlPlane } from '../devenv/control-plane.js';
 import { createRepo, readTree } from '../devenv/git-repo.js';
 import { startGitServer } from '../devenv/git-server.js';
@@ -22,7 +22,8 @@ import { stopAll } from '../devenv/processes.js';
 import { reconcileDeps } from './compose.js';
 import { DEMO_TOOL_BUILDS } from './demo-tools.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// The package root, found the same way from the sources and from the bundle in dist/cli/.
+const ROOT = packageRoot();
 const once = process.argv.includes('--once');
 const verbose = process.argv.includes('--verbose');
 

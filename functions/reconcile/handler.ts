@@ -9,6 +9,7 @@
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { errorMessage } from '../../lib/errors.js';
+import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import { parseReconcileMessage } from '../../lib/serverless/reconcile-message.js';
 import { reconcileFunctionDeps } from './compose.js';
@@ -74,6 +75,8 @@ async function handleRecord(
         kube: conn.kube,
         clusters: conn.clusters,
         ...(conn.serviceAccountTokens ? { serviceAccountTokens: conn.serviceAccountTokens } : {}),
+        // Results also go where Kluctl's CLI reads them: Secrets in the deployment's own cluster.
+        kluctlResults: new KubeSecretsResultStore(conn.kube),
       },
       {
         namespace: msg.namespace,

@@ -13,14 +13,13 @@ import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import type { KubeconfigSource } from '../../lib/adapters/kube-http-transport.js';
 import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
+import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
 import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
 import { openSopsKeySession } from '../../lib/adapters/sops-keyring.js';
 import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
 import { AwsSdkSecretsReader } from '../../lib/adapters/aws-secrets.js';
-import { TarArchiver } from '../../lib/adapters/tar-archiver.js';
 import { KsError } from '../../lib/errors.js';
-import { CachedGitSource } from '../../lib/serverless/clone-cache.js';
+import { cloneCachedGit } from '../../lib/compose/clone-cached-git.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import { systemClock } from '../../lib/ports.js';
 import { EmfMetricsSink } from '../../lib/reconcile/emf.js';
@@ -40,7 +39,13 @@ export function functionDeps(env: NodeJS.ProcessEnv = process.env): Promise<Reco
 async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
   const shared = await sharedReconcileDeps(env);
   const kube = await HttpKubeClient.fromKubeconfig(await ownKubeconfig(env));
-  return { ...shared, kube, clusters: new HttpKubeClientFactory(kube), serviceAccountTokens: kube };
+  return {
+    ...shared,
+    kube,
+    clusters: new HttpKubeClientFactory(kube),
+    kluctlResults: new KubeSecretsResultStore(kube),
+    serviceAccountTokens: kube,
+  };
 }
 
 /**
@@ -75,13 +80,7 @@ export async function sharedReconcileDeps(
   return {
     store,
     // A cold function restores the checkout another run made instead of cloning (lib/serverless/clone-cache.ts).
-    git: new CachedGitSource({
-      inner: new IsomorphicGitSource(),
-      store,
-      archiver: new TarArchiver(),
-      clock: systemClock,
-      logger,
-    }),
+    git: cloneCachedGit(store, logger),
     oci: new HttpOciSource(),
     clock: systemClock,
     logger,

@@ -41,6 +41,8 @@ export interface CommandResult {
   target: TargetSpec;
   command: CommandInfo;
   kluctlDeployment?: KluctlDeploymentInfo;
+  /** The `overridesPatch` of the manual request that ran the command (`kluctl gitops deploy -a ...`). */
+  overridesPatch?: Record<string, unknown>;
   gitInfo?: GitInfo;
   clusterInfo: ClusterInfo;
   renderedObjectsHash?: string;
@@ -57,6 +59,21 @@ export function toKluctlRef(ref: ObjectRef): KluctlObjectRef {
     kind: ref.kind,
     name: ref.name,
     ...(ref.namespace ? { namespace: ref.namespace } : {}),
+  };
+}
+
+/**
+ * A command result in Kluctl's serialised form (`-o json`, the result store): object refs without empty
+ * group and version, empty error and warning lists omitted, `reconcileId` always present.
+ */
+export function kluctlResultJson(r: CommandResult): Record<string, unknown> {
+  const { errors, warnings, objects, reconcileId, ...rest } = r;
+  return {
+    ...rest,
+    reconcileId: reconcileId ?? '',
+    objects: objects.map((o) => ({ ...o, ref: toKluctlRef(o.ref) })),
+    ...(errors.length > 0 ? { errors } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 

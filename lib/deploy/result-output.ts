@@ -6,7 +6,7 @@
 import type { DeploymentError, KluctlObjectRef, ValidateResult } from '../api/types.js';
 import { KsError } from '../errors.js';
 import type { CommandResult } from './command-result.js';
-import { toKluctlRef } from './command-result.js';
+import { kluctlResultJson, toKluctlRef } from './command-result.js';
 import { writeYaml } from '../util/yaml.js';
 
 /** The output formats. */
@@ -41,8 +41,8 @@ function refText(ref: KluctlObjectRef): string {
 
 /** A command result in the given format. */
 export function formatCommandResult(r: CommandResult, format: OutputFormat, short = false): string {
-  if (format === 'json') return `${JSON.stringify(serializedResult(r), null, 2)}\n`;
-  if (format === 'yaml') return writeYaml(serializedResult(r));
+  if (format === 'json') return `${JSON.stringify(kluctlResultJson(r), null, 2)}\n`;
+  if (format === 'yaml') return writeYaml(kluctlResultJson(r));
   return formatCommandResultText(r, short);
 }
 
@@ -98,20 +98,6 @@ function errorsSection(out: string[], title: string, list: readonly DeploymentEr
     const s = refText(e.ref);
     out.push(`  ${s ? `${s}: ` : ''}${e.message}\n`);
   }
-}
-
-/**
- * A command result in Kluctl's serialised form: object refs without empty group and version, empty
- * error and warning lists omitted. (Kluctl also compacts the objects; we keep them whole.)
- */
-function serializedResult(r: CommandResult): Record<string, unknown> {
-  const { errors, warnings, objects, ...rest } = r;
-  return {
-    ...rest,
-    objects: objects.map((o) => ({ ...o, ref: toKluctlRef(o.ref) })),
-    ...(errors.length > 0 ? { errors } : {}),
-    ...(warnings.length > 0 ? { warnings } : {}),
-  };
 }
 
 /** A validate result in the given format. */

@@ -15,9 +15,12 @@ import type {
 } from '../api/types.js';
 import { metaTime } from '../api/meta-time.js';
 import type { CommandResult } from '../deploy/command-result.js';
-import type { CommandEnv } from '../deploy/commands/command-base.js';
+import type { CommandEnv, CommandProject } from '../deploy/commands/command-base.js';
+import { finishCommandResult, newCommandResult } from '../deploy/commands/command-base.js';
 import type { DeployCommandOptions } from '../deploy/commands/deploy-command.js';
 import { deployFlagsOf } from '../deploy/deploy-flags.js';
+import { NO_REF } from '../deploy/remote-objects.js';
+import { errorMessage } from '../errors.js';
 import type { Clock, KubeClient } from '../ports.js';
 import { inclusionOf } from '../project/inclusion.js';
 
@@ -113,6 +116,8 @@ export interface ControllerResultMarks {
   readonly startTime?: Date;
   /** The rendered objects hash; absent for commands that render nothing (delete). */
   readonly renderedObjectsHash?: string;
+  /** The `overridesPatch` of the manual request the command serves (Kluctl records it). */
+  readonly overridesPatch?: Readonly<Record<string, unknown>>;
 }
 
 /** The result as Kluctl's controller records it: run by the KluctlDeployment, for that deployment. */
@@ -129,7 +134,36 @@ export function asControllerResult(result: CommandResult, marks: ControllerResul
       namespace: marks.kd.metadata.namespace ?? '',
       clusterId: marks.clusterId,
     },
+    ...(marks.overridesPatch ? { overridesPatch: marks.overridesPatch } : {}),
     ...(marks.renderedObjectsHash ? { renderedObjectsHash: marks.renderedObjectsHash } : {}),
+  };
+}
+
+/**
+ * The result of a command that failed as a whole (the API went away while listing): one error without
+ * an object, as in Kluctl's command results, so the deployment reports "<command> failed with 1 errors."
+ * like any other failed command.
+ */
+export async function failedCommandResult(
+  env: CommandEnv,
+  project: CommandProject,
+  command: string,
+  err: unknown,
+): Promise<CommandResult> {
+  const header = await newCommandResult(env, project, command, project.discriminator);
+  return finishCommandResult(header, env, { errors: [{ ref: NO_REF, message: errorMessage(err) }] });
+}
+
+/** The diff options of a spec: its apply flags, as Kluctl's controller diffs (drift and diff requests). */
+export function controllerDiffOptions(spec: KluctlDeploymentSpec): {
+  readonly forceApply: boolean;
+  readonly replaceOnError: boolean;
+  readonly forceReplaceOnError: boolean;
+} {
+  return {
+    forceApply: spec.forceApply ?? false,
+    replaceOnError: spec.replaceOnError ?? false,
+    forceReplaceOnError: spec.forceReplaceOnError ?? false,
   };
 }
 

@@ -8,14 +8,17 @@
 import { deployMode } from '../api/spec-defaults.js';
 import type { GitRefSpec, KluctlDeployment, ProjectKey } from '../api/types.js';
 import type { CommandResult } from '../deploy/command-result.js';
-import { commandProject, finishCommandResult, newCommandResult } from '../deploy/commands/command-base.js';
+import { commandProject } from '../deploy/commands/command-base.js';
 import { runDeploy } from '../deploy/commands/deploy-command.js';
 import { runPokeImages } from '../deploy/commands/poke-images-command.js';
-import { NO_REF } from '../deploy/remote-objects.js';
-import { errorMessage } from '../errors.js';
 import type { Clock, KubeClient } from '../ports.js';
 import type { RenderedProject } from '../project/render-project.js';
-import { asControllerResult, controllerCommandEnv, controllerDeployOptions } from './controller-command.js';
+import {
+  asControllerResult,
+  controllerCommandEnv,
+  controllerDeployOptions,
+  failedCommandResult,
+} from './controller-command.js';
 
 /** What the deploy step needs to know about the reconcile. */
 export interface DeployStepInput {
@@ -30,6 +33,8 @@ export interface DeployStepInput {
   readonly ref?: GitRefSpec;
   /** The run's deadline: nothing new is applied or pruned after it, readiness waits end on it. */
   readonly signal?: AbortSignal;
+  /** The `overridesPatch` of the manual request this run serves (recorded in the result). */
+  readonly overridesPatch?: Readonly<Record<string, unknown>>;
 }
 
 /** Deploys (or pokes images) with `kube`, the target cluster's client, and returns the full command result. */
@@ -51,21 +56,13 @@ export async function runDeployStep(
         ? await runPokeImages(env, project, rendered, { dryRun: spec.dryRun ?? false })
         : await runDeploy(env, project, controllerDeployOptions(spec, input.signal));
   } catch (err) {
-    // A failure the command could not attribute to one object (the API went away while listing) is
-    // an error of the result without an object, as in Kluctl's command results: the deployment then
-    // reports "deploy failed with 1 errors." like any other failed deploy.
-    const header = await newCommandResult(
-      env,
-      project,
-      mode === 'poke-images' ? 'poke-images' : 'deploy',
-      rendered.discriminator,
-    );
-    result = finishCommandResult(header, env, { errors: [{ ref: NO_REF, message: errorMessage(err) }] });
+    result = await failedCommandResult(env, project, mode === 'poke-images' ? 'poke-images' : 'deploy', err);
   }
   return asControllerResult(result, {
     kd,
     clusterId: input.clusterId,
     startTime: t0,
     renderedObjectsHash: rendered.objectsHash,
+    ...(input.overridesPatch ? { overridesPatch: input.overridesPatch } : {}),
   });
 }

@@ -15,14 +15,12 @@
 import type { DriftDetectionResult, DriftedObject } from '../api/types.js';
 import type { CommandResult, ResultObject } from '../deploy/command-result.js';
 import { toKluctlRef } from '../deploy/command-result.js';
-import { commandProject, finishCommandResult, newCommandResult } from '../deploy/commands/command-base.js';
+import { commandProject } from '../deploy/commands/command-base.js';
 import { runDiff } from '../deploy/commands/deploy-command.js';
 import { obfuscateChanges } from '../deploy/diff/obfuscate.js';
 import { refKey } from '../deploy/object-ref.js';
-import { NO_REF } from '../deploy/remote-objects.js';
-import { errorMessage } from '../errors.js';
 import type { Clock, KubeClient } from '../ports.js';
-import { controllerCommandEnv } from './controller-command.js';
+import { controllerCommandEnv, controllerDiffOptions, failedCommandResult } from './controller-command.js';
 import type { DeployStepInput } from './deploy-step.js';
 
 /** resourceVersions by refKey of the objects known to match their rendered form. */
@@ -57,15 +55,12 @@ export async function detectDrift(kube: KubeClient, clock: Clock, input: DriftIn
   let diff: CommandResult;
   try {
     diff = await runDiff(env, project, {
-      forceApply: kd.spec.forceApply ?? false,
-      replaceOnError: kd.spec.replaceOnError ?? false,
-      forceReplaceOnError: kd.spec.forceReplaceOnError ?? false,
+      ...controllerDiffOptions(kd.spec),
       skipResourceVersions: skip,
       ...(input.signal ? { signal: input.signal } : {}),
     });
   } catch (err) {
-    const header = await newCommandResult(env, project, 'diff', rendered.discriminator);
-    diff = finishCommandResult(header, env, { errors: [{ ref: NO_REF, message: errorMessage(err) }] });
+    diff = await failedCommandResult(env, project, 'diff', err);
   }
   const result = driftDetectionResult({
     ...diff,

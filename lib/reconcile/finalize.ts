@@ -3,9 +3,11 @@
  * and not suspended, the objects of the deployment go: the CLI's `delete` command
  * (lib/deploy/commands/prune-command.ts) runs in the target cluster, as the deployment's identity, on
  * the discriminator recorded in `status.targetKey`, filtered by the spec's inclusion rules, without
- * waiting, and under `dryRun` only as server-side dry runs. Its result is stored like a deploy's. Then
- * the deployment's state is forgotten (a re-created object of the same name deploys again) and the
- * finalizer goes. Delete errors are logged and never keep the finalizer, as in Kluctl.
+ * waiting, and under `dryRun` only as server-side dry runs. Its result is stored like a deploy's (in
+ * our state store). Then the deployment's state is forgotten (a re-created object of the same name
+ * deploys again), the finalizer goes, and its results leave Kluctl's result store, as Kluctl's orphan
+ * cleanup removes them once the object is gone. Delete errors are logged and never keep the finalizer,
+ * as in Kluctl.
  *
  * Like Kluctl's finalizer, this neither clones nor renders: the discriminator is the one the last
  * reconcile recorded (what the cluster carries), the inclusion rules are the spec's, and a source that
@@ -28,7 +30,8 @@ import { errorMessage } from '../errors.js';
 import type { Clock, KubeClient, Logger, ObjectRef, StateStore } from '../ports.js';
 import { asControllerResult, controllerCommandEnv } from './controller-command.js';
 import { forgetMemory } from './memory.js';
-import { keepDeployResult } from './results.js';
+import type { KluctlResultStore } from '../results/kluctl-result-store.js';
+import { keepCommandResult } from './results.js';
 import { connectTargetCluster } from './target-cluster.js';
 import type { TargetClusterDeps } from './target-cluster.js';
 
@@ -36,6 +39,8 @@ import type { TargetClusterDeps } from './target-cluster.js';
 export interface FinalizeDeps extends TargetClusterDeps {
   readonly store: StateStore;
   readonly clock: Clock;
+  /** Kluctl's result store, whose results of the deployment go with it; absent: nothing to clean. */
+  readonly kluctlResults?: KluctlResultStore;
 }
 
 /** The run the finalizer is part of. */
@@ -62,13 +67,30 @@ export async function finalizeDeletion(
   run: FinalizeRun,
   log: Logger,
 ): Promise<FinalizeOutcome> {
-  if (!kd.metadata.finalizers?.includes(KD_FINALIZER)) return { message: 'no finalizer' };
+  if (!kd.metadata.finalizers?.includes(KD_FINALIZER)) {
+    await deleteKluctlResults(deps, kd, run, log);
+    return { message: 'no finalizer' };
+  }
   log.info('Finalizing');
   const outcome = await deleteObjectsOf(deps, kd, run, log);
   await forgetMemory(deps.store, run.stateKey);
   await removeFinalizer(deps.kube, kd);
+  await deleteKluctlResults(deps, kd, run, log);
   log.info(outcome.message);
   return outcome;
+}
+
+/** Deletes the deployment's results from Kluctl's result store; a failure is logged. */
+async function deleteKluctlResults(
+  deps: FinalizeDeps,
+  kd: KluctlDeployment,
+  run: FinalizeRun,
+  log: Logger,
+): Promise<void> {
+  const { name, namespace = '' } = kd.metadata;
+  await deps.kluctlResults
+    ?.deleteResultsOf({ name, namespace, clusterId: run.clusterId })
+    .catch((err: unknown) => log.warn('deleting the results failed', { error: errorMessage(err) }));
 }
 
 /** Kluctl's deletion step: the `delete` command, or nothing when the spec or status does not allow it. */
@@ -115,11 +137,10 @@ async function deleteObjectsOf(
       { ...deleted, targetKey: { ...deleted.targetKey, targetName } },
       { kd, clusterId: run.clusterId },
     );
-    await keepDeployResult(
-      deps.store,
+    await keepCommandResult(
+      { store: deps.store, logger: log },
       { clusterId: run.clusterId, namespace, name: kd.metadata.name },
       result,
-      log,
     );
     for (const e of result.errors) log.warn('delete failed', { object: e.ref, error: e.message });
     const s = summarizeResult(result);

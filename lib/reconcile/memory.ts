@@ -129,3 +129,51 @@ function ownMemory(m: ReconcileMemory | undefined, uid: string | undefined): Rec
 export async function forgetMemory(store: StateStore, key: string): Promise<void> {
   await store.delete(key);
 }
+
+/** What a run that did not reconcile the rendered objects leaves in the memory. */
+export interface PartialRecord {
+  /** UID of the KluctlDeployment (a re-created object does not inherit the memory). */
+  readonly uid?: string;
+  /** End of a manual request's deploy or prune. */
+  readonly deployEnd?: string;
+  /** End of a manual request's validate. */
+  readonly validateEnd?: string;
+  /** The generation a suspended reconcile saw (Kluctl's observedGeneration moves while suspended). */
+  readonly generation?: number;
+}
+
+/**
+ * Records a run that did not reconcile the rendered objects: a manual request's deploy, prune or
+ * validate moves the end times the intervals count from (as Kluctl's `lastDeployResult` and
+ * `lastValidateResult` do), but not the objects hash or approval, since a manual deploy does not count
+ * as deploying the rendered objects; a suspended reconcile records the generation it saw. Starts from
+ * `known` like {@link rememberRun} and returns the document as stored (`known` when there was nothing
+ * to record, undefined when the write failed, which is logged).
+ */
+export async function rememberPartial(
+  store: StateStore,
+  key: string,
+  loaded: LoadedMemory,
+  run: PartialRecord,
+  log: Logger,
+  known?: JsonVersion<ReconcileMemory>,
+): Promise<JsonVersion<ReconcileMemory> | undefined> {
+  if (!run.deployEnd && !run.validateEnd && run.generation === undefined) return known;
+  return updateJson<ReconcileMemory>(
+    store,
+    key,
+    (m) => ({
+      ...loaded.seeded,
+      // The memory of an earlier object of the same name goes; the lease is this run's.
+      ...(ownMemory(m, run.uid) ?? (m?.lease ? { lease: m.lease } : {})),
+      ...(run.uid ? { uid: run.uid } : {}),
+      ...(run.deployEnd ? { lastDeployEndTime: run.deployEnd } : {}),
+      ...(run.validateEnd ? { lastValidateEndTime: run.validateEnd } : {}),
+      ...(run.generation !== undefined ? { lastReconciledGeneration: run.generation } : {}),
+    }),
+    known ? { known } : {},
+  ).catch((err: unknown) => {
+    log.warn('writing the reconcile state failed', { error: errorMessage(err) });
+    return undefined;
+  });
+}

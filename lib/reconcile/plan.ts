@@ -147,7 +147,7 @@ function needDeploy({ spec, generation, memory, objectsHash, now }: PlanInput): 
     return [true, 'spec.manualObjectsHash changed'];
   }
   if (memory.lastReconciledGeneration !== generation) return [true, `generation changed to ${generation}`];
-  const di = deployInterval(spec);
+  const di = periodicDeployInterval(spec);
   if (di !== undefined && Date.parse(memory.lastDeployEndTime) + di <= now.getTime()) {
     return [true, `deployInterval ${spec.deployInterval} is due`];
   }
@@ -158,6 +158,7 @@ function decideValidate({ spec, memory, now }: PlanInput, deploying: boolean): [
   if (!validateEnabled(spec)) return [false, 'validation disabled'];
   if (!memory.lastValidateEndTime) return [true, 'no previous validation'];
   if (deploying) return [true, 'deploying'];
+  if (spec.suspend) return [false, 'suspended (a reconcile request does not make validateInterval due)'];
   if (Date.parse(memory.lastValidateEndTime) + validateInterval(spec) <= now.getTime()) {
     return [true, 'validateInterval is due'];
   }
@@ -186,4 +187,12 @@ export function memoryFromStatus(status: KluctlDeploymentStatus | undefined): De
 /** Whether `memory` holds anything from a previous full reconcile (the lease alone does not count). */
 export function hasDeployMemory(memory: DeployMemory): boolean {
   return memory.lastObjectsHash !== undefined || memory.lastDeployEndTime !== undefined;
+}
+
+/**
+ * deployInterval, except while suspended: Kluctl's controller has no next deploy (nor validate) time
+ * for a suspended deployment, so a reconcile request then deploys only what changed.
+ */
+function periodicDeployInterval(spec: KluctlDeploymentSpec): number | undefined {
+  return spec.suspend ? undefined : deployInterval(spec);
 }

@@ -1,14 +1,26 @@
 /**
  * Stores command results in the state store as gzip JSON, with Secret values obfuscated, keeping the
- * newest few per deployment (Kluctl keeps 5 command results, kluctl-semantics §7.10).
+ * newest few per deployment (Kluctl keeps 5 command results, kluctl-semantics §7.10); and, when the
+ * reconciler has one, in Kluctl's own result store (lib/results/kluctl-result-store.ts), where
+ * Kluctl's CLI and web UI read them.
  */
 import { gzipSync, gunzipSync } from 'node:zlib';
+import type { ValidateResult } from '../api/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger, StateStore } from '../ports.js';
 import type { CommandResult } from '../deploy/command-result.js';
 import { obfuscateSecrets, summarizeResult } from '../deploy/command-result.js';
+import type { KluctlResultStore } from '../results/kluctl-result-store.js';
 import { resultKey, resultsPrefix } from '../state/layout.js';
 import type { DeploymentId } from '../state/layout.js';
+
+/** Where a reconcile keeps its results. */
+export interface ResultSinks {
+  readonly store: StateStore;
+  /** Kluctl's result store; absent: results go to our state store only. */
+  readonly kluctlResults?: KluctlResultStore;
+  readonly logger: Logger;
+}
 
 /** Kluctl's default retention of command results. */
 export const KEEP_COMMAND_RESULTS = 5;
@@ -35,23 +47,40 @@ export async function storeCommandResult(
 }
 
 /**
- * Stores a deploy result when it says something (new, changed, orphan or deleted objects, errors or
- * warnings), as Kluctl's controller does; a failed write is logged, not fatal.
+ * Stores a command result when it says something (new, changed, orphan or deleted objects, errors or
+ * warnings), or always with `force` (a manual request's result, which the CLI prints), as Kluctl's
+ * controller does; a failed write is logged, not fatal.
  */
-export async function keepDeployResult(
-  store: StateStore,
+export async function keepCommandResult(
+  sinks: ResultSinks,
   d: DeploymentId,
   result: CommandResult,
-  log: Logger,
+  opts: { readonly force?: boolean } = {},
 ): Promise<void> {
   const s = summarizeResult(result);
   const worth =
     s.newObjects + s.changedObjects + s.orphanObjects + s.deletedObjects > 0 ||
     result.errors.length > 0 ||
     result.warnings.length > 0;
-  if (!worth) return;
-  await storeCommandResult(store, d, result).catch((err: unknown) =>
-    log.warn('writing the command result failed', { error: errorMessage(err) }),
+  if (!worth && !opts.force) return;
+  const failed = (where: string) => (err: unknown) =>
+    sinks.logger.warn(`writing the command result to ${where} failed`, {
+      resultId: result.id,
+      error: errorMessage(err),
+    });
+  await Promise.all([
+    storeCommandResult(sinks.store, d, result).catch(failed('the state store')),
+    sinks.kluctlResults?.writeCommandResult(obfuscateSecrets(result)).catch(failed("Kluctl's result store")),
+  ]);
+}
+
+/** Stores a validate result in Kluctl's result store (Kluctl stores every one); failures are logged. */
+export async function keepValidateResult(sinks: ResultSinks, result: ValidateResult): Promise<void> {
+  await sinks.kluctlResults?.writeValidateResult(result).catch((err: unknown) =>
+    sinks.logger.warn("writing the validate result to Kluctl's result store failed", {
+      resultId: result.id,
+      error: errorMessage(err),
+    }),
   );
 }
 

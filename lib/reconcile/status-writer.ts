@@ -13,7 +13,7 @@ import type {
 } from '../api/types.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, KubeClient, ObjectRef } from '../ports.js';
-import { createMergePatch } from '../util/merge-patch.js';
+import { createMergePatch, replacementPatch } from '../util/merge-patch.js';
 import type { DeadlineError } from './deadline.js';
 import {
   deployResultMessage,
@@ -47,6 +47,8 @@ const STOPPED_REASON = {
 export class StatusWriter {
   /** The working copy; fields set here are written by {@link flush}. */
   readonly status: StatusPatch;
+  /** What the server holds as far as this writer knows: the status read, plus what it sent since. */
+  private sent: StatusPatch;
   private readonly generation: number;
 
   constructor(
@@ -56,13 +58,19 @@ export class StatusWriter {
     private readonly clock: Clock,
   ) {
     this.status = { ...(kd.status ?? {}) };
+    this.sent = { ...(kd.status ?? {}) };
     this.generation = kd.metadata.generation ?? 0;
   }
 
-  /** Sets fields in the working copy and patches them right away (Kluctl's early status writes). */
+  /**
+   * Sets fields in the working copy and patches them right away (Kluctl's early status writes). Each
+   * field is replaced as a whole: keys its previous value had and the new one lacks are removed (a new
+   * request record must not keep the last one's endTime or resultId).
+   */
   async patch(fields: StatusPatch): Promise<void> {
     Object.assign(this.status, fields);
-    await this.send(fields);
+    await this.send(replacementPatch(pick(this.sent, Object.keys(fields)), fields) as StatusPatch);
+    Object.assign(this.sent, fields);
   }
 
   /** Like {@link patch}, but sends nothing when every field already has that value. */
@@ -140,11 +148,19 @@ export class StatusWriter {
     return this.status.conditions?.find((c) => c.type === READY);
   }
 
-  /** Writes everything that changed since the object was read, observedGeneration included. */
-  flush(): Promise<void> {
-    this.status.observedGeneration = this.generation;
-    // Only what changed, and removals as null: stale keys of replaced results must not survive.
-    return this.send(createMergePatch(this.kd.status ?? {}, this.status));
+  /**
+   * Writes everything that changed since it was last sent, and observedGeneration unless `observe` is
+   * false (a run that served a manual request has not reconciled the spec, as with Kluctl).
+   */
+  async flush(opts: { readonly observe?: boolean } = {}): Promise<void> {
+    if (opts.observe !== false) this.status.observedGeneration = this.generation;
+    // Only what changed, and removals as null: stale keys of replaced results must not survive. What
+    // was sent already is not sent again, so a field a client changed meanwhile (`kluctl gitops diff`
+    // clears lastDiffResult) keeps the client's value.
+    const patch = createMergePatch(this.sent, this.status);
+    if (Object.keys(patch).length === 0) return;
+    await this.send(patch);
+    this.sent = { ...this.status };
   }
 
   /** Conditions with Ready set and Reconciling set to `step` (removed without one). */
@@ -168,4 +184,9 @@ export class StatusWriter {
       { fieldManager: CONTROLLER_FIELD_MANAGER, subresource: 'status' },
     );
   }
+}
+
+/** The given keys of `o`. */
+function pick(o: StatusPatch, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, o[k as keyof StatusPatch]]));
 }

@@ -34,3 +34,35 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function equal(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/**
+ * Applies an RFC 7386 merge patch: objects merge key by key, `null` removes a key, anything else
+ * replaces the value (Kluctl applies a manual request's `overridesPatch` this way).
+ */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return patch;
+  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = applyMergePatch(out[key], value);
+  }
+  return out;
+}
+
+/**
+ * A merge patch that sets `to` in full where `from` was: every value of `to` is sent, and keys of
+ * `from` (at any depth) that `to` lacks become `null`. Unlike {@link createMergePatch} it also sends
+ * what did not change, so the result holds even if the server's copy moved meanwhile.
+ */
+export function replacementPatch(from: unknown, to: unknown): unknown {
+  if (!isObject(to)) return to;
+  const out: Record<string, unknown> = {};
+  if (isObject(from)) {
+    for (const key of Object.keys(from))
+      if (from[key] !== undefined && to[key] === undefined) out[key] = null;
+  }
+  for (const [key, value] of Object.entries(to)) {
+    if (value !== undefined) out[key] = replacementPatch(isObject(from) ? from[key] : undefined, value);
+  }
+  return out;
+}

@@ -43,7 +43,7 @@ import { startGitServer } from '../../devenv/git-server.js';
 import type { GitServer } from '../../devenv/git-server.js';
 import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/kluctl-deployment.js';
 import { apiGatewayEvent, scheduledEvent } from '../../devenv/lambda-events.js';
-import { createTestNamespace, installCrds, kubectlJson, testEnv } from '../support/test-env.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 const shimKey = Buffer.from('flow-test-shim-key-of-32-bytes!!');
 let server: GitServer;
@@ -187,4 +187,35 @@ it('kubectl apply → push → ingest → queue → reconcile → Ready, then a 
   await pump.drain();
   expect(reconciled).toEqual(['schedule']);
   expect(ready(await status())?.status).toBe('True');
+});
+
+it('kluctl gitops deploy through ingest and the reconcile function: the record, and the result where the CLI reads it', async () => {
+  reconciled = [];
+  const r = await kubectlTest([
+    'annotate',
+    'kluctldeployment',
+    'flow',
+    '-n',
+    ns,
+    'kluctl.io/request-deploy={"requestValue":"fn-1"}',
+  ]);
+  expect(r.code).toBe(0);
+  expect(await shimPush()).toBe(1);
+  await pump.drain();
+  expect(reconciled).toEqual(['request']);
+  const kd = await status();
+  expect(kd.metadata.annotations?.['kluctl.io/request-deploy']).toBeUndefined();
+  const rr = kd.status?.deployRequestResult;
+  expect(rr).toMatchObject({ request: { requestValue: 'fn-1' }, endTime: expect.any(String) });
+  const secrets = await kubectlJson<{ items: unknown[] }>([
+    'get',
+    'secrets',
+    '-n',
+    'kluctl-results',
+    '-l',
+    `kluctl.io/command-result-id=${rr?.resultId}`,
+  ]);
+  expect(secrets.items).toHaveLength(1);
+  // Taking the annotation off is no new request: the next push enqueues nothing.
+  expect(await shimPush()).toBe(0);
 });

@@ -20,6 +20,13 @@ describe('dueReason', () => {
     ['generation changed', kd(2, { 'kluctl.io/request-reconcile': 'r1' }), now, 'generation changed to 2'],
     ['new request value', kd(1, { 'kluctl.io/request-reconcile': 'r2' }), now, 'reconcile requested'],
     [
+      'a deploy request',
+      kd(1, { 'kluctl.io/request-reconcile': 'r1', 'kluctl.io/request-deploy': '{"requestValue":"d"}' }),
+      now,
+      'deploy requested',
+    ],
+    ['a request removed (served)', kd(1), now, undefined],
+    [
       'interval elapsed',
       kd(1, { 'kluctl.io/request-reconcile': 'r1' }),
       new Date(now.getTime() + 60_000),
