@@ -10,6 +10,7 @@ import { AwsSdkSecretsReader } from '../lib/adapters/aws-secrets.js';
 import { FsStateStore } from '../lib/adapters/fs-state-store.js';
 import { IsomorphicGitRefLister } from '../lib/adapters/isomorphic-git-refs.js';
 import { SopsCliDecryptor } from '../lib/adapters/sops-cli.js';
+import { openSopsKeySession } from '../lib/adapters/sops-keyring.js';
 import type { VarsServices } from '../lib/project/vars/vars-services.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
@@ -103,13 +104,14 @@ export async function reconcileDeps(
       workDir,
       kustomizePath: kustomizePath(),
       helmPath: runtimeToolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
-      // Like Kluctl's controller: only the keys of spec.decryption, never the runner's environment.
-      sopsWithKeys: (ageKeys) =>
-        new SopsCliDecryptor({
+      // Like Kluctl's controller: only the keys of spec.decryption, never the runner's credentials
+      // (its AWS endpoint settings do pass, e.g. AWS_ENDPOINT_URL_KMS).
+      sopsWithKeys: (keys) =>
+        openSopsKeySession(keys, {
           binary: () => runtimeToolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
-          env: {},
-          ageKeys,
+          runnerEnv: process.env,
         }),
+      serviceAccountTokens: kube,
       varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
       holder: `${hostname()}-${process.pid}`,
       // spec.kubeConfig and spec.serviceAccountName (or --default-service-account) connect through it.
