@@ -13,51 +13,30 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runProcess } from '../lib/util/run-process.js';
 import { commitAll } from '../devenv/git-repo.js';
 import { extractExamples, referenceKluctl } from '../devenv/reference-kluctl.js';
+import { measure, median, rounded } from './process-usage.js';
+import type { Usage } from './process-usage.js';
 
-const SEED = 'microservices-demo/3-templating-and-multi-env';
+/** The seed example, inside kluctl-examples. */
+export const SEED = 'microservices-demo/3-templating-and-multi-env';
 const TARGET = 'test';
 const WARM_RUNS = 3;
 const CLI = fileURLToPath(new URL('../bin/kluctl-serverless.js', import.meta.url));
 
-/** Runs argv[1:] and prints its resource usage as JSON (RUSAGE_CHILDREN covers grandchildren waited for). */
-const MEASURE = `
-import json, resource, subprocess, sys, time
-t = time.monotonic()
-p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-wall = time.monotonic() - t
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"code": p.returncode, "wallMs": wall * 1000, "cpuMs": (r.ru_utime + r.ru_stime) * 1000,
-  "peakRssMB": r.ru_maxrss / 1024, "objects": p.stdout.count(b"\\nkind: ") + p.stdout.startswith(b"kind: ")}))
-`;
-
-/** One measured run. */
-interface Usage {
-  readonly code: number;
-  readonly wallMs: number;
-  readonly cpuMs: number;
-  readonly peakRssMB: number;
-  readonly objects: number;
+/**
+ * Extracts Kluctl's examples below `root` as users have them (a Git clone with a remote: Kluctl needs
+ * one) and returns the seed example's folder.
+ */
+export async function seedExampleProject(root: string): Promise<string> {
+  const examples = await extractExamples(root);
+  await commitAll(examples, 'https://github.com/kluctl/kluctl-examples.git');
+  const project = join(examples, SEED);
+  if (!existsSync(project)) throw new Error(`${SEED} missing from the examples tarball`);
+  return project;
 }
-
-async function measure(argv: readonly string[], env: Record<string, string>, cwd: string): Promise<Usage> {
-  const res = await runProcess('python3', ['-c', MEASURE, ...argv], { env, cwd });
-  if (res.code !== 0) throw new Error(`measuring ${argv[0]} failed: ${res.stderr}`);
-  const u = JSON.parse(res.stdout) as Usage;
-  if (u.code !== 0) throw new Error(`${argv.join(' ')} exited with ${u.code}`);
-  return u;
-}
-
-const median = (xs: readonly Usage[]): Usage => [...xs].sort((a, b) => a.wallMs - b.wallMs)[xs.length >> 1]!;
 
 function line(kase: string, kluctl: Usage, ours: Usage): string {
-  const round = (u: Usage) => ({
-    wallMs: Math.round(u.wallMs),
-    cpuMs: Math.round(u.cpuMs),
-    peakRssMB: Math.round(u.peakRssMB),
-  });
   return `${JSON.stringify({
     bench: 'render',
     case: kase,
@@ -65,8 +44,8 @@ function line(kase: string, kluctl: Usage, ours: Usage): string {
     target: TARGET,
     mode: 'offline, --print-all, CLI process',
     objects: { kluctl: kluctl.objects, ours: ours.objects },
-    kluctl: round(kluctl),
-    ours: round(ours),
+    kluctl: rounded(kluctl),
+    ours: rounded(ours),
     wallRatio: +(ours.wallMs / kluctl.wallMs).toFixed(2),
     cpuRatio: +(ours.cpuMs / kluctl.cpuMs).toFixed(2),
     peakRssRatio: +(ours.peakRssMB / kluctl.peakRssMB).toFixed(2),
@@ -86,11 +65,7 @@ export async function main(): Promise<void> {
   }
   const root = await mkdtemp(join(tmpdir(), 'bench-seed-'));
   try {
-    // A clone as users have it: the project is a sub-folder of a Git repository with a remote.
-    const examples = await extractExamples(root);
-    await commitAll(examples, 'https://github.com/kluctl/kluctl-examples.git');
-    const project = join(examples, SEED);
-    if (!existsSync(project)) throw new Error(`${SEED} missing from the examples tarball`);
+    const project = await seedExampleProject(root);
     const args = ['render', '--project-dir', project, '-t', TARGET, '--offline-kubernetes', '--print-all'];
     const env = process.env as Record<string, string>;
     const cache = join(root, 'kluctl-cache');

@@ -11,6 +11,7 @@ const ALL = [
   'templating',
   'webhook',
   'clone-cache',
+  'startup',
 ] as const;
 /** Benchmarks whose file is not named after them. */
 const FILES: Readonly<Record<string, string>> = { schedule: 'schedule-tick' };

@@ -10,12 +10,12 @@ import { AwsSdkSecretsReader } from '../lib/adapters/aws-secrets.js';
 import { FsStateStore } from '../lib/adapters/fs-state-store.js';
 import { IsomorphicGitRefLister } from '../lib/adapters/isomorphic-git-refs.js';
 import { SopsCliDecryptor } from '../lib/adapters/sops-cli.js';
+import { openSopsKeySession } from '../lib/adapters/sops-keyring.js';
 import type { VarsServices } from '../lib/project/vars/vars-services.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
 import { cloneCachedGit } from '../lib/compose/clone-cached-git.js';
 import { KubeSecretsResultStore } from '../lib/adapters/kube-secrets-result-store.js';
-import { createS3StateStore } from '../lib/adapters/s3-factory.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
 import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
 import { systemClock } from '../lib/ports.js';
@@ -55,6 +55,8 @@ export async function stateStore(flags: StateFlags): Promise<{ store: StateStore
   const bucket = flags.s3Bucket ?? process.env.KLUCTL_SERVERLESS_S3_BUCKET;
   if (bucket) {
     const endpoint = flags.s3Endpoint ?? process.env.KLUCTL_SERVERLESS_S3_ENDPOINT;
+    // The AWS SDK is loaded only when state goes to S3.
+    const { createS3StateStore } = await import('../lib/adapters/s3-factory.js');
     const store = createS3StateStore({
       bucket,
       ...(endpoint ? { endpoint } : {}),
@@ -102,13 +104,14 @@ export async function reconcileDeps(
       workDir,
       kustomizePath: kustomizePath(),
       helmPath: runtimeToolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
-      // Like Kluctl's controller: only the keys of spec.decryption, never the runner's environment.
-      sopsWithKeys: (ageKeys) =>
-        new SopsCliDecryptor({
+      // Like Kluctl's controller: only the keys of spec.decryption, never the runner's credentials
+      // (its AWS endpoint settings do pass, e.g. AWS_ENDPOINT_URL_KMS).
+      sopsWithKeys: (keys) =>
+        openSopsKeySession(keys, {
           binary: () => runtimeToolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
-          env: {},
-          ageKeys,
+          runnerEnv: process.env,
         }),
+      serviceAccountTokens: kube,
       varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
       holder: `${hostname()}-${process.pid}`,
       // spec.kubeConfig and spec.serviceAccountName (or --default-service-account) connect through it.

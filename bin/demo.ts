@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../lib/api/constants.js';
 import type { KluctlDeployment } from '../lib/api/types.js';
 import { errorMessage } from '../lib/errors.js';
@@ -22,6 +21,7 @@ import { KubeWebuiCluster } from '../lib/webui/webui-cluster.js';
 import { createWebui } from '../lib/webui/webui-http.js';
 import { formatStatusTable } from '../lib/runner/status-table.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
+import { packageRoot } from '../lib/util/package-root.js';
 import { kubectl, startControlPlane } from '../devenv/control-plane.js';
 import { createRepo, readTree } from '../devenv/git-repo.js';
 import { startGitServer } from '../devenv/git-server.js';
@@ -29,7 +29,8 @@ import { stopAll } from '../devenv/processes.js';
 import { reconcileDeps } from './compose.js';
 import { DEMO_TOOL_BUILDS } from './demo-tools.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// The package root, found the same way from the sources and from the bundle in dist/cli/.
+const ROOT = packageRoot();
 const once = process.argv.includes('--once');
 const verbose = process.argv.includes('--verbose');
 

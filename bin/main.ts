@@ -3,71 +3,45 @@
  * and errors that say what to do next.
  */
 import { Command } from 'commander';
-import { render } from './commands/render.js';
-import { deploy } from './commands/deploy.js';
-import { diff } from './commands/diff.js';
-import { deleteCommand, prune } from './commands/delete.js';
-import { validate } from './commands/validate.js';
-import { outputOptions } from './commands/command-output.js';
-import { pokeImagesCommand } from './commands/poke-images.js';
-import { listTargets } from './commands/list-targets.js';
-import { listImages } from './commands/list-images.js';
-import { run } from './commands/run.js';
-import { shimCommand } from './commands/shim.js';
-import { webuiCommand } from './commands/webui.js';
+import packageJson from '../package.json' with { type: 'json' };
 import { clusterCommands } from './commands/cluster.js';
-import { gitCredentialOptions, helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
-import { helmUpdateCommand } from './commands/helm-update.js';
+import {
+  collect,
+  gitCredentialOptions,
+  helmCredentialOptions,
+  lazyAction,
+  outputOptions,
+  projectOptions,
+} from './commands/flags.js';
+import { shimCommand } from './commands/shim.js';
 import { errorMessage } from '../lib/errors.js';
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
-
-function projectOptions(cmd: Command): Command {
-  return gitCredentialOptions(helmCredentialOptions(cmd))
-    .option('--project-dir <dir>', 'the Kluctl project directory', '.')
-    .option('-t, --target <name>', 'the target to use')
-    .option('-T, --target-name-override <name>', 'override the name of the target')
-    .option(
-      '-a, --arg <name=value>',
-      'an argument for the project (repeatable; value parsed as YAML)',
-      collect,
-      [],
-    )
-    .option('--context <name>', 'override the kubeconfig context')
-    .option('--kubeconfig <path>', 'the kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--render-output-dir <dir>', 'write the rendered project here instead of a temp dir')
-    .option('--args-from-file <file>', 'a YAML file of args merged over -a (repeatable)', collect, [])
-    .option(
-      '-F, --fixed-image <image=result>',
-      "pin an image: 'image[:namespace[:deployment[:container]]]=result' (repeatable)",
-      collect,
-      [],
-    )
-    .option('--fixed-images-file <file>', 'a YAML file of fixed images (the output of list-images)')
-    .option('-I, --include-tag <tag>', 'only items with this tag (repeatable)', collect, [])
-    .option(
-      '-E, --exclude-tag <tag>',
-      'skip items with this tag; wins over includes (repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--include-deployment-dir <dir>',
-      'only this item dir, relative to the root project (repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--exclude-deployment-dir <dir>',
-      'skip this item dir, relative to the root project; wins over includes (repeatable)',
-      collect,
-      [],
-    );
-}
+// Each command module is imported only when its command runs (bundled as its own chunk), so start-up
+// costs commander alone; see lazyAction.
+const render = lazyAction(() => import('./commands/render.js'), 'render');
+const listImages = lazyAction(() => import('./commands/list-images.js'), 'listImages');
+const deploy = lazyAction(() => import('./commands/deploy.js'), 'deploy');
+const diff = lazyAction(() => import('./commands/diff.js'), 'diff');
+const prune = lazyAction(() => import('./commands/delete.js'), 'prune');
+const deleteCommand = lazyAction(() => import('./commands/delete.js'), 'deleteCommand');
+const validate = lazyAction(() => import('./commands/validate.js'), 'validate');
+const pokeImagesCommand = lazyAction(() => import('./commands/poke-images.js'), 'pokeImagesCommand');
+const listTargets = lazyAction(() => import('./commands/list-targets.js'), 'listTargets');
+const helmPullCommand = lazyAction(() => import('./commands/helm-pull.js'), 'helmPullCommand');
+const helmUpdateCommand = lazyAction(() => import('./commands/helm-update.js'), 'helmUpdateCommand');
+const run = lazyAction(() => import('./commands/run.js'), 'run');
+const hashPassword = lazyAction(() => import('./commands/webui.js'), 'hashPasswordAction');
 
 const program = new Command('kluctl-serverless')
   .description('Kluctl deployments from Git, reconciled by serverless functions or a local runner.')
+  .version(packageJson.version, '-v, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)');
+
+// Kluctl's `kluctl version`.
+program
+  .command('version')
+  .description('print the version')
+  .action(() => void process.stdout.write(`${packageJson.version}\n`));
 
 projectOptions(
   program.command('render').description('render the project for a target and print or write the objects'),
@@ -251,7 +225,12 @@ program
   .action(run);
 
 program.addCommand(shimCommand());
-program.addCommand(webuiCommand());
+program
+  .command('webui')
+  .description('web UI helpers (the UI itself is served by run --listen)')
+  .command('hash-password')
+  .description('read a password on stdin and print its scrypt hash for the web UI users file')
+  .action(hashPassword);
 clusterCommands(program);
 
 try {

@@ -96,8 +96,9 @@ function localStackEnv(workDir: string, port: number, tlsPem: string): NodeJS.Pr
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
   return {
     ...env,
-    // secretsmanager serves the awsSecretsManager vars source tests.
-    SERVICES: 's3,secretsmanager,sqs',
+    // secretsmanager serves the awsSecretsManager vars source tests; kms and sts the SOPS AWS KMS keys
+    // of spec.decryption (static credentials and a service account's web identity).
+    SERVICES: 's3,secretsmanager,sqs,kms,sts',
     // Load the S3 provider while starting, not on the first request of the first test.
     EAGER_SERVICE_LOADING: '1',
     GATEWAY_LISTEN: `127.0.0.1:${port}`,

@@ -1,40 +1,32 @@
 /**
  * One Lambda function of the app, the way every function here is built (reconcile, schedule, webhook,
  * ingest): its own role with no managed policies (grants are added one by one), a log group with
- * retention, ESM code bundled locally by esbuild from functions/<name>/handler.ts, and alarms on errors
+ * retention, ESM code bundled locally by `npm run build`'s esbuild configuration from
+ * functions/<name>/handler.ts, and alarms on errors
  * and throttles.
  */
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IAlarmAction, IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import type { Code, IFunction, ILayerVersion } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction, ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_NAMES } from '../build/bundles.js';
 
 /** Root of this repository: bundling entry points and the lock file are found from here. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-// Bundled dependencies may be CommonJS and call require(); ESM output has no require, so give it one.
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __ksCreateRequire } from 'node:module'; " +
-  "import { dirname as __ksDirname } from 'node:path'; " +
-  "import { fileURLToPath as __ksFileUrl } from 'node:url'; " +
-  'const require = __ksCreateRequire(import.meta.url); ' +
-  // CommonJS dependencies (ssh2) read __dirname at load time, which an ES module lacks.
-  'const __filename = __ksFileUrl(import.meta.url); const __dirname = __ksDirname(__filename);';
 
 /** Props of {@link NodeFunction}. */
 export interface NodeFunctionProps {
   /** Handler module relative to the repository root, exporting `handler` (e.g. functions/reconcile/handler.ts). */
   readonly entry: string;
-  /** Prebuilt code with handler `index.handler`. @default `entry` bundled locally with esbuild */
+  /** Prebuilt code with handler `index.handler`. @default `entry` bundled locally (build/bundles.ts) */
   readonly code?: Code;
   /** What the function does, shown in the console. */
   readonly description: string;
@@ -94,9 +86,11 @@ export class NodeFunction extends Construct {
       role,
       logGroup: this.logGroup,
     };
-    this.function = props.code
-      ? new LambdaFunction(this, 'Function', { ...common, code: props.code, handler: 'index.handler' })
-      : new NodejsFunction(this, 'Function', { ...common, ...bundledCode(props.entry) });
+    this.function = new LambdaFunction(this, 'Function', {
+      ...common,
+      code: props.code ?? bundledCode(props.entry),
+      handler: 'index.handler',
+    });
     this.errorsAlarm = this.alarmOnSum(
       'ErrorsAlarm',
       `${props.description}: invocations failed; see log group ${this.logGroup.logGroupName}`,
@@ -133,32 +127,34 @@ export class NodeFunction extends Construct {
   }
 }
 
-/** NodejsFunction props that bundle `entry` into one ESM file with the local esbuild, never Docker. */
-function bundledCode(
-  entry: string,
-): Pick<NodejsFunctionProps, 'entry' | 'handler' | 'projectRoot' | 'depsLockFilePath' | 'bundling'> {
-  return {
-    entry: join(REPO_ROOT, entry),
-    handler: 'handler',
-    projectRoot: REPO_ROOT,
-    depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+/**
+ * The code of a function: `npm run build`'s bundle of it (build/bundles.ts: minified, code-split, the
+ * same as the size budget and the init benchmark measure), built locally into the asset, never in
+ * Docker. The asset hash is the bundle's, so any change of the code it includes deploys.
+ */
+function bundledCode(entry: string): Code {
+  const name = /^functions\/([a-z-]+)\/handler\.ts$/.exec(entry)?.[1];
+  if (!name || !(FUNCTION_NAMES as readonly string[]).includes(name)) {
+    throw new Error(
+      `NodeFunction entry ${entry} is not functions/<name>/handler.ts of a function listed in build/bundles.ts ` +
+        `(${FUNCTION_NAMES.join(', ')}); add it to FUNCTION_NAMES`,
+    );
+  }
+  return Code.fromAsset(join(REPO_ROOT, 'functions', name), {
+    assetHashType: AssetHashType.OUTPUT,
     bundling: {
-      forceDockerBundling: false,
-      format: OutputFormat.ESM,
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      banner: ESM_REQUIRE_BANNER,
-      // Bundle the AWS SDK too: the state store relies on S3 conditional writes, which need a newer
-      // SDK than the runtime may provide, and a pinned bundle behaves like the tests.
-      // Native addons stay out (ssh2's optional crypto binding and cpu-features): the packages load
-      // them in try/catch and fall back to JavaScript, so a Lambda never loads a binary built elsewhere.
-      externalModules: ['*.node'],
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      tsconfig: join(REPO_ROOT, 'tsconfig.json'),
-      // Only problems, not the size summary, so synth and test output stay readable.
-      logLevel: LogLevel.WARNING,
+      // Required by the API; never pulled, as the local bundling below always succeeds or throws.
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          execFileSync(
+            process.execPath,
+            ['--import', 'tsx', join(REPO_ROOT, 'build', 'function.ts'), name, outputDir],
+            { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+          );
+          return true;
+        },
+      },
     },
-  };
+  });
 }

@@ -304,6 +304,50 @@ export interface SopsDecryptor {
   decrypt(text: string, format: Exclude<SopsFormat, 'binary'>, file: string): Promise<string | undefined>;
 }
 
+/**
+ * The keys of `spec.decryption` (a decryption Secret and the service account's AWS role), as the
+ * reconciler hands them to a SOPS adapter. Key material: never logged, never put in results or state.
+ */
+export interface SopsKeys {
+  /** age identities (`AGE-SECRET-KEY-1...`), from `*.agekey` entries. */
+  readonly ageKeys: readonly string[];
+  /** ASCII-armored PGP private keys, from `*.asc` entries (`entry` names it in errors). */
+  readonly pgpKeys: readonly { readonly entry: string; readonly armored: string }[];
+  /** Static AWS credentials for KMS, from `sops.aws-kms`. */
+  readonly awsCredentials?: AwsStaticCredentials;
+  /** A web identity for KMS: the role of `decryption.serviceAccount` (IRSA) and a token of that account. */
+  readonly awsWebIdentity?: AwsWebIdentity;
+}
+
+/** AWS access keys (Kluctl's `sops.aws-kms` fields `aws_access_key_id`, ...). */
+export interface AwsStaticCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** An AWS role assumed with a Kubernetes service account token (AssumeRoleWithWebIdentity). */
+export interface AwsWebIdentity {
+  readonly roleArn: string;
+  readonly token: string;
+  readonly sessionName: string;
+}
+
+/** A decryptor holding keys of one reconcile; `close` removes them from disk and stops its helpers. */
+export interface SopsKeySession extends SopsDecryptor {
+  close(): Promise<void>;
+}
+
+/** Issues service account tokens (TokenRequest), e.g. for AWS web identities. Adapter: HttpKubeClient. */
+export interface ServiceAccountTokens {
+  /** A token of service account `namespace/name` for `audiences`, valid `expirationSeconds`. */
+  createServiceAccountToken(
+    namespace: string,
+    name: string,
+    opts: { readonly audiences: readonly string[]; readonly expirationSeconds: number },
+  ): Promise<string>;
+}
+
 /** Packs a directory tree into one archive and back (the clone cache's snapshots). */
 export interface TreeArchiver {
   /** A gzip'd archive of `dir`'s regular files, directories and symlinks, without `dir/.git`. */

@@ -8,8 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ToolError } from './errors.js';
+import { packageFile } from './util/package-root.js';
 
 /** Where scripts/ensure-tools.sh builds a tool: `tools/<dir>`, versioned by `versions.env`'s `versionKey`. */
 export interface ToolBuild {
@@ -35,7 +35,7 @@ export const RUNTIME_TOOLS: readonly RuntimeTool[] = ['kustomize', 'helm', 'sops
 
 /** Reads tools/versions.env of this repository. */
 export function readToolVersions(): Record<string, string> {
-  const file = fileURLToPath(new URL('../tools/versions.env', import.meta.url));
+  const file = packageFile('tools/versions.env');
   const out: Record<string, string> = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());

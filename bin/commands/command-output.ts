@@ -8,7 +8,6 @@ import { writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { promisify } from 'node:util';
-import type { Command } from 'commander';
 import type { GitInfo, ProjectKey } from '../../lib/api/types.js';
 import type { CommandResult } from '../../lib/deploy/command-result.js';
 import { obfuscateSecrets } from '../../lib/deploy/command-result.js';
@@ -23,8 +22,6 @@ import { stateStore } from '../compose.js';
 import { externalArgs, inclusionFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
-
 /** Flags of commands that print a command result. */
 export interface OutputFlags {
   outputFormat: string[];
@@ -33,21 +30,6 @@ export interface OutputFlags {
   obfuscate?: boolean;
   writeCommandResult?: boolean;
   stateDir?: string;
-}
-
-/** Adds `-o/--output-format`, `--short-output`, `--no-obfuscate` and the result-store flags. */
-export function outputOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '-o, --output-format <format[=path]>',
-      'text, json or yaml, optionally into a file (repeatable)',
-      collect,
-      [],
-    )
-    .option('--short-output', 'text output without the per-object diffs')
-    .option('--no-obfuscate', 'show Secret values in diffs')
-    .option('--write-command-result', 'store the result in the local state folder (as `run` uses)')
-    .option('--state-dir <dir>', 'the local state folder', '.kluctl-serverless/state');
 }
 
 /** Progress lines on stderr. */

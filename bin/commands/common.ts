@@ -28,9 +28,18 @@ import {
   userKnownHosts,
 } from '../../lib/credentials/git-credentials.js';
 import type { GitCredentialFlags } from '../../lib/credentials/git-credentials.js';
+import type { GitRefLister, GitSource, OciSource } from '../../lib/ports.js';
+import { overridesFromFlags } from '../../lib/project/source-overrides.js';
+import type { SourceOverrideFlags } from '../../lib/project/source-overrides.js';
+import {
+  OverriddenGitRefLister,
+  OverriddenGitSource,
+  OverriddenOciSource,
+} from '../../lib/project/overridden-sources.js';
+import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
 
 /** Project flags as commander hands them over. */
-export interface ProjectFlags extends GitCredentialFlags {
+export interface ProjectFlags extends GitCredentialFlags, SourceOverrideFlags {
   projectDir: string;
   target?: string;
   targetNameOverride?: string;
@@ -166,18 +175,19 @@ export async function renderFromFlags(
     ? ((await explicitContext(flags)) ?? currentContextName(flags.kubeconfig))
     : flags.context;
   const helmCredentials = helmCredentialsFromFlags(flags);
+  const { git, oci, gitRefs } = overriddenSources(flags);
   return renderProject({
     gitAuth,
     // oci includes with the --registry-* / KLUCTL_REGISTRY_* credentials, as Kluctl's CLI.
     oci: {
-      source: new HttpOciSource(),
+      source: oci,
       auth: (url) => registryAuth(findHelmCredential(helmCredentials, url)),
     },
     helm: {
       helmPath: runtimeToolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
       credentials: helmCredentials,
       cacheDir: defaultCacheDir(),
-      git: new IsomorphicGitSource(),
+      git,
       ...(kubeVersion ? { kubeVersion } : {}),
       ...(caps ? { apiVersions: caps.apiVersions } : {}),
     },
@@ -190,8 +200,8 @@ export async function renderFromFlags(
     args: externalArgs(flags),
     fixedImages: fixedImagesFromFlags(flags),
     inclusion: inclusionFromFlags(flags),
-    git: new IsomorphicGitSource(),
-    varsServices: cliVarsServices(kube),
+    git,
+    varsServices: { ...cliVarsServices(kube), gitRefs },
     sops: sopsDecryptor(),
     kustomizePath: kustomizePath(),
     ...(kube
@@ -232,4 +242,22 @@ export function inclusionFromFlags(flags: ProjectFlags): Required<Inclusion> {
     includeDeploymentDirs: flags.includeDeploymentDir ?? [],
     excludeDeploymentDirs: flags.excludeDeploymentDir ?? [],
   });
+}
+
+/**
+ * The Git and OCI sources of a CLI run: the real ones behind the `--local-*-override` flags, which
+ * announce each overridden repository on stderr as Kluctl warns about it.
+ */
+export function overriddenSources(flags: SourceOverrideFlags): {
+  git: GitSource;
+  oci: OciSource;
+  gitRefs: GitRefLister;
+} {
+  const overrides = overridesFromFlags(flags);
+  const onOverride = (message: string): void => void process.stderr.write(`warning: ${message}\n`);
+  return {
+    git: new OverriddenGitSource(new IsomorphicGitSource(), { overrides, onOverride }),
+    oci: new OverriddenOciSource(new HttpOciSource(), { overrides, onOverride }),
+    gitRefs: new OverriddenGitRefLister(new IsomorphicGitRefLister(), { overrides }),
+  };
 }

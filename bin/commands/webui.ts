@@ -4,7 +4,6 @@
  * `webui-secret`), and `webui hash-password`, which makes a password hash for the users file.
  */
 import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
 import { KsError, errorMessage } from '../../lib/errors.js';
 import type { KubeClient } from '../../lib/ports.js';
 import { hashPassword, parseWebuiUsers } from '../../lib/webui/users.js';
@@ -94,22 +93,16 @@ async function secretText(ref: string, kube: KubeClient): Promise<[string, strin
   return [Buffer.from(data, 'base64').toString('utf8'), `Secret ${ref} key ${WEBUI_USERS_SECRET_KEY}`];
 }
 
-/** `webui hash-password`: reads a password from stdin (or the first line of it) and prints its hash. */
-export function webuiCommand(): Command {
-  const webui = new Command('webui').description('web UI helpers (the UI itself is served by run --listen)');
-  webui
-    .command('hash-password')
-    .description('read a password on stdin and print its scrypt hash for the web UI users file')
-    .action(async () => {
-      const chunks: Buffer[] = [];
-      for await (const c of process.stdin as AsyncIterable<Buffer>) chunks.push(c);
-      const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
-      if (password === '')
-        throw new KsError(
-          'InvalidInput',
-          'no password on stdin, e.g. echo -n secret | kluctl-serverless webui hash-password',
-        );
-      process.stdout.write(`${await hashPassword(password)}\n`);
-    });
-  return webui;
+/** `webui hash-password`: reads a password from stdin (its first line) and prints its hash. */
+export async function hashPasswordAction(): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin as AsyncIterable<Buffer>) chunks.push(c);
+  const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  if (password === '') {
+    throw new KsError(
+      'InvalidInput',
+      'no password on stdin, e.g. echo -n secret | kluctl-serverless webui hash-password',
+    );
+  }
+  process.stdout.write(`${await hashPassword(password)}\n`);
 }

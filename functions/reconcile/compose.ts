@@ -74,7 +74,12 @@ export async function buildDeps(
 /** A cluster's clients from its registered kubeconfig. */
 export const connectCluster: ConnectCluster = async (kubeconfigYaml) => {
   const kube = await HttpKubeClient.fromKubeconfig({ kubeconfigYaml });
-  return { kube, clusters: new HttpKubeClientFactory(kube), close: () => kube.close() };
+  return {
+    kube,
+    clusters: new HttpKubeClientFactory(kube),
+    serviceAccountTokens: kube,
+    close: () => kube.close(),
+  };
 };
 
 /** The registry of the stack's own cluster, under the id its API server reports. */

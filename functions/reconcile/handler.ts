@@ -74,6 +74,7 @@ async function handleRecord(
         ...deps.shared,
         kube: conn.kube,
         clusters: conn.clusters,
+        ...(conn.serviceAccountTokens ? { serviceAccountTokens: conn.serviceAccountTokens } : {}),
         // Results also go where Kluctl's CLI reads them: Secrets in the deployment's own cluster.
         kluctlResults: new KubeSecretsResultStore(conn.kube),
       },

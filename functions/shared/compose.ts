@@ -15,7 +15,7 @@ import type { KubeconfigSource } from '../../lib/adapters/kube-http-transport.js
 import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
 import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
-import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
+import { openSopsKeySession } from '../../lib/adapters/sops-keyring.js';
 import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
 import { AwsSdkSecretsReader } from '../../lib/adapters/aws-secrets.js';
 import { KsError } from '../../lib/errors.js';
@@ -44,6 +44,7 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<ReconcileDeps> {
     kube,
     clusters: new HttpKubeClientFactory(kube),
     kluctlResults: new KubeSecretsResultStore(kube),
+    serviceAccountTokens: kube,
   };
 }
 
@@ -86,8 +87,9 @@ export async function sharedReconcileDeps(
     workDir,
     kustomizePath: env.KUSTOMIZE_PATH ?? '/opt/bin/kustomize',
     helmPath: env.HELM_PATH ?? '/opt/bin/helm',
-    sopsWithKeys: (ageKeys) =>
-      new SopsCliDecryptor({ binary: env.SOPS_PATH ?? '/opt/bin/sops', env: {}, ageKeys }),
+    // Only the keys of spec.decryption (and the runner's endpoint settings), never the function's role.
+    sopsWithKeys: (keys) =>
+      openSopsKeySession(keys, { binary: env.SOPS_PATH ?? '/opt/bin/sops', runnerEnv: env }),
     varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
     holder: env.AWS_LAMBDA_LOG_STREAM_NAME ?? `lambda-${process.pid}`,
     // A warm function's next run of a deployment takes its lease without reading the state first.

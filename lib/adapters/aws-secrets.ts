@@ -3,10 +3,13 @@
  * sources, and the kubeconfig the functions read at cold start. One client per region and profile.
  * Errors name the secret, never its value.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { KsError } from '../errors.js';
 import type { AwsSecretRequest, AwsSecretsReader } from '../ports.js';
+import { lazyImport } from '../util/lazy-import.js';
+
+// Loaded on the first read: most renders use no AWS secret.
+const loadSdk = lazyImport(() => import('./sdk-secrets-manager.js'));
 
 /** Options of {@link AwsSdkSecretsReader}. */
 export interface AwsSdkSecretsOptions {
@@ -71,19 +74,26 @@ export class AwsSdkSecretsReader implements AwsSecretsReader {
     this.clients.clear();
   }
 
-  private getSecretValue(
+  private async getSecretValue(
     secretId: string,
     region: string | undefined,
     profile: string | undefined,
   ): Promise<GetSecretValueCommandOutput> {
-    return this.client(region, profile).send(new GetSecretValueCommand({ SecretId: secretId }));
+    const { GetSecretValueCommand, SecretsManagerClient } = await loadSdk();
+    return this.client(SecretsManagerClient, region, profile).send(
+      new GetSecretValueCommand({ SecretId: secretId }),
+    );
   }
 
-  private client(region: string | undefined, profile: string | undefined): SecretsManagerClient {
+  private client(
+    Client: typeof SecretsManagerClient,
+    region: string | undefined,
+    profile: string | undefined,
+  ): SecretsManagerClient {
     const key = `${region ?? ''}\u0000${profile ?? ''}`;
     let c = this.clients.get(key);
     if (!c) {
-      c = new SecretsManagerClient({
+      c = new Client({
         ...(region ? { region } : {}),
         ...(profile ? { profile } : {}),
         ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),

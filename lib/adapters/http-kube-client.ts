@@ -5,13 +5,20 @@
  */
 import type http from 'node:http';
 import { KubeApiError } from '../errors.js';
-import type { ApplyOptions, KubeClient, KubeObject, ObjectRef, ResourceInfo } from '../ports.js';
+import type {
+  ApplyOptions,
+  KubeClient,
+  KubeObject,
+  ObjectRef,
+  ResourceInfo,
+  ServiceAccountTokens,
+} from '../ports.js';
 import { DiscoveryCache } from './kube-discovery.js';
 import { KubeTransport, openKubeConnection } from './kube-http-transport.js';
 import type { KubeConnection, KubeconfigSource, RequestStats } from './kube-http-transport.js';
 
 /** The KubeClient used by the CLI, the runner and the functions. */
-export class HttpKubeClient implements KubeClient {
+export class HttpKubeClient implements KubeClient, ServiceAccountTokens {
   private readonly transport: KubeTransport;
   /** Discovery documents are the same for every authenticated identity, so identities share them. */
   private readonly discovery: DiscoveryCache;
@@ -83,6 +90,27 @@ export class HttpKubeClient implements KubeClient {
     if (opts.dryRun) q.set('dryRun', 'All');
     const path = await this.objectPath(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
     return this.write('PUT', `${path}?${q}`, obj, 'application/json', describeObject(obj));
+  }
+
+  /** A token of a service account (the `token` subresource, a TokenRequest); it is never logged. */
+  async createServiceAccountToken(
+    namespace: string,
+    name: string,
+    opts: { readonly audiences: readonly string[]; readonly expirationSeconds: number },
+  ): Promise<string> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}/token`;
+    const body = {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      metadata: { name, namespace },
+      spec: { audiences: opts.audiences, expirationSeconds: opts.expirationSeconds },
+    };
+    const what = `token of ServiceAccount ${namespace}/${name}`;
+    const res = (await this.transport.call('POST', path, body, 'application/json', what)) as {
+      status?: { token?: string };
+    };
+    if (!res.status?.token) throw new KubeApiError('KubeApi', `the API server returned no ${what}`);
+    return res.status.token;
   }
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {

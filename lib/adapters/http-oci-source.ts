@@ -13,11 +13,13 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
 import { OciSourceError } from '../errors.js';
 import type { GitRef, OciAuth, OciPull, OciRef, OciSource } from '../ports.js';
 import { checkRealm, httpRequest, registryErrorText } from './registry-http.js';
 import type { RegistryResponse } from './registry-http.js';
+import { lazyImport } from '../util/lazy-import.js';
+
+const loadTar = lazyImport(() => import('tar'));
 
 const MANIFEST_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
@@ -175,6 +177,7 @@ function gitInfoOf(manifest: Manifest): { commit?: string; ref?: GitRef } {
 async function unpackLayer(blob: Buffer, dir: string): Promise<void> {
   if (blob[0] !== 0x1f || blob[1] !== 0x8b)
     throw new OciSourceError('the artifact layer is not a gzip compressed tarball');
+  const tar = await loadTar();
   const warnings: string[] = [];
   await pipeline(
     Readable.from([blob]),

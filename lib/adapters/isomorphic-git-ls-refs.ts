@@ -6,12 +6,15 @@
  * isomorphic-git's or GitSourceError; each caller translates the former with its own wording.
  */
 import https from 'node:https';
-import git from 'isomorphic-git';
 import type { AuthCallback, HttpClient, ServerRef } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import type { GitAuth } from '../ports.js';
 import { safeUrl } from '../util/safe-url.js';
 import { SshGitTransport, isSshGitUrl, parseSshGitUrl } from './ssh-git-transport.js';
+import { lazyImport } from '../util/lazy-import.js';
+
+/** isomorphic-git, loaded on first use (a render without Git sources never needs it). */
+export const loadGit = lazyImport(async () => (await import('isomorphic-git')).default);
 
 /** Supplies the credentials once; a second 401 cancels instead of looping with the same credentials. */
 export function authCallbacks(auth: GitAuth | undefined): {
@@ -50,6 +53,7 @@ export function gitConnection(url: string, auth: GitAuth | undefined): GitConnec
 
 /** The refs `url` advertises (only those starting with `prefix` when given), tags peeled. */
 export async function lsRefs(url: string, auth: GitAuth | undefined, prefix?: string): Promise<ServerRef[]> {
+  const git = await loadGit();
   const { close, ...conn } = gitConnection(url, auth);
   try {
     return await git.listServerRefs({

@@ -5,12 +5,11 @@
  */
 import fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import git from 'isomorphic-git';
 import type { ServerRef } from 'isomorphic-git';
 import { GitSourceError } from '../errors.js';
 import { safeUrl } from '../util/safe-url.js';
 import type { GitAuth, GitCheckout, GitRef, GitSource } from '../ports.js';
-import { gitConnection, lsRefs } from './isomorphic-git-ls-refs.js';
+import { gitConnection, loadGit, lsRefs } from './isomorphic-git-ls-refs.js';
 
 /** Node error codes that mean the server could not be reached; a later attempt may succeed. */
 const NETWORK_CODES = new Set([
@@ -51,6 +50,7 @@ export class IsomorphicGitSource implements GitSource {
 
   /** Checks out `ref` of `url` into `dir` (created if missing); returns the checked-out commit. */
   async checkout(url: string, ref: GitRef, dir: string, auth?: GitAuth): Promise<GitCheckout> {
+    const git = await loadGit();
     const kind = refKind(ref);
     const cache = {};
     await mkdir(dir, { recursive: true });
@@ -93,6 +93,7 @@ export class IsomorphicGitSource implements GitSource {
 
 /** Follows annotated tag objects down to the commit they name. */
 async function peel(dir: string, oid: string, cache: object): Promise<string> {
+  const git = await loadGit();
   let current = oid;
   for (let depth = 0; depth < 10; depth++) {
     const { type } = await git.readObject({ fs, dir, oid: current, cache, format: 'content' });

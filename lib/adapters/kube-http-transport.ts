@@ -4,12 +4,14 @@
  * limit and an in-flight bound shared by every identity over it, are retried when throttled or cut off,
  * counted, and answered statuses outside 2xx become KubeApiError.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import http from 'node:http';
 import https from 'node:https';
 import { KubeApiError } from '../errors.js';
 import { Semaphore } from '../util/semaphore.js';
 import { TokenBucket } from '../util/token-bucket.js';
+import { lazyImport } from '../util/lazy-import.js';
+
+const loadClientNode = lazyImport(() => import('./sdk-kube-config.js'));
 
 /** Where the kubeconfig comes from, and the limits of the connection (HttpKubeClient.fromKubeconfig). */
 export interface KubeconfigSource {
@@ -66,6 +68,8 @@ export interface KubeConnection {
 
 /** Opens the connection of a kubeconfig; throws KubeApiError when the context does not exist. */
 export async function openKubeConnection(src: KubeconfigSource = {}): Promise<KubeConnection> {
+  // Loaded on first use: client-node (with undici) is the largest module of the bundles.
+  const { KubeConfig } = await loadClientNode();
   const kc = new KubeConfig();
   if (src.kubeconfigYaml !== undefined) kc.loadFromString(src.kubeconfigYaml);
   else if (src.kubeconfigPath !== undefined) kc.loadFromFile(src.kubeconfigPath);

@@ -22,10 +22,11 @@ import { awsClientConfig } from './aws-client-settings.js';
 import type { AwsClientSettings } from './aws-client-settings.js';
 import type { Clock } from '../ports.js';
 import { systemClock } from '../ports.js';
+import { CLUSTER_SECRET_PREFIX } from '../serverless/protocol.js';
 import type { ClusterRegistration, ClusterRegistry } from '../serverless/protocol.js';
 
-/** The default name prefix of cluster secrets. */
-export const CLUSTER_SECRET_PREFIX = 'kluctl-serverless/clusters/';
+// The default prefix lives with the registry contract (so the CLI's flags need no AWS SDK).
+export { CLUSTER_SECRET_PREFIX };
 
 /** The value of a cluster secret. */
 export interface ClusterSecret {

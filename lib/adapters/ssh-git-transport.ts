@@ -11,7 +11,6 @@
  * unknown or mismatching host is refused, never added (there is nobody to ask in a reconcile).
  */
 // ssh2 is CommonJS whose `utils` Node cannot see as a named export: take both from the default.
-import ssh2 from 'ssh2';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import { GitSourceError } from '../errors.js';
@@ -24,6 +23,9 @@ import {
   sshFingerprint,
 } from './ssh-known-hosts.js';
 import { readAdvertisement, SERVICE_HEADER } from './ssh-pkt-line.js';
+import { lazyImport } from '../util/lazy-import.js';
+
+const loadSsh2 = lazyImport(async () => (await import('ssh2')).default);
 
 /** Where an SSH Git URL points. */
 export interface SshGitTarget {
@@ -136,7 +138,8 @@ export class SshGitTransport {
     });
   }
 
-  private connect(): Promise<Client> {
+  private async connect(): Promise<Client> {
+    const ssh2 = await loadSsh2();
     const { host, port, username } = this.target;
     const name = knownHostsName(host, port);
     if (!this.auth.sshIdentity)

@@ -6,13 +6,16 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
+import { lazyImport } from '../util/lazy-import.js';
 import { KsError } from '../errors.js';
 import type { TreeArchiver } from '../ports.js';
+
+const loadTar = lazyImport(() => import('tar'));
 
 /** Snapshots as gzip'd tarballs. */
 export class TarArchiver implements TreeArchiver {
   async pack(dir: string): Promise<Uint8Array> {
+    const tar = await loadTar();
     const chunks: Buffer[] = [];
     const stream = tar.c(
       {
@@ -29,6 +32,7 @@ export class TarArchiver implements TreeArchiver {
   }
 
   async unpack(archive: Uint8Array, dir: string): Promise<void> {
+    const tar = await loadTar();
     const warnings: string[] = [];
     try {
       await pipeline(

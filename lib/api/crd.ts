@@ -1,7 +1,7 @@
 /** Where the KluctlDeployment CRD manifest lives, for installers and tests. */
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../util/package-root.js';
 
 /** Absolute path of crds/gitops.kluctl.io_kluctldeployments.yaml in this checkout (or package). */
 export function kluctlDeploymentCrdPath(): string {
-  return fileURLToPath(new URL('../../crds/gitops.kluctl.io_kluctldeployments.yaml', import.meta.url));
+  return packageFile('crds/gitops.kluctl.io_kluctldeployments.yaml');
 }

@@ -12,6 +12,8 @@ import { KsError } from '../errors.js';
 import type { GitAuth } from '../ports.js';
 import { compilePathGlob } from '../util/path-glob.js';
 import { FlagEntries, envConfigSets } from './credential-inputs.js';
+import { normalizeGitUrlParts } from '../util/repo-url.js';
+import type { NormalizedGitUrlParts } from '../util/repo-url.js';
 
 /** One credentials entry. */
 export interface GitCredentialEntry {
@@ -34,38 +36,26 @@ export interface NormalizedGitUrl {
   readonly ssh: boolean;
   /** Lower-case host, with the port unless it is the scheme's default. */
   readonly host: string;
-  /** Lower-case path without leading and trailing `/` and without a trailing `.git`. */
+  /** Lower-case path without one leading and one trailing `/` and without a trailing `.git`. */
   readonly path: string;
   /** User name embedded in the URL, "" when none. */
   readonly username: string;
 }
 
-const DEFAULT_PORTS: Readonly<Record<string, string>> = {
-  'http:': '80',
-  'https:': '443',
-  'ssh:': '22',
-  'git:': '22',
-  'git+ssh:': '22',
-};
-
-/** Normalises a clone URL (`https://`, `ssh://` or scp-like `user@host:path`); undefined if unparsable. */
+/**
+ * Normalises a clone URL (`https://`, `ssh://` or scp-like `user@host:path`) as Kluctl's GitUrl.Normalize()
+ * does (one parser for keys and credentials: lib/util/repo-url.ts); undefined if Kluctl refuses it.
+ */
 export function normalizeGitUrl(url: string): NormalizedGitUrl | undefined {
-  let u: URL;
-  const scp = /^(?:([^@/]+)@)?([^:/]+):(?!\/\/)(.*)$/.exec(url);
+  let n: NormalizedGitUrlParts;
   try {
-    u =
-      scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)
-        ? new URL(`ssh://${scp[1] ? `${scp[1]}@` : ''}${scp[2]}/${scp[3]}`)
-        : new URL(url);
+    n = normalizeGitUrlParts(url);
   } catch {
     return undefined;
   }
-  const ssh = ['ssh:', 'git:', 'git+ssh:'].includes(u.protocol);
-  let path = decodeURIComponent(u.pathname).toLowerCase();
-  if (!path.endsWith('/.git')) path = path.replace(/\.git$/, '');
-  path = path.replace(/\/+$/, '').replace(/^\/+/, '');
-  const port = u.port && u.port !== DEFAULT_PORTS[u.protocol] ? `:${u.port}` : '';
-  return { ssh, host: `${u.hostname.toLowerCase()}${port}`, path, username: decodeURIComponent(u.username) };
+  // Kluctl's IsSsh(); its path glob sees the normalised path without one leading `/`.
+  const ssh = ['ssh', 'git', 'git+ssh'].includes(n.scheme);
+  return { ssh, host: n.host, path: n.path.replace(/^\//, ''), username: n.username };
 }
 
 interface Compiled {
@@ -90,7 +80,8 @@ function matchCompiled(
   for (const { entry: e, glob } of list) {
     // Kluctl never sends credentials of a wildcard host over http(s); SSH URLs may use one.
     if (e.host === '*' && !u.ssh) continue;
-    if (e.host !== '*' && e.host.toLowerCase() !== u.host) continue;
+    // Compared as written: Kluctl lower-cases the URL's host, never the entry's.
+    if (e.host !== '*' && e.host !== u.host) continue;
     if (glob && !glob.test(u.path)) continue;
     if (!e.username) continue;
     if (u.username && e.username !== '*' && u.username !== e.username) continue;

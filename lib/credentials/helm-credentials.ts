@@ -9,6 +9,7 @@ import { KsError } from '../errors.js';
 import { isGoTrue } from '../util/go-bool.js';
 import { compilePathGlob } from '../util/path-glob.js';
 import { FlagEntries, envConfigSets } from './credential-inputs.js';
+import { ociReferenceParts } from './oci-reference.js';
 
 /** One credentials entry. File fields are paths to PEM files. */
 export interface HelmCredentialEntry {
@@ -35,23 +36,42 @@ export interface HelmCredentials {
 /** No credentials at all. */
 export const noHelmCredentials: HelmCredentials = { helm: [], registry: [] };
 
-/** Whether an entry applies to `url` (host equal, path glob matching the URL path). */
-function credentialMatches(e: HelmCredentialEntry, url: URL): boolean {
-  if (e.host !== url.host) return false;
-  if (e.path === undefined || e.path === '') return true;
-  return compilePathGlob(e.path).test(url.pathname.replace(/^\/+/, ''));
-}
-
-/** The first entry matching `url`, or undefined. `oci://` URLs are looked up among registry entries. */
-export function findHelmCredential(creds: HelmCredentials, url: string): HelmCredentialEntry | undefined {
-  let u: URL;
+/** Scheme, host (as written, with its port) and decoded path of a URL, as Go's url.Parse gives them. */
+function goUrlParts(url: string): { scheme: string; host: string; path: string } | undefined {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/.exec(url);
+  if (!m) return undefined;
   try {
-    u = new URL(url);
+    return {
+      scheme: m[1]!.toLowerCase(),
+      host: m[2]!.slice(m[2]!.lastIndexOf('@') + 1),
+      path: decodeURIComponent(m[3]!),
+    };
   } catch {
     return undefined;
   }
-  const list = u.protocol === 'oci:' ? creds.registry : creds.helm;
-  return list.find((e) => credentialMatches(e, u));
+}
+
+/** Whether an entry's optional path glob matches `path`. */
+function globMatches(glob: string | undefined, path: string): boolean {
+  return glob === undefined || glob === '' || compilePathGlob(glob).test(path);
+}
+
+/**
+ * The first entry matching `url`, or undefined. Helm repositories as Kluctl's helm auth matches them:
+ * host equal to the URL's host as written, glob on the path without one leading `/`. `oci://` URLs
+ * among the registry entries as Kluctl's OCI auth does: registry and repository glob on the parsed
+ * reference ({@link ociReferenceParts}).
+ */
+export function findHelmCredential(creds: HelmCredentials, url: string): HelmCredentialEntry | undefined {
+  const u = goUrlParts(url);
+  if (!u) return undefined;
+  if (u.scheme === 'oci') {
+    const ref = ociReferenceParts(url);
+    if (!ref) return undefined;
+    return creds.registry.find((e) => e.host === ref.registry && globMatches(e.path, ref.repository));
+  }
+  const path = u.path.replace(/^\//, '');
+  return creds.helm.find((e) => e.host === u.host && globMatches(e.path, path));
 }
 
 /**

@@ -9,6 +9,7 @@ import type { ProjectCredentials } from '../api/types.js';
 import type { OciAuth } from '../ports.js';
 import { isGoTrue } from '../util/go-bool.js';
 import { compilePathGlob } from '../util/path-glob.js';
+import { ociReferenceParts } from './oci-reference.js';
 import { mustRead } from './spec-credentials.js';
 import type { SecretReader } from './spec-credentials.js';
 
@@ -51,17 +52,22 @@ export async function ociCredentialsFromSpec(
   return out;
 }
 
-/** Looks up the auth of an `oci://host/repo` URL: the first entry whose registry and repository match. */
+/**
+ * Looks up the auth of an `oci://` URL: the first entry whose registry equals the URL's (as written)
+ * and whose repository glob matches its repository ({@link ociReferenceParts}), as Kluctl's list auth
+ * provider does.
+ */
 export function ociAuthResolver(
   entries: readonly OciCredentialEntry[],
 ): (url: string) => OciAuth | undefined {
+  const compiled = entries.map((e) => ({
+    e,
+    glob: e.repository ? compilePathGlob(e.repository) : undefined,
+  }));
   return (url) => {
-    const m = /^oci:\/\/([^/]+)\/(.*?)\/*$/.exec(url);
-    if (!m) return undefined;
-    const [, host, repository] = m;
-    const hit = entries.find(
-      (e) => e.registry === host && (!e.repository || compilePathGlob(e.repository).test(repository!)),
-    );
-    return hit?.auth;
+    const ref = ociReferenceParts(url);
+    if (!ref) return undefined;
+    return compiled.find(({ e, glob }) => e.registry === ref.registry && (!glob || glob.test(ref.repository)))
+      ?.e.auth;
   };
 }

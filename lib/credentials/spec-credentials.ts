@@ -6,7 +6,7 @@
  * Helm render's credentials, with PEM contents written to files in a private dir because helm reads
  * them from files. Messages name the Secret and the entry, never a value.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectCredentials } from '../api/types.js';
@@ -58,7 +58,8 @@ export async function gitCredentialsFromSpec(
     if (e.path) compilePathGlob(e.path);
     const data = await mustRead(read, e.secretRef.name, where);
     out.push({
-      host: e.host,
+      // Kluctl's controller reads an empty host as `*` (SSH URLs of any host, never http(s)).
+      host: e.host || '*',
       ...(e.path ? { path: e.path } : {}),
       // Kluctl's controller defaults the user to `*`: the URL's user (`git@...`) is then taken.
       username: data.username ?? '*',
@@ -101,10 +102,18 @@ async function helmEntry(
   return e;
 }
 
+/**
+ * Key of the cache-key HMAC, new in every process: chart caches are shared only by the reconciles of
+ * one process, and a plain hash of Secret data in a directory name (which shows up in helm's error
+ * messages, so in status) would let anyone test guesses of a password against it.
+ */
+const CACHE_KEY_SECRET = randomBytes(32);
+
 /** Helm credentials plus a key that differs whenever any credential value differs. */
 export interface SpecHelmCredentials extends HelmCredentials {
   /**
-   * sha256 over hosts, paths and Secret data ("" when there are no entries): chart caches are kept
+   * HMAC-SHA256 (key: {@link CACHE_KEY_SECRET}) over hosts, paths and Secret data ("" when there are
+   * no entries), 16 hex digits: chart caches are kept
    * apart per credential set, so a deployment never reads a chart pulled with another's credentials.
    */
   readonly cacheKey: string;
@@ -120,7 +129,7 @@ export async function helmCredentialsFromSpec(
   read: SecretReader,
   fileDir: string,
 ): Promise<SpecHelmCredentials> {
-  const hash = createHash('sha256');
+  const hash = createHmac('sha256', CACHE_KEY_SECRET);
   const add = (
     kind: string,
     host: string,

@@ -10,6 +10,7 @@ import { GitSourceError, ProjectLoadError } from '../errors.js';
 import type { GitAuth, GitRef, GitSource } from '../ports.js';
 import { parseGitRef } from './git-ref.js';
 import { isInside } from './paths.js';
+import { safeUrl } from '../util/safe-url.js';
 
 /** A git include as written, normalised. */
 export interface GitIncludeSpec {
@@ -80,7 +81,9 @@ export async function checkoutGitInclude(
   file: string,
 ): Promise<GitCheckout> {
   if (!ctx.git)
-    throw new ProjectLoadError(`git include ${spec.url} needs Git access, but none was configured`, { file });
+    throw new ProjectLoadError(`git include ${safeUrl(spec.url)} needs Git access, but none was configured`, {
+      file,
+    });
   const key = `${spec.url}#${refKey(spec.ref)}`;
   let pending = ctx.checkouts.get(key);
   if (!pending) {
@@ -92,7 +95,7 @@ export async function checkoutGitInclude(
       .then(({ commit }) => ({ root, commit, id }))
       .catch((err: unknown) => {
         throw new GitSourceError(
-          `failed to check out git include ${spec.url} (${refKey(spec.ref)}): ${(err as Error).message}`,
+          `failed to check out git include ${safeUrl(spec.url)} (${refKey(spec.ref)}): ${(err as Error).message}`,
           { cause: err },
         );
       });
@@ -101,6 +104,8 @@ export async function checkoutGitInclude(
   const { root, commit, id } = await pending;
   const projectDir = resolve(root, spec.subDir);
   if (!isInside(root, projectDir) || !existsSync(projectDir) || !statSync(projectDir).isDirectory())
-    throw new ProjectLoadError(`git include ${spec.url}: subDir ${spec.subDir} does not exist`, { file });
+    throw new ProjectLoadError(`git include ${safeUrl(spec.url)}: subDir ${spec.subDir} does not exist`, {
+      file,
+    });
   return { root, projectDir, commit, id };
 }

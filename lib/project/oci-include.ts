@@ -10,6 +10,7 @@ import { ProjectLoadError } from '../errors.js';
 import type { OciAuth, OciRef, OciSource } from '../ports.js';
 import { isValidSubDir } from './git-include.js';
 import { isInside } from './paths.js';
+import { safeUrl } from '../util/safe-url.js';
 
 /** Registry access of a render, for `oci:` includes. */
 export interface OciIncludeAccess {
@@ -65,9 +66,12 @@ export async function pullOciInclude(
 ): Promise<OciCheckout> {
   const access = ctx.oci;
   if (!access)
-    throw new ProjectLoadError(`oci include ${spec.url} needs registry access, but none was configured`, {
-      file,
-    });
+    throw new ProjectLoadError(
+      `oci include ${safeUrl(spec.url)} needs registry access, but none was configured`,
+      {
+        file,
+      },
+    );
   const key = `${spec.url}#${ociRefText(spec.ref)}`;
   let pending = ctx.pulls.get(key);
   if (!pending) {
@@ -83,6 +87,8 @@ export async function pullOciInclude(
   const { root, id } = await pending;
   const projectDir = resolve(root, spec.subDir);
   if (!isInside(root, projectDir) || !existsSync(projectDir) || !statSync(projectDir).isDirectory())
-    throw new ProjectLoadError(`oci include ${spec.url}: subDir ${spec.subDir} does not exist`, { file });
+    throw new ProjectLoadError(`oci include ${safeUrl(spec.url)}: subDir ${spec.subDir} does not exist`, {
+      file,
+    });
   return { root, projectDir, id };
 }

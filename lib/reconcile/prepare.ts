@@ -16,6 +16,9 @@ import type {
   OciAuth,
   OciRef,
   OciSource,
+  ServiceAccountTokens,
+  SopsKeys,
+  SopsKeySession,
 } from '../ports.js';
 import { secureJoin } from '../project/paths.js';
 import { inclusionOf } from '../project/inclusion.js';
@@ -26,7 +29,9 @@ import type { SopsDecryptor } from '../ports.js';
 import type { VarsServices } from '../project/vars/vars-services.js';
 import { gitAuthResolver } from '../credentials/git-credentials.js';
 import { ociAuthResolver, ociCredentialsFromSpec } from '../credentials/oci-credentials.js';
+import { readDecryptionKeys } from './decryption-keys.js';
 import { connectTargetCluster, requestedContext } from './target-cluster.js';
+import { checkSpecSourceOverrides } from './spec-source-overrides.js';
 import type { TargetCluster, TargetClusterDeps } from './target-cluster.js';
 import {
   gitCredentialsFromSpec,
@@ -59,8 +64,13 @@ export interface PrepareDeps extends TargetClusterDeps {
   readonly kustomizePath?: string;
   /** Decrypts SOPS files (keys of `spec.decryption`); default none, so encrypted files fail. */
   readonly sops?: SopsDecryptor;
-  /** Builds a decryptor holding the age keys of `spec.decryption.secretRef`; default none. */
-  readonly sopsWithKeys?: (ageKeys: readonly string[]) => SopsDecryptor;
+  /**
+   * Opens a decryptor holding the keys of `spec.decryption` (lib/reconcile/decryption-keys.ts), closed
+   * once the project is rendered; default none, so encrypted files fail.
+   */
+  readonly sopsWithKeys?: (keys: SopsKeys) => Promise<SopsKeySession>;
+  /** Issues the tokens of service accounts with an AWS role (`decryption.serviceAccount`); default none. */
+  readonly serviceAccountTokens?: ServiceAccountTokens;
   /** helm binary; default the pinned one. */
   readonly helmPath?: string;
   /** Extra services of vars sources (git ref listing, AWS); the cluster and Git come from above. */
@@ -70,25 +80,18 @@ export interface PrepareDeps extends TargetClusterDeps {
 }
 
 /**
- * The decryptor of a deployment: with `spec.decryption.secretRef`, one holding the age keys found in
- * that Secret (keys ending in `.agekey`, as Kluctl's controller reads them); else the default.
+ * The decryptor of a deployment: with `spec.decryption`, a session holding its keys (closed by the
+ * caller); else the default, which holds none in the runner.
  */
-async function decryptorFor(deps: PrepareDeps, kd: PrepareTarget): Promise<SopsDecryptor | undefined> {
-  const ref = kd.spec.decryption?.secretRef;
-  if (!ref || !deps.sopsWithKeys) return deps.sops;
-  const secret = await deps.kube.get({
-    group: '',
-    version: 'v1',
-    kind: 'Secret',
-    name: ref.name,
-    namespace: kd.namespace,
-  });
-  if (!secret) throw new KsError('InvalidInput', `decryption Secret ${kd.namespace}/${ref.name} not found`);
-  const data = (secret.data ?? {}) as Record<string, string>;
-  const keys = Object.entries(data)
-    .filter(([k]) => k.endsWith('.agekey'))
-    .map(([, v]) => Buffer.from(v, 'base64').toString('utf8'));
-  return deps.sopsWithKeys(keys);
+async function openDecryptor(
+  deps: PrepareDeps,
+  kd: PrepareTarget,
+): Promise<{ sops?: SopsDecryptor; close(): Promise<void> }> {
+  const keys = deps.sopsWithKeys ? await readDecryptionKeys(deps, kd) : undefined;
+  if (!keys || !deps.sopsWithKeys)
+    return { ...(deps.sops ? { sops: deps.sops } : {}), close: async () => {} };
+  const session = await deps.sopsWithKeys(keys);
+  return { sops: session, close: () => session.close() };
 }
 
 /** Where a deployment's project comes from: a Git repository or an OCI artifact. */
@@ -169,6 +172,8 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
     if (tmp) await rm(tmp, { recursive: true, force: true });
   };
   try {
+    // As Kluctl's controller: source overrides are checked first, before the source spec.
+    checkSpecSourceOverrides(spec.sourceOverrides);
     const source = projectSourceOf(spec);
     tmp = await mkdtemp(join(deps.workDir, `${name}-`));
     const repoDir = join(tmp, 'source');
@@ -194,7 +199,8 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
     target = await connectTargetCluster(deps, kd, await requestedContext(projectDir, spec));
     const cluster = target.kube;
     const caps = await helmCapabilities(cluster);
-    const sops = await decryptorFor(deps, kd);
+    const { sops, close: closeDecryptor } = await openDecryptor(deps, kd);
+    // Files are decrypted while rendering, so the keys leave the disk right after it.
     const rendered = await renderProject({
       projectDir,
       git: deps.git,
@@ -228,7 +234,7 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
       ...(deps.signal ? { signal: deps.signal } : {}),
       isNamespaced: async (apiVersion: string, kind: string) =>
         (await cluster.resolve(apiVersion, kind))?.namespaced,
-    });
+    }).finally(closeDecryptor);
     // Kluctl reads the target's id for status.targetKey before deciding anything; failing is PrepareFailed.
     const targetClusterId = await cluster.clusterId();
     return {

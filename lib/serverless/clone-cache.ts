@@ -7,18 +7,20 @@
  * - Snapshots: the work tree of one commit, as a tarball, immutable (a commit names its content). Its
  *   digest record is written after it, so a half-written snapshot never counts, and every read checks
  *   the digest; a mismatch is treated as a miss and repaired.
- * - Keys hold no credential: each repository's cache is scoped by the repository key and a hash of the
- *   exact URL (without user info) and of the credential set, so a deployment only ever reads what was
- *   fetched with the same credentials from the same URL, and nothing of a secret is in a key.
+ * - Keys hold no credential: each repository's cache is scoped by the repository key and an HMAC of
+ *   the exact URL (without user info) and of the credential set, so a deployment only ever reads what
+ *   was fetched with the same credentials from the same URL. The HMAC key is random, kept in the store
+ *   (CLONE_CACHE_SCOPE_KEY), so a key seen in a log or a listing cannot be used to test guesses of a
+ *   password. Without that key (store down) the cache is bypassed.
  * - A warm function keeps the snapshots it verified or made in memory (bounded, least recently used
  *   dropped first), so its next checkout of the same commit reads nothing from the store.
  * - The cache is optional: when the store fails, the checkout goes to the Git server, and the failure
  *   is logged, never raised.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../errors.js';
+import { errorMessage, StateConflictError } from '../errors.js';
 import type {
   Clock,
   GitAuth,
@@ -31,13 +33,14 @@ import type {
 } from '../ports.js';
 import { readJson, serializeJson } from '../state/json-state.js';
 import {
+  CLONE_CACHE_SCOPE_KEY,
   cloneCacheRepoPrefix,
   cloneRefCacheKey,
   cloneSnapshotKey,
   cloneSnapshotMetaKey,
 } from '../state/layout.js';
 import { mapBounded } from '../util/semaphore.js';
-import { redactUserinfo, repoKeyOf } from './repo-url.js';
+import { redactUserinfo, repoKeyOf } from '../util/repo-url.js';
 
 /** Options of {@link CachedGitSource}. */
 export interface CloneCacheOptions {
@@ -95,6 +98,8 @@ export class CachedGitSource implements GitSource {
   /** Verified snapshots by `scope/commit`, in use order (a Map iterates oldest first). */
   private readonly recent = new Map<string, Uint8Array>();
   private recentBytes = 0;
+  /** The HMAC key of scopes, loaded (or made) once per instance. */
+  private scopeKey: Promise<Uint8Array | undefined> | undefined;
 
   constructor(private readonly o: CloneCacheOptions) {
     this.refTtlMs = o.refTtlMs ?? 0;
@@ -117,29 +122,41 @@ export class CachedGitSource implements GitSource {
   }
 
   async resolveRef(url: string, ref: GitRef, auth?: GitAuth): Promise<string> {
-    if (ref.commit) return this.o.inner.resolveRef(url, ref, auth);
-    return (await this.probe(url, ref, auth)).commit;
+    const repo = ref.commit ? undefined : await this.scopeOf(url, auth);
+    if (!repo) return this.o.inner.resolveRef(url, ref, auth);
+    return (await this.probe(url, ref, auth, repo)).commit;
   }
 
   async checkout(url: string, ref: GitRef, dir: string, auth?: GitAuth): Promise<GitCheckout> {
+    const repo = await this.scopeOf(url, auth);
+    if (!repo) return this.o.inner.checkout(url, ref, dir, auth);
     if (ref.commit) {
       const commit = ref.commit.toLowerCase();
-      if (/^[0-9a-f]{40}$/.test(commit) && (await this.restore(url, auth, commit, dir)))
+      if (/^[0-9a-f]{40}$/.test(commit) && (await this.restore(url, repo, commit, dir)))
         return { commit, ref: { commit } };
-      return this.cloneAndStore(url, ref, dir, auth);
+      return this.cloneAndStore(url, ref, dir, auth, repo);
     }
-    const probed = await this.probe(url, ref, auth);
+    const probed = await this.probe(url, ref, auth, repo);
     // The default branch's name is only known from a checkout; without it, clone (and learn it).
     const isHead = !ref.branch && !ref.tag;
-    if ((!isHead || probed.branch) && (await this.restore(url, auth, probed.commit, dir))) {
+    if ((!isHead || probed.branch) && (await this.restore(url, repo, probed.commit, dir))) {
       return { commit: probed.commit, ref: isHead ? { branch: probed.branch! } : ref };
     }
-    return this.cloneAndStore(url, ref, dir, auth);
+    return this.cloneAndStore(url, ref, dir, auth, repo);
+  }
+
+  /** The scope of `url` fetched with `auth`; undefined when the scope key cannot be had (no caching). */
+  private async scopeOf(url: string, auth: GitAuth | undefined): Promise<string | undefined> {
+    this.scopeKey ??= this.quietly(() => loadScopeKey(this.o.store));
+    const key = await this.scopeKey;
+    // A failed load is retried by the next checkout (the store may be back by then).
+    if (!key) this.scopeKey = undefined;
+    return key ? scope(url, auth, key) : undefined;
   }
 
   /** The ref's commit: from a fresh entry, else probed on the server and remembered. */
-  private async probe(url: string, ref: GitRef, auth: GitAuth | undefined): Promise<RefEntry> {
-    const key = cloneRefCacheKey(scope(url, auth), ref);
+  private async probe(url: string, ref: GitRef, auth: GitAuth | undefined, repo: string): Promise<RefEntry> {
+    const key = cloneRefCacheKey(repo, ref);
     const now = this.o.clock.now().getTime();
     // Without a TTL the entry only carries the default branch's name, so only HEAD needs it.
     const isHead = !ref.branch && !ref.tag;
@@ -167,13 +184,7 @@ export class CachedGitSource implements GitSource {
   }
 
   /** Unpacks the snapshot of `commit` into `dir`; false on a miss or a corrupt snapshot. */
-  private async restore(
-    url: string,
-    auth: GitAuth | undefined,
-    commit: string,
-    dir: string,
-  ): Promise<boolean> {
-    const repo = scope(url, auth);
+  private async restore(url: string, repo: string, commit: string, dir: string): Promise<boolean> {
     const memoKey = `${repo}/${commit}`;
     let body = this.recent.get(memoKey);
     if (!body) {
@@ -224,9 +235,9 @@ export class CachedGitSource implements GitSource {
     ref: GitRef,
     dir: string,
     auth: GitAuth | undefined,
+    repo: string,
   ): Promise<GitCheckout> {
     const checkout = await this.o.inner.checkout(url, ref, dir, auth);
-    const repo = scope(url, auth);
     await this.quietly(async () => {
       const archive = await this.o.archiver.pack(dir);
       // Snapshot first, digest record last: a reader trusts a snapshot only once its record exists.
@@ -277,12 +288,33 @@ export async function forgetProbedRefs(store: StateStore, repoKey: string): Prom
 }
 
 /**
- * The cache scope of a repository as fetched with some credentials: its repository key (readable, for
- * operators) and a hash of the exact URL without user info and of the credential set.
+ * The scope key of the store: read, or made by the first run that needs it (a conditional write, so
+ * concurrent first runs agree on one).
  */
-export function scope(url: string, auth: GitAuth | undefined): string {
-  const hash = createHash('sha256')
-    .update('kluctl-serverless clone cache v1\0')
+async function loadScopeKey(store: StateStore): Promise<Uint8Array> {
+  const found = await store.get(CLONE_CACHE_SCOPE_KEY);
+  if (found && found.body.byteLength >= 32) return found.body;
+  const fresh = randomBytes(32);
+  try {
+    // A short (damaged) key is replaced; a missing one is created only if nobody else just did.
+    await store.put(CLONE_CACHE_SCOPE_KEY, fresh, found ? {} : { ifNoneMatch: '*' });
+    return fresh;
+  } catch (err) {
+    if (!(err instanceof StateConflictError)) throw err;
+    const winner = await store.get(CLONE_CACHE_SCOPE_KEY);
+    if (!winner) throw err;
+    return winner.body;
+  }
+}
+
+/**
+ * The cache scope of a repository as fetched with some credentials: its repository key (readable, for
+ * operators) and an HMAC (keyed with `key`, see {@link loadScopeKey}) of the exact URL without user
+ * info and of the credential set.
+ */
+export function scope(url: string, auth: GitAuth | undefined, key: Uint8Array): string {
+  const hash = createHmac('sha256', key)
+    .update('kluctl-serverless clone cache v2\0')
     .update(redactUserinfo(url))
     .update('\0')
     .update(auth?.username ?? '')

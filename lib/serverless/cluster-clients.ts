@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { KsError } from '../errors.js';
-import type { KubeClient, KubeClientFactory } from '../ports.js';
+import type { KubeClient, KubeClientFactory, ServiceAccountTokens } from '../ports.js';
 import type { ClusterRegistry } from './protocol.js';
 
 /** The clients of one cluster: its own, and the factory for targets and identities over it. */
@@ -17,6 +17,8 @@ export interface ClusterConnection {
   readonly kube: KubeClient;
   /** Clients for `spec.kubeConfig` targets and impersonated users, over this cluster's connection. */
   readonly clusters: KubeClientFactory;
+  /** Issues service account tokens there (`decryption.serviceAccount`'s AWS role); default none. */
+  readonly serviceAccountTokens?: ServiceAccountTokens;
   /** Frees the connection. */
   close(): void;
 }

@@ -97,6 +97,9 @@ export function messageGroupId(m: Pick<ReconcileMessage, 'clusterId' | 'namespac
   return `${m.clusterId}/${m.namespace}/${m.name}`;
 }
 
+/** The default name prefix of the cluster secrets (one secret per registered cluster). */
+export const CLUSTER_SECRET_PREFIX = 'kluctl-serverless/clusters/';
+
 /** A registered cluster: where its API server is, how to reach it, and the shim's signing key. */
 export interface ClusterRegistration {
   /** The cluster id: the UID of its kube-system namespace (Kluctl's cluster id). */

@@ -16,7 +16,7 @@ import type { UpdateJsonOptions } from '../state/json-state.js';
 import { repoIndexKey, repoLinkKey } from '../state/layout.js';
 import type { DeploymentId } from '../state/layout.js';
 import type { MirrorDocument, MirroredDeployment } from './protocol.js';
-import { tryRepoKeyOf } from './repo-url.js';
+import { tryRepoKeyOf } from '../util/repo-url.js';
 
 /** One deployment in a repository index. */
 export interface RepoIndexEntry extends DeploymentId {

@@ -12,7 +12,7 @@ import type { DeploymentId } from '../state/layout.js';
 import type { ReconcileMessage, ReconcileQueue } from './protocol.js';
 import { forgetProbedRefs } from './clone-cache.js';
 import { deploymentsForPush } from './repo-index.js';
-import { tryRepoKeyOf } from './repo-url.js';
+import { tryRepoKeyOf } from '../util/repo-url.js';
 import { parseWebhookEvent } from './webhook-payload.js';
 import type { PushEvent } from './webhook-payload.js';
 import type { WebhookSecrets } from './webhook-secrets.js';

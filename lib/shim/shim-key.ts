@@ -6,6 +6,9 @@
  */
 import { KsError } from '../errors.js';
 
+/** Environment variable naming the key file when --key-file is not given. */
+export const SHIM_KEY_FILE_ENV = 'KLUCTL_SERVERLESS_SHIM_KEY_FILE';
+
 /** Shortest key accepted: HMAC-SHA256 gains nothing from more than 32 bytes and loses from fewer. */
 export const MIN_SHIM_KEY_BYTES = 32;
 

@@ -32,6 +32,9 @@
  *   clone-cache/<repoKey>/commits/<commit>.json
  *                                its digest and size, written after the snapshot, so a snapshot
  *                                counts only once complete; checked on every read
+ *   clone-cache/.scope-key      32 random bytes: the HMAC key of the credential part of a clone
+ *                                cache scope (`<repoKey>@<hmac>`), so no key derives from a secret
+ *                                without it; expires with the cache (a new one makes a cold cache)
  *
  * `<clusterId>` is the UID of kube-system (Kluctl's cluster id). `<repoKey>` is the normalized
  * repository (`host[:port]/path`, see Kluctl's RepoKey) with every byte outside [A-Za-z0-9._-] (and a
@@ -159,6 +162,9 @@ export function cloneSnapshotMetaKey(repoKey: string, commit: string): string {
 export function cloneCacheRepoPrefix(repoKey: string): string {
   return `clone-cache/${encodeSegment(`${repoKey}@`, 'repository key')}`;
 }
+
+/** The HMAC key of clone cache scopes (lib/serverless/clone-cache.ts). */
+export const CLONE_CACHE_SCOPE_KEY = 'clone-cache/.scope-key';
 
 /** Prefix of one repository's clone cache. */
 export function cloneCachePrefix(repoKey: string): string {

@@ -97,7 +97,9 @@ export class TemplateEngine {
 
   constructor(opts: TemplateEngineOptions = {}) {
     this.cacheSize = opts.cacheSize ?? 2000;
-    this.liquid = new Liquid({ fs: NO_FS, relativeReference: false });
+    // A fixed locale: without one liquidjs asks Intl.DateTimeFormat, whose first use loads ICU data
+    // (~100 ms of start-up); Jinja2 templates never use liquid's date filters.
+    this.liquid = new Liquid({ fs: NO_FS, relativeReference: false, locale: 'en-US' });
     const tags = this.liquid.tags as Record<string, unknown>;
     for (const name of Object.keys(tags)) if (!KEPT_LIQUID_TAGS.has(name)) delete tags[name];
     this.liquid.registerTag('__output', OutputTag);

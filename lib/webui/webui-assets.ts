@@ -6,6 +6,7 @@
  * our own copy, because a Content-Security-Policy without inline scripts rules out an import map.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -23,9 +24,20 @@ export interface Asset {
 /** The files by URL path below `/ui/`. */
 export type AssetMap = ReadonlyMap<string, Asset>;
 
-/** The folder of the page's own files: `<package>/webui`. */
+/**
+ * The folder of the page's own files: `webui/` of the package, found by walking up from this module,
+ * which sits at a different depth in the sources (lib/webui/) and in the bundle (dist/cli/...).
+ */
 export function defaultAssetsDir(): string {
-  return fileURLToPath(new URL('../../webui/', import.meta.url));
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'webui', 'index.html'))) return join(dir, 'webui');
+    dir = dirname(dir);
+  }
+  throw new KsError(
+    'InvalidInput',
+    `web UI files (webui/index.html) not found above ${fileURLToPath(import.meta.url)}; the package is incomplete`,
+  );
 }
 
 const OWN_FILES: Readonly<Record<string, string>> = {

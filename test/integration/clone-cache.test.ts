@@ -1,6 +1,7 @@
 // The clone cache against real parts: `git http-backend` behind the test Git server, S3 on LocalStack
 // (and the local folder store). A counting wrapper around the real IsomorphicGitSource tells a hit
 // (nothing asked of the Git server) from a miss.
+import { createHash } from 'node:crypto';
 import { lstat, mkdtemp, readFile, readlink, rm, stat, symlink, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import { S3StateStore } from '../../lib/adapters/s3-state-store.js';
 import { TarArchiver } from '../../lib/adapters/tar-archiver.js';
 import type { Clock, GitAuth, GitRef, GitSource, StateStore } from '../../lib/ports.js';
 import { silentLogger } from '../../lib/ports.js';
-import { CachedGitSource } from '../../lib/serverless/clone-cache.js';
+import { CachedGitSource, scope } from '../../lib/serverless/clone-cache.js';
+import { CLONE_CACHE_SCOPE_KEY } from '../../lib/state/layout.js';
 import { createRepo, git } from '../../devenv/git-repo.js';
 import type { TestRepo } from '../../devenv/git-repo.js';
 import { startGitServer } from '../../devenv/git-server.js';
@@ -199,7 +201,8 @@ describe('CachedGitSource in a warm function', () => {
     expect(keys[0]).toMatch(/\/refs\/branch\/main\.json$/);
     expect(warm.inner.clones).toBe(1);
     // With no memory it reads the digest record and the snapshot again; with the default ref TTL (0)
-    // a branch's ref entry is neither read nor written (the server was asked instead).
+    // a branch's ref entry is neither read nor written (the server was asked instead). A new instance
+    // reads the scope key once.
     const none = new CachedGitSource({
       inner: new CountingSource(),
       store: reading,
@@ -211,6 +214,7 @@ describe('CachedGitSource in a warm function', () => {
     keys.length = 0;
     await none.checkout(repo.url, { branch: 'main' }, freshDir());
     expect(keys.map((k) => k.replace(/^.*\//, '').replace(/^[0-9a-f]{40}/, '<commit>')).sort()).toEqual([
+      '.scope-key',
       '<commit>.json',
       '<commit>.tar.gz',
     ]);
@@ -253,6 +257,21 @@ describe('CachedGitSource safety', () => {
         expect(k).not.toContain('s3cr3t');
         expect(k).not.toContain('deployer');
       }
+      // Nor a plain digest of the credentials (the former scope): the hash is keyed with a random key
+      // of the store, so a key alone cannot test guesses of the password.
+      const unkeyed = createHash('sha256')
+        .update('kluctl-serverless clone cache v1\0')
+        .update(priv.url)
+        .update('\0deployer\0s3cr3t-token-42')
+        .digest('hex')
+        .slice(0, 32);
+      expect(keys.join('\n')).not.toContain(unkeyed);
+      expect(keys).toContain(CLONE_CACHE_SCOPE_KEY);
+      const scopeKey = (await store.get(CLONE_CACHE_SCOPE_KEY))!.body;
+      expect(scopeKey.byteLength).toBe(32);
+      const auth = { username: 'deployer', password: 's3cr3t-token-42' };
+      expect(keys.join('\n')).toContain(scope(priv.url, auth, scopeKey).split('@').pop()!);
+      expect(scope(priv.url, auth, new Uint8Array(32))).not.toBe(scope(priv.url, auth, scopeKey));
       // Without credentials nothing of the cache is served: the request reaches the server and fails.
       const anonymous = cached(store, withAuth.clock);
       await expect(anonymous.source.checkout(priv.url, { branch: 'main' }, freshDir())).rejects.toThrow(

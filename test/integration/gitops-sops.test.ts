@@ -4,8 +4,7 @@
  * data key", nothing deployed), and deploys with `spec.decryption.secretRef` naming a Secret with an
  * `identity.agekey`. Kluctl's test reads the message from `reconcileRequestResult.commandError` (its
  * reconcile is a manual request), which carries the same text as `lastPrepareError` asserted here.
- * TestGpgAgentKilled does not apply: decryption runs the sops binary with age keys only, no gpg-agent
- * is ever started (PGP keys in spec.decryption are not supported).
+ * TestGpgAgentKilled is ported in gitops-sops-keys.test.ts.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
+import { testSopsKeySessions } from '../support/sops-keys.js';
 import type { Condition, KluctlDeployment } from '../../lib/api/types.js';
 import type { KubeObject, StateStore } from '../../lib/ports.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
@@ -151,8 +151,9 @@ export async function startGitOpsSuite(name: string): Promise<GitOpsSuite> {
     workDir,
     kustomizePath: toolPath('kustomize'),
     helmPath: toolPath('helm'),
-    // As the runner composes it: only the age keys of spec.decryption, never the environment's.
-    sopsWithKeys: (ageKeys) => new SopsCliDecryptor({ binary: toolPath('sops'), env: {}, ageKeys }),
+    // As the runner composes it: only the keys of spec.decryption, never the environment's.
+    sopsWithKeys: testSopsKeySessions(workDir),
+    serviceAccountTokens: kube,
     holder: `${name}-test`,
   };
   const namespace = await createTestNamespace(`${name}-gitops`);

@@ -71,6 +71,8 @@ export interface KluctlControllerOptions {
   readonly extraArgs?: readonly string[];
   /** `--metrics-bind-address` (e.g. `127.0.0.1:8080`); default `0`, no metrics endpoint. */
   readonly metricsBindAddress?: string;
+  /** Added to the controller's environment (e.g. AWS endpoints of LocalStack). Default none. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -106,7 +108,7 @@ export async function startKluctlController(
       '--source-override-bind-address=0',
       '--no-update-check',
     ],
-    env: { ...process.env, KLUCTL_CACHE_DIR: cacheDir },
+    env: { ...process.env, ...opts.env, KLUCTL_CACHE_DIR: cacheDir },
     logsDir: env.logsDir,
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Repository keys (lib/serverless/repo-url.ts) against the real Kluctl: Kluctl's `--local-git-override
+ * Repository keys (lib/util/repo-url.ts) against the real Kluctl: Kluctl's `--local-git-override
  * <key>=<dir>` replaces a Git include only when `<key>` equals the include URL's repo key. A project
  * includes one URL per case, each overridden with the key we compute; the render succeeds and shows
  * every case's object only if Kluctl formed the same keys. Hosts end in `.invalid`, so an include that
@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoKeyOf } from '../../lib/serverless/repo-url.js';
+import { repoKeyOf } from '../../lib/util/repo-url.js';
 import { runKluctl } from '../../devenv/reference-kluctl.js';
 
 /** URL shapes; `H` is replaced by a host of its own per case, so that every key is distinct. */

@@ -14,6 +14,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { buildCli } from '../../build/bundles.js';
 import { startCluster } from '../../devenv/cluster.js';
 import { kubectl } from '../../devenv/control-plane.js';
 import { LOCALSTACK_CREDENTIALS, startLocalStack } from '../../devenv/localstack.js';
@@ -29,11 +30,17 @@ export async function startRunServices(globalConfig: Config.GlobalConfig): Promi
   const runDir = await mkdtemp(join(tmpdir(), 'ks-test-'));
   const logsDir = join(runDir, 'logs');
   await mkdir(logsDir);
-  const [kube, s3] = await Promise.allSettled([startKube(runDir, logsDir), startS3(runDir, logsDir)]);
-  if (kube.status === 'rejected' || s3.status === 'rejected') {
+  // Tests spawn the CLI as users run it: the bundle of `npm run build`, rebuilt from the sources here.
+  const [kube, s3, cli] = await Promise.allSettled([
+    startKube(runDir, logsDir),
+    startS3(runDir, logsDir),
+    buildCli(),
+  ]);
+  if (kube.status === 'rejected' || s3.status === 'rejected' || cli.status === 'rejected') {
     await Promise.all([kube, s3].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
     await stopAll();
-    const reason = kube.status === 'rejected' ? kube.reason : (s3 as PromiseRejectedResult).reason;
+    const failed = [kube, s3, cli].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    const reason: unknown = failed.reason;
     process.stderr.write(`\n[test-env] could not start the test services; logs kept in ${logsDir}\n`);
     throw reason instanceof Error ? reason : new Error(String(reason));
   }

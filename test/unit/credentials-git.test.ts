@@ -3,6 +3,7 @@
  * path glob, first match wins, `*` hosts never for http(s), entries without username or password skipped;
  * flag and `KLUCTL_GIT_[n_]*` parsing; `spec.credentials` from Secrets.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +68,44 @@ describe('matchGitCredential', () => {
     const r = gitAuthResolver([{ host: 'h', username: '*', password: 'pw' }]);
     expect(r('https://carl@h/x')).toEqual({ username: 'carl', password: 'pw' });
     expect(r('https://h/x')).toBeUndefined();
+  });
+});
+
+describe('matching details as Kluctl (GitUrl.Normalize, ListAuthProvider)', () => {
+  const pw = (username: string) => ({ username, password: `${username}-pw` });
+  it.each<[string, GitCredentialEntry[], string, string | undefined]>([
+    // The URL's host is lower-cased, the entry's host never: an upper-case entry matches nothing.
+    [
+      'entry host as written',
+      [{ host: 'Git.Example.com', ...pw('up') }],
+      'https://git.example.com/x',
+      undefined,
+    ],
+    ['URL host lower-cased', [{ host: 'git.example.com', ...pw('lo') }], 'https://Git.Example.COM/x', 'lo'],
+    // scp-like URLs with a port (go-git's form) carry the port into the host.
+    ['scp port', [{ host: 'h:2222', path: 'org/repo', ...pw('p') }], 'git@h:2222:org/repo.git', undefined],
+    // dot segments are not resolved: the glob sees the path as written
+    ['dot segments', [{ host: 'h', path: 'a/*/b', ...pw('dot') }], 'https://h/a/../b', 'dot'],
+    ['dot segments resolved nowhere', [{ host: 'h', path: 'b', ...pw('b') }], 'https://h/a/../b', undefined],
+    // only one trailing `/` goes
+    ['double trailing slash', [{ host: 'h', path: 'a', ...pw('a') }], 'https://h/a//', undefined],
+    [
+      'IDN hosts are not punycoded',
+      [{ host: 'bücher.example', ...pw('idn') }],
+      'https://bücher.example/x',
+      'idn',
+    ],
+    ['IPv6 host as Go joins it', [{ host: '::1:8080', ...pw('v6') }], 'http://[::1]:8080/x', 'v6'],
+  ])('%s', (_, entries, url, user) => {
+    expect(matchGitCredential(entries, url)?.username).toBe(user);
+  });
+
+  it('an SSH URL with a port finds the entry of host:port when it has a key', () => {
+    const auth = matchGitCredential(
+      [{ host: 'h:2222', path: 'org/repo', username: '*', identity: 'KEY' }],
+      'git@h:2222:org/repo.git',
+    );
+    expect(auth).toMatchObject({ username: 'git', sshIdentity: 'KEY' });
   });
 });
 
@@ -148,6 +187,16 @@ describe('spec.credentials (controller)', () => {
     expect(matchGitCredential(entries, 'https://other/org/x')).toBeUndefined();
   });
 
+  it('reads an empty host as "*", as Kluctl controller does: SSH URLs only', async () => {
+    const entries = await gitCredentialsFromSpec(
+      { git: [{ host: '', secretRef: { name: 'ssh' } }] },
+      (name) => Promise.resolve(name === 'ssh' ? { identity: 'KEY', password: 'pw' } : undefined),
+    );
+    expect(entries).toEqual([{ host: '*', username: '*', identity: 'KEY', password: 'pw' }]);
+    expect(matchGitCredential(entries, 'https://h/org/x')).toBeUndefined();
+    expect(matchGitCredential(entries, 'git@h:org/x')).toMatchObject({ username: 'git', sshIdentity: 'KEY' });
+  });
+
   it('a missing Secret names the entry and the Secret', async () => {
     await expect(
       gitCredentialsFromSpec({ git: [{ host: 'h', secretRef: { name: 'nope' } }] }, read),
@@ -180,6 +229,42 @@ describe('spec.credentials (controller)', () => {
       expect(c.registry).toEqual([
         { host: 'reg:5000', path: 'org/*', username: 'ou', password: 'op', plainHttp: true },
       ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keys chart caches by credential set with a keyed hash: no plain digest of a Secret', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ks-creds-'));
+    const key = async (password: string) =>
+      (
+        await helmCredentialsFromSpec(
+          { helm: [{ host: 'h', secretRef: { name: 's' } }] },
+          () => Promise.resolve({ username: 'u', password }),
+          dir,
+        )
+      ).cacheKey;
+    try {
+      const [a, a2, b] = [await key('pw-a'), await key('pw-a'), await key('pw-b')];
+      expect(a).toBe(a2);
+      expect(a).not.toBe(b);
+      // What an unkeyed sha256 of the same input (the former key) would have been.
+      const plain = createHash('sha256')
+        .update(
+          JSON.stringify([
+            'helm',
+            'h',
+            '',
+            [
+              ['password', 'pw-a'],
+              ['username', 'u'],
+            ],
+          ]),
+        )
+        .digest('hex')
+        .slice(0, 16);
+      expect(a).not.toBe(plain);
+      expect(await helmCredentialsFromSpec({}, read, dir)).toMatchObject({ cacheKey: '' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -22,7 +22,7 @@ describe('registry credentials for oci:// charts', () => {
       KLUCTL_REGISTRY_REPOSITORY: 'team/**',
       KLUCTL_REGISTRY_USERNAME: 'eu',
       KLUCTL_REGISTRY_PASSWORD: 'ep',
-      KLUCTL_REGISTRY_1_HOST: 'other',
+      KLUCTL_REGISTRY_1_HOST: 'other.example',
       KLUCTL_REGISTRY_1_PLAIN_HTTP: 'true',
     },
   );
@@ -31,7 +31,14 @@ describe('registry credentials for oci:// charts', () => {
     // `*` stays within one segment: the flag entry without a path is next.
     ['oci://r:5000/org/sub/chart', { host: 'r:5000', plainHttp: true }],
     ['oci://r:5000/chart', { host: 'r:5000', plainHttp: true }],
-    ['oci://other/chart', { host: 'other', plainHttp: true }],
+    ['oci://other.example/chart', { host: 'other.example', plainHttp: true }],
+    // As go-containerregistry reads it (Kluctl): a first element without `.` or `:` is a Docker Hub path.
+    ['oci://other/chart', undefined],
+    // Tags and digests are not part of the repository the glob sees.
+    ['oci://r:5000/org/chart:1.0.0', { username: 'u1' }],
+    ['oci://r:5000/org/chart@sha256:' + '0'.repeat(64), { username: 'u1' }],
+    // Upper case is refused in a repository, so nothing is sent.
+    ['oci://r:5000/Org/chart', undefined],
     ['oci://nomatch:5000/org/chart', undefined],
   ])('%s', (url, expected) => {
     const e = findHelmCredential(creds, url);
@@ -43,8 +50,8 @@ describe('registry credentials for oci:// charts', () => {
       {},
       { KLUCTL_REGISTRY_HOST: 'r:5000', KLUCTL_REGISTRY_USERNAME: 'eu' },
     );
-    expect(findHelmCredential(onlyEnv, 'oci://r:5000/x')?.username).toBe('eu');
-    expect(findHelmCredential(creds, 'oci://r:5000/x')?.username).toBeUndefined();
+    expect(findHelmCredential(onlyEnv, 'oci://r:5000/xy')?.username).toBe('eu');
+    expect(findHelmCredential(creds, 'oci://r:5000/xy')?.username).toBeUndefined();
     expect(findHelmCredential(creds, 'http://r:5000/x')?.username).toBe('helm-user');
   });
   it('describes the entry used by host and glob, never by its values', () => {

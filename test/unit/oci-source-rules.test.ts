@@ -99,14 +99,28 @@ describe('ociAuthResolver', () => {
     { registry: 'r:5000', repository: '*/repo2', auth: { username: 'u2' } },
     { registry: 'r:5000', auth: { username: 'any' } },
     { registry: 'other', repository: 'org/**', auth: { token: 't' } },
+    { registry: 'index.docker.io', repository: 'library/*', auth: { username: 'hub' } },
+    { registry: 'Reg.Example', auth: { username: 'case' } },
   ]);
   it.each([
     ['oci://r:5000/org3/x', 'u3'],
     ['oci://r:5000/org2/repo2', 'u2'],
     ['oci://r:5000/org3/a/b', 'any'],
-    ['oci://r:5000/x', 'any'],
+    ['oci://r:5000/xy', 'any'],
     ['oci://other/org/a/b', undefined],
     ['oci://r:5001/org3/x', undefined],
+    // go-containerregistry's reading, as in Kluctl: Docker Hub for hosts without `.` or `:`, and
+    // `library/` for its one-element names; the registry is compared as written.
+    ['oci://docker.io/nginx', 'hub'],
+    ['oci://nginx', 'hub'],
+    ['oci://Reg.Example/org/repo', 'case'],
+    ['oci://reg.example/org/repo', undefined],
+    // a tag or digest is not part of the repository; a trailing `/` is
+    ['oci://r:5000/org3/x:v1', 'u3'],
+    ['oci://r:5000/org3/x/', 'any'],
+    // refused references (one character, upper case) get nothing
+    ['oci://r:5000/x', undefined],
+    ['oci://r:5000/Org3/x', undefined],
   ])('%s', (url, user) => {
     expect(resolve(url)?.username).toBe(user);
   });

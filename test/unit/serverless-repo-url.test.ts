@@ -2,7 +2,7 @@
  * Repository keys of Git URLs, as Kluctl's GitUrl.RepoKey() forms them. The same URL shapes are run
  * through the real Kluctl in test/parity/repo-key.test.ts.
  */
-import { redactUserinfo, repoKeyOf, tryRepoKeyOf } from '../../lib/serverless/repo-url.js';
+import { redactUserinfo, repoKeyOf, tryRepoKeyOf } from '../../lib/util/repo-url.js';
 
 describe('repoKeyOf', () => {
   it.each([

@@ -3,6 +3,7 @@
  * GitSource (Git charts), into a temp dir first and then moved in place, so a failed pull never
  * leaves a half-written chart behind (kluctl-semantics §4.5–4.6).
  */
+import { safeUrl } from '../../util/safe-url.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -164,7 +165,7 @@ async function pullGitChart(
     if (!existsSync(join(src, 'Chart.yaml')))
       throw new KsError(
         'InvalidInput',
-        `no Chart.yaml in ${git.subDir ?? '/'} of ${git.url} at ${versionString(v)}`,
+        `no Chart.yaml in ${git.subDir ?? '/'} of ${safeUrl(git.url)} at ${versionString(v)}`,
       );
     await cp(src, out, { recursive: true, filter: (p) => !p.endsWith('/.git') });
     await writeFile(

@@ -10,6 +10,7 @@ import type { GitRef } from '../../ports.js';
 import { parseGitRef } from '../git-ref.js';
 import { isDict } from '../merge.js';
 import { isInside, toSlash } from '../paths.js';
+import { safeUrl } from '../../util/safe-url.js';
 import { maybeDecrypt } from '../sops/sops-decryptor.js';
 import type { LoadedValue, SourceArgs } from './source-types.js';
 import { parseVarsDict, parseVarsYaml } from './yaml-values.js';
@@ -87,7 +88,7 @@ export async function loadGitSource(a: SourceArgs): Promise<LoadedValue> {
     throw new ProjectLoadError('git.path is required', { file: a.ctx.file });
   const { dir } = await a.runtime.checkout(spec.url, spec.ref).catch((err: unknown) => {
     throw new ProjectLoadError(
-      `failed to load vars from git repository ${spec.url}: ${errorMessage(err)}`,
+      `failed to load vars from git repository ${safeUrl(spec.url)}: ${errorMessage(err)}`,
       undefined,
       {
         cause: err,
@@ -98,6 +99,6 @@ export async function loadGitSource(a: SourceArgs): Promise<LoadedValue> {
     path: spec.path,
     searchDirs: [dir],
     root: dir,
-    label: (abs) => `${spec.url}//${toSlash(relative(dir, abs))}`,
+    label: (abs) => `${safeUrl(spec.url)}//${toSlash(relative(dir, abs))}`,
   });
 }

@@ -37,6 +37,7 @@ interface GitUrlParts {
   readonly hostname: string;
   readonly port: string;
   readonly path: string;
+  readonly username: string;
 }
 
 /**
@@ -44,15 +45,38 @@ interface GitUrlParts {
  * `file://` URLs, local paths and URLs Go's parser would reject.
  */
 export function repoKeyOf(url: string): string {
+  const n = normalizeGitUrlParts(url);
+  let path = n.path;
+  if (path.startsWith('/')) path = path.slice(1);
+  if (path.endsWith('/')) path = path.slice(0, -1);
+  return `${n.host}/${path}`;
+}
+
+/** A Git URL as Kluctl's GitUrl.Normalize() leaves it: what its credential matching looks at. */
+export interface NormalizedGitUrlParts {
+  /** Lower-case scheme; `ssh` for the scp-like form. */
+  readonly scheme: string;
+  /** Lower-case host name, then `:port` unless the port is the scheme's default. */
+  readonly host: string;
+  /** Lower-case path with one leading `/`, without a trailing `.git` (see above) and one trailing `/`. */
+  readonly path: string;
+  /** The URL's user name (decoded), '' when none. */
+  readonly username: string;
+}
+
+/**
+ * Splits and normalises `url` as Kluctl's GitUrl.Normalize() does (facts above). Throws KsError
+ * `InvalidInput` naming the URL (without secrets) for URLs Kluctl refuses.
+ */
+export function normalizeGitUrlParts(url: string): NormalizedGitUrlParts {
   const u = parseGitUrl(url);
   let path = u.path.toLowerCase();
   if (baseName(path) !== '.git' && path.endsWith('.git')) path = path.slice(0, -'.git'.length);
   if (path.endsWith('/')) path = path.slice(0, -1);
+  const hostname = u.hostname.toLowerCase();
+  if (path !== '' && hostname !== '' && !path.startsWith('/')) path = `/${path}`;
   const port = u.port !== '' && u.port !== DEFAULT_PORTS[u.scheme] ? `:${u.port}` : '';
-  const host = `${u.hostname.toLowerCase()}${port}`;
-  if (path.startsWith('/')) path = path.slice(1);
-  if (path.endsWith('/')) path = path.slice(0, -1);
-  return `${host}/${path}`;
+  return { scheme: u.scheme, host: `${hostname}${port}`, path, username: u.username };
 }
 
 /** Like {@link repoKeyOf}, but undefined instead of an error (for URLs from untrusted payloads). */
@@ -83,7 +107,13 @@ function scpLike(url: string): GitUrlParts | undefined {
   const beforeColon = url.slice(0, url.indexOf(':'));
   if (!m || beforeColon.includes('/')) return undefined;
   const path = m[4]!;
-  return { scheme: 'ssh', hostname: m[2]!, port: m[3] ?? '', path: path.startsWith('/') ? path : `/${path}` };
+  return {
+    scheme: 'ssh',
+    hostname: m[2]!,
+    port: m[3] ?? '',
+    path: path.startsWith('/') ? path : `/${path}`,
+    username: m[1] ?? '',
+  };
 }
 
 /** `scheme://[userinfo@]host[:port][/path][?query][#fragment]` as Go's net/url splits it. */
@@ -100,10 +130,13 @@ function parseAbsoluteUrl(url: string): GitUrlParts {
   const slash = rest.indexOf('/');
   const authority = slash >= 0 ? rest.slice(0, slash) : rest;
   const rawPath = slash >= 0 ? rest.slice(slash) : '';
-  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  const at = authority.lastIndexOf('@');
+  const hostPort = authority.slice(at + 1);
   const { hostname, port } = splitHostPort(url, hostPort);
   if (hostname === '') throw invalid(url, 'it names no host');
-  return { scheme, hostname, port, path: percentDecode(url, rawPath) };
+  // Go's Userinfo.Username(): the part before the first ':', decoded.
+  const user = at >= 0 ? authority.slice(0, at).split(':')[0]! : '';
+  return { scheme, hostname, port, path: percentDecode(url, rawPath), username: percentDecode(url, user) };
 }
 
 function splitHostPort(url: string, hostPort: string): { hostname: string; port: string } {
