@@ -58,10 +58,15 @@ export interface CommandBrief {
   readonly warnings: number;
 }
 
+/** `url` without a password or token in its user info (`https://user:token@host` → `https://user:***@host`). */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
+}
+
 /** The project a deployment deploys, for grouping: `url` plus `//path` when not the root. */
 export function projectLabel(kd: KluctlDeployment): string {
   const s = kd.spec.source ?? {};
-  const url = s.git?.url ?? s.oci?.url ?? s.url ?? '';
+  const url = redactUrl(s.git?.url ?? s.oci?.url ?? s.url ?? '');
   const path = s.git?.path ?? s.oci?.path ?? s.path ?? '';
   return path ? `${url}//${path}` : url;
 }
@@ -133,7 +138,7 @@ export function deploymentDetail(kd: KluctlDeployment, clusterId: string): Recor
   const st = kd.status ?? {};
   return {
     summary: summarizeDeployment(kd, clusterId),
-    spec: kd.spec,
+    spec: redactedSpec(kd.spec),
     labels: kd.metadata.labels ?? {},
     creationTimestamp: kd.metadata.creationTimestamp,
     conditions: st.conditions ?? [],
@@ -153,5 +158,24 @@ export function deploymentDetail(kd: KluctlDeployment, clusterId: string): Recor
       pruneRequestResult: st.pruneRequestResult,
       validateRequestResult: st.validateRequestResult,
     },
+  };
+}
+
+/** The spec with credentials in source URLs hidden (a URL may carry a token; Kluctl allows it). */
+function redactedSpec(spec: KluctlDeployment['spec']): KluctlDeployment['spec'] {
+  const src = spec.source ?? {};
+  const fix = <T extends { url?: string }>(o: T | undefined): T | undefined =>
+    o?.url ? { ...o, url: redactUrl(o.url) } : o;
+  return {
+    ...spec,
+    source: {
+      ...src,
+      ...(src.url ? { url: redactUrl(src.url) } : {}),
+      ...(src.git ? { git: fix(src.git) } : {}),
+      ...(src.oci ? { oci: fix(src.oci) } : {}),
+    },
+    ...(spec.sourceOverrides
+      ? { sourceOverrides: spec.sourceOverrides.map((o) => ({ ...o, url: redactUrl(o.url) })) }
+      : {}),
   };
 }

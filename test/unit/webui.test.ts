@@ -6,7 +6,7 @@
 import { REQUEST_ANNOTATIONS } from '../../lib/api/constants.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import type { Clock } from '../../lib/ports.js';
-import { summarizeDeployment } from '../../lib/webui/deployment-view.js';
+import { deploymentDetail, redactUrl, summarizeDeployment } from '../../lib/webui/deployment-view.js';
 import { SessionStore, csrfMatches, readCookie, sessionCookie } from '../../lib/webui/sessions.js';
 import { authenticate, hashPassword, parseWebuiUsers, verifyPassword } from '../../lib/webui/users.js';
 import { actionPatch } from '../../lib/webui/webui-actions.js';
@@ -170,5 +170,22 @@ describe('list row', () => {
     expect(
       summarizeDeployment(kd({ status: { lastObjectsHash: 'h2' } }), 'c1').approvalPending,
     ).toBeUndefined();
+  });
+});
+
+describe('credentials in URLs', () => {
+  it.each([
+    ['https://bot:ghp_token@github.com/o/r.git', 'https://bot:***@github.com/o/r.git'],
+    ['https://github.com/o/r.git', 'https://github.com/o/r.git'],
+    ['ssh://git@github.com/o/r.git', 'ssh://git@github.com/o/r.git'],
+    ['git@github.com:o/r.git', 'git@github.com:o/r.git'],
+  ])('%s is shown as %s', (url, shown) => {
+    expect(redactUrl(url)).toBe(shown);
+  });
+
+  it('never reach the list row or the detail spec', () => {
+    const k = kd({ spec: { source: { git: { url: 'https://bot:s3cr3t@example.com/r.git' } } } });
+    expect(JSON.stringify(summarizeDeployment(k, 'c'))).not.toContain('s3cr3t');
+    expect(JSON.stringify(deploymentDetail(k, 'c'))).not.toContain('s3cr3t');
   });
 });
