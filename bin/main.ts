@@ -15,6 +15,7 @@ import { listImages } from './commands/list-images.js';
 import { run } from './commands/run.js';
 import { shimCommand } from './commands/shim.js';
 import { clusterCommands } from './commands/cluster.js';
+import { gitopsCommand } from './commands/gitops.js';
 import { helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
 import { helmUpdateCommand } from './commands/helm-update.js';
 import { errorMessage } from '../lib/errors.js';
@@ -226,6 +227,7 @@ program
   .action(run);
 
 program.addCommand(shimCommand());
+program.addCommand(gitopsCommand());
 clusterCommands(program);
 
 try {

@@ -35,8 +35,8 @@ export interface OutputFlags {
   stateDir?: string;
 }
 
-/** Adds `-o/--output-format`, `--short-output`, `--no-obfuscate` and the result-store flags. */
-export function outputOptions(cmd: Command): Command {
+/** Adds `-o/--output-format`, `--short-output` and `--no-obfuscate`. */
+export function resultFormatOptions(cmd: Command): Command {
   return cmd
     .option(
       '-o, --output-format <format[=path]>',
@@ -45,7 +45,12 @@ export function outputOptions(cmd: Command): Command {
       [],
     )
     .option('--short-output', 'text output without the per-object diffs')
-    .option('--no-obfuscate', 'show Secret values in diffs')
+    .option('--no-obfuscate', 'show Secret values in diffs');
+}
+
+/** Adds {@link resultFormatOptions} and the result-store flags. */
+export function outputOptions(cmd: Command): Command {
+  return resultFormatOptions(cmd)
     .option('--write-command-result', 'store the result in the local state folder (as `run` uses)')
     .option('--state-dir <dir>', 'the local state folder', '.kluctl-serverless/state');
 }
