@@ -267,7 +267,7 @@ test(
 test(
   'every gitops command has --help',
   async () => {
-    for (const c of [
+    const commands = [
       'deploy',
       'diff',
       'prune',
@@ -278,12 +278,13 @@ test(
       'approve',
       'list-results',
       'get-result',
-    ]) {
-      const r = await cli(['gitops', c, '--help']);
+    ];
+    const runs = await Promise.all(commands.map((c) => cli(['gitops', c, '--help'])));
+    runs.forEach((r, i) => {
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`Usage: kluctl-serverless gitops ${c}`);
+      expect(r.stdout).toContain(`Usage: kluctl-serverless gitops ${commands[i]}`);
       expect(r.stdout).toContain('--kubeconfig');
-    }
+    });
   },
   STEP_MS,
 );
