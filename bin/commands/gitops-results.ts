@@ -7,18 +7,27 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatValidateResult, parseOutputFlags } from '../../lib/deploy/result-output.js';
 import { KsError } from '../../lib/errors.js';
-import { formatResultListings } from '../../lib/gitops/result-listing.js';
+import { formatResultListings, formatStoredCommandResult } from '../../lib/gitops/result-listing.js';
+import type { CommandResult } from '../../lib/deploy/command-result.js';
 import type { ResultListing } from '../../lib/gitops/result-listing.js';
 import { KluctlResultReader } from '../../lib/gitops/result-reader.js';
 import { selectDeployments } from '../../lib/gitops/select-deployments.js';
 import { kubeClient } from '../compose.js';
-import { outputCommandResult } from './command-output.js';
+import { terminalWidth } from './command-output.js';
 import { gitopsOptions, resultOutputOptions, selectionOf } from './gitops-flags.js';
 import type { GitopsFlags } from './gitops-flags.js';
 
-interface OutputFlags {
+/** `-o format[=path]` and `--short-output`. */
+export interface ResultFlags {
   outputFormat: string[];
   shortOutput?: boolean;
+}
+
+/** Prints a stored command result in every `-o` format (text on stdout when none). */
+export function printCommandResult(r: CommandResult, f: Partial<ResultFlags>): Promise<void> {
+  return writeAll(f.outputFormat ?? [], (format) =>
+    formatStoredCommandResult(r, format, { short: f.shortOutput ?? false, width: terminalWidth() }),
+  );
 }
 
 /** Adds `list-results` and `get-result` to `gitops`. */
@@ -31,7 +40,7 @@ export function gitopsResultCommands(gitops: Command): void {
     ),
   )
     .option('--all', 'every deployment of the namespace (all namespaces without -n)')
-    .action(async (f: GitopsFlags & OutputFlags & { all?: boolean }) => {
+    .action(async (f: GitopsFlags & ResultFlags & { all?: boolean }) => {
       const kube = await client(f);
       try {
         const reader = new KluctlResultReader(kube, f.commandResultNamespace);
@@ -60,17 +69,17 @@ export function gitopsResultCommands(gitops: Command): void {
         .argument('<id>', 'the result id (see list-results, or status.*RequestResult.resultId)')
         .description('Print one command or validate result, as the request commands print it'),
     ),
-  ).action(async (id: string, f: GitopsFlags & OutputFlags) => {
+  ).action(async (id: string, f: GitopsFlags & ResultFlags) => {
     const kube = await client(f);
     try {
       const reader = new KluctlResultReader(kube, f.commandResultNamespace);
       const command = await reader.getCommandResult(id).catch((err: unknown) => notFoundAsUndefined(err));
       if (command) {
-        await outputCommandResult(command, f);
+        await printCommandResult(command, f);
         return;
       }
       const validate = await reader.getValidateResult(id);
-      await writeAll(f.outputFormat, (format) => formatValidateResult(validate, format));
+      await writeAll(f.outputFormat, (format) => formatValidateResult(validate, format, terminalWidth()));
     } finally {
       kube.close();
     }

@@ -24,8 +24,7 @@ import type { NoSelection } from '../../lib/gitops/select-deployments.js';
 import { systemClock } from '../../lib/ports.js';
 import type { RequestKind } from '../../lib/reconcile/manual-requests.js';
 import { kubeClient } from '../compose.js';
-import { askForConfirmation, outputCommandResult, stderrProgress } from './command-output.js';
-import type { OutputFlags } from './command-output.js';
+import { askForConfirmation, stderrProgress, terminalWidth } from './command-output.js';
 import {
   gitopsOptions,
   logOptions,
@@ -36,9 +35,10 @@ import {
   selectionOf,
 } from './gitops-flags.js';
 import type { GitopsFlags, OverrideFlags } from './gitops-flags.js';
-import { gitopsResultCommands, writeAll } from './gitops-results.js';
+import { gitopsResultCommands, printCommandResult, writeAll } from './gitops-results.js';
+import type { ResultFlags } from './gitops-results.js';
 
-type RequestFlags = GitopsFlags & Partial<OverrideFlags> & Partial<OutputFlags> & { yes?: boolean };
+type RequestFlags = GitopsFlags & Partial<OverrideFlags> & Partial<ResultFlags> & { yes?: boolean };
 
 const say = stderrProgress.step;
 
@@ -145,7 +145,7 @@ function requestCommand(
           say(`Patching KluctlDeployment ${deploymentName(kd)}`);
           const out = await runRequest(deps, kd, kind, overrides, { onProgress: progressPrinter() });
           if (out.commandResult) {
-            await outputCommandResult(out.commandResult, { outputFormat: [], ...flags });
+            await printCommandResult(out.commandResult, flags);
             if (kind === 'diff') {
               await cleanupDiffResult(deps, kd, out.record).catch((err: unknown) =>
                 say(`Failed to cleanup diff result: ${(err as Error).message}`),
@@ -155,7 +155,9 @@ function requestCommand(
           if (kind === 'validate') {
             if (out.validateResult) {
               const r = out.validateResult;
-              await writeAll(flags.output ?? [], (format) => formatValidateResult(r, format));
+              await writeAll(flags.output ?? [], (format) =>
+                formatValidateResult(r, format, terminalWidth()),
+              );
               const failed =
                 (r.errors?.length ?? 0) > 0 ||
                 (flags.warningsAsErrors === true && (r.warnings?.length ?? 0) > 0);
@@ -210,14 +212,14 @@ function approveCommand(parent: Command): void {
   );
   resultOutputOptions(cmd)
     .option('-y, --yes', 'approve without asking')
-    .action(async (flags: GitopsFlags & OutputFlags & { yes?: boolean }) => {
+    .action(async (flags: GitopsFlags & ResultFlags & { yes?: boolean }) => {
       const deps = await gitopsDeps(flags);
       try {
         for (const kd of await pick(deps, flags, 'auto-detect', false)) {
           say(`Diffing KluctlDeployment ${deploymentName(kd)}`);
           const diff = await runRequest(deps, kd, 'diff', {}, { onProgress: progressPrinter() });
           if (diff.commandResult) {
-            await outputCommandResult(diff.commandResult, flags);
+            await printCommandResult(diff.commandResult, flags);
             await cleanupDiffResult(deps, kd, diff.record).catch(() => undefined);
           }
           if (diff.record.commandError) throw new KsError('KubeApi', diff.record.commandError);

@@ -3,7 +3,11 @@
  * (what Kluctl's web UI lists), as a kubectl-style table or as JSON/YAML of Kluctl's summary objects.
  */
 import type { CommandResultSummary } from '../api/types.js';
+import type { CommandResult } from '../deploy/command-result.js';
+import { kluctlResultJson } from '../deploy/command-result.js';
+import { formatCommandResultText } from '../deploy/result-output.js';
 import type { OutputFormat } from '../deploy/result-output.js';
+import { compactedObjects } from '../results/kluctl-result-format.js';
 import { writeYaml } from '../util/yaml.js';
 import type { ValidateResultSummary } from './result-reader.js';
 
@@ -94,4 +98,21 @@ function duration(start: string, end: string | undefined): string {
   if (!end || ms < 0) return '';
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+/**
+ * A command result read back from the result store, as `kluctl gitops deploy|diff|prune` prints it:
+ * text as every command prints results; YAML as Kluctl's compacted result (the objects under
+ * `compactedObjects`, bodies as `full: <json>`); JSON is ours (Kluctl's gitops commands refuse it), the
+ * same document as the YAML.
+ */
+export function formatStoredCommandResult(
+  r: CommandResult,
+  format: OutputFormat,
+  opts: { readonly short: boolean; readonly width: number },
+): string {
+  if (format === 'text') return formatCommandResultText(r, opts.short, opts.width);
+  const { objects: _objects, ...rest } = kluctlResultJson(r);
+  const doc = { ...rest, compactedObjects: compactedObjects(r.objects) };
+  return format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : writeYaml(doc);
 }

@@ -162,9 +162,9 @@ test(
     const changed = expectOk(await gitops(['deploy', '--short-output']));
     expect(changed.stdout).toBe(`\nChanged objects:\n  ${ns}/ConfigMap/a\n`);
     const again = expectOk(await gitops(['deploy', '-o', 'json']));
-    const json = JSON.parse(again.stdout) as { command: { command: string }; objects: unknown[] };
+    const json = JSON.parse(again.stdout) as { command: { command: string }; compactedObjects: unknown[] };
     expect(json.command.command).toBe('deploy');
-    expect(json.objects.length).toBeGreaterThan(0);
+    expect(json.compactedObjects.length).toBeGreaterThan(0);
   },
   STEP_MS,
 );
