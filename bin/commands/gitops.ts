@@ -35,6 +35,7 @@ import {
   selectionOf,
 } from './gitops-flags.js';
 import type { GitopsFlags, OverrideFlags } from './gitops-flags.js';
+import { gitopsLogsCommand } from './gitops-logs.js';
 import { gitopsResultCommands, printCommandResult, writeAll } from './gitops-results.js';
 import type { ResultFlags } from './gitops-results.js';
 
@@ -71,6 +72,7 @@ export function gitopsCommand(): Command {
   for (const resume of [false, true]) suspendCommand(gitops, resume);
   approveCommand(gitops);
   gitopsResultCommands(gitops);
+  gitopsLogsCommand(gitops);
   return gitops;
 }
 

@@ -35,6 +35,7 @@ import {
 } from './manual-requests.js';
 import type { TakenRequest } from './manual-requests.js';
 import { serveCommandRequest } from './request-pass.js';
+import { captureLog, keepsLog, storeReconcileLog } from './reconcile-log.js';
 import { keepCommandResult, keepValidateResult } from './results.js';
 import { prepareErrorText, projectKeyOf } from './status.js';
 import { StatusWriter } from './status-writer.js';
@@ -110,7 +111,12 @@ export async function reconcileDeployment(
 /** One run: read, lease, and the steps of {@link reconcileLeased}. */
 async function reconcileRun(deps: ReconcileDeps, req: ReconcileRequest): Promise<ReconcileOutcome> {
   const reconcileId = req.reconcileId ?? randomUUID();
-  const log = deps.logger.child({ name: req.name, namespace: req.namespace, reconcileID: reconcileId });
+  // The run's lines are also kept per reconcile id for `gitops logs` (reconcile-log.ts).
+  const captured = captureLog(
+    deps.logger.child({ name: req.name, namespace: req.namespace, reconcileID: reconcileId }),
+    () => deps.clock.now(),
+  );
+  const log = captured.logger;
   const started = deps.clock.now();
   const ref = kdRef(req);
 
@@ -137,7 +143,13 @@ async function reconcileRun(deps: ReconcileDeps, req: ReconcileRequest): Promise
     }
     try {
       const run: Run = { deps, kd, ref, reconcileId, clusterId, stateKey, deadline, started, log };
-      return await reconcileLeased(run);
+      const outcome = await reconcileLeased(run);
+      if (keepsLog(outcome, captured.lines)) {
+        const id = { clusterId, namespace: req.namespace, name: req.name };
+        const entry = { reconcileId, lines: captured.lines, endTime: deps.clock.now() };
+        await storeReconcileLog(deps.store, id, entry, log);
+      }
+      return outcome;
     } finally {
       await releaseLease(deps.store, stateKey, holder).catch((err: unknown) =>
         log.warn('releasing the lease failed', { error: errorMessage(err) }),

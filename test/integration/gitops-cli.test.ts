@@ -196,6 +196,21 @@ test(
 );
 
 test(
+  'gitops logs prints the log lines the runner kept for a reconcile id, and the recent ones',
+  async () => {
+    const rid = (await getKd()).status!.pruneRequestResult!.reconcileId;
+    const state = ['--state-dir', join(tmp, 'state')];
+    const r = expectOk(await gitops(['logs', '--reconcile-id', rid, ...state]));
+    expect(r.stderr).toContain(`Showing logs for ${ns}/kd and reconciliation ID ${rid}`);
+    expect(r.stdout).toContain('processing kluctl.io/request-prune\n');
+    expect(r.stdout).toContain('finished kluctl.io/request-prune\n');
+    const recent = expectOk(await gitops(['logs', '--log-since', '10m', '--log-time', ...state]));
+    expect(recent.stdout).toMatch(/^\d{4}-\d\d-\d\dT[^ ]+: processing kluctl.io\/request-deploy$/m);
+  },
+  STEP_MS,
+);
+
+test(
   'a request whose command fails exits non-zero with the command error',
   async () => {
     const r = await gitops(['deploy', '-t', 'no-such-target']);
@@ -278,6 +293,7 @@ test(
       'approve',
       'list-results',
       'get-result',
+      'logs',
     ];
     const runs = await Promise.all(commands.map((c) => cli(['gitops', c, '--help'])));
     runs.forEach((r, i) => {
