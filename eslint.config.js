@@ -21,7 +21,7 @@ const runtimeImports = [
   },
   { group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'CDK code lives in infra/.' },
   {
-    group: ['**/functions/*', '**/infra/*', '**/bin/*', '**/test/*'],
+    group: ['**/functions/*', '**/infra/*', '**/bin/*', '**/devenv/*', '**/test/*', '**/bench/*'],
     message: 'lib/ must not import outer layers.',
   },
 ];

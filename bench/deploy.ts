@@ -14,8 +14,8 @@ import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { deployProject } from '../lib/deploy/deploy-project.js';
 import type { DeployItem } from '../lib/deploy/deploy-types.js';
 import type { KubeObject } from '../lib/ports.js';
-import { toolPath } from '../lib/tools.js';
-import { kubectl } from '../test/env/control-plane.js';
+import { toolPath } from '../devenv/tools.js';
+import { kubectl } from '../devenv/control-plane.js';
 import { since, withCluster } from './cluster.js';
 
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 500);

@@ -32,7 +32,7 @@ import { loadTargets, targetVars } from '../lib/project/targets.js';
 import { TemplateIgnore } from '../lib/project/template-ignore.js';
 import { TemplateEngine } from '../lib/templating/template-engine.js';
 import { jinjaErrorOf } from '../lib/templating/template-errors.js';
-import { renderWithJinja2 } from '../test/conformance/jinja2-reference.js';
+import { renderWithJinja2 } from '../devenv/jinja2-reference.js';
 
 /** One templated file and the context it is rendered with. */
 interface FileCase {

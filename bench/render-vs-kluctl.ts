@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runProcess } from '../lib/util/run-process.js';
-import { commitAll, extractExamples } from '../test/parity/workspace.js';
-import { referenceKluctl } from '../test/parity/reference.js';
+import { commitAll } from '../devenv/git-repo.js';
+import { extractExamples, referenceKluctl } from '../devenv/reference-kluctl.js';
 
 const SEED = 'microservices-demo/3-templating-and-multi-env';
 const TARGET = 'test';

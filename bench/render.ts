@@ -16,7 +16,7 @@ import { binaryBuilder } from '../lib/project/build-item.js';
 import type { ItemBuilder } from '../lib/project/build-item.js';
 import { renderProject } from '../lib/project/render-project.js';
 import { TemplateEngine } from '../lib/templating/template-engine.js';
-import { toolPath } from '../lib/tools.js';
+import { toolPath } from '../devenv/tools.js';
 import { main as seedVsKluctl } from './render-vs-kluctl.js';
 
 const PROJECT = fileURLToPath(new URL('../test/fixtures/projects/microservices', import.meta.url));

@@ -2,7 +2,16 @@
  * `npm run bench [-- <name>...]`: runs the benchmarks (all by default). Each prints one JSON line per
  * case, with its baseline measured in the same run.
  */
-const ALL = ['deploy', 'noop-reconcile', 'render', 'schedule', 'templating'] as const;
+const ALL = [
+  'deploy',
+  'noop-reconcile',
+  'noop-reconcile-function',
+  'render',
+  'schedule',
+  'templating',
+  'webhook',
+  'clone-cache',
+] as const;
 /** Benchmarks whose file is not named after them. */
 const FILES: Readonly<Record<string, string>> = { schedule: 'schedule-tick' };
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -23,9 +23,9 @@ import { scheduleMessage, scheduleTick } from '../lib/serverless/schedule-tick.j
 import { CLUSTERS_PREFIX, parseDeploymentKey } from '../lib/state/layout.js';
 import { readJson } from '../lib/state/json-state.js';
 import { mapBounded } from '../lib/util/semaphore.js';
-import { createBucket, createFifoQueue, localAwsSettings } from '../test/env/aws-local.js';
-import { startLocalStack } from '../test/env/localstack.js';
-import { stopAll } from '../test/env/processes.js';
+import { createBucket, createFifoQueue, localAwsSettings } from '../devenv/aws-local.js';
+import { startLocalStack } from '../devenv/localstack.js';
+import { stopAll } from '../devenv/processes.js';
 import { since } from './cluster.js';
 
 const CLUSTER = 'bench-cluster';

@@ -6,7 +6,7 @@
  * JSON line per engine and mode. Output equality is checked first so both engines do the same work.
  */
 import { TemplateEngine } from '../lib/templating/template-engine.js';
-import { renderWithJinja2 } from '../test/conformance/jinja2-reference.js';
+import { renderWithJinja2 } from '../devenv/jinja2-reference.js';
 
 const COUNT = Number(process.env.BENCH_TEMPLATES ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -2,6 +2,7 @@
  * Composition root of the CLI and the local runner: reads flags and environment once and builds the
  * adapters lib/ needs. The Lambda functions have their own root in functions/shared/.
  */
+import { HttpOciSource } from '../lib/adapters/http-oci-source.js';
 import { mkdir } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,14 +13,15 @@ import { SopsCliDecryptor } from '../lib/adapters/sops-cli.js';
 import type { VarsServices } from '../lib/project/vars/vars-services.js';
 import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
+import { cloneCachedGit } from '../lib/compose/clone-cached-git.js';
 import { KubeSecretsResultStore } from '../lib/adapters/kube-secrets-result-store.js';
-import { IsomorphicGitSource } from '../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../lib/adapters/s3-factory.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
 import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
 import { systemClock } from '../lib/ports.js';
 import type { ReconcileDeps } from '../lib/reconcile/reconcile.js';
-import { toolPath } from '../lib/tools.js';
+import { runtimeToolPath } from '../lib/runtime-tools.js';
+import { processMetrics } from '../lib/reconcile/metrics.js';
 
 /** Flags shared by commands that talk to a cluster. */
 export interface ClusterFlags {
@@ -37,7 +39,7 @@ export interface StateFlags {
 
 /** The kustomize binary: $KLUCTL_SERVERLESS_KUSTOMIZE, else the pinned build in the cache. */
 export function kustomizePath(): string {
-  return toolPath('kustomize', { overrides: { kustomize: process.env.KLUCTL_SERVERLESS_KUSTOMIZE } });
+  return runtimeToolPath('kustomize', { overrides: { kustomize: process.env.KLUCTL_SERVERLESS_KUSTOMIZE } });
 }
 
 /** A Kubernetes client from --kubeconfig/--context (or $KUBECONFIG). */
@@ -85,22 +87,25 @@ export async function reconcileDeps(
   const { store, where } = await stateStore(flags);
   const workDir = join(tmpdir(), 'kluctl-serverless');
   await mkdir(workDir, { recursive: true });
+  const logger = flags.logger ?? cliLogger(flags.debug);
   return {
     kube,
     stateWhere: where,
     deps: {
       kube,
       store,
-      git: new IsomorphicGitSource(),
+      // The same clone cache as the functions, in the runner's state store.
+      git: cloneCachedGit(store, logger),
+      oci: new HttpOciSource(),
       clock: systemClock,
-      logger: flags.logger ?? cliLogger(flags.debug),
+      logger,
       workDir,
       kustomizePath: kustomizePath(),
-      helmPath: toolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
+      helmPath: runtimeToolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
       // Like Kluctl's controller: only the keys of spec.decryption, never the runner's environment.
       sopsWithKeys: (ageKeys) =>
         new SopsCliDecryptor({
-          binary: () => toolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
+          binary: () => runtimeToolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
           env: {},
           ageKeys,
         }),
@@ -108,6 +113,8 @@ export async function reconcileDeps(
       holder: `${hostname()}-${process.pid}`,
       // spec.kubeConfig and spec.serviceAccountName (or --default-service-account) connect through it.
       clusters: new HttpKubeClientFactory(kube),
+      // What `/metrics` renders (renderMetrics()).
+      metrics: processMetrics,
       // Results also go where Kluctl's CLI (`kluctl gitops deploy`, ...) reads them.
       kluctlResults: new KubeSecretsResultStore(kube),
       ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
@@ -122,7 +129,7 @@ export async function reconcileDeps(
  */
 export function sopsDecryptor(): SopsCliDecryptor {
   return new SopsCliDecryptor({
-    binary: () => toolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
+    binary: () => runtimeToolPath('sops', { overrides: { sops: process.env.KLUCTL_SERVERLESS_SOPS } }),
     env: process.env,
   });
 }

@@ -3,7 +3,8 @@
  * kubectl) and every tool the engine may call. Kept apart from demo.ts so a test can check the list
  * without starting the demo (the last round's demo missed helm and only passed on warm caches).
  */
-import { RUNTIME_TOOLS, toolBuildNames } from '../lib/tools.js';
+import { toolBuildNames } from '../devenv/tools.js';
+import { RUNTIME_TOOLS } from '../lib/runtime-tools.js';
 
 /** scripts/ensure-tools.sh arguments of the demo. */
 export const DEMO_TOOL_BUILDS: readonly string[] = toolBuildNames([

@@ -1,8 +1,8 @@
 /**
  * `npm run demo`: the newcomer's first run. Starts a local control plane (etcd + kube-apiserver from
- * the test environment), serves the example project from a local Git server, applies the CRD and one
- * KluctlDeployment per target, and runs the local runner until both are Ready. Then it keeps
- * reconciling until Ctrl-C, or exits with --once.
+ * the development environment in devenv/), serves the example project from a local Git server,
+ * applies the CRD and one KluctlDeployment per target, and runs the local runner until both are
+ * Ready. Then it keeps reconciling until Ctrl-C, or exits with --once.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,11 +15,10 @@ import { errorMessage } from '../lib/errors.js';
 import { LocalRunner } from '../lib/runner/local-runner.js';
 import { formatStatusTable } from '../lib/runner/status-table.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
-import { kubectl, startControlPlane } from '../test/env/control-plane.js';
-import { createRepo } from '../test/env/git-repo.js';
-import { readTree } from '../test/env/fixtures.js';
-import { startGitServer } from '../test/env/git-server.js';
-import { stopAll } from '../test/env/processes.js';
+import { kubectl, startControlPlane } from '../devenv/control-plane.js';
+import { createRepo, readTree } from '../devenv/git-repo.js';
+import { startGitServer } from '../devenv/git-server.js';
+import { stopAll } from '../devenv/processes.js';
 import { reconcileDeps } from './compose.js';
 import { DEMO_TOOL_BUILDS } from './demo-tools.js';
 

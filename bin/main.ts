@@ -2,7 +2,7 @@
  * The `kluctl-serverless` CLI: Kluctl's command and flag names, `--help` on every command, results
  * and errors that say what to do next.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { render } from './commands/render.js';
 import { deploy } from './commands/deploy.js';
 import { diff } from './commands/diff.js';
@@ -16,21 +16,14 @@ import { run } from './commands/run.js';
 import { shimCommand } from './commands/shim.js';
 import { clusterCommands } from './commands/cluster.js';
 import { gitopsCommand } from './commands/gitops.js';
-import { helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
+import { gitCredentialOptions, helmCredentialOptions, helmPullCommand } from './commands/helm-pull.js';
 import { helmUpdateCommand } from './commands/helm-update.js';
 import { errorMessage } from '../lib/errors.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function projectOptions(cmd: Command): Command {
-  return helmCredentialOptions(cmd)
-    .option(
-      '--git-username <host/path=user>',
-      'username for Git basic auth; path is a glob (repeatable)',
-      collect,
-      [],
-    )
-    .option('--git-password <host/path=password>', 'password for Git basic auth (repeatable)', collect, [])
+  return gitCredentialOptions(helmCredentialOptions(cmd))
     .option('--project-dir <dir>', 'the Kluctl project directory', '.')
     .option('-t, --target <name>', 'the target to use')
     .option('-T, --target-name-override <name>', 'override the name of the target')
@@ -136,7 +129,7 @@ for (const [name, description, action] of [
 ] as const) {
   const cmd = projectOptions(program.command(name).description(description))
     .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
-    .option('--dry-run', 'only list what would be deleted')
+    .option('--dry-run', 'send the deletes as server-side dry runs: nothing is deleted')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--discriminator <name>', 'override the target discriminator');
   if (name === 'delete') cmd.option('--no-wait', 'do not wait until deleted objects are gone');
@@ -158,7 +151,7 @@ projectOptions(
   .option('--warnings-as-errors', 'count warnings as failures')
   .action(validate);
 
-projectOptions(
+const pokeImagesCmd = projectOptions(
   program
     .command('poke-images')
     .description('set only the images of the live workloads to what the project renders'),
@@ -166,12 +159,8 @@ projectOptions(
   .option('--kubernetes-version <version>', 'override the Kubernetes version Helm charts see')
   .option('--dry-run', 'server-side dry run: change nothing')
   .option('-y, --yes', 'do not ask for confirmation')
-  .addOption(
-    new Option('-o, --output-format <format>', 'result output')
-      .choices(['text', 'json', 'yaml'])
-      .default('text'),
-  )
   .action(pokeImagesCommand);
+outputOptions(pokeImagesCmd);
 
 program
   .command('list-targets')
@@ -188,25 +177,31 @@ program
   .option('-o, --output <path>', "write to this file ('-' = stdout; repeatable)", collect, [])
   .action(listTargets);
 
-helmCredentialOptions(
-  program
-    .command('helm-pull')
-    .description('pre-pull every Helm chart of the project into .helm-charts and remove unused versions')
-    .option('--project-dir <dir>', 'the Kluctl project directory', '.'),
+gitCredentialOptions(
+  helmCredentialOptions(
+    program
+      .command('helm-pull')
+      .description('pre-pull every Helm chart of the project into .helm-charts and remove unused versions')
+      .option('--project-dir <dir>', 'the Kluctl project directory', '.'),
+  ),
 ).action(helmPullCommand);
 
-helmCredentialOptions(
-  program
-    .command('helm-update')
-    .description('look for newer Helm chart versions (updateConstraints apply)')
-    .option('--project-dir <dir>', 'the Kluctl project directory', '.')
-    .option('--upgrade', 'write new versions into helm-chart.yaml and pull them')
-    .option('--commit', 'create a git commit for every updated chart'),
+gitCredentialOptions(
+  helmCredentialOptions(
+    program
+      .command('helm-update')
+      .description('look for newer Helm chart versions (updateConstraints apply)')
+      .option('--project-dir <dir>', 'the Kluctl project directory', '.')
+      .option('--upgrade', 'write new versions into helm-chart.yaml and pull them')
+      .option('--commit', 'create a git commit for every updated chart'),
+  ),
 ).action(helmUpdateCommand);
 
 program
   .command('run')
-  .description('run the local runner: reconcile every KluctlDeployment of the cluster on its interval')
+  .description(
+    'run the local runner: watch the KluctlDeployments of the cluster and reconcile them on change, on their interval and on webhooks',
+  )
   .option('--kubeconfig <path>', 'the kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
   .option('--context <name>', 'the kubeconfig context')
   .option('-n, --namespace <ns>', 'only reconcile deployments in this namespace')
@@ -216,13 +211,26 @@ program
     'keep reconcile state in this S3 bucket instead ($KLUCTL_SERVERLESS_S3_BUCKET)',
   )
   .option('--s3-endpoint <url>', 'S3 endpoint, e.g. LocalStack ($KLUCTL_SERVERLESS_S3_ENDPOINT)')
-  .option('--tick <seconds>', 'seconds between checks for due deployments', '5')
+  .option(
+    '--tick <seconds>',
+    'seconds between scheduling passes (each lists the deployments while the watch is down)',
+    '5',
+  )
   .option('--concurrency <n>', 'reconciles running at once', '4')
   .option(
     '--default-service-account <name>',
     "service account (in the deployment's namespace) to impersonate when spec.serviceAccountName is empty",
   )
   .option('--once', 'reconcile every deployment once, print the status table and exit')
+  .option('--no-watch', 'list deployments on every tick instead of watching them')
+  .option(
+    '--listen <host:port>',
+    'serve /healthz, /metrics and /webhook/<provider> here, e.g. 127.0.0.1:8080',
+  )
+  .option(
+    '--webhook-secret-file <path>',
+    'file with the webhook secret: plain text, or JSON of provider names to secrets ($KLUCTL_SERVERLESS_WEBHOOK_SECRET)',
+  )
   .option('--debug', 'debug logging')
   .action(run);
 

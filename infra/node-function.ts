@@ -1,30 +1,34 @@
 /**
- * One Lambda function of the app, the way every function here is built (reconcile now; schedule,
- * webhook and ingest later): its own role with no managed policies (grants are added one by one), a
- * log group with retention, ESM code bundled locally by esbuild from functions/<name>/handler.ts, and an
- * alarm on errors.
+ * One Lambda function of the app, the way every function here is built (reconcile, schedule, webhook,
+ * ingest): its own role with no managed policies (grants are added one by one), a log group with
+ * retention, ESM code bundled locally by esbuild from functions/<name>/handler.ts, and alarms on errors
+ * and throttles.
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IAlarmAction, IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { Code, IFunction, ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { TOOLS_ARCHITECTURE } from './tools-layer.js';
 
 /** Root of this repository: bundling entry points and the lock file are found from here. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 // Bundled dependencies may be CommonJS and call require(); ESM output has no require, so give it one.
 const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+  "import { createRequire as __ksCreateRequire } from 'node:module'; " +
+  "import { dirname as __ksDirname } from 'node:path'; " +
+  "import { fileURLToPath as __ksFileUrl } from 'node:url'; " +
+  'const require = __ksCreateRequire(import.meta.url); ' +
+  // CommonJS dependencies (ssh2) read __dirname at load time, which an ES module lacks.
+  'const __filename = __ksFileUrl(import.meta.url); const __dirname = __ksDirname(__filename);';
 
 /** Props of {@link NodeFunction}. */
 export interface NodeFunctionProps {
@@ -42,6 +46,8 @@ export interface NodeFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** @default none */
   readonly layers?: readonly ILayerVersion[];
+  /** Must match the layers' binaries. @default arm64 (cheaper per GB-second; no native code) */
+  readonly architecture?: Architecture;
   readonly logRetention: RetentionDays;
   /** Actions of the errors alarm. @default none */
   readonly alarmActions?: readonly IAlarmAction[];
@@ -55,6 +61,8 @@ export class NodeFunction extends Construct {
   readonly logGroup: LogGroup;
   /** Fires when one invocation fails. */
   readonly errorsAlarm: Alarm;
+  /** Fires when Lambda refuses an invocation for lack of concurrency. */
+  readonly throttlesAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
@@ -77,7 +85,7 @@ export class NodeFunction extends Construct {
     const common = {
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
-      architecture: TOOLS_ARCHITECTURE,
+      architecture: props.architecture ?? Architecture.ARM_64,
       timeout: props.timeout,
       memorySize: props.memorySize,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -89,18 +97,39 @@ export class NodeFunction extends Construct {
     this.function = props.code
       ? new LambdaFunction(this, 'Function', { ...common, code: props.code, handler: 'index.handler' })
       : new NodejsFunction(this, 'Function', { ...common, ...bundledCode(props.entry) });
-    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmDescription: `${props.description}: invocations failed; see log group ${this.logGroup.logGroupName}`,
-      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+    this.errorsAlarm = this.alarmOnSum(
+      'ErrorsAlarm',
+      `${props.description}: invocations failed; see log group ${this.logGroup.logGroupName}`,
+      this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      props.alarmActions,
+    );
+    this.throttlesAlarm = this.alarmOnSum(
+      'ThrottlesAlarm',
+      `${props.description}: invocations throttled; raise its reserved concurrency or the account limit`,
+      this.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      props.alarmActions,
+    );
+  }
+
+  private alarmOnSum(
+    id: string,
+    description: string,
+    metric: IMetric,
+    actions: readonly IAlarmAction[] | undefined,
+  ): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmDescription: description,
+      metric,
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    for (const action of props.alarmActions ?? []) {
-      this.errorsAlarm.addAlarmAction(action);
-      this.errorsAlarm.addOkAction(action);
+    for (const action of actions ?? []) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
     }
+    return alarm;
   }
 }
 
@@ -121,7 +150,9 @@ function bundledCode(
       banner: ESM_REQUIRE_BANNER,
       // Bundle the AWS SDK too: the state store relies on S3 conditional writes, which need a newer
       // SDK than the runtime may provide, and a pinned bundle behaves like the tests.
-      externalModules: [],
+      // Native addons stay out (ssh2's optional crypto binding and cpu-features): the packages load
+      // them in try/catch and fall back to JavaScript, so a Lambda never loads a binary built elsewhere.
+      externalModules: ['*.node'],
       minify: true,
       sourceMap: true,
       sourcesContent: false,

@@ -1,25 +1,25 @@
 /**
  * The reconcile function (functions/reconcile/handler.ts) wired to its queue, the state bucket, the
- * kubeconfig secret and the tools layer, with only the permissions it needs.
+ * registered clusters' secrets and the tools layer, with only the permissions it needs.
  */
 import type { Duration } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Code, ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { ClusterSecrets } from './cluster-secrets.js';
 import { NodeFunction } from './node-function.js';
 import type { StateBucket } from './state-bucket.js';
-import { LAYER_HELM_PATH, LAYER_KUSTOMIZE_PATH, LAYER_SOPS_PATH } from './tools-layer.js';
+import { LAYER_HELM_PATH, LAYER_KUSTOMIZE_PATH, LAYER_SOPS_PATH, TOOLS_ARCHITECTURE } from './tools-layer.js';
 
 /** Props of {@link ReconcileFunction}. */
 export interface ReconcileFunctionProps {
   readonly stateBucket: StateBucket;
   readonly queue: IQueue;
-  /** Secret whose string value is the kubeconfig of the target cluster. */
-  readonly kubeconfigSecret: ISecret;
+  /** The registered clusters, whose kubeconfigs the reconciles use. */
+  readonly clusters: ClusterSecrets;
   /** Layer providing bin/kustomize. */
   readonly toolsLayer: ILayerVersion;
   /** @default functions/reconcile/handler.ts bundled with esbuild */
@@ -54,18 +54,19 @@ export class ReconcileFunction extends Construct {
         KUSTOMIZE_PATH: LAYER_KUSTOMIZE_PATH,
         HELM_PATH: LAYER_HELM_PATH,
         SOPS_PATH: LAYER_SOPS_PATH,
-        // The ARN, not the kubeconfig: environment variables are visible in the console and limited to
-        // 4 KB, so the composition root reads the secret at cold start.
-        KUBECONFIG_SECRET_ARN: props.kubeconfigSecret.secretArn,
+        // A name prefix, not kubeconfigs: environment variables are visible in the console, so the
+        // composition root reads the secret of the cluster a message names when it first needs it.
+        CLUSTER_SECRET_PREFIX: props.clusters.prefix,
         ...(props.defaultServiceAccount ? { DEFAULT_SERVICE_ACCOUNT: props.defaultServiceAccount } : {}),
       },
       layers: [props.toolsLayer],
+      architecture: TOOLS_ARCHITECTURE,
       logRetention: props.logRetention,
       alarmActions: props.alarmActions,
     });
     const fn = this.fn.function;
     props.stateBucket.grantStateAccess(fn);
-    props.kubeconfigSecret.grantRead(fn);
+    props.clusters.grantRead(fn);
     // One message per invocation: a reconcile can take minutes, and a FIFO batch would hold the next
     // deployments' messages back behind it. Failed items go back to the queue one by one.
     fn.addEventSource(new SqsEventSource(props.queue, { batchSize: 1, reportBatchItemFailures: true }));

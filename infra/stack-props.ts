@@ -23,16 +23,29 @@ export interface KluctlServerlessStackProps extends StackProps {
   /** How long overwritten or deleted state versions are kept; whole days. @default 30 days */
   readonly noncurrentVersionExpiration?: Duration;
   /**
-   * Complete ARN of an existing Secrets Manager secret holding the cluster kubeconfig (YAML).
-   * Mutually exclusive with `kubeconfigSecretName`. @default a new secret is created; put the
-   * kubeconfig into it with `aws secretsmanager put-secret-value` after the first deploy
+   * Name prefix of the registered clusters' secrets (`<prefix><clusterId>`, one per cluster: its
+   * kubeconfig and the shim's signing key). The functions may read only secrets under it. Ends in '/'.
+   * @default 'kluctl-serverless/clusters/'
    */
-  readonly kubeconfigSecretArn?: string;
+  readonly clusterSecretPrefix?: string;
   /**
-   * Name of an existing Secrets Manager secret holding the cluster kubeconfig. Mutually exclusive with
-   * `kubeconfigSecretArn`. @default a new secret is created
+   * Complete ARN of an existing secret with the webhook signing secret(s) (a string, or JSON with one
+   * key per provider: github, gitlab, gitea, bitbucket, generic). @default a new secret with a random
+   * 48-character string, shared by all providers
    */
-  readonly kubeconfigSecretName?: string;
+  readonly webhookSecretArn?: string;
+  /** How often the schedule function looks for due deployments; 1 to 60 minutes. @default 1 minute */
+  readonly scheduleInterval?: Duration;
+  /** How long stored command results live at most; whole days. @default 90 days */
+  readonly resultsExpiration?: Duration;
+  /** Steady requests per second the ingest/webhook API accepts. @default 50 */
+  readonly apiRateLimit?: number;
+  /** Burst the ingest/webhook API accepts. @default 100 */
+  readonly apiBurstLimit?: number;
+  /** Age of the oldest queued reconcile that raises an alarm. @default 15 minutes */
+  readonly queueAgeAlarmThreshold?: Duration;
+  /** Prebuilt code of the front functions (tests). @default each entry bundled with esbuild */
+  readonly frontCode?: { readonly ingest?: Code; readonly webhook?: Code; readonly schedule?: Code };
   /**
    * Directory that becomes the tools layer; it must contain `bin/kustomize` (a linux/amd64 binary),
    * which Lambda mounts at /opt/bin/kustomize. @default the pinned kustomize from
@@ -77,8 +90,14 @@ export interface ResolvedStackProps {
   readonly stateBucketKey: IKey | undefined;
   readonly cloneCacheExpiration: Duration;
   readonly noncurrentVersionExpiration: Duration;
-  readonly kubeconfigSecretArn: string | undefined;
-  readonly kubeconfigSecretName: string | undefined;
+  readonly clusterSecretPrefix: string;
+  readonly webhookSecretArn: string | undefined;
+  readonly scheduleInterval: Duration;
+  readonly resultsExpiration: Duration;
+  readonly apiRateLimit: number;
+  readonly apiBurstLimit: number;
+  readonly queueAgeAlarmThreshold: Duration;
+  readonly frontCode: KluctlServerlessStackProps['frontCode'];
   readonly toolsLayerDir: string | undefined;
   readonly reconcileCode: Code | undefined;
   readonly reconcileTimeout: Duration;
@@ -135,7 +154,32 @@ export function resolveStackProps(props: KluctlServerlessStackProps): ResolvedSt
       `queueName '${queueName}' is not a FIFO queue name; use letters, digits, '-' and '_' (at most 71) followed by '.fifo'`,
     );
   }
-  checkSecretSource(props);
+  const clusterSecretPrefix = props.clusterSecretPrefix ?? 'kluctl-serverless/clusters/';
+  if (
+    !Token.isUnresolved(clusterSecretPrefix) &&
+    !/^[A-Za-z0-9/_+=.@-]{1,400}\/$/.test(clusterSecretPrefix)
+  ) {
+    fail(
+      `clusterSecretPrefix '${clusterSecretPrefix}' is not a secret name prefix ending in '/'; use letters, digits and /_+=.@- only, e.g. 'kluctl-serverless/clusters/'`,
+    );
+  }
+  const arn = props.webhookSecretArn;
+  if (arn !== undefined && !Token.isUnresolved(arn) && !COMPLETE_SECRET_ARN.test(arn)) {
+    fail(
+      `webhookSecretArn '${arn}' is not a complete secret ARN; use the full ARN including the 6-character suffix (see 'aws secretsmanager describe-secret')`,
+    );
+  }
+  const scheduleInterval = props.scheduleInterval ?? Duration.minutes(1);
+  const minutes = scheduleInterval.toMinutes({ integral: false });
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60) {
+    fail(
+      `scheduleInterval is ${scheduleInterval.toHumanString()}; EventBridge rates count whole minutes, so use Duration.minutes(n) with 1 <= n <= 60`,
+    );
+  }
+  const apiRateLimit = props.apiRateLimit ?? 50;
+  checkInteger('apiRateLimit', apiRateLimit, 1, 10000);
+  const apiBurstLimit = props.apiBurstLimit ?? 100;
+  checkInteger('apiBurstLimit', apiBurstLimit, 1, 5000);
   const sa = props.defaultServiceAccount;
   if (sa !== undefined && !Token.isUnresolved(sa) && !DNS_SUBDOMAIN.test(sa)) {
     fail(
@@ -149,8 +193,14 @@ export function resolveStackProps(props: KluctlServerlessStackProps): ResolvedSt
       'noncurrentVersionExpiration',
       props.noncurrentVersionExpiration ?? Duration.days(30),
     ),
-    kubeconfigSecretArn: props.kubeconfigSecretArn,
-    kubeconfigSecretName: props.kubeconfigSecretName,
+    clusterSecretPrefix,
+    webhookSecretArn: arn,
+    scheduleInterval,
+    resultsExpiration: wholeDays('resultsExpiration', props.resultsExpiration ?? Duration.days(90)),
+    apiRateLimit,
+    apiBurstLimit,
+    queueAgeAlarmThreshold: props.queueAgeAlarmThreshold ?? Duration.minutes(15),
+    frontCode: props.frontCode,
     toolsLayerDir: props.toolsLayerDir,
     reconcileCode: props.reconcileCode,
     reconcileTimeout,
@@ -163,23 +213,6 @@ export function resolveStackProps(props: KluctlServerlessStackProps): ResolvedSt
     alarmTopic: props.alarmTopic,
     defaultServiceAccount: sa,
   };
-}
-
-function checkSecretSource(props: KluctlServerlessStackProps): void {
-  const { kubeconfigSecretArn: arn, kubeconfigSecretName: name } = props;
-  if (arn !== undefined && name !== undefined) {
-    fail(
-      'kubeconfigSecretArn and kubeconfigSecretName are both set; set only one of them (or neither, to create a new secret)',
-    );
-  }
-  if (arn !== undefined && !Token.isUnresolved(arn) && !COMPLETE_SECRET_ARN.test(arn)) {
-    fail(
-      `kubeconfigSecretArn '${arn}' is not a complete secret ARN; use the full ARN including the 6-character suffix (see 'aws secretsmanager describe-secret'), or pass kubeconfigSecretName instead`,
-    );
-  }
-  if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) {
-    fail(`kubeconfigSecretName '${name}' is not a valid secret name; use letters, digits and /_+=.@- only`);
-  }
 }
 
 function wholeDays(prop: string, d: Duration): Duration {

@@ -1,7 +1,7 @@
 /**
  * The state bucket (DESIGN.md §4): mirrors, reconcile state, results, clone caches and the repository
  * index, laid out by lib/state/layout.ts. Versioned so an overwritten state document can be recovered;
- * the clone cache expires by lifecycle rule because the layout declares it disposable.
+ * the clone cache and old results expire by lifecycle rule.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { RESULTS_PREFIX } from '../lib/state/layout.js';
 
 /** Key prefix of the clone cache, as in lib/state/layout.ts. */
 export const CLONE_CACHE_PREFIX = 'clone-cache/';
@@ -21,6 +22,8 @@ export interface StateBucketProps {
   readonly cloneCacheExpiration: Duration;
   /** Lifetime of noncurrent object versions. */
   readonly noncurrentVersionExpiration: Duration;
+  /** Lifetime of stored command results (a backstop behind the per-deployment retention). */
+  readonly resultsExpiration: Duration;
 }
 
 /** The encrypted, versioned, private state bucket. */
@@ -44,6 +47,7 @@ export class StateBucket extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         { id: 'expire-clone-cache', prefix: CLONE_CACHE_PREFIX, expiration: props.cloneCacheExpiration },
+        { id: 'expire-results', prefix: RESULTS_PREFIX, expiration: props.resultsExpiration },
         {
           id: 'expire-noncurrent-versions',
           noncurrentVersionExpiration: props.noncurrentVersionExpiration,
@@ -51,6 +55,18 @@ export class StateBucket extends Construct {
         },
       ],
     });
+  }
+
+  /** Lets `grantee` read state objects (no listing, no writes): what the webhook function needs. */
+  grantStateRead(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects('*')] }),
+    );
+    if (this.encryptionKey) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.encryptionKey.keyArn] }),
+      );
+    }
   }
 
   /**

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { Architecture, Code, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { KsError } from '../lib/errors.js';
-import { readToolVersions, toolPath } from '../lib/tools.js';
+import { readToolVersions, runtimeToolPath } from '../lib/runtime-tools.js';
 
 /** The tools the layer carries, with the versions.env key of each. */
 export const LAYER_TOOLS = [
@@ -82,7 +82,7 @@ export function stageToolsLayerDir(stagingRoot: string = join(tmpdir(), 'kluctl-
   );
   mkdirSync(join(dir, 'bin'), { recursive: true });
   for (const { name } of LAYER_TOOLS) {
-    const source = toolPath(name);
+    const source = runtimeToolPath(name);
     const target = join(dir, 'bin', name);
     if (!existsSync(target) || statSync(target).size !== statSync(source).size) copyFileSync(source, target);
   }

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'UnknownTarget'
   | 'ToolFailed'
   | 'GitSource'
+  | 'OciSource'
   | 'KubeApi'
   | 'KubeConflict'
   | 'KubeNotFound'
@@ -85,6 +86,13 @@ export class ToolError extends KsError {
 export class GitSourceError extends KsError {
   constructor(message: string, options: KsErrorOptions = {}) {
     super('GitSource', message, options);
+  }
+}
+
+/** Pulling an OCI artifact failed (registry unreachable, unknown artifact, refused credentials). */
+export class OciSourceError extends KsError {
+  constructor(message: string, options?: KsErrorOptions) {
+    super('OciSource', message, options);
   }
 }
 

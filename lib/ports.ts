@@ -64,6 +64,8 @@ export interface KubeClient {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   /** Lists objects of one resource type, optionally in one namespace and by label selector. */
   list(resource: ResourceInfo, opts?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
+  /** Creates one object (POST); fails with a 409 KubeApiError when it exists. */
+  create(obj: KubeObject, opts: { fieldManager: string }): Promise<KubeObject>;
   /** Replaces one object (PUT); a `metadata.resourceVersion` in `obj` makes the write conditional. */
   update(obj: KubeObject, opts: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject>;
   /** Deletes one object (propagation Background); resolves quietly when it is already gone. */
@@ -198,6 +200,12 @@ export interface GitRef {
 export interface GitAuth {
   readonly username?: string;
   readonly password?: string;
+  /** Private key (OpenSSH or PEM, unencrypted) for SSH URLs: the Secret's `identity`. */
+  readonly sshIdentity?: string;
+  /** known_hosts content the SSH server's host key must be listed in: the Secret's `known_hosts`. */
+  readonly sshKnownHosts?: string;
+  /** PEM CA bundle trusted instead of the system roots for https: the Secret's `caFile`. */
+  readonly caBundle?: string;
 }
 
 /** Git access: resolving refs and checking out trees. */
@@ -213,6 +221,46 @@ export interface GitCheckout {
   readonly commit: string;
   /** The ref checked out; for the default branch, its name (Kluctl reports it in `gitInfo.ref`). */
   readonly ref?: GitRef;
+}
+
+/** Which version of an OCI artifact to pull, as Kluctl's `ref`: a digest wins over a tag; none = `latest`. */
+export interface OciRef {
+  readonly tag?: string;
+  /** `sha256:<hex>`. */
+  readonly digest?: string;
+}
+
+/**
+ * Credentials for one registry request, already matched by registry and repository (Kluctl's
+ * `credentials.oci` Secret keys). `token` is sent as the bearer token itself; `identityToken` is
+ * exchanged for one at the registry's token service (OAuth2 refresh token).
+ */
+export interface OciAuth {
+  readonly username?: string;
+  readonly password?: string;
+  readonly identityToken?: string;
+  readonly token?: string;
+  /** Talk HTTP instead of HTTPS (local registries always do). */
+  readonly plainHttp?: boolean;
+  readonly insecureSkipTlsVerify?: boolean;
+}
+
+/** What a pull got. */
+export interface OciPull {
+  /** Manifest digest (`sha256:...`). */
+  readonly digest: string;
+  /** From the `io.kluctl.image.git_info` annotation `kluctl oci push` writes, when present. */
+  readonly commit?: string;
+  readonly ref?: GitRef;
+}
+
+/** Pulls Kluctl project artifacts (`kluctl oci push` layout). Adapter: lib/adapters/http-oci-source.ts. */
+export interface OciSource {
+  /**
+   * Extracts the first layer of `url` (`oci://host/repo`) at `ref` into the existing empty `dir`.
+   * Fails with OciSourceError (lib/errors.ts) carrying the registry's own error text.
+   */
+  pull(url: string, ref: OciRef, dir: string, auth?: OciAuth): Promise<OciPull>;
 }
 
 /** The refs a remote advertises, for `gitFiles` (branch and tag patterns are regexes over them). */
@@ -254,6 +302,14 @@ export interface SopsDecryptor {
    * SopsError (lib/errors.ts) whose message starts with Kluctl's `cannot get sops data key`.
    */
   decrypt(text: string, format: Exclude<SopsFormat, 'binary'>, file: string): Promise<string | undefined>;
+}
+
+/** Packs a directory tree into one archive and back (the clone cache's snapshots). */
+export interface TreeArchiver {
+  /** A gzip'd archive of `dir`'s regular files, directories and symlinks, without `dir/.git`. */
+  pack(dir: string): Promise<Uint8Array>;
+  /** Unpacks into the existing empty `dir`; refuses entries that would land outside it. */
+  unpack(archive: Uint8Array, dir: string): Promise<void>;
 }
 
 /** Injected time, so plans are pure and tests use a fake clock. */

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Builds (once per machine) the pinned binaries the test environment and the engine need, into
-# ~/.cache/kluctl-serverless/<tool>-<version>/bin. Each Go tool has its own wrapper module under
+# Builds (once per machine) the pinned binaries the development environment (devenv/) and the engine
+# need, into ~/.cache/kluctl-serverless/<tool>-<version>/bin. Each Go tool has its own wrapper module under
 # tools/<tool>/ with a committed go.sum, so every download is checked against it (see
 # docs/adr/0002-test-environment.md). Safe to run repeatedly: a tool whose binary exists is skipped.
 #
-# usage: scripts/ensure-tools.sh [tool...]     tools: k8s etcd kwok helm kustomize sops registry localstack jinja2 (default: all)
+# usage: scripts/ensure-tools.sh [tool...]     tools: k8s etcd kwok helm kustomize sops registry localstack jinja2 openssh (default: all)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CACHE=$HOME/.cache/kluctl-serverless   # lib/tools.ts looks here too
+CACHE=$HOME/.cache/kluctl-serverless   # lib/runtime-tools.ts and devenv/tools.ts look here too
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
 
 # shellcheck source=../tools/versions.env
@@ -128,11 +128,39 @@ ensure_jinja2() {
   log "installed Jinja2 -> $dir"
 }
 
+# OpenSSH's sshd for the SSH Git tests: Debian's package (and libwrap0, which sshd links) is downloaded
+# with apt and unpacked into the cache, never installed, so no system service is set up. A wrapper
+# runs it with its library path; sshd re-executes itself, hence the absolute path. The version is
+# kept without Debian's epoch (`1:`): a colon would split LD_LIBRARY_PATH.
+ensure_openssh() {
+  local dir="$CACHE/openssh-$OPENSSH_VERSION"
+  # sshd run as root drops privileges to this user, which the package's install script would create.
+  if [ "$(id -u)" = 0 ] && ! getent passwd sshd >/dev/null; then
+    useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd
+  fi
+  if [ -f "$dir/bin/.complete" ]; then return 0; fi
+  command -v apt-get >/dev/null || { log "openssh: apt-get is needed to fetch Debian's openssh-server"; return 1; }
+  log "unpacking openssh-server 1:$OPENSSH_VERSION (first run on this machine)"
+  rm -rf "$dir" && mkdir -p "$dir/debs" "$dir/root" "$dir/bin"
+  if ! (cd "$dir/debs" && apt-get download "openssh-server=1:$OPENSSH_VERSION" libwrap0 2>/dev/null); then
+    apt-get update -qq && (cd "$dir/debs" && apt-get download "openssh-server=1:$OPENSSH_VERSION" libwrap0)
+  fi
+  local deb; for deb in "$dir"/debs/*.deb; do dpkg -x "$deb" "$dir/root"; done
+  cat >"$dir/bin/sshd" <<SH
+#!/bin/sh
+LD_LIBRARY_PATH="$dir/root/usr/lib/x86_64-linux-gnu:$dir/root/lib/x86_64-linux-gnu" exec "$dir/root/usr/sbin/sshd" "\$@"
+SH
+  chmod +x "$dir/bin/sshd"
+  "$dir/bin/sshd" -V 2>&1 | head -1 >&2
+  touch "$dir/bin/.complete"
+  log "unpacked openssh -> $dir"
+}
+
 tools=("$@")
-[ ${#tools[@]} -gt 0 ] || tools=(etcd kustomize helm sops registry k8s kwok localstack jinja2)
+[ ${#tools[@]} -gt 0 ] || tools=(etcd kustomize helm sops registry k8s kwok localstack jinja2 openssh)
 for t in "${tools[@]}"; do
   case $t in
-    k8s|etcd|kwok|helm|kustomize|sops|registry|localstack|jinja2) "ensure_$t" ;;
-    *) log "unknown tool '$t' (known: k8s etcd kwok helm kustomize sops registry localstack jinja2)"; exit 2 ;;
+    k8s|etcd|kwok|helm|kustomize|sops|registry|localstack|jinja2|openssh) "ensure_$t" ;;
+    *) log "unknown tool '$t' (known: k8s etcd kwok helm kustomize sops registry localstack jinja2 openssh)"; exit 2 ;;
   esac
 done

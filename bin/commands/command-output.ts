@@ -24,7 +24,7 @@ import type { KubeClient } from '../../lib/ports.js';
 import { cleanSubDir, repoKeyFromGitUrl } from '../../lib/reconcile/status.js';
 import { storeCommandResult } from '../../lib/reconcile/results.js';
 import { stateStore } from '../compose.js';
-import { externalArgs } from './common.js';
+import { externalArgs, inclusionFromFlags } from './common.js';
 import type { ProjectFlags } from './common.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -187,12 +187,7 @@ export async function cliCommandEnv(
     progress: stderrProgress,
     projectKey,
     ...(gitInfo ? { gitInfo } : {}),
-    inclusion: {
-      includeTags: flags.includeTag ?? [],
-      excludeTags: flags.excludeTag ?? [],
-      includeDeploymentDirs: flags.includeDeploymentDir ?? [],
-      excludeDeploymentDirs: flags.excludeDeploymentDir ?? [],
-    },
+    inclusion: inclusionFromFlags(flags),
     // As Kluctl's command info: the external args and overrides; the target name is in `target`.
     info: {
       ...info,

@@ -9,16 +9,24 @@ import { deepMerge, isDict } from '../../lib/project/merge.js';
 import type { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { KsError } from '../../lib/errors.js';
 import { readYaml } from '../../lib/util/yaml.js';
-import type { KubeClient, KubeObject } from '../../lib/ports.js';
+import type { KubeClient, KubeObject, OciAuth } from '../../lib/ports.js';
 import { detectGitRepositoryRoot } from '../../lib/project/paths.js';
+import { inclusionOf } from '../../lib/project/inclusion.js';
+import type { Inclusion } from '../../lib/project/inclusion.js';
 import { listTargets, renderProject } from '../../lib/project/render-project.js';
 import type { RenderedProject } from '../../lib/project/render-project.js';
 import { cliVarsServices, kubeClient, kustomizePath, sopsDecryptor } from '../compose.js';
 import { helmCapabilities } from '../../lib/project/helm/capabilities.js';
-import type { HelmCredentialFlags } from '../../lib/credentials/helm-credentials.js';
-import { defaultCacheDir, toolPath } from '../../lib/tools.js';
+import { findHelmCredential } from '../../lib/credentials/helm-credentials.js';
+import type { HelmCredentialEntry, HelmCredentialFlags } from '../../lib/credentials/helm-credentials.js';
+import { HttpOciSource } from '../../lib/adapters/http-oci-source.js';
+import { defaultCacheDir, runtimeToolPath } from '../../lib/runtime-tools.js';
 import { helmCredentialsFromFlags } from './helm-pull.js';
-import { buildGitCredentials, gitAuthResolver } from '../../lib/credentials/git-credentials.js';
+import {
+  buildGitCredentials,
+  gitAuthResolver,
+  userKnownHosts,
+} from '../../lib/credentials/git-credentials.js';
 import type { GitCredentialFlags } from '../../lib/credentials/git-credentials.js';
 
 /** Project flags as commander hands them over. */
@@ -162,16 +170,22 @@ export async function renderFromFlags(
   const caps = kube ? await helmCapabilities(kube) : undefined;
   const kubeVersion = flags.kubernetesVersion ?? caps?.kubeVersion;
   // `--git-username/--git-password` first, then KLUCTL_GIT_[n_]* (Kluctl's order, §7.12).
-  const gitAuth = gitAuthResolver(buildGitCredentials(flags, process.env));
+  const gitAuth = gitAuthResolver(buildGitCredentials(flags, process.env), userKnownHosts(process.env));
   // With a cluster, templates see the context actually used, the current one when none was named (§1.6).
   const context = kube
     ? ((await explicitContext(flags)) ?? currentContextName(flags.kubeconfig))
     : flags.context;
+  const helmCredentials = helmCredentialsFromFlags(flags);
   return renderProject({
     gitAuth,
+    // oci includes with the --registry-* / KLUCTL_REGISTRY_* credentials, as Kluctl's CLI.
+    oci: {
+      source: new HttpOciSource(),
+      auth: (url) => registryAuth(findHelmCredential(helmCredentials, url)),
+    },
     helm: {
-      helmPath: toolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
-      credentials: helmCredentialsFromFlags(flags),
+      helmPath: runtimeToolPath('helm', { overrides: { helm: process.env.KLUCTL_SERVERLESS_HELM } }),
+      credentials: helmCredentials,
       cacheDir: defaultCacheDir(),
       git: new IsomorphicGitSource(),
       ...(kubeVersion ? { kubeVersion } : {}),
@@ -185,12 +199,7 @@ export async function renderFromFlags(
     ...(flags.renderOutputDir ? { renderDir: flags.renderOutputDir } : {}),
     args: externalArgs(flags),
     fixedImages: fixedImagesFromFlags(flags),
-    inclusion: {
-      includeTags: flags.includeTag ?? [],
-      excludeTags: flags.excludeTag ?? [],
-      includeDeploymentDirs: flags.includeDeploymentDir ?? [],
-      excludeDeploymentDirs: flags.excludeDeploymentDir ?? [],
-    },
+    inclusion: inclusionFromFlags(flags),
     git: new IsomorphicGitSource(),
     varsServices: cliVarsServices(kube),
     sops: sopsDecryptor(),
@@ -211,5 +220,26 @@ export async function renderFromFlags(
               .catch(() => undefined),
         }
       : {}),
+  });
+}
+
+/** A registry credentials entry of the CLI as the auth of an OCI pull. */
+function registryAuth(e: HelmCredentialEntry | undefined): OciAuth | undefined {
+  if (!e) return undefined;
+  return {
+    ...(e.username !== undefined ? { username: e.username } : {}),
+    ...(e.password !== undefined ? { password: e.password } : {}),
+    ...(e.plainHttp ? { plainHttp: true } : {}),
+    ...(e.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+  };
+}
+
+/** The inclusion rules of `-I`, `-E`, `--include-deployment-dir` and `--exclude-deployment-dir`. */
+export function inclusionFromFlags(flags: ProjectFlags): Required<Inclusion> {
+  return inclusionOf({
+    includeTags: flags.includeTag ?? [],
+    excludeTags: flags.excludeTag ?? [],
+    includeDeploymentDirs: flags.includeDeploymentDir ?? [],
+    excludeDeploymentDirs: flags.excludeDeploymentDir ?? [],
   });
 }

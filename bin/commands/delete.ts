@@ -1,7 +1,8 @@
 /**
  * `kluctl-serverless prune` and `delete`: delete kluctl-managed objects with the target's discriminator
  * (filtered by the inclusion flags): for `prune` those the project no longer renders, for `delete` all
- * of them. Both list the objects, ask (unless `--yes`/`--dry-run`) and wait until they are gone.
+ * of them. Both list the objects, ask (unless `--yes`/`--dry-run`) and wait until they are gone;
+ * `--dry-run` sends the deletes as server-side dry runs, which the result counts as deleted (Kluctl).
  */
 import { runDelete, runPrune } from '../../lib/deploy/commands/prune-command.js';
 import type { DeleteCommandOptions } from '../../lib/deploy/commands/prune-command.js';

@@ -57,10 +57,10 @@ export interface ResultCommandOptions {
 export async function runResultCommand(
   flags: ProjectFlags & OutputFlags & { readonly dryRun?: boolean },
   opts: ResultCommandOptions,
-  command: (env: CommandEnv, project: CommandProject) => Promise<CommandResult>,
+  command: (env: CommandEnv, project: CommandProject, rendered: RenderedProject) => Promise<CommandResult>,
 ): Promise<void> {
   await withRenderedTarget(flags, async (kube, rendered) => {
-    const r = await command(await cliCommandEnv(kube, flags), commandProject(rendered));
+    const r = await command(await cliCommandEnv(kube, flags), commandProject(rendered), rendered);
     if (opts.store && !flags.dryRun) await writeCommandResult(r, flags);
     await outputCommandResult(r, flags);
     exitOnErrors(r);

@@ -9,6 +9,7 @@ import { errorMessage } from '../../lib/errors.js';
 import { ingestPush } from '../../lib/serverless/ingest.js';
 import type { IngestDeps } from '../../lib/serverless/ingest.js';
 import { MAX_PUSH_BYTES } from '../../lib/serverless/protocol.js';
+import { indexMirror } from '../../lib/serverless/repo-index.js';
 import { runtimeDeps } from '../shared/runtime-deps.js';
 
 /** Handles one HTTP request with the given dependencies. */
@@ -39,5 +40,11 @@ function reply(statusCode: number, body: unknown): APIGatewayProxyStructuredResu
 
 /** The Lambda entry point. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler((event) =>
-  handleIngest(event, runtimeDeps()),
+  handleIngest(event, ingestDeps()),
 );
+
+/** The runtime dependencies, with each mirror change also kept in the repository index for webhooks. */
+export function ingestDeps(env: NodeJS.ProcessEnv = process.env): IngestDeps {
+  const deps = runtimeDeps(env);
+  return { ...deps, onMirrorChanged: (mirror, id) => indexMirror(deps.store, mirror, id) };
+}

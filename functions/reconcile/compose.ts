@@ -1,20 +1,23 @@
 /**
  * Composition root of the reconcile function, built once per cold start: the shared parts of
  * functions/shared/compose.ts and the clients of every registered cluster, cached per cluster id. The
- * registry defaults to the one cluster of the stack's own kubeconfig (`KUBECONFIG_SECRET_ARN`, ...),
- * registered under the UID of its kube-system namespace; a stack serving many clusters passes its
- * Secrets Manager registry.
+ * clusters are the secrets under `CLUSTER_SECRET_PREFIX` (the CDK app sets it); without it, the one
+ * cluster of `KUBECONFIG_SECRET_ARN`, `KUBECONFIG_CONTENT` or `KUBECONFIG` (local use), registered under
+ * the UID of its kube-system namespace. After each reconcile its next run time goes to the schedule
+ * index.
  */
 import { readFile } from 'node:fs/promises';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
+import { createSecretsClusterRegistry } from '../../lib/adapters/secrets-cluster-registry.js';
 import { KsError } from '../../lib/errors.js';
+import { nextRunRecorder } from '../../lib/serverless/schedule-index.js';
 import { ClusterClients } from '../../lib/serverless/cluster-clients.js';
 import type { ConnectCluster } from '../../lib/serverless/cluster-clients.js';
 import { MemoryClusterRegistry } from '../../lib/serverless/memory-cluster-registry.js';
 import type { ClusterRegistry } from '../../lib/serverless/protocol.js';
 import { ownKubeconfig, sharedReconcileDeps } from '../shared/compose.js';
-import type { ReconcileFunctionDeps } from './handler.js';
+import type { ReconcileFunctionDeps } from './deps.js';
 
 /** Options of {@link reconcileFunctionDeps}. */
 export interface ReconcileFunctionOptions {
@@ -43,11 +46,28 @@ export async function buildDeps(
   env: NodeJS.ProcessEnv,
   opts: ReconcileFunctionOptions = {},
 ): Promise<ReconcileFunctionDeps> {
-  const registry = opts.registry ?? (await ownClusterRegistry(env));
+  const registry =
+    opts.registry ??
+    (env.CLUSTER_SECRET_PREFIX
+      ? createSecretsClusterRegistry({
+          prefix: env.CLUSTER_SECRET_PREFIX,
+          ...(env.SECRETS_ENDPOINT ? { endpoint: env.SECRETS_ENDPOINT } : {}),
+          ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+        })
+      : await ownClusterRegistry(env));
+  const shared = await sharedReconcileDeps(env);
+  const recordNextRun = nextRunRecorder(shared.store, { clock: shared.clock });
   return {
-    shared: await sharedReconcileDeps(env),
+    shared,
     clusters: new ClusterClients(registry, connectCluster),
-    ...(opts.onReconciled ? { onReconciled: opts.onReconciled } : {}),
+    // The schedule tick finds the deployment again at the time the reconcile computed.
+    onReconciled:
+      opts.onReconciled ??
+      ((msg, outcome) =>
+        recordNextRun(
+          { clusterId: msg.clusterId, namespace: msg.namespace, name: msg.name },
+          outcome.nextRunAt,
+        )),
   };
 }
 

@@ -11,29 +11,13 @@ import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecor
 import { errorMessage } from '../../lib/errors.js';
 import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
-import type { ReconcileDeps, ReconcileOutcome } from '../../lib/reconcile/reconcile.js';
-import type { ClusterConnection } from '../../lib/serverless/cluster-clients.js';
-import type { ReconcileMessage } from '../../lib/serverless/protocol.js';
 import { parseReconcileMessage } from '../../lib/serverless/reconcile-message.js';
 import { reconcileFunctionDeps } from './compose.js';
+import { DEFAULT_SAFETY_MARGIN_MS } from './deps.js';
+import type { ReconcileFunctionDeps } from './deps.js';
 
-/** Time kept back from the function's remaining time for writing status and releasing the lease. */
-export const DEFAULT_SAFETY_MARGIN_MS = 20_000;
-
-/** The dependencies of the reconcile function. */
-export interface ReconcileFunctionDeps {
-  /** Everything a reconcile needs but the clients of its cluster; shared by all clusters. */
-  readonly shared: Omit<ReconcileDeps, 'kube' | 'clusters'>;
-  /** The clients of each registered cluster (lib/serverless/cluster-clients.ts). */
-  readonly clusters: { forCluster(clusterId: string): Promise<ClusterConnection | undefined> };
-  /**
-   * Called after each reconcile with its outcome, e.g. to record `nextRunAt` in the schedule index;
-   * when it throws, the message is redelivered so the next run is not lost. Default: nothing.
-   */
-  readonly onReconciled?: (message: ReconcileMessage, outcome: ReconcileOutcome) => Promise<void> | void;
-  /** Default {@link DEFAULT_SAFETY_MARGIN_MS}. */
-  readonly safetyMarginMs?: number;
-}
+export { DEFAULT_SAFETY_MARGIN_MS } from './deps.js';
+export type { ReconcileFunctionDeps } from './deps.js';
 
 /** What the handler reads of the Lambda context; absent (tests, the event pump): no host deadline. */
 export type RemainingTime = Pick<Context, 'getRemainingTimeInMillis'>;

@@ -6,6 +6,7 @@
  * `--default-service-account`: the service account, in each deployment's namespace, impersonated when
  * `spec.serviceAccountName` is empty; default none, so such deployments use the function's identity).
  */
+import { HttpOciSource } from '../../lib/adapters/http-oci-source.js';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,14 +14,15 @@ import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import type { KubeconfigSource } from '../../lib/adapters/kube-http-transport.js';
 import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { createS3StateStore } from '../../lib/adapters/s3-factory.js';
 import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
 import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
 import { AwsSdkSecretsReader } from '../../lib/adapters/aws-secrets.js';
 import { KsError } from '../../lib/errors.js';
+import { cloneCachedGit } from '../../lib/compose/clone-cached-git.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import { systemClock } from '../../lib/ports.js';
+import { EmfMetricsSink } from '../../lib/reconcile/emf.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 
 let cached: Promise<ReconcileDeps> | undefined;
@@ -68,15 +70,19 @@ export async function sharedReconcileDeps(
     );
   const workDir = join(tmpdir(), 'reconcile');
   await mkdir(workDir, { recursive: true });
+  const store = createS3StateStore({
+    bucket,
+    ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+  });
+  const logger = jsonLogger((l) => process.stdout.write(`${l}\n`));
   return {
-    store: createS3StateStore({
-      bucket,
-      ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
-      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-    }),
-    git: new IsomorphicGitSource(),
+    store,
+    // A cold function restores the checkout another run made instead of cloning (lib/serverless/clone-cache.ts).
+    git: cloneCachedGit(store, logger),
+    oci: new HttpOciSource(),
     clock: systemClock,
-    logger: jsonLogger((l) => process.stdout.write(`${l}\n`)),
+    logger,
     workDir,
     kustomizePath: env.KUSTOMIZE_PATH ?? '/opt/bin/kustomize',
     helmPath: env.HELM_PATH ?? '/opt/bin/helm',
@@ -84,6 +90,10 @@ export async function sharedReconcileDeps(
       new SopsCliDecryptor({ binary: env.SOPS_PATH ?? '/opt/bin/sops', env: {}, ageKeys }),
     varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
     holder: env.AWS_LAMBDA_LOG_STREAM_NAME ?? `lambda-${process.pid}`,
+    // A warm function's next run of a deployment takes its lease without reading the state first.
+    stateVersions: new Map(),
+    // The runner's /metrics figures, as CloudWatch EMF lines in the function's log.
+    metrics: new EmfMetricsSink((l) => process.stdout.write(`${l}\n`)),
     ...(env.DEFAULT_SERVICE_ACCOUNT ? { defaultServiceAccount: env.DEFAULT_SERVICE_ACCOUNT } : {}),
   };
 }

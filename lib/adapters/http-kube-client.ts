@@ -62,6 +62,22 @@ export class HttpKubeClient implements KubeClient {
     return this.write('PATCH', `${path}?${q}`, obj, 'application/apply-patch+yaml', describeObject(obj));
   }
 
+  async create(obj: KubeObject, opts: { fieldManager: string }): Promise<KubeObject> {
+    const info = await this.discovery.resolve(obj.apiVersion, obj.kind);
+    if (!info) {
+      throw new KubeApiError(
+        'KubeNotFound',
+        `no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`,
+        {
+          status: 404,
+        },
+      );
+    }
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager });
+    const path = collectionPath(info, obj.metadata.namespace);
+    return this.write('POST', `${path}?${q}`, obj, 'application/json', describeObject(obj));
+  }
+
   async update(obj: KubeObject, opts: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject> {
     const q = new URLSearchParams({ fieldManager: opts.fieldManager });
     if (opts.dryRun) q.set('dryRun', 'All');
@@ -99,11 +115,13 @@ export class HttpKubeClient implements KubeClient {
   }
 
   async delete(ref: ObjectRef, opts: { dryRun?: boolean } = {}): Promise<void> {
-    const q = opts.dryRun ? '?dryRun=All' : '';
-    const res = await this.transport.raw('DELETE', `${await this.refPath(ref)}${q}`, {
+    // With a body the API server reads the options from it alone (a `?dryRun=All` would be ignored
+    // and the object deleted for real), so the dry run goes into the body.
+    const res = await this.transport.raw('DELETE', await this.refPath(ref), {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
       propagationPolicy: 'Background',
+      ...(opts.dryRun ? { dryRun: ['All'] } : {}),
     });
     if (res.status === 404) return;
     this.transport.check(res, 'DELETE', describeRef(ref));
@@ -207,7 +225,7 @@ export class HttpKubeClient implements KubeClient {
 
   /** Sends an object (or patch) and returns the object as the server answered it. */
   private async write(
-    method: 'PATCH' | 'PUT',
+    method: 'PATCH' | 'PUT' | 'POST',
     pathAndQuery: string,
     body: unknown,
     contentType: string,

@@ -8,7 +8,7 @@ import { safeUrl } from '../util/safe-url.js';
 import type { GitAuth, GitRefLister, RemoteRefs } from '../ports.js';
 import { lsRefs } from './isomorphic-git-ls-refs.js';
 
-/** Lists the refs of a remote over HTTP(S). */
+/** Lists the refs of a remote over HTTP(S) or SSH. */
 export class IsomorphicGitRefLister implements GitRefLister {
   /** Branches and tags with their commits, and the default branch. */
   async listRefs(url: string, auth?: GitAuth): Promise<RemoteRefs> {
@@ -16,6 +16,7 @@ export class IsomorphicGitRefLister implements GitRefLister {
     try {
       refs = await lsRefs(url, auth);
     } catch (err) {
+      if (err instanceof GitSourceError) throw err;
       const status = (err as { data?: { statusCode?: number } }).data?.statusCode;
       if (status === 404)
         throw new GitSourceError('failed to clone git source: repository not found', { cause: err });

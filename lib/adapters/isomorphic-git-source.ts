@@ -1,5 +1,5 @@
 /**
- * GitSource on isomorphic-git over HTTP(S). Refs are resolved with one `ls-refs` round trip (the cheap
+ * GitSource on isomorphic-git over HTTP(S) and SSH (lib/adapters/ssh-git-transport.ts). Refs are resolved with one `ls-refs` round trip (the cheap
  * "did the branch move?" probe); branches and tags are checked out shallow, commits from a full fetch
  * because servers need not serve unadvertised commits to a shallow request.
  */
@@ -7,11 +7,10 @@ import fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import git from 'isomorphic-git';
 import type { ServerRef } from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
 import { GitSourceError } from '../errors.js';
 import { safeUrl } from '../util/safe-url.js';
 import type { GitAuth, GitCheckout, GitRef, GitSource } from '../ports.js';
-import { authCallbacks, lsRefs } from './isomorphic-git-ls-refs.js';
+import { gitConnection, lsRefs } from './isomorphic-git-ls-refs.js';
 
 /** Node error codes that mean the server could not be reached; a later attempt may succeed. */
 const NETWORK_CODES = new Set([
@@ -27,7 +26,7 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** Git access through isomorphic-git with its Node HTTP client. */
+/** Git access through isomorphic-git, over its Node HTTP client or SSH. */
 export class IsomorphicGitSource implements GitSource {
   /** The commit `ref` points to on the remote; the default branch (remote HEAD) when no ref is set. */
   async resolveRef(url: string, ref: GitRef, auth?: GitAuth): Promise<string> {
@@ -55,25 +54,25 @@ export class IsomorphicGitSource implements GitSource {
     const kind = refKind(ref);
     const cache = {};
     await mkdir(dir, { recursive: true });
+    const { close, ...conn } = gitConnection(url, auth);
     try {
       await git.init({ fs, dir });
       await git.addRemote({ fs, dir, remote: 'origin', url });
       let commit: string;
       let checkedOut: GitRef | undefined;
       if (kind.type === 'commit') {
-        await git.fetch({ fs, http, dir, cache, singleBranch: false, tags: false, ...authCallbacks(auth) });
+        await git.fetch({ fs, dir, cache, ...conn, singleBranch: false, tags: false });
         commit = kind.value;
       } else {
         const fetched = await git.fetch({
           fs,
-          http,
           dir,
           cache,
+          ...conn,
           ...(kind.type === 'head' ? {} : { ref: kind.fullName }),
           depth: 1,
           singleBranch: true,
           tags: false,
-          ...authCallbacks(auth),
         });
         if (!fetched.fetchHead)
           throw new GitSourceError(`repository ${safeUrl(url)} has no default branch (HEAD)`);
@@ -86,6 +85,8 @@ export class IsomorphicGitSource implements GitSource {
       return { commit, ...(checkedOut ? { ref: checkedOut } : {}) };
     } catch (err) {
       throw translateError(err, url, kind);
+    } finally {
+      close();
     }
   }
 }

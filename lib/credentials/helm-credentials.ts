@@ -81,6 +81,9 @@ export interface HelmCredentialFlags {
   readonly registryUsername?: readonly string[];
   readonly registryPassword?: readonly string[];
   readonly registryCreds?: readonly string[];
+  readonly registryCaFile?: readonly string[];
+  readonly registryCertFile?: readonly string[];
+  readonly registryKeyFile?: readonly string[];
   readonly registryPlainHttp?: readonly string[];
   readonly registryInsecureSkipTlsVerify?: readonly string[];
 }

@@ -1,7 +1,8 @@
 /**
  * The controller's credentials (kluctl-semantics §9.4): `spec.credentials.git|helm|oci` entries whose
  * values live in Secrets of the KluctlDeployment's namespace. Git entries become
- * {@link GitCredentialEntry}s (Secret keys `username`, `password`); helm and oci entries become the
+ * {@link GitCredentialEntry}s (Secret keys `username`, `password`, `identity`, `known_hosts`,
+ * `caFile`); helm and oci entries become the
  * Helm render's credentials, with PEM contents written to files in a private dir because helm reads
  * them from files. Messages name the Secret and the entry, never a value.
  */
@@ -31,7 +32,8 @@ export function kubeSecretReader(kube: KubeClient, namespace: string): SecretRea
   };
 }
 
-async function mustRead(
+/** Reads a Secret named by `where` (a spec field), failing with a message naming the field when it is missing. */
+export async function mustRead(
   read: SecretReader,
   name: string,
   where: string,
@@ -58,8 +60,12 @@ export async function gitCredentialsFromSpec(
     out.push({
       host: e.host,
       ...(e.path ? { path: e.path } : {}),
-      ...(data.username !== undefined ? { username: data.username } : {}),
+      // Kluctl's controller defaults the user to `*`: the URL's user (`git@...`) is then taken.
+      username: data.username ?? '*',
       ...(data.password !== undefined ? { password: data.password } : {}),
+      ...(data.identity !== undefined ? { identity: data.identity } : {}),
+      ...(data.known_hosts !== undefined ? { knownHosts: data.known_hosts } : {}),
+      ...(data.caFile !== undefined ? { caFile: data.caFile } : {}),
     });
   }
   return out;

@@ -115,6 +115,11 @@ export interface DeleteOutcome {
 export interface DeleteOptions {
   /** Wait until each object is gone (Kluctl does, unless `--no-wait`). Default false. */
   readonly wait?: boolean;
+  /**
+   * Server-side dry run: every delete is sent with `dryRun=All`, so nothing goes, and what the API
+   * server accepted counts as deleted, as with Kluctl's dry-run cluster client. Never waits.
+   */
+  readonly dryRun?: boolean;
   /** Give up waiting for one object after this long; default 10 minutes. */
   readonly timeoutMs?: number;
   /** Injected for tests; default setTimeout. */
@@ -123,7 +128,8 @@ export interface DeleteOptions {
 
 /**
  * Deletes objects (propagation Background, 404 ignored) in the given order: namespaces first, in
- * parallel (at most 8); objects inside a deleted namespace are skipped; then the rest.
+ * parallel (at most 8); objects inside a deleted namespace are skipped; then the rest. A dry run
+ * skips the same objects, as if the namespaces had gone.
  */
 export async function deleteObjects(
   kube: KubeClient,
@@ -148,8 +154,8 @@ export async function deleteObjects(
   const run = async (o: KubeObject): Promise<void> => {
     const ref = refOf(o);
     try {
-      await kube.delete(ref);
-      if (opts.wait) await waitGone(kube, ref, opts);
+      await kube.delete(ref, opts.dryRun ? { dryRun: true } : undefined);
+      if (opts.wait && !opts.dryRun) await waitGone(kube, ref, opts);
       out.deleted.push(ref);
     } catch (err) {
       out.errors.push({ ref, message: kubeErrorText(err) });

@@ -66,6 +66,12 @@ export interface DeployOptions {
    * with Kluctl's "context cancelled" error, and the signal's reason becomes an error of the outcome.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Kluctl's drift detection shortcut (its `SkipResourceVersions`): resourceVersions by refKey of
+   * objects known to match their rendered form. A live object still at that version is taken as
+   * applied without sending anything; every other object is applied as usual.
+   */
+  readonly skipResourceVersions?: ReadonlyMap<string, string>;
 }
 
 /** Objects, errors and warnings of one deploy. */

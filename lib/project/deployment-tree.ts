@@ -13,6 +13,8 @@ import { parseDeploymentConfig } from './deployment-config.js';
 import type { DeploymentItemConfig, DeploymentProjectConfig } from './deployment-config.js';
 import { checkoutGitInclude, parseGitInclude } from './git-include.js';
 import type { GitCheckout } from './git-include.js';
+import { parseOciInclude, pullOciInclude } from './oci-include.js';
+import type { OciIncludeAccess } from './oci-include.js';
 import { deepClone } from './merge.js';
 import type { Dict } from './merge.js';
 import { findConfigFile, isInside, secureJoin, toSlash } from './paths.js';
@@ -35,6 +37,8 @@ export interface LoadTreeOptions {
   /** Git access for git includes. */
   readonly git?: GitSource;
   readonly gitAuth?: (url: string) => GitAuth | undefined;
+  /** Registry access for oci includes. */
+  readonly oci?: OciIncludeAccess;
   /** Where git includes are checked out. Required when the project has git includes. */
   readonly checkoutDir?: string;
   /** Template globals (load_template, ...) for a file rendered with the given search dirs. */
@@ -53,6 +57,7 @@ const LIBRARY_NAMES = ['.kluctl-library.yml', '.kluctl-library.yaml'];
 interface TreeCtx extends LoadTreeOptions {
   readonly dirUses: Map<string, number>;
   readonly checkouts: Map<string, Promise<{ root: string; commit: string; id: string }>>;
+  readonly pulls: Map<string, Promise<{ root: string; id: string }>>;
   /** "" for the root source; git includes get their own ctx with their checkout as sourceRoot. */
   readonly sourceId: string;
 }
@@ -172,14 +177,17 @@ async function loadProject(
   for (const [i, item] of (node.config.deployments ?? []).entries()) {
     if (item.when !== undefined && !(await ctx.engine.evaluateCondition(item.when, node.vars, { file })))
       continue;
-    if (item.oci !== undefined) throw new ProjectLoadError('oci includes are not supported yet', { file });
-    if (item.include !== undefined || item.git !== undefined) {
+    if (item.include !== undefined || item.git !== undefined || item.oci !== undefined) {
       let childCtx = ctx;
       let incDir: { abs: string; rel: string };
       if (item.git !== undefined) {
         const checkout = await gitCheckout(ctx, item.git, file, `deployments[${i}]`);
         childCtx = { ...ctx, sourceRoot: checkout.root, sourceId: checkout.id };
         incDir = { abs: checkout.projectDir, rel: relative(checkout.root, checkout.projectDir) };
+      } else if (item.oci !== undefined) {
+        const pulled = await ociPull(ctx, item.oci, file, `deployments[${i}]`);
+        childCtx = { ...ctx, sourceRoot: pulled.root, sourceId: pulled.id };
+        incDir = { abs: pulled.projectDir, rel: relative(pulled.root, pulled.projectDir) };
       } else {
         incDir = includeDir(ctx, node, item.include!, file);
       }
@@ -209,9 +217,19 @@ function gitCheckout(ctx: TreeCtx, raw: unknown, file: string, where: string): P
   );
 }
 
+function ociPull(ctx: TreeCtx, raw: unknown, file: string, where: string): ReturnType<typeof pullOciInclude> {
+  const spec = parseOciInclude(raw, file, where);
+  if (!ctx.checkoutDir) throw new ProjectLoadError(`${where}: oci includes need a checkout dir`, { file });
+  return pullOciInclude(
+    { ...(ctx.oci ? { oci: ctx.oci } : {}), checkoutDir: ctx.checkoutDir, pulls: ctx.pulls },
+    spec,
+    file,
+  );
+}
+
 /** Loads the root project and everything it includes; returns the items depth-first, in order. */
 export async function loadDeploymentItems(opts: LoadTreeOptions): Promise<PlannedItem[]> {
-  const ctx: TreeCtx = { ...opts, dirUses: new Map(), checkouts: new Map(), sourceId: '' };
+  const ctx: TreeCtx = { ...opts, dirUses: new Map(), checkouts: new Map(), pulls: new Map(), sourceId: '' };
   if (!isInside(opts.sourceRoot, opts.projectDir)) {
     throw new ProjectLoadError(
       `project dir ${opts.projectDir} is not inside the source root ${opts.sourceRoot}`,

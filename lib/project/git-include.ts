@@ -44,6 +44,11 @@ export interface GitIncludeContext {
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
 const BAD_SUBDIR = /[\\:*?"<>|^\u0000-\u001f]/;
 
+/** Whether an include's `subDir` is one Kluctl accepts (no refused characters, no `..`). */
+export function isValidSubDir(subDir: string): boolean {
+  return !BAD_SUBDIR.test(subDir) && !subDir.split('/').includes('..');
+}
+
 /** Normalises and validates the `git:` field of an item. `where` names the item in errors. */
 export function parseGitInclude(raw: unknown, file: string, where: string): GitIncludeSpec {
   const obj =
@@ -54,7 +59,7 @@ export function parseGitInclude(raw: unknown, file: string, where: string): GitI
     throw new ProjectLoadError(`${where}: file:// git urls are not supported: ${url}`, { file });
   const ref = parseGitRef(obj.ref, `${where}.git`, file);
   const subDir = (obj.subDir ?? '').replace(/^\/+|\/+$/g, '');
-  if (BAD_SUBDIR.test(subDir) || subDir.split('/').includes('..'))
+  if (!isValidSubDir(subDir))
     throw new ProjectLoadError(`${where}: git.subDir contains invalid characters or '..': ${subDir}`, {
       file,
     });

@@ -23,6 +23,19 @@ export interface InclusionEntries {
   readonly dir?: string;
 }
 
+/**
+ * The rules of anything that spells them as Inclusion does, a KluctlDeployment's spec above all
+ * (`spec.includeTags` ...), with every list present: the one spec → inclusion mapping.
+ */
+export function inclusionOf(source: Inclusion): Required<Inclusion> {
+  return {
+    includeTags: source.includeTags ?? [],
+    excludeTags: source.excludeTags ?? [],
+    includeDeploymentDirs: source.includeDeploymentDirs ?? [],
+    excludeDeploymentDirs: source.excludeDeploymentDirs ?? [],
+  };
+}
+
 /** Whether any rule is set. */
 function hasInclusionRules(inc: Inclusion | undefined): boolean {
   return (

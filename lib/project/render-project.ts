@@ -5,12 +5,13 @@
  * them (kluctl-semantics §1, §2, §3, §5.1, §10.4). Pure of the cluster: scope and live-object lookups
  * go through injected functions.
  */
+import type { OciIncludeAccess } from './oci-include.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FixedImage } from '../images/fixed-images.js';
 import type { GitAuth, GitSource, KubeObject, SopsDecryptor } from '../ports.js';
-import { toolPath } from '../tools.js';
+import { runtimeToolPath } from '../runtime-tools.js';
 import { fastPathBuilder } from './kustomize-fast.js';
 import { TemplateEngine } from '../templating/template-engine.js';
 import type { TemplateVars } from '../templating/template-engine.js';
@@ -55,7 +56,7 @@ export interface RenderOptions {
   readonly args?: Record<string, unknown>;
   /** Where items are rendered. Default: a new temp dir, which the caller owns (and deletes). */
   readonly renderDir?: string;
-  /** kustomize binary. Default: `toolPath('kustomize')`. */
+  /** kustomize binary. Default: `runtimeToolPath('kustomize')`. */
   readonly kustomizePath?: string;
   /** Builds one rendered item dir. Default: the in-process fast path, falling back to the kustomize binary at `kustomizePath`. */
   readonly builder?: ItemBuilder;
@@ -82,6 +83,8 @@ export interface RenderOptions {
   /** Git access for `git:` includes. Without it a git include fails with a clear message. */
   readonly git?: GitSource;
   readonly gitAuth?: (url: string) => GitAuth | undefined;
+  /** Registry access for `oci:` includes. Without it an oci include fails with a clear message. */
+  readonly oci?: OciIncludeAccess;
   /** Lookup for `load_latest_git_commit`. Default: the `git` binary. */
   readonly latestGitCommit?: LatestGitCommit;
   /** Helm rendering (kube version, API versions, credentials, chart cache). Git access defaults to `git`. */
@@ -185,6 +188,7 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
     vars: { target: targetVars(target), args },
     checkoutDir: join(renderDir, RENDER_GIT_CHECKOUTS_DIR),
     globalsFor,
+    ...(opts.oci ? { oci: opts.oci } : {}),
     ...(opts.git ? { git: opts.git } : {}),
     ...(opts.gitAuth ? { gitAuth: opts.gitAuth } : {}),
   }).finally(() => varsRuntime.dispose());
@@ -240,7 +244,8 @@ export async function renderProject(opts: RenderOptions): Promise<RenderedProjec
   }
   // Plain resource-list kustomizations are built in process (identical output, proven against the
   // binary by test/integration/render-fast-path.test.ts); everything else goes to the real kustomize.
-  const builder = opts.builder ?? fastPathBuilder(binaryBuilder(opts.kustomizePath ?? toolPath('kustomize')));
+  const builder =
+    opts.builder ?? fastPathBuilder(binaryBuilder(opts.kustomizePath ?? runtimeToolPath('kustomize')));
   const built = await mapBoundedAll(planned, opts.kustomizeConcurrency ?? 4, (p) =>
     buildItem(p, {
       renderedDir: dest(p),

@@ -6,24 +6,19 @@
  * checked-out ref in the git info.
  */
 import { deployMode } from '../api/spec-defaults.js';
-import type { CommandInfo, GitRefSpec, KluctlDeployment, ProjectKey } from '../api/types.js';
+import type { GitRefSpec, KluctlDeployment, ProjectKey } from '../api/types.js';
 import type { CommandResult } from '../deploy/command-result.js';
-import {
-  commandProject,
-  finishCommandResult,
-  ignoreRulesByObject,
-  newCommandResult,
-} from '../deploy/commands/command-base.js';
-import type { CommandEnv, CommandProject } from '../deploy/commands/command-base.js';
+import { commandProject } from '../deploy/commands/command-base.js';
 import { runDeploy } from '../deploy/commands/deploy-command.js';
-import { deployFlagsOf } from '../deploy/deploy-flags.js';
-import { collectResultObjects } from '../deploy/diff/collect-objects.js';
-import { pokeImages } from '../deploy/poke-images.js';
-import { NO_REF } from '../deploy/remote-objects.js';
-import { errorMessage } from '../errors.js';
+import { runPokeImages } from '../deploy/commands/poke-images-command.js';
 import type { Clock, KubeClient } from '../ports.js';
 import type { RenderedProject } from '../project/render-project.js';
-import { metaTime } from '../api/meta-time.js';
+import {
+  asControllerResult,
+  controllerCommandEnv,
+  controllerDeployOptions,
+  failedCommandResult,
+} from './controller-command.js';
 
 /** What the deploy step needs to know about the reconcile. */
 export interface DeployStepInput {
@@ -42,9 +37,6 @@ export interface DeployStepInput {
   readonly overridesPatch?: Readonly<Record<string, unknown>>;
 }
 
-/** Kluctl's controller waits up to 10 minutes for readiness (its CLI 5). */
-const CONTROLLER_READINESS_TIMEOUT_MS = 10 * 60_000;
-
 /** Deploys (or pokes images) with `kube`, the target cluster's client, and returns the full command result. */
 export async function runDeployStep(
   kube: KubeClient,
@@ -55,124 +47,22 @@ export async function runDeployStep(
   const spec = kd.spec;
   const mode = deployMode(spec);
   const t0 = clock.now();
-  const env = controllerEnv(kube, clock, input);
+  const env = controllerCommandEnv(kube, clock, input);
   const project = commandProject(rendered);
   let result: CommandResult;
   try {
     result =
       mode === 'poke-images'
-        ? await pokeImagesResult(env, project, rendered, spec.dryRun ?? false)
-        : await runDeploy(env, project, {
-            prune: spec.prune ?? false,
-            ...deployFlagsOf(spec),
-            readinessTimeoutMs: CONTROLLER_READINESS_TIMEOUT_MS,
-            // Kluctl's controller does not wait for pruned objects to go away.
-            waitPrune: false,
-            ...(input.signal ? { signal: input.signal } : {}),
-          });
+        ? await runPokeImages(env, project, rendered, { dryRun: spec.dryRun ?? false })
+        : await runDeploy(env, project, controllerDeployOptions(spec, input.signal));
   } catch (err) {
     result = await failedCommandResult(env, project, mode === 'poke-images' ? 'poke-images' : 'deploy', err);
   }
-  return asControllerResult(result, input, t0);
-}
-
-/**
- * The result of a command that failed as a whole (the API went away while listing): one error without
- * an object, as in Kluctl's command results, so the run reports "<command> failed with 1 errors.".
- */
-export async function failedCommandResult(
-  env: CommandEnv,
-  project: CommandProject,
-  command: string,
-  err: unknown,
-): Promise<CommandResult> {
-  const header = await newCommandResult(env, project, command, project.discriminator);
-  return finishCommandResult(header, env, { errors: [{ ref: NO_REF, message: errorMessage(err) }] });
-}
-
-/**
- * The environment of a command the controller runs: the deployment's target cluster, git info of the
- * checkout, the spec's inclusion rules and the command info Kluctl's controller records.
- */
-export function controllerEnv(kube: KubeClient, clock: Clock, input: DeployStepInput): CommandEnv {
-  const spec = input.kd.spec;
-  return {
-    kube,
-    clock,
-    reconcileId: input.reconcileId,
-    projectKey: input.projectKey,
-    gitInfo: {
-      url: spec.source.git?.url ?? spec.source.url ?? null,
-      ref: input.ref ?? null,
-      subDir: input.projectKey.subDir ?? '',
-      commit: input.commit,
-      dirty: false,
-    },
-    inclusion: {
-      includeTags: spec.includeTags ?? [],
-      excludeTags: spec.excludeTags ?? [],
-      includeDeploymentDirs: spec.includeDeploymentDirs ?? [],
-      excludeDeploymentDirs: spec.excludeDeploymentDirs ?? [],
-    },
-    info: controllerCommandInfo(input.kd),
-  };
-}
-
-/**
- * A command result marked as the controller's, as Kluctl's controller marks it: initiator
- * `KluctlDeployment`, the deployment, the rendered objects hash and a manual request's overrides.
- */
-export function asControllerResult(result: CommandResult, input: DeployStepInput, t0: Date): CommandResult {
-  const kd = input.kd;
-  return {
-    ...result,
-    command: { ...result.command, initiator: 'KluctlDeployment', startTime: metaTime(t0) },
-    kluctlDeployment: {
-      name: kd.metadata.name,
-      namespace: kd.metadata.namespace ?? '',
-      clusterId: input.clusterId,
-    },
+  return asControllerResult(result, {
+    kd,
+    clusterId: input.clusterId,
+    startTime: t0,
+    renderedObjectsHash: rendered.objectsHash,
     ...(input.overridesPatch ? { overridesPatch: input.overridesPatch } : {}),
-    renderedObjectsHash: input.rendered.objectsHash,
-  };
-}
-
-/** `poke-images` only sets container images of live objects (kluctl-semantics §7.11). */
-async function pokeImagesResult(
-  env: CommandEnv,
-  project: CommandProject,
-  rendered: RenderedProject,
-  dryRun: boolean,
-): Promise<CommandResult> {
-  const header = await newCommandResult(env, project, 'poke-images', rendered.discriminator);
-  const out = await pokeImages(env.kube, rendered, { dryRun });
-  return finishCommandResult(
-    {
-      ...header,
-      // Project ignoreForDiff rules and kluctl.io/diff-name apply to the controller's results too.
-      objects: collectResultObjects(out.objects, { rulesFor: ignoreRulesByObject(project) }),
-    },
-    env,
-    out,
-  );
-}
-
-/**
- * The command info Kluctl's controller records: the spec's args, overrides, fixed images, inclusion and
- * dry run (each only when set).
- */
-export function controllerCommandInfo(kd: KluctlDeployment): Partial<CommandInfo> {
-  const spec = kd.spec;
-  const list = <T>(key: string, v: readonly T[] | undefined) => (v && v.length > 0 ? { [key]: v } : {});
-  return {
-    ...(spec.args && Object.keys(spec.args).length > 0 ? { args: spec.args as Record<string, unknown> } : {}),
-    ...(spec.targetNameOverride ? { targetNameOverride: spec.targetNameOverride } : {}),
-    ...(spec.context ? { contextOverride: spec.context } : {}),
-    ...list('images', spec.images),
-    ...list('includeTags', spec.includeTags),
-    ...list('excludeTags', spec.excludeTags),
-    ...list('includeDeploymentDirs', spec.includeDeploymentDirs),
-    ...list('excludeDeploymentDirs', spec.excludeDeploymentDirs),
-    ...(spec.dryRun ? { dryRun: true } : {}),
-  };
+  });
 }

@@ -55,24 +55,59 @@ export function planReconcile(input: PlanInput): ReconcilePlan {
   const { spec, memory, now } = input;
   const { deploy, awaitingApproval, reason: deployReason } = decideDeploy(input);
   const [validate, validateReason] = decideValidate(input, deploy);
-  const next = [now.getTime() + intervalMs(spec)];
-  const di = periodicDeployInterval(spec);
-  const deployBase = deploy ? now.getTime() : Date.parse(memory.lastDeployEndTime ?? '');
-  // While an approval is pending the overdue deployInterval cannot deploy anything; Kluctl requeues
-  // at once (controller-runtime then backs off), we wait for the interval or the approving spec change.
-  if (di !== undefined && !awaitingApproval && Number.isFinite(deployBase)) next.push(deployBase + di);
-  if (validateEnabled(spec) && !spec.suspend) {
-    const vBase = validate ? now.getTime() : Date.parse(memory.lastValidateEndTime ?? '');
-    if (Number.isFinite(vBase)) next.push(vBase + validateInterval(spec));
-  }
+  // Predicted as if deploy and validate ended now; the reconcile recomputes it with the real end times.
+  const at = now.toISOString();
+  const lastDeployEnd = deploy ? at : memory.lastDeployEndTime;
+  const lastValidateEnd = validate ? at : memory.lastValidateEndTime;
   return {
     deploy,
     deployReason,
     awaitingApproval,
     validate,
     validateReason,
-    nextRunAt: new Date(Math.min(...next)),
+    nextRunAt: nextReconcileAt({
+      spec,
+      now,
+      awaitingApproval,
+      ...(lastDeployEnd ? { lastDeployEnd } : {}),
+      ...(lastValidateEnd ? { lastValidateEnd } : {}),
+    }),
   };
+}
+
+/** Inputs of {@link nextReconcileAt}. */
+export interface NextRunInput {
+  readonly spec: KluctlDeploymentSpec;
+  /** When the run ended. */
+  readonly now: Date;
+  /** End of the last deploy (RFC 3339), if there was one. */
+  readonly lastDeployEnd?: string;
+  /** End of the last validate (RFC 3339), if there was one. */
+  readonly lastValidateEnd?: string;
+  /** A deploy is due but not approved (`spec.manual`). */
+  readonly awaitingApproval?: boolean;
+}
+
+/**
+ * When the next reconcile is due, as Kluctl's `nextReconcileTime` after a run: the earliest of
+ * `interval` from now, `deployInterval` after the last deploy and (with validation on) the validate
+ * interval after the last validate; a suspended deployment only waits for `interval`. A time in the
+ * past means at once. One deliberate difference: while an approval is pending the overdue
+ * deployInterval cannot deploy anything; Kluctl requeues at once (controller-runtime then backs off),
+ * we wait for the interval or for the approving spec change, which triggers a run by itself.
+ */
+export function nextReconcileAt(input: NextRunInput): Date {
+  const { spec, now } = input;
+  const next = [now.getTime() + intervalMs(spec)];
+  if (!spec.suspend) {
+    const di = deployInterval(spec);
+    const deployEnd = Date.parse(input.lastDeployEnd ?? '');
+    if (di !== undefined && !input.awaitingApproval && Number.isFinite(deployEnd)) next.push(deployEnd + di);
+    const validateEnd = Date.parse(input.lastValidateEnd ?? '');
+    if (validateEnabled(spec) && Number.isFinite(validateEnd))
+      next.push(validateEnd + validateInterval(spec));
+  }
+  return new Date(Math.max(now.getTime(), Math.min(...next)));
 }
 
 interface DeployDecision {

@@ -3,18 +3,29 @@
  * then render the project for the deployment's target. Everything that can go wrong before touching the
  * cluster goes wrong here, and becomes `PrepareFailed` with the full text in `lastPrepareError`.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KluctlDeploymentSpec } from '../api/types.js';
 import { errorMessage, KsError } from '../errors.js';
-import type { GitRef, GitSource, KubeClient } from '../ports.js';
+import type {
+  GitAuth,
+  GitCheckout,
+  GitRef,
+  GitSource,
+  KubeClient,
+  OciAuth,
+  OciRef,
+  OciSource,
+} from '../ports.js';
 import { secureJoin } from '../project/paths.js';
+import { inclusionOf } from '../project/inclusion.js';
 import { renderProject } from '../project/render-project.js';
 import { helmCapabilities } from '../project/helm/capabilities.js';
 import type { RenderedProject } from '../project/render-project.js';
 import type { SopsDecryptor } from '../ports.js';
 import type { VarsServices } from '../project/vars/vars-services.js';
 import { gitAuthResolver } from '../credentials/git-credentials.js';
+import { ociAuthResolver, ociCredentialsFromSpec } from '../credentials/oci-credentials.js';
 import { connectTargetCluster, requestedContext } from './target-cluster.js';
 import type { TargetCluster, TargetClusterDeps } from './target-cluster.js';
 import {
@@ -39,6 +50,8 @@ export interface PreparedProject {
 /** Dependencies of {@link prepareProject}. */
 export interface PrepareDeps extends TargetClusterDeps {
   readonly git: GitSource;
+  /** Registry access for `spec.source.oci` and `oci:` includes; default none, so those fail clearly. */
+  readonly oci?: OciSource;
   /** The runner's own client: Secrets of `spec.credentials`, `spec.decryption` and `spec.kubeConfig`. */
   readonly kube: KubeClient;
   /** Parent of the per-reconcile temp dirs. */
@@ -78,8 +91,13 @@ async function decryptorFor(deps: PrepareDeps, kd: PrepareTarget): Promise<SopsD
   return deps.sopsWithKeys(keys);
 }
 
-/** The Git URL, ref and project path of a spec, rejecting the source forms Kluctl no longer accepts. */
-export function gitSourceOf(spec: KluctlDeploymentSpec): { url: string; ref: GitRef; path: string } {
+/** Where a deployment's project comes from: a Git repository or an OCI artifact. */
+export type ProjectSource =
+  | { readonly kind: 'git'; readonly url: string; readonly ref: GitRef; readonly path: string }
+  | { readonly kind: 'oci'; readonly url: string; readonly ref: OciRef; readonly path: string };
+
+/** The source URL, ref and project path of a spec, rejecting the source forms Kluctl no longer accepts. */
+export function projectSourceOf(spec: KluctlDeploymentSpec): ProjectSource {
   const src = spec.source;
   if (src.secretRef)
     throw new KsError(
@@ -97,9 +115,9 @@ export function gitSourceOf(spec: KluctlDeploymentSpec): { url: string; ref: Git
       'spec.helmCredentials can not be used anymore, please switch to spec.credentials.helm',
     );
   }
-  if (src.git) return { url: src.git.url, ref: src.git.ref ?? {}, path: src.git.path ?? '' };
-  if (src.url) return { url: src.url, ref: src.ref ?? {}, path: src.path ?? '' };
-  if (src.oci) throw new KsError('InvalidInput', 'OCI sources are not supported yet; use spec.source.git');
+  if (src.git) return { kind: 'git', url: src.git.url, ref: src.git.ref ?? {}, path: src.git.path ?? '' };
+  if (src.oci) return { kind: 'oci', url: src.oci.url, ref: src.oci.ref ?? {}, path: src.oci.path ?? '' };
+  if (src.url) return { kind: 'git', url: src.url, ref: src.ref ?? {}, path: src.path ?? '' };
   throw new KsError('InvalidInput', 'missing source spec');
 }
 
@@ -122,6 +140,24 @@ export class PrepareError extends KsError {
   }
 }
 
+/**
+ * Checks out a Git source, or pulls an OCI one (Kluctl's controller reports the commit `kluctl oci push`
+ * recorded in the artifact, "" when it recorded none).
+ */
+async function checkoutSource(
+  deps: PrepareDeps,
+  source: ProjectSource,
+  dir: string,
+  auth: { git: (url: string) => GitAuth | undefined; oci: (url: string) => OciAuth | undefined },
+): Promise<GitCheckout> {
+  if (source.kind === 'git') return deps.git.checkout(source.url, source.ref, dir, auth.git(source.url));
+  if (!deps.oci)
+    throw new KsError('InvalidInput', `OCI source ${source.url}: this runner has no registry access`);
+  await mkdir(dir, { recursive: true });
+  const pulled = await deps.oci.pull(source.url, source.ref, dir, auth.oci(source.url));
+  return { commit: pulled.commit ?? '', ...(pulled.ref ? { ref: pulled.ref } : {}) };
+}
+
 /** Clones and renders; on failure nothing is left behind and a {@link PrepareError} is thrown. */
 export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Promise<PreparedProject> {
   const { spec, name } = kd;
@@ -133,7 +169,7 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
     if (tmp) await rm(tmp, { recursive: true, force: true });
   };
   try {
-    const source = gitSourceOf(spec);
+    const source = projectSourceOf(spec);
     tmp = await mkdtemp(join(deps.workDir, `${name}-`));
     const repoDir = join(tmp, 'source');
     // spec.credentials (§9.4): Secrets of the deployment's namespace, for the source, includes and charts.
@@ -144,7 +180,8 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
       secrets,
       join(tmp, 'credentials'),
     );
-    const checkout = await deps.git.checkout(source.url, source.ref, repoDir, gitAuth(source.url));
+    const ociAuth = ociAuthResolver(await ociCredentialsFromSpec(spec.credentials, secrets));
+    const checkout = await checkoutSource(deps, source, repoDir, { git: gitAuth, oci: ociAuth });
     commit = checkout.commit;
     // The clone cannot be interrupted; what comes after it can wait for the next run.
     deps.signal?.throwIfAborted();
@@ -162,12 +199,8 @@ export async function prepareProject(deps: PrepareDeps, kd: PrepareTarget): Prom
       projectDir,
       git: deps.git,
       gitAuth,
-      inclusion: {
-        includeTags: spec.includeTags ?? [],
-        excludeTags: spec.excludeTags ?? [],
-        includeDeploymentDirs: spec.includeDeploymentDirs ?? [],
-        excludeDeploymentDirs: spec.excludeDeploymentDirs ?? [],
-      },
+      ...(deps.oci ? { oci: { source: deps.oci, auth: ociAuth } } : {}),
+      inclusion: inclusionOf(spec),
       // spec.images come after the target's images, so they win (kluctl-semantics §3.6).
       fixedImages: (spec.images ?? []).map(({ object: _seenIn, ...fixed }) => fixed),
       helm: {

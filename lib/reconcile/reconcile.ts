@@ -1,30 +1,29 @@
 /**
  * One reconcile of one KluctlDeployment, as a flat list of narrated steps (kluctl-semantics §10.2):
  * read the object, take the lease, serve a manual request (request-pass.ts) or prepare (clone +
- * render), plan, deploy/prune, validate, and always write status at the end, also when a step failed or
- * the deadline (deadline.ts) cut the run short. The cluster is only touched after prepare succeeded, so
- * a broken commit leaves cluster and state as they were. Status is owned by status-writer.ts, the
- * memory between runs by memory.ts.
+ * render), plan, deploy/prune, validate, detect drift, and always write status at the end, also when a
+ * step failed or the deadline (deadline.ts) cut the run short. The cluster is only touched after
+ * prepare succeeded, so a broken commit leaves cluster and state as they were. Status is owned by
+ * status-writer.ts, the memory between runs by memory.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../api/constants.js';
 import { deployMode, intervalMs, retryInterval, validateEnabled } from '../api/spec-defaults.js';
 import type { CommandResultSummary, KluctlDeployment, ProjectKey, TargetKey } from '../api/types.js';
 import { summarizeResult } from '../deploy/command-result.js';
+import type { CommandResult } from '../deploy/command-result.js';
 import { errorMessage } from '../errors.js';
 import type { Clock, Logger, ObjectRef, StateStore } from '../ports.js';
 import type { KluctlResultStore } from '../results/kluctl-result-store.js';
-import { acquireLease, releaseLease } from '../state/json-state.js';
+import { dropLease, takeLease } from '../state/json-state.js';
+import type { JsonVersion } from '../state/json-state.js';
 import { stateKey as stateKeyOf } from '../state/layout.js';
 import { startRunDeadline } from './deadline.js';
-import type { ReconcileOutcome } from './outcome.js';
 import type { DeadlineError, RunDeadline } from './deadline.js';
 import { runDeployStep } from './deploy-step.js';
+import type { DeployStepInput } from './deploy-step.js';
+import { detectDrift, versionsBeforeDiff } from './drift.js';
 import { ensureFinalizer, finalizeDeletion } from './finalize.js';
-import { loadMemory, rememberPartial, rememberRun } from './memory.js';
-import { planReconcile } from './plan.js';
-import { PrepareError, prepareProject } from './prepare.js';
-import type { PrepareDeps, PreparedProject } from './prepare.js';
 import {
   combineCommandErrors,
   commandErrorText,
@@ -34,30 +33,49 @@ import {
   takeRequest,
 } from './manual-requests.js';
 import type { TakenRequest } from './manual-requests.js';
+import { loadMemory, rememberPartial, rememberRun } from './memory.js';
+import type { ReconcileMemory } from './memory.js';
+import { nextReconcileAt, planReconcile } from './plan.js';
+import { PrepareError, prepareProject } from './prepare.js';
+import type { PrepareDeps, PreparedProject } from './prepare.js';
+import type { ReconcileOutcome } from './outcome.js';
 import { serveCommandRequest } from './request-pass.js';
 import { captureLog, keepsLog, storeReconcileLog } from './reconcile-log.js';
 import { keepCommandResult, keepValidateResult } from './results.js';
+import { RunReport } from './run-report.js';
+import type { ReportDeps } from './run-report.js';
 import { prepareErrorText, projectKeyOf } from './status.js';
 import { StatusWriter } from './status-writer.js';
-import { validateObjects } from './validate.js';
+import { readinessRetryLimit, readinessWaitMessage, validateUntilReady } from './validate.js';
 
 /**
  * Everything a reconcile needs, built once per process (and cluster) by a composition root. `kube` is
  * the client of the cluster the KluctlDeployment lives in (status, finalizer, credential Secrets); the
  * rest of prepare's dependencies are the tools, Git and the clients of target clusters.
  */
-export interface ReconcileDeps extends Omit<PrepareDeps, 'sops' | 'signal'> {
+export interface ReconcileDeps extends Omit<PrepareDeps, 'sops' | 'signal'>, Omit<ReportDeps, 'kube'> {
   readonly store: StateStore;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Identifies this worker in leases (each run adds its reconcile id). */
   readonly holder: string;
   /**
+   * The state documents as this process last left them, by key: a warm host's next run of the same
+   * deployment writes its lease without reading first (conditionally on the remembered ETag, so a
+   * stale entry only costs a read). Default none: every run reads.
+   */
+  readonly stateVersions?: Map<string, JsonVersion<unknown>>;
+  /** Drift detection on every full reconcile, as Kluctl always does; default true (off: benchmarks). */
+  readonly driftDetection?: boolean;
+  /**
    * Kluctl's result store in the deployment's cluster (Secrets in `kluctl-results`), where Kluctl's CLI
    * reads the results it prints; absent: results go to `store` only.
    */
   readonly kluctlResults?: KluctlResultStore;
 }
+
+/** Entries of {@link ReconcileDeps.stateVersions} kept at most (all are dropped beyond). */
+const MAX_STATE_VERSIONS = 10_000;
 
 /** Which deployment to reconcile, and under which limits. */
 export interface ReconcileRequest {
@@ -137,13 +155,34 @@ async function reconcileRun(deps: ReconcileDeps, req: ReconcileRequest): Promise
   const holder = `${deps.holder}/${reconcileId}`;
   const leaseMs = deadline.at.getTime() - started.getTime() + LEASE_GRACE_MS;
   try {
-    if (!(await acquireLease(deps.store, stateKey, holder, leaseMs, started))) {
+    const versions = deps.stateVersions;
+    const remembered = versions?.get(stateKey) as JsonVersion<ReconcileMemory> | undefined;
+    versions?.delete(stateKey);
+    const leased = await takeLease(deps.store, stateKey, holder, leaseMs, started, remembered);
+    if (!leased) {
       log.info('another reconcile holds the lease; skipping');
       return { outcome: 'busy', message: 'another reconcile is running', deployed: false };
     }
+    // The state document as this run last wrote it: later steps start from it instead of reading
+    // it again (each write is still conditional on its ETag).
+    const state = { known: leased };
     try {
-      const run: Run = { deps, kd, ref, reconcileId, clusterId, stateKey, deadline, started, log };
+      const report = new RunReport(deps, kd, started);
+      const run: Run = {
+        deps,
+        kd,
+        ref,
+        reconcileId,
+        clusterId,
+        stateKey,
+        state,
+        deadline,
+        started,
+        log,
+        report,
+      };
       const outcome = await reconcileLeased(run);
+      if (outcome.outcome === 'finalized') report.deleted();
       if (keepsLog(outcome, captured.lines)) {
         const id = { clusterId, namespace: req.namespace, name: req.name };
         const entry = { reconcileId, lines: captured.lines, endTime: deps.clock.now() };
@@ -151,8 +190,13 @@ async function reconcileRun(deps: ReconcileDeps, req: ReconcileRequest): Promise
       }
       return outcome;
     } finally {
-      await releaseLease(deps.store, stateKey, holder).catch((err: unknown) =>
-        log.warn('releasing the lease failed', { error: errorMessage(err) }),
+      await dropLease(deps.store, stateKey, holder, state.known).then(
+        ({ version }) => {
+          if (!versions) return;
+          if (versions.size >= MAX_STATE_VERSIONS) versions.clear();
+          versions.set(stateKey, version);
+        },
+        (err: unknown) => log.warn('releasing the lease failed', { error: errorMessage(err) }),
       );
     }
   } finally {
@@ -168,24 +212,29 @@ interface Run {
   readonly reconcileId: string;
   readonly clusterId: string;
   readonly stateKey: string;
+  /** The state document as this run last wrote it (updated by the memory write). */
+  readonly state: { known: JsonVersion<ReconcileMemory> | undefined };
   readonly deadline: RunDeadline;
   readonly started: Date;
   readonly log: Logger;
+  /** Events and metrics of the run. */
+  readonly report: RunReport;
 }
 
 async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
-  const { deps, ref, reconcileId, clusterId, deadline, started, log } = r;
+  const { deps, ref, reconcileId, clusterId, deadline, started, log, report } = r;
   // The deployment as this run sees it: a reconcile request's overrides apply to it (step 7).
   let kd = r.kd;
   const { name, namespace } = ref as { name: string; namespace: string };
 
   // 3. A deleted deployment runs the finalizer; any other gets ours first.
   if (kd.metadata.deletionTimestamp) {
-    const message = await finalizeDeletion(deps, kd, log);
-    // Kluctl's controller deletes the results of deleted deployments from its result store.
-    await deps.kluctlResults
-      ?.deleteResultsOf({ name, namespace, clusterId })
-      .catch((err: unknown) => log.warn('deleting the results failed', { error: errorMessage(err) }));
+    const { message } = await finalizeDeletion(
+      deps,
+      kd,
+      { reconcileId, clusterId, stateKey: r.stateKey },
+      log,
+    );
     return { outcome: 'finalized', message, deployed: false };
   }
   await ensureFinalizer(deps.kube, ref, kd);
@@ -247,12 +296,11 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     const command = pendingCommandRequest(kd);
     if (command) {
       observe = false;
-      const served = { deps, kd, ref, reconcileId, clusterId, stateKey: r.stateKey, deadline, status, log };
-      return (outcome = await serveCommandRequest({ ...served, failPrepare }, command));
+      return (outcome = await serveCommandRequest({ ...r, status, failPrepare }, command));
     }
 
     // 7. A reconcile request (`kluctl gitops reconcile`) runs this reconcile with its overrides, even
-    // when suspended; its record is completed with the run's errors (step 13).
+    // when suspended; its record is completed with the run's errors (step 14).
     if (hasRequest(kd, 'reconcile')) {
       try {
         request = await takeRequest(deps.kube, ref, kd, 'reconcile', { reconcileId, now: deps.clock.now() });
@@ -264,7 +312,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       kd = request.kd;
     }
 
-    // Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 12).
+    // Suspended deployments are not reconciled; Ready is rebuilt from the last results (step 13).
     if (!r.kd.spec.suspend || request) {
       // 8. Prepare: clone, render, hash. Failures are PrepareFailed and touch nothing.
       if (deadline.reached()) return (outcome = stop(deadline.error('prepare')));
@@ -294,7 +342,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       const target = prepared.target.kube;
 
       // 9. Plan against the persisted memory (or, for a deployment new to our state, its status).
-      const loaded = await loadMemory(deps.store, r.stateKey, kd.status);
+      const loaded = await loadMemory(deps.store, r.stateKey, kd.status, kd.metadata.uid, r.state.known);
       const plan = planReconcile({
         spec: kd.spec,
         generation,
@@ -319,26 +367,31 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       });
 
       // 10. Deploy (and prune) when the plan says so; the deadline ends waits and stops new applies.
+      const stepInput: DeployStepInput = {
+        kd,
+        rendered,
+        commit: prepared.commit,
+        reconcileId,
+        clusterId,
+        projectKey,
+        signal: deadline.signal,
+        ...(prepared.ref ? { ref: prepared.ref } : {}),
+        ...(request?.request.overridesPatch ? { overridesPatch: request.request.overridesPatch } : {}),
+      };
       let deployStopped = false;
+      let deployResult: CommandResult | undefined;
       if (plan.deploy) {
         if (deadline.reached()) return (outcome = stop(deadline.error('deploy')));
         await status.progressing(`Performing kluctl ${deployMode(kd.spec)}`);
-        const result = await runDeployStep(target, deps.clock, {
-          kd,
-          rendered,
-          commit: prepared.commit,
-          reconcileId,
-          clusterId,
-          projectKey,
-          signal: deadline.signal,
-          ...(prepared.ref ? { ref: prepared.ref } : {}),
-          ...(request?.request.overridesPatch ? { overridesPatch: request.request.overridesPatch } : {}),
-        });
-        status.set({ lastDeployResult: summarizeResult(result) });
+        const t0 = deps.clock.now().getTime();
+        const result = (deployResult = await runDeployStep(target, deps.clock, stepInput));
+        const summary = summarizeResult(result);
+        status.set({ lastDeployResult: summary });
         deployed = true;
         deployStopped = deadline.reached();
         commandErrors.push(commandErrorText('deploy', result.errors, result.warnings));
         await keepCommandResult(deps, { clusterId, namespace, name }, result);
+        await report.commandFinished(summary, deployMode(kd.spec), (deps.clock.now().getTime() - t0) / 1000);
         log.info('deployed', {
           applied: status.status.lastDeployResult?.appliedObjects,
           errors: result.errors.length,
@@ -346,31 +399,77 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
         });
       }
 
-      // 11. Validate, unless the deadline came first.
+      // 11. Validate, unless the deadline came first. Right after a real deploy, a validate failing only
+      // on readiness is repeated until the workloads are ready, for up to retryInterval (beyond Kluctl,
+      // validate.ts).
       const validated = plan.validate && !deadline.reached();
       if (validated) {
-        await status.progressing('Performing kluctl validate');
-        const validateResult = await validateObjects(target, deps.clock, {
-          objects: rendered.items.filter((i) => !i.onlyRender).flatMap((i) => i.objects),
-          projectKey,
-          targetKey,
-          reconcileId,
-          renderedObjectsHash: rendered.objectsHash,
-          kluctlDeployment: { name, namespace, clusterId },
-        });
+        const step = 'Performing kluctl validate';
+        await status.progressing(step);
+        const t0 = deps.clock.now().getTime();
+        const validateResult = await validateUntilReady(
+          target,
+          deps.clock,
+          {
+            objects: rendered.items.filter((i) => !i.onlyRender).flatMap((i) => i.objects),
+            projectKey,
+            targetKey,
+            reconcileId,
+            renderedObjectsHash: rendered.objectsHash,
+            kluctlDeployment: { name, namespace, clusterId },
+          },
+          {
+            limitMs: readinessRetryLimit({
+              deployed: plan.deploy && !kd.spec.dryRun,
+              retryIntervalMs: retryInterval(kd.spec),
+              remainingMs: deadline.at.getTime() - deps.clock.now().getTime(),
+            }),
+            signal: deadline.signal,
+            onWait: (w) => status.progressing(step, readinessWaitMessage(w)),
+          },
+        );
         const overridesPatch = request?.request.overridesPatch;
         const lastValidateResult = overridesPatch ? { ...validateResult, overridesPatch } : validateResult;
         status.set({ lastValidateResult });
         commandErrors.push(commandErrorText('validate', validateResult.errors, validateResult.warnings));
         await keepValidateResult(deps, lastValidateResult);
+        report.validated((deps.clock.now().getTime() - t0) / 1000);
+      }
+
+      // 12. Drift detection, as Kluctl on every full reconcile: a dry-run diff that skips the objects
+      // still at the resourceVersion the deploy or the last diff saw matching.
+      let resourceVersions = versionsBeforeDiff({
+        remembered: loaded.resourceVersions,
+        lastObjectsHash: loaded.memory.lastObjectsHash,
+        objectsHash: rendered.objectsHash,
+        ...(deployResult
+          ? { deploy: { dryRun: kd.spec.dryRun ?? false, objects: deployResult.objects } }
+          : {}),
+      });
+      if (deps.driftDetection !== false && !deadline.reached()) {
+        await status.progressing('Performing drift detection');
+        const drift = await detectDrift(target, deps.clock, {
+          ...stepInput,
+          skipResourceVersions: resourceVersions,
+        });
+        // A diff cut short by the deadline says nothing reliable: keep the last result.
+        if (!deadline.reached()) {
+          status.set({
+            lastDriftDetectionResult: drift.result,
+            lastDriftDetectionResultMessage: drift.message,
+          });
+          resourceVersions = drift.resourceVersions;
+          log.info('drift detection', { drift: drift.message, dryRunApplied: drift.dryRunApplied });
+        }
       }
       // Remember what we did (the next plan reads it). A deploy cut by the host's deadline did not do
       // what Kluctl's controller would have done, so the next run deploys again.
-      await rememberRun(
+      r.state.known = await rememberRun(
         deps.store,
         r.stateKey,
         loaded,
         {
+          ...(kd.metadata.uid ? { uid: kd.metadata.uid } : {}),
           objectsHash: rendered.objectsHash,
           generation,
           manualObjectsHash: kd.spec.manualObjectsHash,
@@ -380,9 +479,23 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
           ...(deployStopped && deadline.by === 'deadline'
             ? { deployInterrupted: deps.clock.now().toISOString() }
             : {}),
+          resourceVersions,
         },
         log,
+        r.state.known,
       );
+      // As Kluctl: the next run is scheduled from when this one's deploy and validate really ended.
+      const deployEnd = plan.deploy ? status.status.lastDeployResult?.commandInfo.endTime : undefined;
+      const validateEnd = validated ? status.status.lastValidateResult?.endTime : undefined;
+      const lastDeployEnd = deployEnd ?? loaded.memory.lastDeployEndTime;
+      const lastValidateEnd = validateEnd ?? loaded.memory.lastValidateEndTime;
+      nextRunAt = nextReconcileAt({
+        spec: kd.spec,
+        now: deps.clock.now(),
+        awaitingApproval: plan.awaitingApproval,
+        ...(lastDeployEnd ? { lastDeployEnd } : {}),
+        ...(lastValidateEnd ? { lastValidateEnd } : {}),
+      });
       if (deployStopped) {
         return (outcome = stop(deadline.error('deploy'), status.status.lastDeployResult ?? undefined));
       }
@@ -390,13 +503,20 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     } else {
       // Kluctl's observedGeneration moves while suspended, so a spec change made then does not by
       // itself redeploy on a later reconcile request.
-      const loaded = await loadMemory(deps.store, r.stateKey, kd.status);
+      const loaded = await loadMemory(deps.store, r.stateKey, kd.status, kd.metadata.uid, r.state.known);
       if (loaded.memory.lastReconciledGeneration !== generation) {
-        await rememberPartial(deps.store, r.stateKey, loaded, { generation }, log);
+        r.state.known = await rememberPartial(
+          deps.store,
+          r.stateKey,
+          loaded,
+          { ...(kd.metadata.uid ? { uid: kd.metadata.uid } : {}), generation },
+          log,
+          r.state.known,
+        );
       }
     }
 
-    // 12. Ready from the last results, as Kluctl builds it (also for suspended deployments).
+    // 13. Ready from the last results, as Kluctl builds it (also for suspended deployments).
     const ready = status.finish(validateEnabled(kd.spec));
     const suspended = r.kd.spec.suspend && !request;
     outcome = {
@@ -411,8 +531,8 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     // every failure outside its commands: as a failed prepare, with the full text in lastPrepareError.
     return (outcome = failPrepare(err));
   } finally {
-    // 13. Status has one owner and is always written, observedGeneration included; a reconcile
-    // request's record is completed in the same write.
+    // 14. Status has one owner and is always written, observedGeneration included (a reconcile
+    // request's record is completed in the same write); then the events and metrics of the run.
     if (request) {
       const commandError = combineCommandErrors(commandErrors);
       status.set({
@@ -423,6 +543,10 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
     }
     try {
       await status.flush({ observe });
+      await report.finished({
+        status: status.status,
+        ...(outcome.nextRunAt ? { nextRunAt: outcome.nextRunAt } : {}),
+      });
     } finally {
       await prepared?.cleanup();
       logFinished(log, deps.clock, started, outcome);

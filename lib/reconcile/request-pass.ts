@@ -15,16 +15,25 @@ import { commandProject } from '../deploy/commands/command-base.js';
 import { runDiff } from '../deploy/commands/deploy-command.js';
 import { runPrune } from '../deploy/commands/prune-command.js';
 import type { Clock, Logger, ObjectRef } from '../ports.js';
+import type { JsonVersion } from '../state/json-state.js';
 import type { RunDeadline } from './deadline.js';
-import { asControllerResult, controllerEnv, failedCommandResult, runDeployStep } from './deploy-step.js';
+import {
+  asControllerResult,
+  controllerCommandEnv,
+  controllerDiffOptions,
+  failedCommandResult,
+} from './controller-command.js';
+import { runDeployStep } from './deploy-step.js';
 import type { DeployStepInput } from './deploy-step.js';
 import { commandErrorText, finishedRequest, REQUEST_RESULT_FIELD, takeRequest } from './manual-requests.js';
 import type { CommandRequestKind, TakenRequest } from './manual-requests.js';
 import { loadMemory, rememberPartial } from './memory.js';
+import type { ReconcileMemory } from './memory.js';
 import { PrepareError, prepareProject } from './prepare.js';
 import type { PrepareDeps, PreparedProject } from './prepare.js';
 import type { ReconcileOutcome } from './outcome.js';
 import { keepCommandResult, keepValidateResult } from './results.js';
+import type { RunReport } from './run-report.js';
 import type { ResultSinks } from './results.js';
 import { prepareErrorText, projectKeyOf } from './status.js';
 import type { StatusPatch, StatusWriter } from './status-writer.js';
@@ -43,13 +52,16 @@ export interface RequestRun {
   readonly reconcileId: string;
   readonly clusterId: string;
   readonly stateKey: string;
+  /** The state document as the run last wrote it (updated by the memory write). */
+  readonly state: { known: JsonVersion<ReconcileMemory> | undefined };
   readonly deadline: RunDeadline;
   readonly status: StatusWriter;
+  /** Events and metrics of the run (the command's event, as Kluctl records one per command). */
+  readonly report: RunReport;
   readonly log: Logger;
   /** Records a failed prepare in status (Kluctl's PrepareFailed) and gives the run's outcome. */
   readonly failPrepare: (err: unknown, commit?: string) => ReconcileOutcome;
 }
-
 /** What the command did, for status, the request's record and the memory. */
 interface CommandOutcome {
   readonly status: StatusPatch;
@@ -105,8 +117,16 @@ export async function serveCommandRequest(
       { resultId: done.resultId, ...(done.commandError ? { commandError: done.commandError } : {}) },
       done.status,
     );
-    const loaded = await loadMemory(deps.store, r.stateKey, r.kd.status);
-    await rememberPartial(deps.store, r.stateKey, loaded, done, log);
+    const uid = r.kd.metadata.uid;
+    const loaded = await loadMemory(deps.store, r.stateKey, r.kd.status, uid, r.state.known);
+    r.state.known = await rememberPartial(
+      deps.store,
+      r.stateKey,
+      loaded,
+      { ...done, ...(uid ? { uid } : {}) },
+      log,
+      r.state.known,
+    );
     log.info(`finished kluctl.io/request-${kind}`, {
       resultId: done.resultId,
       commandError: done.commandError,
@@ -178,6 +198,7 @@ async function runRequestedCommand(
       : await runDiffOrPrune(r, kind, input, target);
   await keepCommandResult(deps, id, result, { force: true });
   const summary = summarizeResult(result);
+  await r.report.commandFinished(summary, kind);
   return {
     status: kind === 'diff' ? { lastDiffResult: summary } : { lastDeployResult: summary },
     resultId: result.id,
@@ -198,23 +219,25 @@ async function runDiffOrPrune(
 ): Promise<CommandResult> {
   const clock = r.deps.clock;
   const t0 = clock.now();
-  const env = controllerEnv(target, clock, input);
+  const env = controllerCommandEnv(target, clock, input);
   const project = commandProject(input.rendered);
   const spec = input.kd.spec;
   let result: CommandResult;
   try {
     result =
       kind === 'diff'
-        ? await runDiff(env, project, {
-            forceApply: spec.forceApply ?? false,
-            replaceOnError: spec.replaceOnError ?? false,
-            forceReplaceOnError: spec.forceReplaceOnError ?? false,
-          })
+        ? await runDiff(env, project, controllerDiffOptions(spec))
         : await runPrune(env, project, { dryRun: spec.dryRun ?? false, wait: false });
   } catch (err) {
     result = await failedCommandResult(env, project, kind, err);
   }
-  return asControllerResult(result, input, t0);
+  return asControllerResult(result, {
+    kd: input.kd,
+    clusterId: input.clusterId,
+    startTime: t0,
+    renderedObjectsHash: input.rendered.objectsHash,
+    ...(input.overridesPatch ? { overridesPatch: input.overridesPatch } : {}),
+  });
 }
 
 function optionalError(text: string | undefined): { commandError?: string } {

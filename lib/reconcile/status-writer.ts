@@ -95,14 +95,12 @@ export class StatusWriter {
     return this.patch(this.conditions(ready, 'Initializing'));
   }
 
-  /** Kluctl's "real work starts" patch: Ready Unknown, Reconciling names the step. */
-  progressing(step: string): Promise<void> {
-    return this.patch(
-      this.conditions(
-        { status: 'Unknown', reason: Reasons.progressing, message: 'Reconciliation in progress' },
-        step,
-      ),
-    );
+  /**
+   * Kluctl's "real work starts" patch: Ready Unknown, Reconciling names the step. `message` replaces
+   * Kluctl's Ready message for progress beyond its steps (waiting for readiness).
+   */
+  progressing(step: string, message = 'Reconciliation in progress'): Promise<void> {
+    return this.patch(this.conditions({ status: 'Unknown', reason: Reasons.progressing, message }, step));
   }
 
   /** Kluctl's failed-prepare outcome: the full text in lastPrepareError, a short Ready message. */

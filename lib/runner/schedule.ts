@@ -1,24 +1,29 @@
 /**
- * When a KluctlDeployment is due for a reconcile (kluctl-semantics §10.1): when first seen, when its
- * generation changed, when a `kluctl.io/request-*` value appeared or changed (a removed one asks for
- * nothing), when it is being deleted, and when its next run time has come. Pure, so the runner and the
- * schedule function share it.
+ * When a KluctlDeployment is due for a reconcile (kluctl-semantics §10.1, Kluctl's predicates
+ * `GenerationChangedPredicate` or `ReconcileRequestedPredicate`): when first seen, when its generation
+ * changed, when any `kluctl.io/request-*` value (reconcile, diff, deploy, prune, validate) appeared or
+ * changed (a removed one asks for nothing: the controller removes them itself), when it is being
+ * deleted, and when its next run time has come. Pure, so the runner and its tests share it.
  */
 import { REQUEST_ANNOTATIONS } from '../api/constants.js';
 import type { KluctlDeployment } from '../api/types.js';
 
+/** The manual request kinds, in Kluctl's order of processing. */
+type RequestKind = keyof typeof REQUEST_ANNOTATIONS;
+const REQUEST_KINDS = Object.keys(REQUEST_ANNOTATIONS) as RequestKind[];
+
 /** What the scheduler remembers of a deployment between ticks. */
 export interface ScheduleEntry {
   readonly generation: number;
-  /** The `kluctl.io/request-*` values the last run was started with, by annotation. */
-  readonly requests?: Readonly<Record<string, string>>;
+  /** The request annotation values seen at the last reconcile, by kind. */
+  readonly requests?: Readonly<Partial<Record<RequestKind, string>>>;
   readonly nextRunAt: number;
   readonly deleting?: boolean;
 }
 
 /** Why a deployment is due, or undefined when it is not. */
 export function dueReason(
-  kd: KluctlDeployment,
+  kd: Pick<KluctlDeployment, 'metadata'>,
   entry: ScheduleEntry | undefined,
   now: Date,
 ): string | undefined {
@@ -26,21 +31,21 @@ export function dueReason(
   if (kd.metadata.deletionTimestamp && !entry.deleting) return 'being deleted';
   if ((kd.metadata.generation ?? 0) !== entry.generation)
     return `generation changed to ${kd.metadata.generation}`;
-  const current = requestValues(kd);
-  const requested = Object.keys(current).find((k) => current[k] !== entry.requests?.[k]);
-  if (requested) return `${requested.replace('kluctl.io/request-', '')} requested`;
+  const requests = requestsOf(kd);
+  const asked = REQUEST_KINDS.find((k) => requests[k] !== undefined && requests[k] !== entry.requests?.[k]);
+  if (asked) return `${asked} requested`;
   if (entry.nextRunAt <= now.getTime()) return 'interval elapsed';
   return undefined;
 }
 
 /** The entry to remember after a reconcile that was started for `kd`. */
 export function entryAfterReconcile(
-  kd: KluctlDeployment,
+  kd: Pick<KluctlDeployment, 'metadata'>,
   nextRunAt: Date | undefined,
   fallbackMs: number,
   now: Date,
 ): ScheduleEntry {
-  const requests = requestValues(kd);
+  const requests = requestsOf(kd);
   return {
     generation: kd.metadata.generation ?? 0,
     ...(Object.keys(requests).length > 0 ? { requests } : {}),
@@ -54,12 +59,12 @@ export function kdKey(kd: { metadata: { namespace?: string; name: string } }): s
   return `${kd.metadata.namespace ?? ''}/${kd.metadata.name}`;
 }
 
-/** The `kluctl.io/request-*` annotations of `kd` that are set, by name. */
-function requestValues(kd: KluctlDeployment): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of Object.values(REQUEST_ANNOTATIONS)) {
-    const v = kd.metadata.annotations?.[name];
-    if (v !== undefined) out[name] = v;
+/** The request annotation values of `kd`, by kind. */
+function requestsOf(kd: Pick<KluctlDeployment, 'metadata'>): Partial<Record<RequestKind, string>> {
+  const out: Partial<Record<RequestKind, string>> = {};
+  for (const k of REQUEST_KINDS) {
+    const v = kd.metadata.annotations?.[REQUEST_ANNOTATIONS[k]];
+    if (v !== undefined) out[k] = v;
   }
   return out;
 }

@@ -9,7 +9,7 @@
  * deployment was deleted cannot bring the entry back. Every write is a conditional read-modify-write
  * (json-state.ts `updateJson`) and writes nothing when the shard would not change.
  */
-import type { StateStore } from '../ports.js';
+import type { Clock, StateStore } from '../ports.js';
 import {
   parseScheduleShardKey,
   SCHEDULE_PREFIX,
@@ -66,6 +66,32 @@ export async function recordNextRun(
     const entry: ScheduleIndexEntry = nextRunAt ? { nextRunAt: nextRunAt.toISOString() } : {};
     return { deployments: { ...current.deployments, [name]: entry } };
   });
+}
+
+/**
+ * {@link recordNextRun} for a long-lived process (a warm function): remembers what it recorded per
+ * deployment and skips the shard read when a reconcile ends with the same next run time (a no-op
+ * reconcile does), for at most `maxAgeMs` before checking the shard again. Only reconciles of a
+ * deployment move its entry, so the remembered time goes stale only when another instance reconciled
+ * it meanwhile; then the next tick still reconciles it, at that instance's time.
+ */
+export function nextRunRecorder(
+  store: StateStore,
+  opts: { clock: Clock; maxAgeMs?: number },
+): (id: DeploymentId, nextRunAt: Date | undefined) => Promise<void> {
+  const recorded = new Map<string, { at: string; when: number }>();
+  const maxAgeMs = opts.maxAgeMs ?? 3_600_000;
+  return async (id, nextRunAt) => {
+    const key = `${id.clusterId}/${entryName(id)}`;
+    const at = nextRunAt?.toISOString() ?? '';
+    const now = opts.clock.now().getTime();
+    const last = recorded.get(key);
+    if (last && last.at === at && now - last.when < maxAgeMs) return;
+    recorded.delete(key);
+    await recordNextRun(store, id, nextRunAt);
+    if (recorded.size >= 10_000) recorded.clear();
+    recorded.set(key, { at, when: now });
+  };
 }
 
 /** Applies ingest's edits to one cluster's index; returns how many entries were added and dropped. */

@@ -26,6 +26,13 @@ export interface UpdateJsonOptions {
   readonly maxBackoffMs?: number;
   /** Injected for tests; default setTimeout. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * The document as this caller last read or wrote it: the first attempt starts from it instead of
+   * reading. Safe because the write is conditional on its ETag; a stale one costs a conflict and a read.
+   * When the mutator declines to write from it, the document is read and the mutator asked again, so a
+   * refusal (e.g. a lease held by another) is never decided on a stale version alone.
+   */
+  readonly known?: JsonVersion<unknown>;
 }
 
 /** The outcome of an update: the document as stored and its ETag (both undefined if absent). */
@@ -69,8 +76,10 @@ export async function updateJson<T>(
   const maxAttempts = opts.maxAttempts ?? 16;
   const sleep = opts.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
-    const current = await readJson<T>(store, key);
+    const current =
+      attempt === 1 && opts.known ? (opts.known as JsonVersion<T>) : await readJson<T>(store, key);
     const next = mutate(current.value);
+    if (next === undefined && attempt === 1 && opts.known) continue;
     if (next === undefined) return current;
     const body = serializeJson(next);
     if (current.value !== undefined && sameBytes(body, serializeJson(current.value))) return current;
@@ -97,26 +106,70 @@ export async function acquireLease(
   ttlMs: number,
   now: Date,
 ): Promise<boolean> {
-  const expires = new Date(now.getTime() + ttlMs).toISOString();
-  const result = await updateJson<ReconcileState>(store, key, (current) => {
-    const lease = current?.lease;
-    if (lease && lease.holder !== holder && Date.parse(lease.expires) > now.getTime()) return undefined;
-    return { ...current, lease: { holder, expires } };
-  });
-  return result.value?.lease?.holder === holder && result.value.lease.expires === expires;
+  return (await takeLease(store, key, holder, ttlMs, now)) !== undefined;
 }
 
-/** Gives up the lease if `holder` still holds it; returns whether it did. */
-export async function releaseLease(store: StateStore, key: string, holder: string): Promise<boolean> {
+/**
+ * {@link acquireLease}, returning the state document as written with the lease (so the run can go on
+ * from it without reading it again), or undefined while another holder's lease has not expired.
+ */
+export async function takeLease<T extends ReconcileState>(
+  store: StateStore,
+  key: string,
+  holder: string,
+  ttlMs: number,
+  now: Date,
+  known?: JsonVersion<T>,
+): Promise<JsonVersion<T> | undefined> {
+  const expires = new Date(now.getTime() + ttlMs).toISOString();
+  const result = await updateJson<T>(
+    store,
+    key,
+    (current) => {
+      const lease = current?.lease;
+      if (lease && lease.holder !== holder && Date.parse(lease.expires) > now.getTime()) return undefined;
+      return { ...current, lease: { holder, expires } } as T;
+    },
+    known ? { known } : {},
+  );
+  const won = result.value?.lease?.holder === holder && result.value.lease.expires === expires;
+  return won ? result : undefined;
+}
+
+/**
+ * Gives up the lease if `holder` still holds it; returns whether it did. `known` is the document as
+ * the holder last wrote it (see {@link UpdateJsonOptions.known}).
+ */
+export async function releaseLease(
+  store: StateStore,
+  key: string,
+  holder: string,
+  known?: JsonVersion<ReconcileState>,
+): Promise<boolean> {
+  return (await dropLease(store, key, holder, known)).released;
+}
+
+/** {@link releaseLease}, also returning the document as stored afterwards. */
+export async function dropLease<T extends ReconcileState>(
+  store: StateStore,
+  key: string,
+  holder: string,
+  known?: JsonVersion<T>,
+): Promise<{ released: boolean; version: JsonVersion<T> }> {
   // The flag records what the last (winning) run of the mutator decided; the mutator stays pure otherwise.
   let released = false;
-  await updateJson<ReconcileState>(store, key, (current) => {
-    released = current?.lease?.holder === holder;
-    if (!released || !current) return undefined;
-    const { lease: _lease, ...rest } = current;
-    return rest;
-  });
-  return released;
+  const version = await updateJson<T>(
+    store,
+    key,
+    (current) => {
+      released = current?.lease?.holder === holder;
+      if (!released || !current) return undefined;
+      const { lease: _lease, ...rest } = current;
+      return rest as T;
+    },
+    known ? { known } : {},
+  );
+  return { released, version };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -8,11 +8,16 @@
  *       state.json               reconcile state (ReconcileState in json-state.ts): last objects hash,
  *                                last deploy/validate/drift times and summaries, drift resource
  *                                versions, and the lease against concurrent reconciles
- *       results/<resultId>.json.gz
+ *       repo-link.json           which repos/<repoKey>/deployments.json lists this deployment, so a
+ *                                changed URL or a deletion leaves the old index (serverless/repo-index.ts)
+ *   results/<clusterId>/<namespace>/<name>/<resultId>.json.gz
  *                                command results (gzip JSON, Secret values obfuscated); retention
- *                                deletes the oldest
- *       results/logs/<end time>-<reconcileId>.jsonl.gz
- *                                the log lines of one reconcile (`gitops logs`), newest 20 kept
+ *                                deletes the oldest, and a lifecycle rule on `results/` (infra/)
+ *                                expires what retention missed, which a prefix in the deployment
+ *                                folder could not express
+ *   results/<clusterId>/<namespace>/<name>/logs/<end time>-<reconcileId>.jsonl.gz
+ *                                the log lines of one reconcile (`gitops logs`; reconcile/reconcile-log.ts),
+ *                                newest 20 kept, expired by the same lifecycle rule
  *   schedule/<clusterId>/<shard>.json
  *                                schedule index (lib/serverless/schedule-index.ts): `namespace/name` →
  *                                next run time, so the schedule tick reads SCHEDULE_SHARDS small
@@ -26,7 +31,10 @@
  *   clone-cache/<repoKey>/refs/<branch|tag|head>/<ref>.json
  *                                short-lived "ref → commit" entry
  *   clone-cache/<repoKey>/commits/<commit>.tar.gz
- *                                immutable snapshot of one commit's tree, digest-checked on read
+ *                                immutable snapshot of one commit's tree (without .git)
+ *   clone-cache/<repoKey>/commits/<commit>.json
+ *                                its digest and size, written after the snapshot, so a snapshot
+ *                                counts only once complete; checked on every read
  *
  * `<clusterId>` is the UID of kube-system (Kluctl's cluster id). `<repoKey>` is the normalized
  * repository (`host[:port]/path`, see Kluctl's RepoKey) with every byte outside [A-Za-z0-9._-] (and a
@@ -60,9 +68,12 @@ export function stateKey(clusterId: string, namespace: string, name: string): st
   return `${deploymentKey(clusterId, namespace, name)}state.json`;
 }
 
+/** Prefix of every stored command result (lifecycle rules). */
+export const RESULTS_PREFIX = 'results/';
+
 /** Prefix of the stored command results of one deployment. */
 export function resultsPrefix(clusterId: string, namespace: string, name: string): string {
-  return `${deploymentKey(clusterId, namespace, name)}results/`;
+  return `${RESULTS_PREFIX}${segment(clusterId, 'cluster id')}/${segment(namespace, 'namespace')}/${segment(name, 'name')}/`;
 }
 
 /** One stored command result (gzip JSON). */
@@ -92,6 +103,11 @@ export function parseDeploymentKey(key: string): (DeploymentId & { file: string 
   const m = /^clusters\/([^/]+)\/deployments\/([^/]+)\/([^/]+)\/(.+)$/.exec(key);
   if (!m) return undefined;
   return { clusterId: m[1]!, namespace: m[2]!, name: m[3]!, file: m[4]! };
+}
+
+/** Which repository index lists the deployment (serverless/repo-index.ts). */
+export function repoLinkKey(clusterId: string, namespace: string, name: string): string {
+  return `${deploymentKey(clusterId, namespace, name)}repo-link.json`;
 }
 
 /** Prefix of the schedule index of every cluster (for the tick's one listing). */
@@ -142,6 +158,19 @@ export function cloneSnapshotKey(repoKey: string, commit: string): string {
     throw new KsError('InvalidInput', `invalid commit '${commit}': expected 40 lowercase hex characters`);
   }
   return `${cloneCachePrefix(repoKey)}commits/${commit}.tar.gz`;
+}
+
+/** The digest record of a snapshot (see {@link cloneSnapshotKey}). */
+export function cloneSnapshotMetaKey(repoKey: string, commit: string): string {
+  return cloneSnapshotKey(repoKey, commit).replace(/\.tar\.gz$/, '.json');
+}
+
+/**
+ * Prefix of every clone cache scope of one repository (a scope is `<repoKey>@<hash>`, see
+ * lib/serverless/clone-cache.ts), whatever URL form and credentials fetched it.
+ */
+export function cloneCacheRepoPrefix(repoKey: string): string {
+  return `clone-cache/${encodeSegment(`${repoKey}@`, 'repository key')}`;
 }
 
 /** Prefix of one repository's clone cache. */

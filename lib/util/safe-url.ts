@@ -10,6 +10,8 @@ export function safeUrl(url: string): string {
     u.search = '';
     return u.toString();
   } catch {
-    return '<unparsable url>';
+    // scp-like SSH URLs (`git@host:path`) carry no secret but the user name, which is dropped too.
+    const scp = /^(?:[^@/]+@)?([^:/]+:[^:].*)$/.exec(url);
+    return scp?.[1] ?? '<unparsable url>';
   }
 }

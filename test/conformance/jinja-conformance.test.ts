@@ -12,8 +12,8 @@ import type { Case } from './cases.js';
 import { CASES_B } from './cases-b.js';
 import { CASES_PUBLIC } from './cases-public.js';
 import { CASES_RANGE } from './cases-range.js';
-import { renderWithJinja2 } from './jinja2-reference.js';
-import type { ReferenceResult } from './jinja2-reference.js';
+import { renderWithJinja2 } from '../../devenv/jinja2-reference.js';
+import type { ReferenceResult } from '../../devenv/jinja2-reference.js';
 
 const ALL: readonly Case[] = [...CASES_A, ...CASES_B, ...CASES_PUBLIC, ...CASES_RANGE];
 const engine = new TemplateEngine({ debugPrint: () => {} });

@@ -8,7 +8,7 @@ import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { deployProject } from '../../lib/deploy/deploy-project.js';
 import type { DeployOptions } from '../../lib/deploy/deploy-types.js';
 import type { KubeObject } from '../../lib/ports.js';
-import { createTestNamespace, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 let kube: HttpKubeClient;
 let ns: string;

@@ -6,14 +6,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { createTestNamespace, testEnv } from '../env/test-env.js';
-import { cli } from '../env/cli.js';
-import type { CliResult } from '../env/cli.js';
+import { createTestNamespace, testEnv } from '../support/test-env.js';
+import { cli, projectFlags } from '../support/cli.js';
+import type { CliResult } from '../support/cli.js';
+import { writeFiles } from '../support/files.js';
 
 const CHART = fileURLToPath(new URL('../fixtures/charts/test-chart', import.meta.url));
 
@@ -82,10 +83,7 @@ let kubeconfig: string;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'ks-cli-render-'));
   project = join(work, 'project');
-  for (const [path, text] of Object.entries(FILES)) {
-    await mkdir(dirname(join(project, path)), { recursive: true });
-    await writeFile(join(project, path), text);
-  }
+  writeFiles(project, FILES);
   await cp(CHART, join(project, 'charts/test-chart'), { recursive: true });
   // A Git checkout, as users run render in one (Kluctl names item dirs from the repository root).
   for (const args of [
@@ -113,16 +111,13 @@ afterAll(async () => {
 const offline = (...args: string[]): Promise<CliResult> =>
   cli([
     'render',
-    '--project-dir',
-    project,
-    '-a',
-    `namespace=${ns}`,
+    ...projectFlags(project, { namespace: ns }),
     '--offline-kubernetes',
     '--print-all',
     ...args,
   ]);
 const online = (...args: string[]): Promise<CliResult> =>
-  cli(['render', '--project-dir', project, '-a', `namespace=${ns}`, '--print-all', ...args]);
+  cli(['render', ...projectFlags(project, { namespace: ns }), '--print-all', ...args]);
 
 describe('render', () => {
   test('--print-all prints every object in deployment order (TestRenderPrintAll)', async () => {
@@ -188,12 +183,7 @@ describe('render', () => {
     const out = join(work, 'rendered');
     const r = await cli([
       'render',
-      '--project-dir',
-      project,
-      '-t',
-      'dev',
-      '-a',
-      `namespace=${ns}`,
+      ...projectFlags(project, { target: 'dev', namespace: ns }),
       '--offline-kubernetes',
       '--render-output-dir',
       out,
@@ -239,7 +229,7 @@ describe('render', () => {
 
   test('without a usable kubeconfig render warns and works offline (TestRenderNoKubeconfig)', async () => {
     const r = await cli(
-      ['render', '--project-dir', project, '-t', 'dev', '-a', `namespace=${ns}`, '--print-all'],
+      ['render', ...projectFlags(project, { target: 'dev', namespace: ns }), '--print-all'],
       { KUBECONFIG: join(work, 'missing-kubeconfig') },
     );
     expect(r.code).toBe(0);
@@ -254,10 +244,7 @@ describe('source root', () => {
   test('item dirs are named from the Git repository root when the project is a sub-folder of it', async () => {
     const r = await cli([
       'render',
-      '--project-dir',
-      join(project, 'sub'),
-      '-a',
-      `namespace=${ns}`,
+      ...projectFlags(join(project, 'sub'), { namespace: ns }),
       '--offline-kubernetes',
       '--print-all',
     ]);
@@ -272,10 +259,7 @@ describe('source root', () => {
     await cp(join(project, 'sub'), plain, { recursive: true });
     const r = await cli([
       'render',
-      '--project-dir',
-      plain,
-      '-a',
-      `namespace=${ns}`,
+      ...projectFlags(plain, { namespace: ns }),
       '--offline-kubernetes',
       '--print-all',
     ]);
@@ -286,7 +270,7 @@ describe('source root', () => {
 
 describe('list-targets', () => {
   test('prints the rendered targets sorted by name as YAML, --only-names and -o write names to files', async () => {
-    const all = await cli(['list-targets', '--project-dir', project, '-a', `namespace=${ns}`]);
+    const all = await cli(['list-targets', ...projectFlags(project, { namespace: ns })]);
     expect(all.code).toBe(0);
     const targets = parse(all.stdout) as { name: string; context?: string }[];
     expect(targets.map((t) => t.name)).toEqual(['badctx', 'dev', 'other', 'prod']);
@@ -296,10 +280,7 @@ describe('list-targets', () => {
     const out2 = join(work, 'targets2.txt');
     const r = await cli([
       'list-targets',
-      '--project-dir',
-      project,
-      '-a',
-      `namespace=${ns}`,
+      ...projectFlags(project, { namespace: ns }),
       '--only-names',
       '-o',
       out1,
@@ -326,4 +307,5 @@ test('--help of every command exits 0 and shows its usage', async () => {
     expect({ command: commands[i], code: r.code }).toEqual({ command: commands[i], code: 0 });
     expect(r.stdout).toContain(`Usage: kluctl-serverless ${commands[i]}`);
   }
-});
+  // One CLI start per command, all at once: on two busy cores that takes longer than one test usually may.
+}, 180_000);

@@ -7,9 +7,9 @@ import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { fixtureDir } from '../env/fixtures.js';
-import { createTestNamespace, kubectlJson, testEnv } from '../env/test-env.js';
-import { cli, NO_GIT_ROOT_WARNING } from '../env/cli.js';
+import { fixtureDir } from '../support/fixtures.js';
+import { createTestNamespace, kubectlJson, testEnv } from '../support/test-env.js';
+import { cli, NO_GIT_ROOT_WARNING, projectFlags } from '../support/cli.js';
 
 let project: string;
 let ns: string;
@@ -27,12 +27,7 @@ afterAll(async () => {
 test('render --print-all prints the final objects with Kluctl metadata (TestRenderPrintAll)', async () => {
   const r = await cli([
     'render',
-    '--project-dir',
-    project,
-    '-t',
-    'prod',
-    '-a',
-    `namespace=${ns}`,
+    ...projectFlags(project, { target: 'prod', namespace: ns }),
     '--print-all',
     '--offline-kubernetes',
   ]);
@@ -50,19 +45,14 @@ test('render --print-all prints the final objects with Kluctl metadata (TestRend
 });
 
 test('list-targets prints the targets', async () => {
-  const r = await cli(['list-targets', '--project-dir', project, '-a', `namespace=${ns}`, '--only-names']);
+  const r = await cli(['list-targets', ...projectFlags(project, { namespace: ns }), '--only-names']);
   expect(r.stdout).toBe('dev\nprod\n');
 });
 
 test('an unknown target is an error that names it', async () => {
   const r = await cli([
     'render',
-    '--project-dir',
-    project,
-    '-t',
-    'staging',
-    '-a',
-    `namespace=${ns}`,
+    ...projectFlags(project, { target: 'staging', namespace: ns }),
     '--offline-kubernetes',
   ]);
   expect(r.code).toBe(1);
@@ -73,12 +63,7 @@ test('deploy -y applies with field manager kluctl, and --prune removes what is n
   const { kubeconfigPath } = testEnv();
   const base = [
     'deploy',
-    '--project-dir',
-    project,
-    '-t',
-    'dev',
-    '-a',
-    `namespace=${ns}`,
+    ...projectFlags(project, { target: 'dev', namespace: ns }),
     '--kubeconfig',
     kubeconfigPath,
     '-y',
@@ -117,12 +102,7 @@ test('deploy without --yes and without a terminal refuses and says what to do', 
   const { kubeconfigPath } = testEnv();
   const r = await cli([
     'deploy',
-    '--project-dir',
-    project,
-    '-t',
-    'dev',
-    '-a',
-    `namespace=${ns}`,
+    ...projectFlags(project, { target: 'dev', namespace: ns }),
     '--kubeconfig',
     kubeconfigPath,
   ]);

@@ -3,8 +3,9 @@
 // malformed objects with a message naming the bad field, and prints Kluctl's columns.
 import { kluctlDeploymentCrdPath } from '../../lib/api/crd.js';
 import { DEFAULTS } from '../../lib/api/spec-defaults.js';
-import { kubectl } from '../env/control-plane.js';
-import { createTestNamespace, eventually, installCrds, testEnv } from '../env/test-env.js';
+import { kubectl } from '../../devenv/control-plane.js';
+import { kluctlDeployment } from '../support/kluctl-deployment.js';
+import { createTestNamespace, eventually, installCrds, testEnv } from '../support/test-env.js';
 
 const CRD_NAME = 'kluctldeployments.gitops.kluctl.io';
 
@@ -37,14 +38,7 @@ async function applyObject(obj: unknown) {
   );
 }
 
-function kd(name: string, spec: Record<string, unknown>) {
-  return {
-    apiVersion: 'gitops.kluctl.io/v1beta1',
-    kind: 'KluctlDeployment',
-    metadata: { name, namespace: ns },
-    spec,
-  };
-}
+const kd = (name: string, spec: Record<string, unknown>) => kluctlDeployment(ns, name, spec);
 
 // The example of Kluctl's KluctlDeployment documentation, verbatim apart from the namespace.
 const microservicesDemoSpec = {

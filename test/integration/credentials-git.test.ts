@@ -10,20 +10,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import type { KluctlDeployment } from '../../lib/api/types.js';
-import { silentLogger, systemClock } from '../../lib/ports.js';
-import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
-import { toolPath } from '../../lib/tools.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
-import { cli } from '../env/cli.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { cli } from '../support/cli.js';
+import { readyCondition } from '../support/kluctl-deployment.js';
+import {
+  applyAndReconcile,
+  createCredentialsSecret,
+  testReconcileDeps,
+} from '../support/reconcile-scenario.js';
+import { createTestNamespace, installCrds, kubectlJson, testEnv } from '../support/test-env.js';
 
 const USER = 'kluctl-user';
 const PASSWORD = 'S3cr3t-Pa55word';
@@ -144,30 +144,10 @@ describe('controller spec.credentials.git (gitops_git_include_test, TestGitOpsGi
   let workDir: string;
 
   beforeAll(async () => {
-    const env = testEnv();
-    http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });
+    http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
     workDir = await mkdtemp(join(tmpdir(), 'ks-creds-'));
-    deps = {
-      kube: http,
-      store: new FsStateStore(join(workDir, 'state')),
-      git: new IsomorphicGitSource(),
-      clock: systemClock,
-      logger: silentLogger,
-      workDir,
-      kustomizePath: toolPath('kustomize'),
-      holder: 'credentials-test',
-    };
-    const secret = await kubectlTest([
-      'create',
-      'secret',
-      'generic',
-      'git-creds',
-      '-n',
-      ns,
-      `--from-literal=username=${USER}`,
-      `--from-literal=password=${PASSWORD}`,
-    ]);
-    expect(secret.stderr).toBe('');
+    deps = testReconcileDeps({ kube: http, workDir, holder: 'credentials-test' });
+    await createCredentialsSecret(ns, 'git-creds', { username: USER, password: PASSWORD });
   });
 
   afterAll(async () => {
@@ -175,37 +155,27 @@ describe('controller spec.credentials.git (gitops_git_include_test, TestGitOpsGi
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  async function reconcileKd(name: string, credentials: unknown): Promise<KluctlDeployment> {
-    const kd = {
-      apiVersion: 'gitops.kluctl.io/v1beta1',
-      kind: 'KluctlDeployment',
-      metadata: { name, namespace: ns },
-      spec: {
-        interval: '5m',
-        timeout: '2m',
-        source: { git: { url: projectRepo.url } },
-        target: 'test',
-        args: { namespace: ns },
-        ...(credentials ? { credentials } : {}),
-      },
-    };
-    const applied = await kubectlTest(['apply', '-f', '-'], { input: JSON.stringify(kd) });
-    expect(applied.stderr).toBe('');
-    await reconcileDeployment(deps, { namespace: ns, name });
-    return kubectlJson<KluctlDeployment>(['get', 'kluctldeployment', name, '-n', ns]);
-  }
-  const ready = (kd: KluctlDeployment) => kd.status?.conditions?.find((c) => c.type === 'Ready');
+  /** Applies KluctlDeployment `name` of the project with `spec.credentials` and reconciles it once. */
+  const reconcileKd = (name: string, credentials: unknown) =>
+    applyAndReconcile(deps, ns, name, {
+      interval: '5m',
+      timeout: '2m',
+      source: { git: { url: projectRepo.url } },
+      target: 'test',
+      args: { namespace: ns },
+      ...(credentials ? { credentials } : {}),
+    });
 
   test('without credentials the clone of the protected source fails as PrepareFailed', async () => {
     const kd = await reconcileKd('no-creds', undefined);
-    expect(ready(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+    expect(readyCondition(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
     expect(kd.status?.lastPrepareError).toContain(`authentication required for http://${host}/project.git`);
     expect(JSON.stringify(kd)).not.toContain(PASSWORD);
   });
 
   test('host "*" is ignored for http URLs', async () => {
     const kd = await reconcileKd('wildcard', { git: [{ host: '*', secretRef: { name: 'git-creds' } }] });
-    expect(ready(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+    expect(readyCondition(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
     expect(kd.status?.lastPrepareError).toContain('authentication required');
   });
 
@@ -213,7 +183,7 @@ describe('controller spec.credentials.git (gitops_git_include_test, TestGitOpsGi
     const kd = await reconcileKd('source-only', {
       git: [{ host, path: 'project', secretRef: { name: 'git-creds' } }],
     });
-    expect(ready(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+    expect(readyCondition(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
     expect(kd.status?.lastPrepareError).toContain(`http://${host}/include-lib.git`);
     expect(kd.status?.lastPrepareError).toContain('authentication required');
     expect(JSON.stringify(kd)).not.toContain(PASSWORD);
@@ -228,7 +198,7 @@ describe('controller spec.credentials.git (gitops_git_include_test, TestGitOpsGi
       ],
     });
     // Every entry's Secret is read up front, so a missing one fails even when an earlier entry matches.
-    expect(ready(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+    expect(readyCondition(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
     expect(kd.status?.lastPrepareError).toContain(
       'spec.credentials.git[0]: Secret does-not-matter not found',
     );
@@ -239,7 +209,7 @@ describe('controller spec.credentials.git (gitops_git_include_test, TestGitOpsGi
         { host, path: '{project,include-*}', secretRef: { name: 'git-creds' } },
       ],
     });
-    expect(ready(ok)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+    expect(readyCondition(ok)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
     expect(ok.status?.observedCommit).toBe(await projectRepo.head());
     const cms = await kubectlJson<{ items: { metadata: { name: string }; data?: Record<string, string> }[] }>(
       ['get', 'configmaps', '-n', ns, '-l', `kluctl.io/discriminator=creds-test-${ns}`],

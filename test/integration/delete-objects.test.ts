@@ -4,8 +4,9 @@
  * unknown group/kind an error, deleted objects reported as such and never applied.
  */
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { createTestNamespace, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlTest, testEnv } from '../support/test-env.js';
 import { HookScenario } from './hooks-scenario.js';
+import { deleteObjects } from '../../lib/deploy/delete-objects.js';
 
 let real: HttpKubeClient;
 beforeAll(async () => {
@@ -104,3 +105,25 @@ test('an object deleted by deleteObjects is not reported as an orphan afterwards
   expect(gone[0]).toMatchObject({ deleted: true });
   expect(gone[0]!.orphan).toBeUndefined();
 });
+
+test('a dry run deletes nothing: deleteObjects under --dry-run and the delete command with dryRun', async () => {
+  const s = new HookScenario(real, await createTestNamespace('delete-objects-dry'));
+  await create(s.ns, 'configmap old');
+  s.cm('cm1');
+  s.item = { deleteObjects: [{ kind: 'ConfigMap', name: 'old', namespace: s.ns }] };
+  const out = await s.deploy({ dryRun: true });
+  expect(out.errors).toEqual([]);
+  // The API server accepted the (dry-run) delete, and the object is still there.
+  expect(out.objects.filter((o) => o.deleted).map((o) => o.ref.name)).toEqual(['old']);
+  expect(await exists(s.ns, 'configmap', 'old')).toBe(true);
+
+  const del = await deleteObjects(real, [await real.get(cmRef(s.ns, 'old')).then((o) => o!)], {
+    dryRun: true,
+  });
+  expect(del.deleted.map((r) => r.name)).toEqual(['old']);
+  expect(await exists(s.ns, 'configmap', 'old')).toBe(true);
+});
+
+function cmRef(namespace: string, name: string) {
+  return { group: '', version: 'v1', kind: 'ConfigMap', name, namespace };
+}

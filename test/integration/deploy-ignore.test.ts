@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { deployProject } from '../../lib/deploy/deploy-project.js';
 import { renderProject } from '../../lib/project/render-project.js';
-import { toolPath } from '../../lib/tools.js';
-import { fixtureDir } from '../env/fixtures.js';
-import { createTestNamespace, kubectlJson, testEnv } from '../env/test-env.js';
+import { toolPath } from '../../devenv/tools.js';
+import { fixtureDir } from '../support/fixtures.js';
+import { createTestNamespace, kubectlJson, testEnv } from '../support/test-env.js';
 
 let kube: HttpKubeClient;
 let dir: string;

@@ -6,7 +6,7 @@
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { deployProject } from '../../lib/deploy/deploy-project.js';
 import type { KubeObject } from '../../lib/ports.js';
-import { createTestNamespace, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlTest, testEnv } from '../support/test-env.js';
 
 let kube: HttpKubeClient;
 let ns: string;

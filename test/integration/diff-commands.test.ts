@@ -12,7 +12,7 @@ import { runDelete, runPrune } from '../../lib/deploy/commands/prune-command.js'
 import { validateProject } from '../../lib/deploy/commands/validate-command.js';
 import { formatCommandResultText } from '../../lib/deploy/result-output.js';
 import type { KubeObject } from '../../lib/ports.js';
-import { createTestNamespace, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 let kube: HttpKubeClient;
 let env: CommandEnv;

@@ -7,7 +7,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { messageGroupId } from '../../lib/serverless/protocol.js';
 import type { ReconcileMessage } from '../../lib/serverless/protocol.js';
 import { S3StateStore } from '../../lib/adapters/s3-state-store.js';
-import { testEnv } from '../env/test-env.js';
+import { testEnv } from '../support/test-env.js';
 
 /** One record carrying `message`. */
 export function sqsRecord(messageId: string, message: ReconcileMessage): SQSRecord {

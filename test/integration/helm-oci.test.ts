@@ -1,24 +1,14 @@
 /**
- * Helm charts from a real OCI registry (CNCF Distribution, test/env/oci-registry.ts; charts pushed with
+ * Helm charts from a real OCI registry (CNCF Distribution, devenv/oci-registry.ts; charts pushed with
  * the real `helm push`): render-time pulls, helm-pull into Kluctl's `.helm-charts` layout, registry
  * credentials from flags and environment matched by host and repository, and helm-update over the
  * registry's tag list. Scenarios follow Kluctl's e2e/helm_test.go (TestHelmPull/TestHelmPrePull/
  * TestHelmPullCredsViaEnv `oci-*` cases, TestHelmManualUpgradeOci, TestHelmUpdate*Oci,
  * TestHelmUpdateConstraintsOci).
  */
-import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { helmPullCommand } from '../../bin/commands/helm-pull.js';
 import { helmUpdateCommand } from '../../bin/commands/helm-update.js';
 import type { KubeObject } from '../../lib/ports.js';
@@ -27,12 +17,14 @@ import type { HelmCredentialFlags, HelmCredentials } from '../../lib/credentials
 import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import { helmUpdate } from '../../lib/project/helm/helm-update.js';
 import { renderProject } from '../../lib/project/render-project.js';
-import { toolPath } from '../../lib/tools.js';
-import { startOciRegistry } from '../env/oci-registry.js';
-import type { TestOciRegistry } from '../env/oci-registry.js';
+import { toolPath } from '../../devenv/tools.js';
+import { TempDirs } from '../support/files.js';
+import { commitHelmProject, setHelmChartField, writeHelmProject } from '../support/helm-project.js';
+import { startOciRegistry } from '../../devenv/oci-registry.js';
+import type { TestOciRegistry } from '../../devenv/oci-registry.js';
 
 const helmPath = toolPath('helm');
-const temps: string[] = [];
+const temps = new TempDirs('helm-oci-');
 const registries: TestOciRegistry[] = [];
 let plain: TestOciRegistry;
 let secured: TestOciRegistry;
@@ -54,32 +46,14 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await Promise.all(registries.map((r) => r.close()));
-  temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  temps.removeAll();
 });
 
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
+const tempDir = (prefix: string): string => temps.make(prefix);
 
 /** A project like Kluctl's AddHelmDeployment: one item per chart, kustomization listing the output. */
-function project(charts: Record<string, Record<string, unknown>>): string {
-  const dir = tempDir('helm-oci-');
-  const files: Record<string, string> = {
-    '.kluctl.yaml': 'targets: []\n',
-    'deployment.yaml': stringify({ deployments: Object.keys(charts).map((path) => ({ path })) }),
-  };
-  for (const [d, c] of Object.entries(charts)) {
-    files[`${d}/kustomization.yaml`] = 'resources:\n- helm-rendered.yaml\n';
-    files[`${d}/helm-chart.yaml`] = stringify({ helmChart: c });
-  }
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
-}
+const project = (charts: Record<string, Record<string, unknown>>): string =>
+  writeHelmProject(tempDir('helm-oci-'), charts);
 
 const ociChart = (
   reg: TestOciRegistry,
@@ -91,13 +65,6 @@ const ociChart = (
   chartVersion: version,
   releaseName: release,
 });
-
-function setField(dir: string, item: string, field: string, value: unknown): void {
-  const p = join(dir, item, 'helm-chart.yaml');
-  const doc = parse(readFileSync(p, 'utf8')) as { helmChart: Record<string, unknown> };
-  doc.helmChart[field] = value;
-  writeFileSync(p, stringify(doc));
-}
 
 /** `.helm-charts/oci_<port>_127.0.0.1/<chart>[/<version>]`, Kluctl's getChartDir for OCI. */
 const ociDir = (base: string, reg: TestOciRegistry, chart: string, version = ''): string =>
@@ -155,7 +122,7 @@ test('TestHelmPrePull oci-no-creds / TestHelmManualUpgradeOci: helm-pull into .h
     'test-helm1-test-chart1@0.1.0',
   ]);
 
-  setField(dir, 'helm1', 'chartVersion', '0.2.0');
+  setHelmChartField(dir, 'helm1', 'chartVersion', '0.2.0');
   const stale = await failure(render(dir, creds));
   expect(stale?.message).toContain(
     "Helm Chart test-chart1 has not been pre-pulled, which is not allowed when skipPrePull is not enabled. Run 'kluctl helm-pull' to pre-pull all Helm Charts",
@@ -270,13 +237,7 @@ test('TestHelmUpdateOci / TestHelmUpdateAndUpgradeAndCommitOci: tags from the re
   expect(versionsIn(dir, plain, 'test-chart2')).toEqual(['0.1.0']);
 
   // --upgrade --commit through the CLI command, in a clean git worktree with .helm-charts committed.
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
-  const ident = ['-c', 'user.name=t', '-c', 'user.email=t@t'];
-  git('init', '-q');
-  git('add', '-A');
-  git(...ident, 'commit', '-q', '-m', 'project');
-  process.env.GIT_AUTHOR_NAME = process.env.GIT_COMMITTER_NAME = 't';
-  process.env.GIT_AUTHOR_EMAIL = process.env.GIT_COMMITTER_EMAIL = 't@t';
+  const git = commitHelmProject(dir);
   await helmUpdateCommand({ projectDir: dir, upgrade: true, commit: true, registryPlainHttp: [plain.host] });
   expect(versionsIn(dir, plain, 'test-chart1')).toEqual(['0.1.0', '0.2.0']);
   expect(versionsIn(dir, plain, 'test-chart2')).toEqual(['0.3.0']);

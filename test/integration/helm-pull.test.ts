@@ -3,36 +3,27 @@
  * Scenarios follow Kluctl's e2e/helm_test.go (TestHelmSkipPrePull, TestHelmUpdate*, TestHelmPull
  * helm-creds-* cases, TestHelmPullCredsViaEnv).
  */
-import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { helmUpdateCommand } from '../../bin/commands/helm-update.js';
 import { buildHelmCredentials, noHelmCredentials } from '../../lib/credentials/helm-credentials.js';
 import type { HelmCredentials } from '../../lib/credentials/helm-credentials.js';
 import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import { helmUpdate } from '../../lib/project/helm/helm-update.js';
 import { renderProject } from '../../lib/project/render-project.js';
-import { toolPath } from '../../lib/tools.js';
-import { startHelmRepo } from '../env/helm-repo.js';
-import type { TestHelmRepo } from '../env/helm-repo.js';
+import { toolPath } from '../../devenv/tools.js';
+import { TempDirs } from '../support/files.js';
+import { commitHelmProject, setHelmChartField, writeHelmProject } from '../support/helm-project.js';
+import { startHelmRepo } from '../../devenv/helm-repo.js';
+import type { TestHelmRepo } from '../../devenv/helm-repo.js';
 
 const helmPath = toolPath('helm');
-const temps: string[] = [];
+const temps = new TempDirs('helm-pull-');
 const repos: TestHelmRepo[] = [];
 
 afterAll(async () => {
   await Promise.all(repos.map((r) => r.close()));
-  temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  temps.removeAll();
 });
 
 async function repoWith(opts: Parameters<typeof startHelmRepo>[0]): Promise<TestHelmRepo> {
@@ -42,28 +33,7 @@ async function repoWith(opts: Parameters<typeof startHelmRepo>[0]): Promise<Test
 }
 
 function project(charts: Record<string, Record<string, unknown>>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'helm-pull-'));
-  temps.push(dir);
-  const files: Record<string, string> = {
-    '.kluctl.yaml': 'targets: []\n',
-    'deployment.yaml': stringify({ deployments: Object.keys(charts).map((path) => ({ path })) }),
-  };
-  for (const [d, c] of Object.entries(charts)) {
-    files[`${d}/kustomization.yaml`] = 'resources:\n- helm-rendered.yaml\n';
-    files[`${d}/helm-chart.yaml`] = stringify({ helmChart: c });
-  }
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
-}
-
-function setField(dir: string, item: string, field: string, value: unknown): void {
-  const p = join(dir, item, 'helm-chart.yaml');
-  const doc = parse(readFileSync(p, 'utf8')) as { helmChart: Record<string, unknown> };
-  doc.helmChart[field] = value;
-  writeFileSync(p, stringify(doc));
+  return writeHelmProject(temps.make(), charts);
 }
 
 const pull = (
@@ -97,17 +67,17 @@ test('TestHelmSkipPrePull: only charts without skipPrePull are pulled; unused ve
   expect(r.messages).toEqual(['test-chart1: Pulling Chart with version 0.1.0']);
   expect([existsSync(d('0.1.0')), existsSync(d('0.1.1'))]).toEqual([true, false]);
 
-  setField(dir, 'helm1', 'skipPrePull', true);
+  setHelmChartField(dir, 'helm1', 'skipPrePull', true);
   r = await pull(dir);
   expect(r.messages).toEqual(['Removing unused Chart with version 0.1.0']);
   expect([existsSync(d('0.1.0')), existsSync(d('0.1.1'))]).toEqual([false, false]);
 
-  setField(dir, 'helm2', 'skipPrePull', false);
+  setHelmChartField(dir, 'helm2', 'skipPrePull', false);
   r = await pull(dir);
   expect(r.messages).toEqual(['test-chart1: Pulling Chart with version 0.1.1']);
   expect([existsSync(d('0.1.0')), existsSync(d('0.1.1'))]).toEqual([false, true]);
 
-  setField(dir, 'helm1', 'skipPrePull', false);
+  setHelmChartField(dir, 'helm1', 'skipPrePull', false);
   r = await pull(dir);
   expect([...r.messages].sort()).toEqual([
     'test-chart1: Pulling Chart with version 0.1.0',
@@ -115,15 +85,9 @@ test('TestHelmSkipPrePull: only charts without skipPrePull are pulled; unused ve
   ]);
 
   // helm-update --upgrade --commit through the CLI command, in a clean git worktree.
-  setField(dir, 'helm1', 'skipPrePull', true);
+  setHelmChartField(dir, 'helm1', 'skipPrePull', true);
   await pull(dir);
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
-  git('init', '-q');
-  git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'init');
-  git('add', '-A');
-  git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'project');
-  process.env.GIT_AUTHOR_NAME = process.env.GIT_COMMITTER_NAME = 't';
-  process.env.GIT_AUTHOR_EMAIL = process.env.GIT_COMMITTER_EMAIL = 't@t';
+  const git = commitHelmProject(dir);
   await helmUpdateCommand({ projectDir: dir, upgrade: true, commit: true });
   expect([existsSync(d('0.1.0')), existsSync(d('0.1.1')), existsSync(d('0.2.0'))]).toEqual([
     false,
@@ -255,13 +219,13 @@ describe('TestHelmPull helm-creds-*: basic auth matched by host and path', () =>
     );
     await pull(dir, creds);
     // skipPrePull renders pull with the same credentials at render time.
-    setField(dir, 'helm1', 'skipPrePull', true);
+    setHelmChartField(dir, 'helm1', 'skipPrePull', true);
     const r = await renderProject({
       projectDir: dir,
       renderDir: join(dir, '.render'),
       helm: { credentials: creds, cacheDir: join(dir, '.cache') },
     });
     expect(r.objects.map((o) => o.metadata.name)).toEqual(['test-helm1-test-chart1']);
-    setField(dir, 'helm1', 'skipPrePull', false);
+    setHelmChartField(dir, 'helm1', 'skipPrePull', false);
   });
 });

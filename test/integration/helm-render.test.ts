@@ -1,10 +1,9 @@
 /**
  * Helm items rendered through renderProject with the real pinned helm against a chart repository
- * served by the test (test/env/helm-repo.ts). Scenarios follow Kluctl's e2e/helm_test.go.
+ * served by the test (devenv/helm-repo.ts). Scenarios follow Kluctl's e2e/helm_test.go.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import type { KubeObject } from '../../lib/ports.js';
@@ -12,29 +11,18 @@ import { helmPull } from '../../lib/project/helm/helm-pull.js';
 import { noHelmCredentials } from '../../lib/credentials/helm-credentials.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import type { RenderOptions } from '../../lib/project/render-project.js';
-import { toolPath } from '../../lib/tools.js';
-import { startHelmRepo } from '../env/helm-repo.js';
-import type { TestHelmRepo } from '../env/helm-repo.js';
-import { testEnv } from '../env/test-env.js';
+import { toolPath } from '../../devenv/tools.js';
+import { startHelmRepo } from '../../devenv/helm-repo.js';
+import type { TestHelmRepo } from '../../devenv/helm-repo.js';
+import { TempDirs, writeFiles } from '../support/files.js';
+import { testEnv } from '../support/test-env.js';
 
-const temps: string[] = [];
+const temps = new TempDirs('helm-render-');
 let repo: TestHelmRepo;
 let kube: HttpKubeClient;
 const helmPath = toolPath('helm');
 
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
-
-function writeFiles(dir: string, files: Record<string, string>): string {
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
-}
+const tempDir = (prefix: string): string => temps.make(prefix);
 
 /** A helm item like Kluctl's AddHelmDeployment: kustomization listing helm-rendered.yaml. */
 function helmItem(dir: string, chart: Record<string, unknown>, values?: unknown): Record<string, string> {
@@ -83,7 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   kube?.close();
   await repo.close();
-  temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  temps.removeAll();
 });
 
 const chart = (

@@ -6,7 +6,7 @@
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import type { DeployOutcome } from '../../lib/deploy/deploy-types.js';
 import type { KubeObject } from '../../lib/ports.js';
-import { createTestNamespace, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 import { HookScenario, fastClock } from './hooks-scenario.js';
 
 let real: HttpKubeClient;

@@ -3,14 +3,15 @@
  * (kluctl-semantics §5.5, §6.3, §4.4; Kluctl's e2e/hooks_test.go and its helm hook cases). Calls are
  * recorded by the wrapper of hooks-scenario.ts; Helm hooks come out of the real pinned `helm template`.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { renderProject } from '../../lib/project/render-project.js';
-import { createTestNamespace, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlTest, testEnv } from '../support/test-env.js';
 import { HookScenario } from './hooks-scenario.js';
+import { writeFiles } from '../support/files.js';
 
 let real: HttpKubeClient;
 const temps: string[] = [];
@@ -120,10 +121,7 @@ test('Helm hooks from helm template: install/upgrade hooks mapped, delete hooks 
     'chart/templates/pre-delete.yaml': hookCm('pre-delete', 'pre-delete'),
     'chart/templates/test.yaml': hookCm('helm-test', 'test'),
   };
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
+  writeFiles(dir, files);
   // Rendered with the cluster's scopes, as every deploy is: Helm's namespace goes onto namespaced objects.
   const rendered = await renderProject({
     projectDir: dir,

@@ -6,13 +6,17 @@
  * (TestGetImageNotFound, TestGetImageArg, TestGetImageVars, TestGetImageMixed, TestGetImageByDeployment,
  * TestGetImageByContainer, TestGetImageRegex).
  */
+import { jest } from '@jest/globals';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { fixtureDir } from '../env/fixtures.js';
-import { createTestNamespace, kubectlJson, testEnv } from '../env/test-env.js';
-import { cli } from '../env/cli.js';
+import { fixtureDir } from '../support/fixtures.js';
+import { createTestNamespace, kubectlJson, testEnv } from '../support/test-env.js';
+import { cli, projectFlags } from '../support/cli.js';
+
+// Each test runs several CLI processes (render, deploy, list-images), each a full start.
+jest.setTimeout(180_000);
 
 const PROJECT = fixtureDir('images');
 
@@ -44,10 +48,7 @@ afterAll(async () => {
 const render = (...args: string[]) =>
   cli([
     'render',
-    '--project-dir',
-    PROJECT,
-    '-a',
-    `namespace=${ns}`,
+    ...projectFlags(PROJECT, { namespace: ns }),
     '--offline-kubernetes',
     '--print-all',
     ...args,
@@ -128,12 +129,7 @@ test('list-images prints the seen images; its output works as --fixed-images-fil
   const full = join(work, 'seen.yaml');
   const listed = await cli([
     'list-images',
-    '--project-dir',
-    PROJECT,
-    '-t',
-    'test',
-    '-a',
-    `namespace=${ns}`,
+    ...projectFlags(PROJECT, { target: 'test', namespace: ns }),
     '--offline-kubernetes',
     '-F',
     'nginx=nginx:pinned',
@@ -171,12 +167,7 @@ test('list-images prints the seen images; its output works as --fixed-images-fil
 
   const simple = await cli([
     'list-images',
-    '--project-dir',
-    PROJECT,
-    '-t',
-    'test',
-    '-a',
-    `namespace=${ns}`,
+    ...projectFlags(PROJECT, { target: 'test', namespace: ns }),
     '--offline-kubernetes',
     '--simple',
     '-o',
@@ -191,16 +182,7 @@ test('list-images prints the seen images; its output works as --fixed-images-fil
 
 test('deploy applies the resolved images; online list-images reports the deployed image (images_test, seen images)', async () => {
   const { kubeconfigPath } = testEnv();
-  const base = [
-    '--project-dir',
-    PROJECT,
-    '-t',
-    'test',
-    '-a',
-    `namespace=${ns}`,
-    '--kubeconfig',
-    kubeconfigPath,
-  ];
+  const base = [...projectFlags(PROJECT, { target: 'test', namespace: ns }), '--kubeconfig', kubeconfigPath];
   const deployed = await cli(['deploy', ...base, '-y', '-F', 'nginx=nginx:1.0']);
   if (deployed.code !== 0)
     throw new Error(`deploy failed:

@@ -11,19 +11,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import type { KluctlDeployment } from '../../lib/api/types.js';
-import { silentLogger, systemClock } from '../../lib/ports.js';
 import type { ReconcileOutcome } from '../../lib/reconcile/reconcile.js';
 import { LocalRunner } from '../../lib/runner/local-runner.js';
-import { toolPath } from '../../lib/tools.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../env/kluctl-deployment.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import {
+  applyKluctlDeployment,
+  getKluctlDeployment,
+  patchKluctlDeploymentSpec,
+  readyCondition,
+} from '../support/kluctl-deployment.js';
+import { testReconcileDeps } from '../support/reconcile-scenario.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 let PROJECT: Record<string, string>;
 let server: GitServer;
@@ -33,7 +35,7 @@ let tmp: string;
 
 beforeAll(async () => {
   await installCrds();
-  PROJECT = await readTree(fixtureDir('skeleton'));
+  PROJECT = await fixtureFiles('skeleton');
   server = await startGitServer();
   kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
   tmp = await mkdtemp(join(tmpdir(), 'ks-manual-approval-'));
@@ -50,16 +52,12 @@ afterAll(async () => {
 function runnerFor(ns: string, stateDir: string) {
   const seen: ReconcileOutcome[] = [];
   const runner = new LocalRunner(
-    {
+    testReconcileDeps({
       kube,
       store: new FsStateStore(join(tmp, stateDir)),
-      git: new IsomorphicGitSource(),
-      clock: systemClock,
-      logger: silentLogger,
       workDir: tmp,
-      kustomizePath: toolPath('kustomize'),
       holder: `manual-approval-${ns}`,
-    },
+    }),
     { namespace: ns, onReconciled: (_key, outcome) => seen.push(outcome) },
   );
   return { runner, seen };
@@ -90,8 +88,7 @@ const applyKd = (ns: string, repo: TestRepo) =>
     args: { namespace: ns },
   });
 
-const getKd = (ns: string) => kubectlJson<KluctlDeployment>(['get', 'kluctldeployment', 'app', '-n', ns]);
-const ready = (kd: KluctlDeployment) => kd.status?.conditions?.find((c) => c.type === 'Ready');
+const getKd = (ns: string) => getKluctlDeployment(ns, 'app');
 
 const patchSpec = (ns: string, spec: Record<string, unknown>) => patchKluctlDeploymentSpec(ns, 'app', spec);
 
@@ -116,7 +113,7 @@ test('nothing deploys until the shown hash is approved; a new commit waits for i
   expect(h1).toMatch(/^[0-9a-f]{64}$/);
   expect(kd.status?.lastManualObjectsHash).toBeUndefined();
   expect(kd.status?.lastDeployResult).toBeUndefined();
-  expect(ready(kd)).toMatchObject({
+  expect(readyCondition(kd)).toMatchObject({
     status: 'False',
     reason: 'DeployFailed',
     message: 'deployment status unknown',
@@ -135,12 +132,12 @@ test('nothing deploys until the shown hash is approved; a new commit waits for i
   expect(seen.map((o) => o.deployed)).toEqual([false, false, true]);
   kd = await getKd(ns);
   expect(kd.status?.lastManualObjectsHash).toBe(h1);
-  expect(ready(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+  expect(readyCondition(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
   expect(await landed(ns)).toEqual(['ConfigMap/app-config blue', 'Service/svc-a', 'Service/svc-b']);
 
   // A new commit: its hash shows up in status, but nothing changes and nothing is pruned.
   await repo.commit(GREEN(), 'green, no svc-b');
-  const readyBefore = ready(kd);
+  const readyBefore = readyCondition(kd);
   await kubectlTest([
     'annotate',
     '--overwrite',
@@ -157,7 +154,7 @@ test('nothing deploys until the shown hash is approved; a new commit waits for i
   expect(h2).toMatch(/^[0-9a-f]{64}$/);
   expect(h2).not.toBe(h1);
   expect(kd.status?.lastManualObjectsHash).toBe(h1);
-  expect(ready(kd)?.message).toBe(readyBefore?.message);
+  expect(readyCondition(kd)?.message).toBe(readyBefore?.message);
   expect(await landed(ns)).toEqual(['ConfigMap/app-config blue', 'Service/svc-a', 'Service/svc-b']);
 
   // Approving it deploys and prunes.
@@ -200,7 +197,7 @@ test('a deployment reconciled before by another controller: unchanged is not red
   const kd = await getKd(ns);
   expect(kd.status?.lastManualObjectsHash).toBe(h1);
   expect(kd.status?.lastObjectsHash).not.toBe(h1);
-  expect(ready(kd)?.status).toBe('True');
+  expect(readyCondition(kd)?.status).toBe('True');
   expect(await landed(ns)).toEqual(['ConfigMap/app-config blue', 'Service/svc-a', 'Service/svc-b']);
 
   await patchSpec(ns, { manualObjectsHash: kd.status!.lastObjectsHash });

@@ -9,23 +9,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
-import { silentLogger, systemClock } from '../../lib/ports.js';
 import type { KubeObject } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 import { decodeResultData } from '../../lib/results/kluctl-result-format.js';
-import { toolPath } from '../../lib/tools.js';
-import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../env/kluctl-deployment.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/kluctl-deployment.js';
+import { testReconcileDeps } from '../support/reconcile-scenario.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 let server: GitServer;
 const repos: TestRepo[] = [];
@@ -38,17 +35,12 @@ beforeAll(async () => {
   server = await startGitServer();
   kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
   tmp = await mkdtemp(join(tmpdir(), 'ks-manual-requests-'));
-  deps = {
+  deps = testReconcileDeps({
     kube,
-    store: new FsStateStore(join(tmp, 'state')),
-    git: new IsomorphicGitSource(),
-    clock: systemClock,
-    logger: silentLogger,
     workDir: tmp,
-    kustomizePath: toolPath('kustomize'),
     holder: 'manual-requests',
     kluctlResults: new KubeSecretsResultStore(kube),
-  };
+  });
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { pokeImages } from '../../lib/deploy/poke-images.js';
 import type { FixedImage } from '../../lib/images/fixed-images.js';
 import type { KubeObject } from '../../lib/ports.js';
-import { createTestNamespace, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 let kube: HttpKubeClient;
 let ns: string;

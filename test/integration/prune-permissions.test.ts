@@ -8,7 +8,7 @@ import type { CommandProject } from '../../lib/deploy/commands/command-base.js';
 import { runDeploy } from '../../lib/deploy/commands/deploy-command.js';
 import { LIST_PERMISSION_WARNING, NAMESPACE_FALLBACK_WARNING } from '../../lib/deploy/remote-objects.js';
 import type { KubeObject } from '../../lib/ports.js';
-import { createTestNamespace, kubectlTest, restrictedKubeconfig, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlTest, restrictedKubeconfig, testEnv } from '../support/test-env.js';
 
 const clients: HttpKubeClient[] = [];
 afterAll(() => clients.forEach((c) => c.close()));

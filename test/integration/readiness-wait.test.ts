@@ -8,15 +8,16 @@
  * Kluctl cuts the first deploy short with `--timeout 3s` (a cancelled context); here a short readiness
  * timeout with `abortOnError` stops the run the same way.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { deployProject } from '../../lib/deploy/deploy-project.js';
 import type { DeployOptions } from '../../lib/deploy/deploy-types.js';
 import { renderProject } from '../../lib/project/render-project.js';
-import { createTestNamespace, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlTest, testEnv } from '../support/test-env.js';
+import { writeFiles } from '../support/files.js';
 
 let kube: HttpKubeClient;
 const temps: string[] = [];
@@ -67,10 +68,7 @@ function writeProject(ns: string, v: Variant): string {
     });
     files[`${name}/configmap-${name}.yml`] = stringify(cm(name, annotations));
   }
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
+  writeFiles(dir, files);
   return dir;
 }
 

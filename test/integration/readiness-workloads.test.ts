@@ -1,11 +1,11 @@
 /**
  * Readiness and hooks with real workloads (kluctl-semantics §6.1–6.3): kube-controller-manager,
- * kube-scheduler and kwok's fake Node (test/env/controllers.ts) make Deployments roll out and Jobs
+ * kube-scheduler and kwok's fake Node (devenv/controllers.ts) make Deployments roll out and Jobs
  * complete, so the deploy really waits for them — a Deployment item with `waitReadiness`, and a Job as
  * a post-deploy hook with `hook-succeeded` (the classic migration-job hook of Kluctl's docs).
  */
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { createTestNamespace, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 import { HookScenario } from './hooks-scenario.js';
 
 let kube: HttpKubeClient;

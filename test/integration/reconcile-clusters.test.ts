@@ -21,15 +21,15 @@ import type { ReconcileOutcome } from '../../lib/reconcile/reconcile.js';
 import { ClusterClients } from '../../lib/serverless/cluster-clients.js';
 import { MemoryClusterRegistry } from '../../lib/serverless/memory-cluster-registry.js';
 import type { ReconcileMessage } from '../../lib/serverless/protocol.js';
-import { toolPath } from '../../lib/tools.js';
-import { kubectl, startControlPlane } from '../env/control-plane.js';
-import type { ControlPlane } from '../env/control-plane.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, testEnv } from '../env/test-env.js';
+import { toolPath } from '../../devenv/tools.js';
+import { kubectl, startControlPlane } from '../../devenv/control-plane.js';
+import type { ControlPlane } from '../../devenv/control-plane.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createTestNamespace, installCrds, testEnv } from '../support/test-env.js';
 import { newS3Store, sqsEvent } from './function-fixtures.js';
 
 const CRDS_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
@@ -80,7 +80,7 @@ beforeAll(async () => {
     c.id = r.stdout;
   }
   server = await startGitServer();
-  repo = await createRepo(server, 'clusters-project', await readTree(fixtureDir('skeleton')));
+  repo = await createRepo(server, 'clusters-project', await fixtureFiles('skeleton'));
   store = await newS3Store('clusters');
   workDir = await mkdtemp(join(env.runDir, 'clusters-work-'));
 }, 120_000);
@@ -196,11 +196,14 @@ test('one set of function dependencies reconciles two API servers, nothing cross
       `clusters/${b.id}/deployments/${ns}/app/state.json`,
     ].sort(),
   );
-  const results = keys.filter((k) => k.endsWith('.json.gz'));
+  // Reconcile logs (`logs/…jsonl.gz`) live beside the results.
+  const results = (await store.list('results/')).filter(
+    (k) => k.includes(`/${ns}/`) && k.endsWith('.json.gz'),
+  );
   expect(results).toHaveLength(2);
   for (const key of results) {
     const result = JSON.parse(gunzipSync((await store.get(key))!.body).toString('utf8')) as CommandResult;
-    expect(key.startsWith(`clusters/${result.kluctlDeployment?.clusterId}/`)).toBe(true);
+    expect(key.startsWith(`results/${result.kluctlDeployment?.clusterId}/${ns}/app/`)).toBe(true);
     expect(result.targetKey?.clusterId).toBe(result.kluctlDeployment?.clusterId);
   }
 });

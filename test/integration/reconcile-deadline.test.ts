@@ -25,15 +25,15 @@ import { MemoryClusterRegistry } from '../../lib/serverless/memory-cluster-regis
 import type { ReconcileMessage } from '../../lib/serverless/protocol.js';
 import { readJson } from '../../lib/state/json-state.js';
 import { stateKey } from '../../lib/state/layout.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import { FAKE_NODE_NAME } from '../env/controllers.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { FAKE_NODE_NAME } from '../../devenv/controllers.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 import { newS3Store, sqsEvent } from './function-fixtures.js';
 
 let server: GitServer;
@@ -126,7 +126,7 @@ const firstVersion = (project: Record<string, string>) => ({
 
 test('a deploy cut by the function deadline writes status, keeps what it applied, releases the lease; the next run completes', async () => {
   const ns = await createTestNamespace('deadline');
-  const project = await readTree(fixtureDir('stuck-rollout'));
+  const project = await fixtureFiles('stuck-rollout');
   const repo = await createRepo(server, `deadline-${ns}`, firstVersion(project));
   repos.push(repo);
   // The Deployment can only get ready on a node with this label, which none has yet.
@@ -195,7 +195,7 @@ test('a deploy cut by the function deadline writes status, keeps what it applied
 
 test('two reconciles of one deployment at once: exactly one deploys, the other is redelivered', async () => {
   const ns = await createTestNamespace('deadline-race');
-  const repo = await createRepo(server, `race-${ns}`, await readTree(fixtureDir('skeleton')));
+  const repo = await createRepo(server, `race-${ns}`, await fixtureFiles('skeleton'));
   repos.push(repo);
   await applyKd(ns, repo, { target: 'dev' });
   const message: ReconcileMessage = { clusterId, namespace: ns, name: 'app', reason: 'created' };

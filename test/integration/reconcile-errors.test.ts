@@ -5,25 +5,16 @@
  * errors of its result (`deploy failed with 1 errors.`). Either way the status is written, with
  * `observedGeneration`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
-import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import type { KluctlDeployment } from '../../lib/api/types.js';
 import { KubeApiError } from '../../lib/errors.js';
 import type { KubeClient } from '../../lib/ports.js';
-import { silentLogger, systemClock } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
-import { toolPath } from '../../lib/tools.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { DelegatingKube } from '../env/delegating-kube.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { DelegatingKube } from '../support/delegating-kube.js';
+import { applyKluctlDeployment, getKluctlDeployment, readyCondition } from '../support/kluctl-deployment.js';
+import {
+  startProjectScenario,
+  testReconcileDeps,
+  type ProjectScenario,
+} from '../support/reconcile-scenario.js';
 
 /** The real client, with one kind of call failing while `fail` says so. */
 class FaultyKube extends DelegatingKube {
@@ -46,61 +37,38 @@ class FaultyKube extends DelegatingKube {
   }
 }
 
-let server: GitServer;
-let repo: TestRepo;
-let http: HttpKubeClient;
+let s: ProjectScenario;
 let kube: FaultyKube;
-let stateDir: string;
 let ns: string;
 
 beforeAll(async () => {
-  await installCrds();
-  server = await startGitServer();
-  repo = await createRepo(server, 'errors-project', await readTree(fixtureDir('skeleton')));
-  http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
-  kube = new FaultyKube(http);
-  stateDir = await mkdtemp(join(tmpdir(), 'ks-reconcile-errors-'));
-  ns = await createTestNamespace('reconcile-errors');
-  const kd = {
-    apiVersion: 'gitops.kluctl.io/v1beta1',
-    kind: 'KluctlDeployment',
-    metadata: { name: 'app', namespace: ns },
-    spec: { interval: '10m', source: { git: { url: repo.url } }, target: 'dev', args: { namespace: ns } },
-  };
-  expect((await kubectlTest(['apply', '-f', '-'], { input: JSON.stringify(kd) })).code).toBe(0);
+  s = await startProjectScenario({ name: 'reconcile-errors' });
+  ns = s.ns;
+  kube = new FaultyKube(s.kube);
+  await applyKluctlDeployment(ns, 'app', {
+    interval: '10m',
+    source: { git: { url: s.repo.url } },
+    target: 'dev',
+    args: { namespace: ns },
+  });
 });
 
-afterAll(async () => {
-  http?.close();
-  await server?.stop();
-  await repo?.cleanup();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
-});
+afterAll(() => s?.stop());
 
 const reconcile = () =>
-  reconcileDeployment(
-    {
-      kube,
-      store: new FsStateStore(stateDir),
-      git: new IsomorphicGitSource(),
-      clock: systemClock,
-      logger: silentLogger,
-      workDir: stateDir,
-      kustomizePath: toolPath('kustomize'),
-      holder: 'errors-test',
-    },
-    { namespace: ns, name: 'app' },
-  );
+  reconcileDeployment(testReconcileDeps({ kube, workDir: s.workDir, holder: 'errors-test' }), {
+    namespace: ns,
+    name: 'app',
+  });
 
-const readKd = () => kubectlJson<KluctlDeployment>(['get', 'kluctldeployment', 'app', '-n', ns]);
-const ready = (kd: KluctlDeployment) => kd.status?.conditions?.find((c) => c.type === 'Ready');
+const readKd = () => getKluctlDeployment(ns, 'app');
 
 test('a failure outside the commands is a failed prepare, with observedGeneration', async () => {
   kube.fail = 'initializing-status';
   const outcome = await reconcile();
   expect(outcome.outcome).toBe('failed');
   const kd = await readKd();
-  expect(ready(kd)).toMatchObject({
+  expect(readyCondition(kd)).toMatchObject({
     status: 'False',
     reason: 'PrepareFailed',
     message: 'prepare failed. Check status.lastPrepareError for details',
@@ -118,8 +86,8 @@ test('a failure inside the deploy command is an error of its result', async () =
     kube.fail = undefined;
   }
   const kd = await readKd();
-  expect(ready(kd)).toMatchObject({ status: 'False', reason: 'DeployFailed' });
-  expect(ready(kd)?.message).toMatch(/^deploy failed with 1 errors\./);
+  expect(readyCondition(kd)).toMatchObject({ status: 'False', reason: 'DeployFailed' });
+  expect(readyCondition(kd)?.message).toMatch(/^deploy failed with 1 errors\./);
   expect(kd.status?.lastDeployResult?.errors).toEqual([
     { ref: { kind: '', name: '' }, message: expect.stringContaining('injected: the API server went away') },
   ]);

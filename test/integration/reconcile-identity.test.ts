@@ -17,20 +17,12 @@ import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
 import type { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { LIST_PERMISSION_WARNING } from '../../lib/deploy/remote-objects.js';
 import { silentLogger } from '../../lib/ports.js';
-import { toolPath } from '../../lib/tools.js';
-import { cli } from '../env/cli.js';
-import { kubectlTest, testEnv } from '../env/test-env.js';
-import {
-  applyDeployment,
-  configMap,
-  grantNamespace,
-  kubectlApply,
-  namespacePair,
-  readyOf,
-  reconcileOnce,
-  startIdentityScenario,
-} from './identity-scenario.js';
-import type { IdentityScenario } from './identity-scenario.js';
+import { toolPath } from '../../devenv/tools.js';
+import { cli } from '../support/cli.js';
+import { kubectlTest, testEnv } from '../support/test-env.js';
+import { readyCondition } from '../support/kluctl-deployment.js';
+import { grantNamespace, kubectlApply, startIdentityScenario } from '../support/identity-scenario.js';
+import type { IdentityScenario } from '../support/identity-scenario.js';
 
 let s: IdentityScenario;
 beforeAll(async () => {
@@ -54,17 +46,17 @@ async function plantOrphan(ns: string, discriminator: string): Promise<void> {
 }
 
 test('spec.serviceAccountName: allowed objects are deployed and pruned, the rest is refused and reported', async () => {
-  const where = await namespacePair('sa');
+  const where = await s.namespaces('sa');
   await grantNamespace(sa(where.ns, 'deployer'), where.ns);
   await plantOrphan(where.ns, `identity-${where.ns}`);
   await plantOrphan(where.other, `identity-${where.ns}`);
-  await applyDeployment(s, where, 'app', { serviceAccountName: 'deployer', prune: true });
+  await s.apply(where, 'app', { serviceAccountName: 'deployer', prune: true });
 
-  const { outcome, kd } = await reconcileOnce(s.deps(), where.ns, 'app');
+  const { outcome, kd } = await s.reconcile(where.ns, 'app');
 
   expect(outcome).toMatchObject({ outcome: 'failed', deployed: true });
   // Status and finalizer were written although the account may not touch KluctlDeployments.
-  expect(readyOf(kd)).toMatchObject({ status: 'False', reason: 'DeployFailed' });
+  expect(readyCondition(kd)).toMatchObject({ status: 'False', reason: 'DeployFailed' });
   expect(kd?.metadata.finalizers).toContain('finalizers.gitops.kluctl.io');
   const user = `system:serviceaccount:${where.ns}:deployer`;
   expect(kd?.status?.lastDeployResult?.errors).toEqual([
@@ -75,39 +67,39 @@ test('spec.serviceAccountName: allowed objects are deployed and pruned, the rest
   ]);
   expect(kd?.status?.lastDeployResult?.warnings?.map((w) => w.message)).toContain(LIST_PERMISSION_WARNING);
   expect(kd?.status?.targetKey?.clusterId).toBe(await s.admin.clusterId());
-  const cm = await configMap(s, where.ns, 'cm');
+  const cm = await s.configMap(where.ns, 'cm');
   expect(cm?.data).toEqual({ targetName: 't-none', targetContext: 'default', fromVars: 'none' });
-  expect(await configMap(s, where.other, 'other')).toBeUndefined();
+  expect(await s.configMap(where.other, 'other')).toBeUndefined();
   // Pruned where the account may delete, left alone where it may not even list.
-  expect(await configMap(s, where.ns, 'orphan')).toBeUndefined();
-  expect((await configMap(s, where.other, 'orphan'))?.data).toEqual({ planted: 'true' });
+  expect(await s.configMap(where.ns, 'orphan')).toBeUndefined();
+  expect((await s.configMap(where.other, 'orphan'))?.data).toEqual({ planted: 'true' });
 });
 
 test('the runner default service account applies when the spec names none; the spec wins over it', async () => {
-  const narrow = await namespacePair('dsa');
-  const wide = await namespacePair('dsa-wide');
+  const narrow = await s.namespaces('dsa');
+  const wide = await s.namespaces('dsa-wide');
   for (const where of [narrow, wide]) await grantNamespace(sa(where.ns, 'deployer'), where.ns);
   // `wide` may also write the second namespace of its deployment.
   await grantNamespace(sa(wide.ns, 'wide'), wide.ns);
   await grantNamespace(sa(wide.ns, 'wide'), wide.other);
-  await applyDeployment(s, narrow, 'app', {});
-  await applyDeployment(s, wide, 'app', { serviceAccountName: 'wide' });
+  await s.apply(narrow, 'app', {});
+  await s.apply(wide, 'app', { serviceAccountName: 'wide' });
   const deps = s.deps({ defaultServiceAccount: 'deployer' });
 
-  const a = await reconcileOnce(deps, narrow.ns, 'app');
+  const a = await s.reconcile(narrow.ns, 'app', deps);
   expect(a.kd?.status?.lastDeployResult?.errors?.[0]?.message).toContain(
     forbidden(`system:serviceaccount:${narrow.ns}:deployer`, narrow.other),
   );
-  expect(await configMap(s, narrow.ns, 'cm')).toBeDefined();
-  expect(await configMap(s, narrow.other, 'other')).toBeUndefined();
+  expect(await s.configMap(narrow.ns, 'cm')).toBeDefined();
+  expect(await s.configMap(narrow.other, 'other')).toBeUndefined();
 
-  const b = await reconcileOnce(deps, wide.ns, 'app');
-  expect(readyOf(b.kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
-  expect(await configMap(s, wide.other, 'other')).toBeDefined();
+  const b = await s.reconcile(wide.ns, 'app', deps);
+  expect(readyCondition(b.kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+  expect(await s.configMap(wide.other, 'other')).toBeDefined();
 });
 
 test('cluster vars sources are read as the service account', async () => {
-  const where = await namespacePair('sa-vars');
+  const where = await s.namespaces('sa-vars');
   await grantNamespace(sa(where.ns, 'deployer'), where.ns);
   await kubectlApply(
     [where.ns, where.other].map((namespace) => ({
@@ -118,33 +110,33 @@ test('cluster vars sources are read as the service account', async () => {
     })),
   );
   const args = (varsNamespace: string) => ({ namespace: where.ns, other: where.other, varsNamespace });
-  await applyDeployment(s, where, 'own', { serviceAccountName: 'deployer', args: args(where.ns) });
-  await applyDeployment(s, where, 'foreign', { serviceAccountName: 'deployer', args: args(where.other) });
+  await s.apply(where, 'own', { serviceAccountName: 'deployer', args: args(where.ns) });
+  await s.apply(where, 'foreign', { serviceAccountName: 'deployer', args: args(where.other) });
 
-  const foreign = await reconcileOnce(s.deps(), where.ns, 'foreign');
-  expect(readyOf(foreign.kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+  const foreign = await s.reconcile(where.ns, 'foreign');
+  expect(readyCondition(foreign.kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
   expect(foreign.kd?.status?.lastPrepareError).toContain(
     `configmaps "identity-vars" is forbidden: User "system:serviceaccount:${where.ns}:deployer" cannot get resource "configmaps"`,
   );
-  expect(await configMap(s, where.ns, 'cm')).toBeUndefined();
+  expect(await s.configMap(where.ns, 'cm')).toBeUndefined();
 
-  await reconcileOnce(s.deps(), where.ns, 'own');
-  expect((await configMap(s, where.ns, 'cm'))?.data).toMatchObject({ fromVars: `from-${where.ns}` });
+  await s.reconcile(where.ns, 'own');
+  expect((await s.configMap(where.ns, 'cm'))?.data).toMatchObject({ fromVars: `from-${where.ns}` });
 });
 
 test('an account that may not read the cluster id fails prepare with the API message and touches nothing', async () => {
-  const where = await namespacePair('ghost');
+  const where = await s.namespaces('ghost');
   await grantNamespace(sa(where.ns, 'ghost'), where.ns, { readNamespaces: false });
-  await applyDeployment(s, where, 'app', { serviceAccountName: 'ghost' });
+  await s.apply(where, 'app', { serviceAccountName: 'ghost' });
 
-  const { kd } = await reconcileOnce(s.deps(), where.ns, 'app');
+  const { kd } = await s.reconcile(where.ns, 'app');
 
   // Kluctl's controller fails here too, but reports only "deployment status unknown".
-  expect(readyOf(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+  expect(readyCondition(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
   expect(kd?.status?.lastPrepareError).toContain(
     `User "system:serviceaccount:${where.ns}:ghost" cannot list resource "namespaces"`,
   );
-  expect(await configMap(s, where.ns, 'cm')).toBeUndefined();
+  expect(await s.configMap(where.ns, 'cm')).toBeUndefined();
 });
 
 test.each([
@@ -153,22 +145,22 @@ test.each([
 ])(
   'deleting a deployment with delete: true as a service account that %s',
   async (_name, readEverywhere, leftInNs, leftInOther) => {
-    const where = await namespacePair('sa-del');
+    const where = await s.namespaces('sa-del');
     await grantNamespace(sa(where.ns, 'deployer'), where.ns, { readEverywhere });
-    await applyDeployment(s, where, 'app', { serviceAccountName: 'deployer', delete: true });
-    await reconcileOnce(s.deps(), where.ns, 'app');
-    expect(await configMap(s, where.ns, 'cm')).toBeDefined();
+    await s.apply(where, 'app', { serviceAccountName: 'deployer', delete: true });
+    await s.reconcile(where.ns, 'app');
+    expect(await s.configMap(where.ns, 'cm')).toBeDefined();
     await plantOrphan(where.other, `identity-${where.ns}`);
 
     const del = await kubectlTest(['delete', 'kluctldeployment', 'app', '-n', where.ns, '--wait=false']);
     expect(del.code).toBe(0);
-    const { outcome, kd } = await reconcileOnce(s.deps(), where.ns, 'app');
+    const { outcome, kd } = await s.reconcile(where.ns, 'app');
 
     // As Kluctl's controller: the finalizer goes either way (checked against `kluctl controller run`).
     expect(outcome.outcome).toBe('finalized');
     expect(kd).toBeUndefined();
     const names = async (ns: string, candidates: string[]) =>
-      (await Promise.all(candidates.map(async (n) => ((await configMap(s, ns, n)) ? n : undefined)))).filter(
+      (await Promise.all(candidates.map(async (n) => ((await s.configMap(ns, n)) ? n : undefined)))).filter(
         (n) => n !== undefined,
       );
     expect(await names(where.ns, ['cm'])).toEqual(leftInNs);
@@ -177,9 +169,9 @@ test.each([
 );
 
 test('kluctl-serverless run --default-service-account impersonates that account', async () => {
-  const where = await namespacePair('run-dsa');
+  const where = await s.namespaces('run-dsa');
   await grantNamespace(sa(where.ns, 'deployer'), where.ns);
-  await applyDeployment(s, where, 'app', {});
+  await s.apply(where, 'app', {});
   const stateDir = await mkdtemp(join(tmpdir(), 'ks-run-dsa-'));
   try {
     const r = await cli([
@@ -195,17 +187,17 @@ test('kluctl-serverless run --default-service-account impersonates that account'
       'deployer',
     ]);
     expect(r.code).toBe(0);
-    expect(await configMap(s, where.ns, 'cm')).toBeDefined();
-    expect(await configMap(s, where.other, 'other')).toBeUndefined();
+    expect(await s.configMap(where.ns, 'cm')).toBeDefined();
+    expect(await s.configMap(where.other, 'other')).toBeUndefined();
   } finally {
     await rm(stateDir, { recursive: true, force: true });
   }
 });
 
 test('the functions take the default service account from DEFAULT_SERVICE_ACCOUNT', async () => {
-  const where = await namespacePair('fn-dsa');
+  const where = await s.namespaces('fn-dsa');
   await grantNamespace(sa(where.ns, 'deployer'), where.ns);
-  await applyDeployment(s, where, 'app', {});
+  await s.apply(where, 'app', {});
   const fn = await functionDeps({
     STATE_BUCKET: 'not-used-here',
     KUBECONFIG: testEnv().kubeconfigPath,
@@ -216,12 +208,10 @@ test('the functions take the default service account from DEFAULT_SERVICE_ACCOUN
   // The state goes to a folder instead of S3; cluster access is the functions' own composition.
   const deps = { ...fn, store: new FsStateStore(s.stateDir), logger: silentLogger, workDir: s.stateDir };
 
-  const { kd } = await reconcileOnce(deps, where.ns, 'app').finally(() =>
-    (fn.kube as HttpKubeClient).close(),
-  );
+  const { kd } = await s.reconcile(where.ns, 'app', deps).finally(() => (fn.kube as HttpKubeClient).close());
 
   expect(kd?.status?.lastDeployResult?.errors?.[0]?.message).toContain(
     forbidden(`system:serviceaccount:${where.ns}:deployer`, where.other),
   );
-  expect(await configMap(s, where.ns, 'cm')).toBeDefined();
+  expect(await s.configMap(where.ns, 'cm')).toBeDefined();
 });

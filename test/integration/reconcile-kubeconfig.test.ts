@@ -12,18 +12,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { restrictedKubeconfig, testEnv } from '../env/test-env.js';
-import {
-  applyDeployment,
-  configMap,
-  grantNamespace,
-  kubectlApply,
-  namespacePair,
-  readyOf,
-  reconcileOnce,
-  startIdentityScenario,
-} from './identity-scenario.js';
-import type { IdentityScenario } from './identity-scenario.js';
+import { restrictedKubeconfig, testEnv } from '../support/test-env.js';
+import { readyCondition } from '../support/kluctl-deployment.js';
+import { grantNamespace, kubectlApply, startIdentityScenario } from '../support/identity-scenario.js';
+import type { IdentityScenario } from '../support/identity-scenario.js';
 
 let s: IdentityScenario;
 let user: string;
@@ -58,24 +50,24 @@ const forbiddenFor = (who: string, ns: string) =>
   `configmaps "other" is forbidden: User "${who}" cannot patch resource "configmaps" in API group "" in the namespace "${ns}"`;
 
 test('spec.kubeConfig: deploys as the kubeconfig user, refuses what it may not write, status stays with the runner', async () => {
-  const where = await namespacePair('kc');
+  const where = await s.namespaces('kc');
   await grantNamespace({ kind: 'User', name: user }, where.ns);
   await secret(where.ns, 'kc', { value: kubeconfig });
-  await applyDeployment(s, where, 'app', { kubeConfig: { secretRef: { name: 'kc' } } });
+  await s.apply(where, 'app', { kubeConfig: { secretRef: { name: 'kc' } } });
 
-  const { kd } = await reconcileOnce(s.deps(), where.ns, 'app');
+  const { kd } = await s.reconcile(where.ns, 'app');
 
-  expect(readyOf(kd)).toMatchObject({ status: 'False', reason: 'DeployFailed' });
+  expect(readyCondition(kd)).toMatchObject({ status: 'False', reason: 'DeployFailed' });
   expect(kd?.status?.lastDeployResult?.errors?.map((e) => e.message)).toEqual([
     expect.stringContaining(forbiddenFor(user, where.other)),
   ]);
   // Kluctl's controller turns any kubeconfig into one with the single context `default`.
-  expect((await configMap(s, where.ns, 'cm'))?.data).toEqual({
+  expect((await s.configMap(where.ns, 'cm'))?.data).toEqual({
     targetName: 't-none',
     targetContext: 'default',
     fromVars: 'none',
   });
-  expect(await configMap(s, where.other, 'other')).toBeUndefined();
+  expect(await s.configMap(where.other, 'other')).toBeUndefined();
   expect(kd?.status?.targetKey?.clusterId).toBe(await s.admin.clusterId());
   // The kubeconfig's credentials appear in no status field and no log line.
   expect(JSON.stringify(kd)).not.toContain(clientKeyData);
@@ -87,26 +79,26 @@ test.each([
   ['value wins over value.yaml', { value: 'KC', 'value.yaml': 'not: [a kubeconfig' }, undefined],
   ['an explicit key', { value: 'not: [a kubeconfig', custom: 'KC' }, 'custom'],
 ])('spec.kubeConfig reads the Secret key as Kluctl does: %s', async (_name, data, key) => {
-  const where = await namespacePair('kc-key');
+  const where = await s.namespaces('kc-key');
   await grantNamespace({ kind: 'User', name: user }, where.ns);
   const filled = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v === 'KC' ? kubeconfig : v]));
   await secret(where.ns, 'kc', filled);
-  await applyDeployment(s, where, 'app', {
+  await s.apply(where, 'app', {
     kubeConfig: { secretRef: { name: 'kc', ...(key ? { key } : {}) } },
   });
 
-  const { kd } = await reconcileOnce(s.deps(), where.ns, 'app');
+  const { kd } = await s.reconcile(where.ns, 'app');
 
   // A successful prepare clears lastPrepareError (Kluctl omits it when empty).
   expect(kd?.status?.lastPrepareError).toBeUndefined();
-  expect(await configMap(s, where.ns, 'cm')).toBeDefined();
+  expect(await s.configMap(where.ns, 'cm')).toBeDefined();
 });
 
 describe('errors before anything is deployed', () => {
   let where: { ns: string; other: string };
   const marker = join(testEnv().runDir, `exec-ran-${randomBytes(4).toString('hex')}`);
   beforeAll(async () => {
-    where = await namespacePair('kc-err');
+    where = await s.namespaces('kc-err');
     await grantNamespace({ kind: 'User', name: user }, where.ns);
     await secret(where.ns, 'nokey', { other: kubeconfig });
     await secret(where.ns, 'kc', { value: kubeconfig });
@@ -157,17 +149,17 @@ describe('errors before anything is deployed', () => {
     ],
   ])('%s', async (_name, spec, message) => {
     const kdName = `e-${randomBytes(3).toString('hex')}`;
-    await applyDeployment(s, where, kdName, spec);
+    await s.apply(where, kdName, spec);
 
-    const { kd } = await reconcileOnce(s.deps(), where.ns, kdName);
+    const { kd } = await s.reconcile(where.ns, kdName);
 
-    expect(readyOf(kd)).toMatchObject({
+    expect(readyCondition(kd)).toMatchObject({
       status: 'False',
       reason: 'PrepareFailed',
       message: 'prepare failed. Check status.lastPrepareError for details',
     });
     expect(kd?.status?.lastPrepareError).toContain(message(where.ns));
-    expect(await configMap(s, where.ns, 'cm')).toBeUndefined();
+    expect(await s.configMap(where.ns, 'cm')).toBeUndefined();
     expect(existsSync(marker)).toBe(false);
   });
 });
@@ -179,30 +171,30 @@ test.each([
     { target: 't-foo', context: 'default' },
   ],
 ])('the runner cluster serves the context default: %s', async (_name, spec) => {
-  const where = await namespacePair('ctx');
-  await applyDeployment(s, where, 'app', spec);
+  const where = await s.namespaces('ctx');
+  await s.apply(where, 'app', spec);
 
-  const { kd } = await reconcileOnce(s.deps(), where.ns, 'app');
+  const { kd } = await s.reconcile(where.ns, 'app');
 
-  expect(readyOf(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
-  expect((await configMap(s, where.ns, 'cm'))?.data).toMatchObject({ targetContext: 'default' });
+  expect(readyCondition(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+  expect((await s.configMap(where.ns, 'cm'))?.data).toMatchObject({ targetContext: 'default' });
 });
 
 test('spec.serviceAccountName with spec.kubeConfig impersonates through the kubeconfig user', async () => {
-  const where = await namespacePair('kc-sa');
+  const where = await s.namespaces('kc-sa');
   // The kubeconfig user may write the namespace but not impersonate: every request is refused.
   await grantNamespace({ kind: 'User', name: user }, where.ns);
   await secret(where.ns, 'kc', { value: kubeconfig });
-  await applyDeployment(s, where, 'app', {
+  await s.apply(where, 'app', {
     kubeConfig: { secretRef: { name: 'kc' } },
     serviceAccountName: 'deployer',
   });
 
-  const { kd } = await reconcileOnce(s.deps(), where.ns, 'app');
+  const { kd } = await s.reconcile(where.ns, 'app');
 
-  expect(readyOf(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
+  expect(readyCondition(kd)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
   expect(kd?.status?.lastPrepareError).toContain(
     `User "${user}" cannot impersonate resource "serviceaccounts"`,
   );
-  expect(await configMap(s, where.ns, 'cm')).toBeUndefined();
+  expect(await s.configMap(where.ns, 'cm')).toBeUndefined();
 });

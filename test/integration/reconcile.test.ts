@@ -6,29 +6,23 @@
  * pruned with prune: true) and `gitops_errors_test` (bad YAML gives PrepareFailed and leaves the
  * cluster as it was).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { handleReconcileBatch } from '../../functions/reconcile/handler.js';
-import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
+import type { ReconcileFunctionDeps } from '../../functions/reconcile/handler.js';
+import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import type { KubeClient, KubeObject } from '../../lib/ports.js';
-import { silentLogger, systemClock } from '../../lib/ports.js';
-import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import { ClusterClients } from '../../lib/serverless/cluster-clients.js';
 import { MemoryClusterRegistry } from '../../lib/serverless/memory-cluster-registry.js';
-import type { ReconcileFunctionDeps } from '../../functions/reconcile/handler.js';
-import { readFile } from 'node:fs/promises';
-import { toolPath } from '../../lib/tools.js';
-import { kubectl } from '../env/control-plane.js';
-import { DelegatingKube } from '../env/delegating-kube.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, testEnv } from '../env/test-env.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
+import { DelegatingKube } from '../support/delegating-kube.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import { applyKluctlDeployment, kluctlDeploymentRef, readyCondition } from '../support/kluctl-deployment.js';
+import {
+  startProjectScenario,
+  testReconcileDeps,
+  type ProjectScenario,
+} from '../support/reconcile-scenario.js';
+import { testEnv } from '../support/test-env.js';
 import { newS3Store, sqsEvent } from './function-fixtures.js';
 
 let PROJECT: Record<string, string>;
@@ -42,24 +36,20 @@ class CountingKube extends DelegatingKube {
   }
 }
 
-let server: GitServer;
-let repo: TestRepo;
-let http: HttpKubeClient;
+let s: ProjectScenario;
+let repo: ProjectScenario['repo'];
+let http: ProjectScenario['kube'];
 let kube: CountingKube;
 let deps: ReconcileFunctionDeps;
 let clusterId: string;
-let workDir: string;
 let ns: string;
 
 beforeAll(async () => {
   const env = testEnv();
-  await installCrds();
-  PROJECT = await readTree(fixtureDir('skeleton'));
-  server = await startGitServer();
-  repo = await createRepo(server, 'e2e-project', PROJECT);
-  http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });
+  PROJECT = await fixtureFiles('skeleton');
+  s = await startProjectScenario({ name: 'reconcile', files: () => PROJECT });
+  ({ repo, kube: http, ns } = s);
   kube = new CountingKube(http);
-  workDir = await mkdtemp(join(tmpdir(), 'ks-reconcile-'));
   clusterId = await http.clusterId();
   // The function's own path to its cluster: the registry's kubeconfig, checked against the cluster's
   // id; the connection counts applies.
@@ -67,42 +57,24 @@ beforeAll(async () => {
     { id: clusterId, kubeconfig: await readFile(env.kubeconfigPath, 'utf8') },
   ]);
   const connect = async () => ({ kube, clusters: new HttpKubeClientFactory(http), close: () => undefined });
-  deps = {
-    shared: {
-      store: await newS3Store('reconcile'),
-      git: new IsomorphicGitSource(),
-      clock: systemClock,
-      logger: silentLogger,
-      workDir,
-      kustomizePath: toolPath('kustomize'),
-      holder: 'reconcile-test',
-    },
-    clusters: new ClusterClients(registry, connect),
-  };
-  ns = await createTestNamespace('reconcile');
-  const kd = {
-    apiVersion: 'gitops.kluctl.io/v1beta1',
-    kind: 'KluctlDeployment',
-    metadata: { name: 'e2e', namespace: ns },
-    spec: {
-      interval: '5m',
-      timeout: '2m',
-      source: { git: { url: repo.url, ref: { branch: 'main' } } },
-      target: 'dev',
-      prune: true,
-      args: { namespace: ns },
-    },
-  };
-  const r = await kubectl(env.kubeconfigPath, ['apply', '-f', '-'], { input: JSON.stringify(kd) });
-  expect(r.stderr).toBe('');
+  const { kube: _kube, ...shared } = testReconcileDeps({
+    kube,
+    store: await newS3Store('reconcile'),
+    workDir: s.workDir,
+    holder: 'reconcile-test',
+  });
+  deps = { shared, clusters: new ClusterClients(registry, connect) };
+  await applyKluctlDeployment(ns, 'e2e', {
+    interval: '5m',
+    timeout: '2m',
+    source: { git: { url: repo.url, ref: { branch: 'main' } } },
+    target: 'dev',
+    prune: true,
+    args: { namespace: ns },
+  });
 });
 
-afterAll(async () => {
-  http?.close();
-  await server?.stop();
-  await repo?.cleanup();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
-});
+afterAll(() => s?.stop());
 
 async function reconcile(id: string): Promise<KluctlDeployment> {
   const res = await handleReconcileBatch(
@@ -110,16 +82,8 @@ async function reconcile(id: string): Promise<KluctlDeployment> {
     deps,
   );
   expect(res.batchItemFailures).toEqual([]);
-  return (await http.get({
-    group: 'gitops.kluctl.io',
-    version: 'v1beta1',
-    kind: 'KluctlDeployment',
-    name: 'e2e',
-    namespace: ns,
-  })) as KluctlDeployment;
+  return (await http.get(kluctlDeploymentRef(ns, 'e2e'))) as KluctlDeployment;
 }
-
-const ready = (kd: KluctlDeployment) => kd.status?.conditions?.find((c) => c.type === 'Ready');
 
 async function liveObjects(): Promise<Map<string, KubeObject>> {
   const out = new Map<string, KubeObject>();
@@ -138,8 +102,8 @@ async function liveObjects(): Promise<Map<string, KubeObject>> {
 
 test('first reconcile deploys the objects with the discriminator and reports Ready', async () => {
   const kd = await reconcile('m-1');
-  expect(ready(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
-  expect(ready(kd)?.message).toBe('deploy succeeded. 3 new objects. validate succeeded.');
+  expect(readyCondition(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+  expect(readyCondition(kd)?.message).toBe('deploy succeeded. 3 new objects. validate succeeded.');
   expect(kd.status?.observedGeneration).toBe(kd.metadata.generation);
   expect(kd.status?.lastObjectsHash).toMatch(/^[0-9a-f]{64}$/);
   expect(kd.status?.observedCommit).toBe(await repo.head());
@@ -147,7 +111,7 @@ test('first reconcile deploys the objects with the discriminator and reports Rea
   // Kluctl writes no error list when there are none (the field is dropped from the status).
   expect(kd.status?.lastDeployResult?.errors).toBeUndefined();
   expect(kd.status?.targetKey?.discriminator).toBe(`e2e-dev-${ns}`);
-  expect(kd.status?.projectKey?.repoKey).toMatch(/^git:\/\/127\.0\.0\.1:\d+\/e2e-project$/);
+  expect(kd.status?.projectKey?.repoKey).toMatch(/^git:\/\/127\.0\.0\.1:\d+\/reconcile-project$/);
   const live = await liveObjects();
   expect([...live.keys()].sort()).toEqual(['ConfigMap/app-config', 'Service/svc-a', 'Service/svc-b']);
   const cm = live.get('ConfigMap/app-config')!;
@@ -163,7 +127,7 @@ test('a reconcile with nothing changed applies nothing', async () => {
   const before = await liveObjects();
   const applies = kube.applies;
   const kd = await reconcile('m-2');
-  expect(ready(kd)?.status).toBe('True');
+  expect(readyCondition(kd)?.status).toBe('True');
   expect(kube.applies).toBe(applies);
   const after = await liveObjects();
   for (const [k, o] of before)
@@ -179,8 +143,8 @@ test('a pushed commit is applied and the removed object pruned (TestGitOpsPrune)
     'green, no svc-b',
   );
   const kd = await reconcile('m-3');
-  expect(ready(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
-  expect(ready(kd)?.message).toBe(
+  expect(readyCondition(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+  expect(readyCondition(kd)?.message).toBe(
     'deploy succeeded. 1 changed objects. 1 deleted objects. validate succeeded.',
   );
   expect(kd.status?.lastDeployResult).toMatchObject({
@@ -204,7 +168,7 @@ test('broken YAML gives PrepareFailed naming file and line, and leaves the clust
     'broken yaml',
   );
   const kd = await reconcile('m-4');
-  expect(ready(kd)).toMatchObject({
+  expect(readyCondition(kd)).toMatchObject({
     status: 'False',
     reason: 'PrepareFailed',
     // An item that fails to render is one of a list of errors for Kluctl (gitops_errors_test).
@@ -221,7 +185,7 @@ test('broken YAML gives PrepareFailed naming file and line, and leaves the clust
 test('fixing the commit recovers Ready', async () => {
   await repo.commit({ 'config/configmap.yaml': PROJECT['config/configmap.yaml']! }, 'fix');
   const kd = await reconcile('m-5');
-  expect(ready(kd)?.status).toBe('True');
+  expect(readyCondition(kd)?.status).toBe('True');
   expect(kd.status?.lastPrepareError ?? '').toBe('');
   expect((await liveObjects()).get('ConfigMap/app-config')?.data).toEqual({ env: 'dev', color: 'blue' });
 });

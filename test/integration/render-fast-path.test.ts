@@ -2,24 +2,20 @@
  * The in-process fast path for resources-only kustomizations must give exactly what the real kustomize
  * gives: the same objects, in the same order, with the same key order (so the same objects hash).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fastPathBuilder, simpleResourceFiles } from '../../lib/project/kustomize-fast.js';
 import { binaryBuilder } from '../../lib/project/build-item.js';
 import { renderProject } from '../../lib/project/render-project.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
+import { TempDirs } from '../support/files.js';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/projects/microservices', import.meta.url));
 const binary = binaryBuilder(toolPath('kustomize'));
-const temp: string[] = [];
-const tempDir = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'fast-path-'));
-  temp.push(d);
-  return d;
-};
-afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const temp = new TempDirs('fast-path-');
+const tempDir = (): string => temp.make();
+afterAll(() => temp.removeAll());
 
 describe('kustomize fast path', () => {
   it.each(['dev', 'prod'])(

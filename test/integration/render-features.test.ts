@@ -2,39 +2,28 @@
  * Project features rendered end to end with the real kustomize (and a real git server for git
  * includes). Each block names the Kluctl e2e scenario it follows.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { imagePlaceholder } from '../../lib/images/placeholders.js';
 import type { KubeObject } from '../../lib/ports.js';
 import { renderProject } from '../../lib/project/render-project.js';
 import type { RenderOptions, RenderedProject } from '../../lib/project/render-project.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createRepo } from '../env/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import { TempDirs, writeFiles } from '../support/files.js';
 
-const temp: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'render-feat-'));
-  temp.push(d);
-  return d;
-}
-function writeProject(files: Record<string, string>): string {
-  const dir = tempDir();
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
-}
+const temp = new TempDirs('render-feat-');
+const tempDir = (): string => temp.make();
+const writeProject = (files: Record<string, string>): string => writeFiles(tempDir(), files);
 const cm = (name: string, data = 'x: "1"'): string =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  ${data}\n`;
 const names = (r: RenderedProject): string[] => r.objects.map((o) => o.metadata.name);
 function render(opts: Partial<RenderOptions> & { projectDir: string }): Promise<RenderedProject> {
   return renderProject({ renderDir: tempDir(), ...opts });
 }
-afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => temp.removeAll());
 
 describe('inclusion_test', () => {
   const files = {

@@ -2,8 +2,7 @@
  * Renders the fixture projects with the real pinned kustomize (no cluster needed). Scenarios ported
  * from Kluctl's e2e suite name the test they follow.
  */
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -11,16 +10,12 @@ import { ProjectLoadError, TemplateError, ToolError } from '../../lib/errors.js'
 import type { KubeObject } from '../../lib/ports.js';
 import { listTargets, renderProject } from '../../lib/project/render-project.js';
 import type { RenderOptions, RenderedProject } from '../../lib/project/render-project.js';
+import { TempDirs, writeFiles } from '../support/files.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'projects');
 const twoTargets = join(fixtures, 'two-targets');
-const tempDirs: string[] = [];
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'render-test-'));
-  tempDirs.push(d);
-  return d;
-}
+const temp = new TempDirs('render-test-');
+const tempDir = (): string => temp.make();
 
 async function render(opts: Partial<RenderOptions> & { projectDir: string }): Promise<RenderedProject> {
   const r = await renderProject({ renderDir: tempDir(), ...opts });
@@ -28,14 +23,7 @@ async function render(opts: Partial<RenderOptions> & { projectDir: string }): Pr
 }
 
 /** Writes a small project from a map of relative paths to contents. */
-function writeProject(files: Record<string, string>): string {
-  const dir = tempDir();
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
-}
+const writeProject = (files: Record<string, string>): string => writeFiles(tempDir(), files);
 
 const find = (objs: readonly KubeObject[], kind: string, name: string): KubeObject => {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
@@ -43,7 +31,7 @@ const find = (objs: readonly KubeObject[], kind: string, name: string): KubeObje
   return o;
 };
 
-afterAll(() => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => temp.removeAll());
 
 describe('renderProject on the two-target fixture', () => {
   let dev: RenderedProject;

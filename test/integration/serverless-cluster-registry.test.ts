@@ -12,11 +12,11 @@ import {
 import { FileClusterRegistry } from '../../lib/adapters/file-cluster-registry.js';
 import { SecretsClusterRegistry } from '../../lib/adapters/secrets-cluster-registry.js';
 import { KsError } from '../../lib/errors.js';
-import { localAwsSettings, uniqueSuffix } from '../env/aws-local.js';
-import { cli } from '../env/cli.js';
-import { LOCALSTACK_CREDENTIALS } from '../env/localstack.js';
-import { kubectlJson } from '../env/test-env.js';
-import { testEnv } from '../env/test-env.js';
+import { localAwsSettings, uniqueSuffix } from '../../devenv/aws-local.js';
+import { cli } from '../support/cli.js';
+import { LOCALSTACK_CREDENTIALS } from '../../devenv/localstack.js';
+import { kubectlJson } from '../support/test-env.js';
+import { testEnv } from '../support/test-env.js';
 
 const keyA = Buffer.from('key-of-cluster-a-32-bytes-long!!');
 const keyB = Buffer.from('key-of-cluster-b-32-bytes-long!!');

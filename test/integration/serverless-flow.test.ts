@@ -27,17 +27,23 @@ import type { IngestDeps } from '../../lib/serverless/ingest.js';
 import { SHIM_HEADERS, signPush } from '../../lib/serverless/protocol.js';
 import type { MirroredDeployment } from '../../lib/serverless/protocol.js';
 import { recordNextRun } from '../../lib/serverless/schedule-index.js';
-import { toolPath } from '../../lib/tools.js';
-import { createBucket, createFifoQueue, localAwsSettings, localSqs, uniqueSuffix } from '../env/aws-local.js';
-import { SqsEventPump } from '../env/event-pump.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../env/kluctl-deployment.js';
-import { apiGatewayEvent, scheduledEvent } from '../env/lambda-events.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { toolPath } from '../../devenv/tools.js';
+import {
+  createBucket,
+  createFifoQueue,
+  localAwsSettings,
+  localSqs,
+  uniqueSuffix,
+} from '../../devenv/aws-local.js';
+import { SqsEventPump } from '../../devenv/event-pump.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/kluctl-deployment.js';
+import { apiGatewayEvent, scheduledEvent } from '../../devenv/lambda-events.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 const shimKey = Buffer.from('flow-test-shim-key-of-32-bytes!!');
 let server: GitServer;
@@ -57,7 +63,7 @@ beforeAll(async () => {
   const aws = localAwsSettings(env.s3.endpoint);
   await installCrds();
   server = await startGitServer();
-  repo = await createRepo(server, 'flow-project', await readTree(fixtureDir('skeleton')));
+  repo = await createRepo(server, 'flow-project', await fixtureFiles('skeleton'));
   http = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });
   clusterId = await http.clusterId();
   sqs = localSqs(env.s3.endpoint);

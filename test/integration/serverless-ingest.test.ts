@@ -24,9 +24,9 @@ import {
   localAwsSettings,
   localSqs,
   uniqueSuffix,
-} from '../env/aws-local.js';
-import { apiGatewayEvent } from '../env/lambda-events.js';
-import { testEnv } from '../env/test-env.js';
+} from '../../devenv/aws-local.js';
+import { apiGatewayEvent } from '../../devenv/lambda-events.js';
+import { testEnv } from '../support/test-env.js';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef');
 let bucket: string;

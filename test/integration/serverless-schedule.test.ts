@@ -10,13 +10,24 @@ import { createSqsReconcileQueue } from '../../lib/adapters/sqs-queue.js';
 import { silentLogger } from '../../lib/ports.js';
 import type { StateStore } from '../../lib/ports.js';
 import type { ReconcileMessage } from '../../lib/serverless/protocol.js';
-import { editScheduleIndex, readScheduleIndex, recordNextRun } from '../../lib/serverless/schedule-index.js';
+import {
+  editScheduleIndex,
+  nextRunRecorder,
+  readScheduleIndex,
+  recordNextRun,
+} from '../../lib/serverless/schedule-index.js';
 import type { ScheduleTickDeps } from '../../lib/serverless/schedule-tick.js';
 import { handleScheduleTick } from '../../functions/schedule/handler.js';
-import { createBucket, createFifoQueue, drainQueue, localAwsSettings, localSqs } from '../env/aws-local.js';
-import { SqsEventPump } from '../env/event-pump.js';
-import { scheduledEvent } from '../env/lambda-events.js';
-import { testEnv } from '../env/test-env.js';
+import {
+  createBucket,
+  createFifoQueue,
+  drainQueue,
+  localAwsSettings,
+  localSqs,
+} from '../../devenv/aws-local.js';
+import { SqsEventPump } from '../../devenv/event-pump.js';
+import { scheduledEvent } from '../../devenv/lambda-events.js';
+import { testEnv } from '../support/test-env.js';
 
 const now = new Date(Date.UTC(2026, 11, 6, 12, 0, 0));
 const at = (offsetMs: number) => new Date(now.getTime() + offsetMs);
@@ -105,6 +116,31 @@ describe('schedule tick', () => {
     expect(await readScheduleIndex(t.store)).toEqual([]);
     expect((await handleScheduleTick(scheduledEvent(now), t.deps)).due).toBe(0);
     expect(await t.names()).toEqual([]);
+  });
+
+  it('nextRunRecorder reads the shard only when the next run moved or its memory is old', async () => {
+    const t = await setup();
+    await seed(t.store, { 'c1/ns/app': at(60_000) });
+    let t0 = now.getTime();
+    const calls: string[] = [];
+    const store: StateStore = {
+      get: (k) => (calls.push('get'), t.store.get(k)),
+      put: (k, b, c) => (calls.push('put'), t.store.put(k, b, c)),
+      delete: (k) => t.store.delete(k),
+      list: (p) => t.store.list(p),
+    };
+    const record = nextRunRecorder(store, { clock: { now: () => new Date(t0) }, maxAgeMs: 600_000 });
+    const id = { clusterId: 'c1', namespace: 'ns', name: 'app' };
+    await record(id, at(120_000));
+    expect(calls.splice(0)).toEqual(['get', 'put']);
+    await record(id, at(120_000));
+    expect(calls.splice(0)).toEqual([]);
+    await record(id, at(180_000));
+    expect(calls.splice(0)).toEqual(['get', 'put']);
+    t0 += 600_000;
+    await record(id, at(180_000));
+    expect(calls.splice(0)).toEqual(['get']);
+    expect((await readScheduleIndex(t.store))[0]?.nextRunAt).toBe(at(180_000).toISOString());
   });
 });
 

@@ -24,11 +24,11 @@ import {
   shimKubeconfig,
   TcpProxy,
   TestIngestServer,
-} from '../env/shim-harness.js';
-import { SHIM_MANIFESTS_DIR } from '../env/shim-manifests.js';
-import { CLI_BIN } from '../env/cli.js';
-import { freePort } from '../env/processes.js';
-import { createTestNamespace, eventually, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+} from '../support/shim-harness.js';
+import { SHIM_MANIFESTS_DIR } from '../support/shim-manifests.js';
+import { CLI_BIN } from '../support/cli.js';
+import { freePort } from '../../devenv/processes.js';
+import { createTestNamespace, eventually, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 const KEY = Buffer.from(randomBytes(32).toString('hex'));
 const SPEC = { interval: '5m', target: 'prod', source: { git: { url: 'https://example.com/repo.git' } } };
@@ -211,8 +211,10 @@ test('deletion with a finalizer pushes the deletionTimestamp; removing the final
 });
 
 test('ingest down for a while, then up: every change arrives, the latest state of each object', async () => {
-  const { ingest, shim } = await startShim();
+  // Only this test's namespace: the other test files create KluctlDeployments in parallel, and their
+  // changes would count in the shim's outbox too.
   const ns = await createTestNamespace('shim-outage');
+  const { ingest, shim } = await startShim({ shim: { namespaces: [ns] } });
   await createKd(ns, 'stays');
   await createKd(ns, 'changes');
   await createKd(ns, 'goes');

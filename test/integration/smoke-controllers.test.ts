@@ -1,9 +1,9 @@
-// Smoke test of the test environment's controllers (test/env/controllers.ts): with
+// Smoke test of the test environment's controllers (devenv/controllers.ts): with
 // kube-controller-manager, kube-scheduler and kwok's fake Node, workloads really progress and become
 // ready, which the readiness and hook scenarios of Kluctl's e2e suite (e2e/readiness_test.go,
 // e2e/hooks_test.go) rely on, and deleted namespaces really go away.
-import { FAKE_NODE_NAME } from '../env/controllers.js';
-import { createTestNamespace, eventually, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { FAKE_NODE_NAME } from '../../devenv/controllers.js';
+import { createTestNamespace, eventually, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 
 interface Condition {
   type: string;

@@ -1,6 +1,6 @@
 // Smoke test of the test environment's API server: the pinned version answers, and server-side apply
 // records the field manager and operation that Kluctl's deploys rely on (managedFields).
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest } from '../env/test-env.js';
+import { createTestNamespace, installCrds, kubectlJson, kubectlTest } from '../support/test-env.js';
 
 interface ManagedFieldsEntry {
   manager?: string;

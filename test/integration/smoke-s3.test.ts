@@ -2,7 +2,7 @@
 // If-Match answer 412 Precondition Failed), which the state store's optimistic locking depends on.
 import { CreateBucketCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { testEnv } from '../env/test-env.js';
+import { testEnv } from '../support/test-env.js';
 
 function s3Client(): S3Client {
   const { endpoint, region, accessKeyId, secretAccessKey } = testEnv().s3;

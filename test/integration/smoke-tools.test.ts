@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { readToolVersions, toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
+import { readToolVersions } from '../../lib/runtime-tools.js';
 
 const exec = promisify(execFile);
 const fixture = (p: string): string => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));

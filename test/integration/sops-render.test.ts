@@ -2,9 +2,9 @@
 // pkg/vars/vars_loader_test.go TestSopsFile and of the missing-key case of e2e/gitops_sops_test.go.
 // The age key pair comes from the pinned age-keygen; fixtures are encrypted here with the real sops.
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { SopsCliDecryptor } from '../../lib/adapters/sops-cli.js';
@@ -12,9 +12,10 @@ import { renderProject } from '../../lib/project/render-project.js';
 import type { RenderedProject } from '../../lib/project/render-project.js';
 import { loadVarsSource } from '../../lib/project/vars/vars-loader.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { TemplateEngine } from '../../lib/templating/template-engine.js';
-import { fixtureDir } from '../env/fixtures.js';
+import { fixtureDir } from '../support/fixtures.js';
+import { writeFiles } from '../support/files.js';
 
 const exec = promisify(execFile);
 let work: string;
@@ -33,10 +34,7 @@ async function encrypt(plain: string, regex?: string): Promise<string> {
 
 async function project(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(work, 'p-'));
-  for (const [p, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, p)), { recursive: true });
-    await writeFile(join(dir, p), content);
-  }
+  writeFiles(dir, files);
   return dir;
 }
 

@@ -16,7 +16,7 @@ import { S3StateStore } from '../../lib/adapters/s3-state-store.js';
 import { StateConflictError } from '../../lib/errors.js';
 import type { StateStore } from '../../lib/ports.js';
 import { acquireLease, readJson, updateJson } from '../../lib/state/json-state.js';
-import { testEnv } from '../env/test-env.js';
+import { testEnv } from '../support/test-env.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b));

@@ -3,12 +3,10 @@
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import type { VarsSource } from '../../lib/project/deployment-config.js';
 import type { Dict } from '../../lib/project/merge.js';
-import { loadVarsSource } from '../../lib/project/vars/vars-loader.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
-import { TemplateEngine } from '../../lib/templating/template-engine.js';
-import { createTestNamespace, kubectlTest, testEnv } from '../env/test-env.js';
+import { createTestNamespace, kubectlTest, testEnv } from '../support/test-env.js';
+import { varsContext, varsLoader } from '../support/vars.js';
 
-const engine = new TemplateEngine();
 let kube: HttpKubeClient;
 let ns: string;
 
@@ -62,30 +60,9 @@ beforeAll(async () => {
 });
 afterAll(() => kube?.close());
 
-function ctx(withCluster = true) {
-  return {
-    engine,
-    sourceRoot: '/',
-    searchDirs: [],
-    file: 'deployment.yml',
-    runtime: new VarsRuntime(withCluster ? { cluster: kube } : {}),
-  };
-}
+const ctx = (withCluster = true) => varsContext(new VarsRuntime(withCluster ? { cluster: kube } : {}));
 
-async function load(sources: VarsSource[], c = ctx(), start: Dict = {}): Promise<Dict> {
-  let vars = start;
-  for (const s of sources) vars = await loadVarsSource(vars, s, c);
-  return vars;
-}
-
-async function loadError(sources: VarsSource[], c = ctx()): Promise<string> {
-  const err = await load(sources, c).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return (err as Error).message;
-}
+const { load, loadError } = varsLoader(() => ctx());
 
 describe('TestVarsLoader cluster sources (Kluctl pkg/vars/vars_loader_test.go)', () => {
   it('TestClusterConfigMap: by name, missing object/key errors, ignoreMissing keeps defaults, targetPath, multidoc', async () => {

@@ -8,19 +8,16 @@ import type { AddressInfo } from 'node:net';
 import { AwsSdkSecretsReader } from '../../lib/adapters/aws-secrets.js';
 import { IsomorphicGitRefLister } from '../../lib/adapters/isomorphic-git-refs.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
-import type { VarsSource } from '../../lib/project/deployment-config.js';
 import type { Dict } from '../../lib/project/merge.js';
-import { loadVarsSource } from '../../lib/project/vars/vars-loader.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
 import type { VarsServices } from '../../lib/project/vars/vars-services.js';
-import { TemplateEngine } from '../../lib/templating/template-engine.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { testEnv } from '../env/test-env.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { testEnv } from '../support/test-env.js';
+import { varsContext, varsLoader } from '../support/vars.js';
 
-const engine = new TemplateEngine();
 const runtimes: VarsRuntime[] = [];
 let gitServer: GitServer;
 let repo: TestRepo;
@@ -37,23 +34,10 @@ function ctx(services: VarsServices = {}) {
     ...services,
   });
   runtimes.push(runtime);
-  return { engine, sourceRoot: '/', searchDirs: [], file: 'deployment.yml', runtime };
+  return varsContext(runtime);
 }
 
-async function load(sources: VarsSource[], c = ctx(), start: Dict = {}): Promise<Dict> {
-  let vars = start;
-  for (const s of sources) vars = await loadVarsSource(vars, s, c);
-  return vars;
-}
-
-async function loadError(sources: VarsSource[], c = ctx()): Promise<string> {
-  const err = await load(sources, c).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return (err as Error).message;
-}
+const { load, loadError } = varsLoader(() => ctx());
 
 beforeAll(async () => {
   gitServer = await startGitServer();

@@ -13,20 +13,11 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
 import type { KluctlDeployment } from '../../lib/api/types.js';
-import type { ManagedProcess } from '../env/processes.js';
-import { createTestNamespace, eventually, restrictedKubeconfig } from '../env/test-env.js';
-import {
-  applyDeployment,
-  configMap,
-  grantNamespace,
-  kdRef,
-  kubectlApply,
-  namespacePair,
-  readyOf,
-  reconcileOnce,
-  startIdentityScenario,
-} from '../integration/identity-scenario.js';
-import type { IdentityScenario } from '../integration/identity-scenario.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
+import { createTestNamespace, eventually, restrictedKubeconfig } from '../support/test-env.js';
+import { kluctlDeploymentRef, readyCondition } from '../support/kluctl-deployment.js';
+import { grantNamespace, kubectlApply, startIdentityScenario } from '../support/identity-scenario.js';
+import type { IdentityScenario } from '../support/identity-scenario.js';
 import { startKluctlController } from './kluctl-controller.js';
 
 /** A reference reconcile takes seconds; a case runs both sides. */
@@ -40,8 +31,8 @@ let user: string;
 
 beforeAll(async () => {
   s = await startIdentityScenario();
-  Object.assign(ref, await namespacePair('par-ref'));
-  Object.assign(ours, await namespacePair('par-our'));
+  Object.assign(ref, await s.namespaces('par-ref'));
+  Object.assign(ours, await s.namespaces('par-our'));
   user = `par-user-${randomBytes(4).toString('hex')}`;
   const doc = parse(await readFile(await restrictedKubeconfig(user), 'utf8')) as Record<string, unknown> & {
     contexts: { name: string }[];
@@ -95,7 +86,7 @@ function observe(
   where: typeof ref,
 ): Observed {
   const norm = (t: string) => t.split(where.other).join('OTHER').split(where.ns).join('NS');
-  const ready = readyOf(kd);
+  const ready = readyCondition(kd);
   const st = kd?.status;
   return {
     reason: ready?.reason,
@@ -111,11 +102,11 @@ function observe(
 }
 
 async function referenceRun(name: string, spec: Record<string, unknown>): Promise<Observed> {
-  await applyDeployment(s, ref, name, spec);
+  await s.apply(ref, name, spec);
   const kd = await eventually(
     async () => {
-      const got = (await s.admin.get(kdRef(ref.ns, name))) as KluctlDeployment | undefined;
-      const ready = readyOf(got);
+      const got = (await s.admin.get(kluctlDeploymentRef(ref.ns, name))) as KluctlDeployment | undefined;
+      const ready = readyCondition(got);
       if (
         !got ||
         got.status?.observedGeneration !== got.metadata.generation ||
@@ -127,13 +118,13 @@ async function referenceRun(name: string, spec: Record<string, unknown>): Promis
     },
     { timeoutMs: 120_000, intervalMs: 500 },
   );
-  return observe(kd, await configMap(s, ref.ns, 'cm'), ref);
+  return observe(kd, await s.configMap(ref.ns, 'cm'), ref);
 }
 
 async function ourRun(name: string, spec: Record<string, unknown>): Promise<Observed> {
-  await applyDeployment(s, ours, name, spec);
-  const { kd } = await reconcileOnce(s.deps(), ours.ns, name);
-  return observe(kd, await configMap(s, ours.ns, 'cm'), ours);
+  await s.apply(ours, name, spec);
+  const { kd } = await s.reconcile(ours.ns, name);
+  return observe(kd, await s.configMap(ours.ns, 'cm'), ours);
 }
 
 // Cases that fail before deploying come first, so `cm` exists in neither namespace until the deploys.

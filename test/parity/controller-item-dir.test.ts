@@ -7,26 +7,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import type { KluctlDeploymentSpec } from '../../lib/api/types.js';
 import type { KubeObject } from '../../lib/ports.js';
 import { prepareProject } from '../../lib/reconcile/prepare.js';
-import { toolPath } from '../../lib/tools.js';
-import { createRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { tailFile } from '../env/processes.js';
-import type { ManagedProcess } from '../env/processes.js';
-import {
-  createTestNamespace,
-  eventually,
-  installCrds,
-  kubectlJson,
-  kubectlTest,
-  testEnv,
-} from '../env/test-env.js';
+import { toolPath } from '../../devenv/tools.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { tailFile } from '../../devenv/processes.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
+import { createTestNamespace, eventually, installCrds, kubectlJson, testEnv } from '../support/test-env.js';
+import { applyKluctlDeployment } from '../support/kluctl-deployment.js';
 import { startKluctlController } from './kluctl-controller.js';
 
 const cm = (name: string): string =>
@@ -76,14 +69,7 @@ it('names item dirs from the repository root for source.path, with Kluctl contro
 
   // Kluctl's controller deploys the KluctlDeployment; the deployed ConfigMaps carry its annotations.
   controller = await startKluctlController(kluctlNs, { dryRun: false, controllerNamespace: controllerNs });
-  const kd = {
-    apiVersion: 'gitops.kluctl.io/v1beta1',
-    kind: 'KluctlDeployment',
-    metadata: { name: 'item-dir', namespace: kluctlNs },
-    spec: spec(repo.url, kluctlNs),
-  };
-  const applied = await kubectlTest(['apply', '-f', '-'], { input: stringify(kd) });
-  expect(applied.stderr).toBe('');
+  await applyKluctlDeployment(kluctlNs, 'item-dir', { ...spec(repo.url, kluctlNs) });
   const deployed = await eventually(
     async () => {
       const list = await kubectlJson<{ items: KubeObject[] }>([

@@ -2,7 +2,8 @@
  * Controller parity: the same KluctlDeployments, reconciled by the real `kluctl controller run`
  * (v2.28.2) in one namespace and by our local runner (`kluctl-serverless run --once`) in another, on the
  * same test cluster, end with the same status: conditions (type, status, reason, message), the
- * `lastDeployResult` summary, `lastValidateResult`, `lastPrepareError`, keys and generations. Each side
+ * `lastDeployResult` summary, `lastValidateResult`, `lastPrepareError`, the drift detection result and
+ * message, keys and generations. Each side
  * deploys into its own target namespaces (the `namespace` arg), and only one controller acts on a
  * KluctlDeployment at a time. Covered: a good project (with validation on, off, and suspended), prepare
  * failures (a broken item, two broken items, a broken `.kluctl.yml`), not-ready workloads, objects the
@@ -12,13 +13,13 @@
  */
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KluctlDeployment } from '../../lib/api/types.js';
-import { cli } from '../env/cli.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { createTestNamespace, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { cli } from '../support/cli.js';
+import { applyKluctlDeployment, getKluctlDeployment, readyCondition } from '../support/kluctl-deployment.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { createTestNamespace, installCrds, kubectlTest, testEnv } from '../support/test-env.js';
 import {
   brokenProjects,
   configMap,
@@ -188,7 +189,7 @@ test(
 async function readyLines(namespace: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const c of CASES) {
-    const ready = (await readKd(namespace, c.name)).status?.conditions?.find((x) => x.type === 'Ready');
+    const ready = readyCondition(await getKluctlDeployment(namespace, c.name));
     out[c.name] = `${ready?.status} ${ready?.reason}: ${ready?.message}`;
   }
   return out;
@@ -196,23 +197,16 @@ async function readyLines(namespace: string): Promise<Record<string, string>> {
 
 async function applyKd(namespace: string, c: Case, target: string): Promise<void> {
   const repo = repos.get(c.repo)!;
-  const kd = {
-    apiVersion: 'gitops.kluctl.io/v1beta1',
-    kind: 'KluctlDeployment',
-    metadata: { name: c.name, namespace },
-    spec: {
-      interval: '10m',
-      timeout: '2m',
-      source: { git: { url: repo.url, ...(c.path ? { path: c.path } : {}) } },
-      target: 'test',
-      context: 'default',
-      prune: true,
-      args: { namespace: target },
-      ...c.spec,
-    },
-  };
-  const r = await kubectlTest(['apply', '-f', '-'], { input: JSON.stringify(kd) });
-  if (r.code !== 0) throw new Error(`applying KluctlDeployment ${c.name} failed: ${r.stderr}`);
+  await applyKluctlDeployment(namespace, c.name, {
+    interval: '10m',
+    timeout: '2m',
+    source: { git: { url: repo.url, ...(c.path ? { path: c.path } : {}) } },
+    target: 'test',
+    context: 'default',
+    prune: true,
+    args: { namespace: target },
+    ...c.spec,
+  });
 }
 
 /** Starts Kluctl's controller on `namespace`, waits until it reconciled every case once, stops it. */
@@ -242,17 +236,13 @@ async function reconcileWithOurs(namespace: string): Promise<void> {
   if (r.code !== 0) throw new Error(`run --once failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
 }
 
-async function readKd(namespace: string, name: string): Promise<KluctlDeployment> {
-  return kubectlJson<KluctlDeployment>(['get', 'kluctldeployment', name, '-n', namespace]);
-}
-
 /** The status of each case on both sides, normalized, side by side for one diff. */
 async function expectSameStatus(cases: readonly Case[]): Promise<void> {
   const side = async (which: 'kluctl' | 'ours') => {
     const ns = which === 'kluctl' ? nsKluctl : nsOurs;
     const out: Record<string, unknown> = {};
     for (const c of cases) {
-      const kd = await readKd(ns, c.name);
+      const kd = await getKluctlDeployment(ns, c.name);
       out[c.name] = {
         generation: kd.metadata.generation,
         finalizers: kd.metadata.finalizers,
@@ -271,7 +261,7 @@ async function expectSameStatus(cases: readonly Case[]): Promise<void> {
 async function deployIds(namespace: string): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const c of CASES) {
-    const kd = await readKd(namespace, c.name);
+    const kd = await getKluctlDeployment(namespace, c.name);
     out[c.name] = { deploy: kd.status?.lastDeployResult?.id, hash: kd.status?.lastObjectsHash };
   }
   return out;

@@ -15,15 +15,15 @@ import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import { silentLogger, systemClock } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
-import { toolPath } from '../../lib/tools.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import type { ManagedProcess } from '../env/processes.js';
-import { applyKluctlDeployment } from '../env/kluctl-deployment.js';
-import { createTestNamespace, installCrds, kubectlJson, testEnv } from '../env/test-env.js';
+import { toolPath } from '../../devenv/tools.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
+import { applyKluctlDeployment } from '../support/kluctl-deployment.js';
+import { createTestNamespace, installCrds, kubectlJson, testEnv } from '../support/test-env.js';
 import { startKluctlController, waitReconciled } from './kluctl-controller.js';
 
 const STEP_MS = 240_000;
@@ -37,7 +37,7 @@ let tmp: string;
 beforeAll(async () => {
   await installCrds();
   server = await startGitServer();
-  repo = await createRepo(server, 'timeout', await readTree(fixtureDir('stuck-rollout')));
+  repo = await createRepo(server, 'timeout', await fixtureFiles('stuck-rollout'));
   kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: testEnv().kubeconfigPath });
   tmp = await mkdtemp(join(tmpdir(), 'ks-parity-timeout-'));
 }, STEP_MS);

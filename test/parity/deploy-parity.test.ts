@@ -6,12 +6,12 @@
  * warnings, command info, target, keys, git info) and, on a project with an object per readiness rule,
  * the `validate` result once the cluster settled. Kluctl's readiness messages are spelled out at the end.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parse } from 'yaml';
-import { cli } from '../env/cli.js';
-import { git } from '../env/git-repo.js';
-import { createTestNamespace, eventually, kubectlJson, testEnv } from '../env/test-env.js';
+import { cli } from '../support/cli.js';
+import { git } from '../../devenv/git-repo.js';
+import { createTestNamespace, eventually, kubectlJson, testEnv } from '../support/test-env.js';
 import {
   deployErrorsProject,
   deployment,
@@ -20,9 +20,10 @@ import {
   pruneProject,
 } from './controller-projects.js';
 import { readinessProject, READY_OBJECTS } from './readiness-project.js';
-import { runKluctl } from './reference.js';
+import { runKluctl } from '../../devenv/reference-kluctl.js';
 import { normalizeValue } from './status-compare.js';
 import type { Placeholders } from './status-compare.js';
+import { writeFiles } from '../support/files.js';
 
 const TIMEOUT = 600_000;
 
@@ -179,10 +180,7 @@ test(
 /** A project folder that is a git repository with an `origin`, as Kluctl's CLI wants one. */
 async function writeProject(name: string, files: Record<string, string>): Promise<string> {
   const dir = join(work, name);
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
+  writeFiles(dir, files);
   await git(dir, ['init', '-q', '--initial-branch=main']);
   await git(dir, ['remote', 'add', 'origin', `https://git.example.com/parity/${name}.git`]);
   await git(dir, ['add', '--all']);

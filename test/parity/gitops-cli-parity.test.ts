@@ -11,12 +11,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readYaml } from '../../lib/util/yaml.js';
-import { cli } from '../env/cli.js';
-import { applyKluctlDeployment } from '../env/kluctl-deployment.js';
-import { kubectlTest, testEnv } from '../env/test-env.js';
+import { cli } from '../support/cli.js';
+import { applyKluctlDeployment } from '../support/kluctl-deployment.js';
+import { kubectlTest, testEnv } from '../support/test-env.js';
 import { canonicalOrder, GitopsSides } from './gitops-sides.js';
 import type { Side } from './gitops-sides.js';
-import { runKluctl } from './reference.js';
+import { runKluctl } from '../../devenv/reference-kluctl.js';
 import { requestsProject } from './requests-project.js';
 import type { ConfigMapItem } from './requests-project.js';
 

@@ -4,7 +4,7 @@
  * applied to the spec for that run only. The real Kluctl v2.28.2 CLI drives Kluctl's controller and our
  * runner side by side; what it prints, the results and the objects must agree after every step.
  */
-import { eventually, kubectlJson } from '../env/test-env.js';
+import { eventually, kubectlJson } from '../support/test-env.js';
 import { expectSameCli, GitopsSides } from './gitops-sides.js';
 import type { CliRun, Side } from './gitops-sides.js';
 import { requestsProject } from './requests-project.js';

@@ -19,14 +19,14 @@ import type { KluctlDeployment } from '../../lib/api/types.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import { systemClock } from '../../lib/ports.js';
 import { LocalRunner } from '../../lib/runner/local-runner.js';
-import { toolPath } from '../../lib/tools.js';
-import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../env/kluctl-deployment.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { tailFile } from '../env/processes.js';
-import type { ManagedProcess } from '../env/processes.js';
+import { toolPath } from '../../devenv/tools.js';
+import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/kluctl-deployment.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { tailFile } from '../../devenv/processes.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
 import {
   createTestNamespace,
   eventually,
@@ -34,10 +34,10 @@ import {
   kubectlJson,
   kubectlTest,
   testEnv,
-} from '../env/test-env.js';
+} from '../support/test-env.js';
 import { startKluctlController } from './kluctl-controller.js';
-import { runKluctl } from './reference.js';
-import type { KluctlRun } from './reference.js';
+import { runKluctl } from '../../devenv/reference-kluctl.js';
+import type { KluctlRun } from '../../devenv/reference-kluctl.js';
 
 /** The name of the KluctlDeployment on each side. */
 export const KD_NAME = 'kd';

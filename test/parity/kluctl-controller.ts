@@ -10,11 +10,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { KluctlDeploymentSpec } from '../../lib/api/types.js';
-import { kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
-import { sleep, startProcess, tailFile } from '../env/processes.js';
-import type { ManagedProcess } from '../env/processes.js';
+import { kluctlDeployment } from '../support/kluctl-deployment.js';
+import { kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
+import { sleep, startProcess, tailFile } from '../../devenv/processes.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
 import type { ParityCase } from './projects.js';
-import { referenceKluctl } from './reference.js';
+import { referenceKluctl } from '../../devenv/reference-kluctl.js';
 
 /** A KluctlDeployment of the suite. */
 export interface ParityDeployment {
@@ -53,12 +54,7 @@ export function parityDeployment(
 
 /** Applies the deployments (server-side, so reruns are harmless). */
 export async function applyDeployments(deployments: readonly ParityDeployment[]): Promise<void> {
-  const items = deployments.map((d) => ({
-    apiVersion: 'gitops.kluctl.io/v1beta1',
-    kind: 'KluctlDeployment',
-    metadata: { name: d.name, namespace: d.namespace },
-    spec: d.spec,
-  }));
+  const items = deployments.map((d) => kluctlDeployment(d.namespace, d.name, d.spec));
   const res = await kubectlTest(['apply', '--server-side', '--field-manager=parity', '-f', '-'], {
     input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
   });
@@ -73,6 +69,8 @@ export interface KluctlControllerOptions {
   readonly controllerNamespace?: string;
   /** Further flags (e.g. `--controller-name`, `--command-result-namespace`). */
   readonly extraArgs?: readonly string[];
+  /** `--metrics-bind-address` (e.g. `127.0.0.1:8080`); default `0`, no metrics endpoint. */
+  readonly metricsBindAddress?: string;
 }
 
 /**
@@ -103,7 +101,7 @@ export async function startKluctlController(
       namespace,
       ...((opts.dryRun ?? true) ? ['--dry-run'] : []),
       ...(opts.extraArgs ?? []),
-      '--metrics-bind-address=0',
+      `--metrics-bind-address=${opts.metricsBindAddress ?? '0'}`,
       '--health-probe-bind-address=0',
       '--source-override-bind-address=0',
       '--no-update-check',

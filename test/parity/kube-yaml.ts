@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../../lib/ports.js';
 import { runProcess } from '../../lib/util/run-process.js';
-import { defaultCacheDir } from '../../lib/tools.js';
+import { defaultCacheDir } from '../../lib/runtime-tools.js';
 
 const SOURCE_DIR = fileURLToPath(new URL('./kube-yaml/', import.meta.url));
 const SOURCES = ['main.go', 'go.mod', 'go.sum'];

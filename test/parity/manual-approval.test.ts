@@ -11,21 +11,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsStateStore } from '../../lib/adapters/fs-state-store.js';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
-import { silentLogger, systemClock } from '../../lib/ports.js';
 import { prepareProject } from '../../lib/reconcile/prepare.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 import { LocalRunner } from '../../lib/runner/local-runner.js';
-import { toolPath } from '../../lib/tools.js';
-import { fixtureDir, readTree } from '../env/fixtures.js';
-import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../env/kluctl-deployment.js';
-import { createRepo } from '../env/git-repo.js';
-import type { TestRepo } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { tailFile } from '../env/processes.js';
-import type { ManagedProcess } from '../env/processes.js';
+import { toolPath } from '../../devenv/tools.js';
+import { fixtureFiles } from '../support/fixtures.js';
+import {
+  applyKluctlDeployment,
+  getKluctlDeployment,
+  patchKluctlDeploymentSpec,
+  readyCondition,
+} from '../support/kluctl-deployment.js';
+import { testReconcileDeps } from '../support/reconcile-scenario.js';
+import { createRepo } from '../../devenv/git-repo.js';
+import type { TestRepo } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { tailFile } from '../../devenv/processes.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
 import {
   createTestNamespace,
   eventually,
@@ -33,7 +37,7 @@ import {
   kubectlJson,
   kubectlTest,
   testEnv,
-} from '../env/test-env.js';
+} from '../support/test-env.js';
 import { startKluctlController } from './kluctl-controller.js';
 
 /** Kluctl's controller renders, deploys, validates and diffs per step: give each test minutes. */
@@ -56,7 +60,7 @@ const hashes = new Map<string, Map<string, string>>();
 beforeAll(async () => {
   const env = testEnv();
   await installCrds();
-  PROJECT = await readTree(fixtureDir('skeleton'));
+  PROJECT = await fixtureFiles('skeleton');
   server = await startGitServer();
   repo = await createRepo(server, 'approval', PROJECT);
   kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });
@@ -89,21 +93,15 @@ afterAll(async () => {
 });
 
 function runnerDeps(stateDir: string): ReconcileDeps {
-  return {
+  return testReconcileDeps({
     kube,
     store: new FsStateStore(stateDir),
-    git: new IsomorphicGitSource(),
-    clock: systemClock,
-    logger: silentLogger,
     workDir: tmp,
-    kustomizePath: toolPath('kustomize'),
     holder: `parity-${stateDir}`,
-  };
+  });
 }
 
-async function getKd(ns: string): Promise<KluctlDeployment> {
-  return kubectlJson<KluctlDeployment>(['get', 'kluctldeployment', NAME, '-n', ns]);
-}
+const getKd = (ns: string): Promise<KluctlDeployment> => getKluctlDeployment(ns, NAME);
 
 /** Renders the deployment of `ns` at the current commit with our engine and names the hash. */
 async function renderAs(ns: string, name: string): Promise<string> {
@@ -130,7 +128,7 @@ function named(ns: string, hash: string | undefined): string | undefined {
 async function observe(ns: string) {
   const kd = await getKd(ns);
   const st = kd.status ?? {};
-  const ready = st.conditions?.find((c) => c.type === 'Ready');
+  const ready = readyCondition(kd);
   const d = st.lastDeployResult;
   const v = st.lastValidateResult;
   const live = await kubectlJson<{ items: { kind: string; metadata: { name: string }; data?: object }[] }>([
@@ -178,7 +176,7 @@ async function kluctlSettled(done: (kd: KluctlDeployment) => boolean): Promise<v
 
 const generationObserved = (kd: KluctlDeployment) =>
   kd.status?.observedGeneration === kd.metadata.generation &&
-  kd.status?.conditions?.find((c) => c.type === 'Ready')?.observedGeneration === kd.metadata.generation;
+  readyCondition(kd)?.observedGeneration === kd.metadata.generation;
 
 async function approve(ns: string, hashName: string): Promise<void> {
   await patchKluctlDeploymentSpec(ns, NAME, { manualObjectsHash: hashes.get(ns)?.get(hashName) });
@@ -202,7 +200,7 @@ async function requestReconcile(ns: string, value: string): Promise<void> {
 const requestDone = (value: string) => (kd: KluctlDeployment) =>
   kd.status?.reconcileRequestResult?.request.requestValue === value &&
   kd.status.reconcileRequestResult.endTime !== undefined &&
-  kd.status.conditions?.find((c) => c.type === 'Ready')?.status !== 'Unknown';
+  readyCondition(kd)?.status !== 'Unknown';
 
 /** Observes both sides and checks they agree; returns our side for step-specific assertions. */
 async function compare() {

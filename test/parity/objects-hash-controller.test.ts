@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { IsomorphicGitSource } from '../../lib/adapters/isomorphic-git-source.js';
 import { prepareProject } from '../../lib/reconcile/prepare.js';
-import { git } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import type { ManagedProcess } from '../env/processes.js';
-import { createTestNamespace, installCrds, testEnv } from '../env/test-env.js';
+import { git } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
+import { createTestNamespace, installCrds, testEnv } from '../support/test-env.js';
 import {
   applyDeployments,
   parityDeployment,

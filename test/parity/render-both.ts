@@ -11,7 +11,7 @@ import type { RenderFlags } from '../../bin/commands/render.js';
 import type { KubeObject } from '../../lib/ports.js';
 import type { ParityCase } from './projects.js';
 import { readKubeYaml } from './kube-yaml.js';
-import { runKluctl } from './reference.js';
+import { runKluctl } from '../../devenv/reference-kluctl.js';
 
 /** Where a case is rendered: `--offline-kubernetes`, or against a cluster (`--kubeconfig`, `--context`). */
 export type RenderMode =

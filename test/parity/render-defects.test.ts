@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { KubeObject } from '../../lib/ports.js';
 import { parseYamlAll } from '../../lib/util/strict-yaml.js';
-import { cli } from '../env/cli.js';
-import { runKluctl } from './reference.js';
+import { cli } from '../support/cli.js';
+import { runKluctl } from '../../devenv/reference-kluctl.js';
 
 /** A file's content, or a symlink to create (`{ link: target }`). */
 type Entry = string | Buffer | { readonly link: string };

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installCrds, testEnv } from '../env/test-env.js';
+import { installCrds, testEnv } from '../support/test-env.js';
 import { kubeYamlReader } from './kube-yaml.js';
 import type { ParityCase } from './projects.js';
 import type { RenderMode } from './render-both.js';

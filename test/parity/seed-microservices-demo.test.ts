@@ -10,22 +10,21 @@
  * cluster both end with the same status. The Bitnami redis chart is not downloaded: the example keeps
  * it pre-pulled in `.helm-charts`, which both tools use.
  */
-import { execFile } from 'node:child_process';
 import { cp, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { reconcileDeps } from '../../bin/compose.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
 import { silentLogger } from '../../lib/ports.js';
 import { LocalRunner } from '../../lib/runner/local-runner.js';
-import { cli } from '../env/cli.js';
-import { git } from '../env/git-repo.js';
-import { startGitServer } from '../env/git-server.js';
-import type { GitServer } from '../env/git-server.js';
-import { eventually, installCrds, kubectlJson, kubectlTest, testEnv } from '../env/test-env.js';
+import { cli } from '../support/cli.js';
+import { getKluctlDeployment } from '../support/kluctl-deployment.js';
+import { git } from '../../devenv/git-repo.js';
+import { startGitServer } from '../../devenv/git-server.js';
+import type { GitServer } from '../../devenv/git-server.js';
+import { eventually, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 import { startKluctlController, waitReconciled } from './kluctl-controller.js';
-import { kluctlExamplesTarball } from './reference.js';
+import { extractExamples } from '../../devenv/reference-kluctl.js';
 import { DRIFT_FIELDS, normalizeValue } from './status-compare.js';
 
 const TIMEOUT = 1_200_000;
@@ -154,8 +153,7 @@ test(
 /** The kluctl-examples tree as one commit of a repository on the test Git server; returns its URL. */
 async function pushExamples(gitServer: GitServer): Promise<string> {
   const dir = await mkdtemp(join(testEnv().runDir, 'kluctl-examples-'));
-  await promisify(execFile)('tar', ['-xJf', kluctlExamplesTarball(), '-C', dir]);
-  const work = join(dir, 'kluctl-examples');
+  const work = await extractExamples(dir);
   await git(gitServer.root, ['init', '-q', '--bare', '--initial-branch=main', 'kluctl-examples.git']);
   const copy = await mkdtemp(join(testEnv().runDir, 'kluctl-examples-work-'));
   await cp(work, copy, { recursive: true });
@@ -235,9 +233,7 @@ async function validateLater(): Promise<void> {
   }
 }
 
-async function readKd(name: string): Promise<KluctlDeployment> {
-  return kubectlJson<KluctlDeployment>(['get', 'kluctldeployment', name, '-n', NAMESPACE]);
-}
+const readKd = (name: string): Promise<KluctlDeployment> => getKluctlDeployment(NAMESPACE, name);
 
 /**
  * The status of both deployments, comparable across the two runs. Kluctl's answer to the validate

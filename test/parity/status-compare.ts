@@ -2,11 +2,11 @@
  * Makes the status of two KluctlDeployments comparable when one was reconciled by Kluctl's controller
  * and the other by ours: the namespaces of each side become placeholders, and what differs on every run
  * (ids, times, the objects hash of different args) is replaced by a marker that only says it is there.
- * Fields only Kluctl's controller writes because we do not run that step (drift detection) are dropped;
- * docs/parity.md lists them.
+ * Drift results are compared with their objects as a set and `lastResourceVersion` only as present or
+ * empty (versions differ per side).
  */
 
-/** Status fields of drift detection, which the serverless reconciler does not run yet. */
+/** Status fields of drift detection (tests that do not compare them drop them). */
 export const DRIFT_FIELDS = ['lastDriftDetectionResult', 'lastDriftDetectionResultMessage'] as const;
 
 /** Keys whose values differ on every run; only their presence is compared. */
@@ -21,19 +21,19 @@ const VOLATILE_KEYS = new Set([
   'commit',
   'observedCommit',
   'clusterId',
+  'lastResourceVersion',
 ]);
 
 /** One side of a comparison: its strings to replace by placeholders, e.g. `{ 'ks-o-1a2b': '<ns>' }`. */
 export type Placeholders = Readonly<Record<string, string>>;
 
 /**
- * A deep copy of `status` with placeholders, markers for volatile values and drift fields dropped.
+ * A deep copy of `status` with placeholders and markers for volatile values.
  * `lastPrepareError` keeps only its shape (one error, or a list of N): the texts are each tool's own
  * (ours name file, line and column).
  */
 export function normalizeStatus(status: unknown, placeholders: Placeholders): unknown {
   const copy = { ...(status as Record<string, unknown>) };
-  for (const f of DRIFT_FIELDS) delete copy[f];
   if (typeof copy.lastPrepareError === 'string') copy.lastPrepareError = errorShape(copy.lastPrepareError);
   return normalize(copy, placeholders);
 }
@@ -54,7 +54,7 @@ export function conditionLines(status: unknown, placeholders: Placeholders): str
 }
 
 /** Lists Kluctl fills from Go maps, so their order differs from run to run: compared as sets. */
-const UNORDERED_KEYS = new Set(['errors', 'warnings', 'results']);
+const UNORDERED_KEYS = new Set(['errors', 'warnings', 'results', 'objects']);
 
 /** Placeholders in every string, markers for volatile values, unordered lists sorted; keys sorted. */
 export function normalizeValue(v: unknown, placeholders: Placeholders): unknown {

@@ -5,16 +5,13 @@
  * root of its own repository. Every repository has one commit and an `origin` remote, so both tools
  * find the Git root and the project key the way they do in a real checkout.
  */
-import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { git } from '../env/git-repo.js';
-import { kluctlExamplesTarball } from './reference.js';
+import { commitAll } from '../../devenv/git-repo.js';
+import { extractExamples } from '../../devenv/reference-kluctl.js';
 
-const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A Git repository of the workspace. */
@@ -33,20 +30,6 @@ export interface Workspace {
   /** One repository per fixture project of ours, named `fixture-<name>` (`fixture-demo` for examples/demo). */
   readonly fixtures: readonly WorkspaceRepo[];
   dispose(): Promise<void>;
-}
-
-/** Makes `dir` a repository with one commit of everything in it and an `origin` remote. */
-export async function commitAll(dir: string, origin: string): Promise<void> {
-  await git(dir, ['init', '--quiet', '--initial-branch=main']);
-  await git(dir, ['add', '--all']);
-  await git(dir, ['commit', '--quiet', '-m', 'parity input']);
-  await git(dir, ['remote', 'add', 'origin', origin]);
-}
-
-/** Extracts Kluctl's examples into `<parent>/kluctl-examples` and returns that folder. */
-export async function extractExamples(parent: string): Promise<string> {
-  await exec('tar', ['-xJf', kluctlExamplesTarball(), '-C', parent]);
-  return join(parent, 'kluctl-examples');
 }
 
 /** The fixture projects of ours: every folder of test/fixtures/projects, and examples/demo. */

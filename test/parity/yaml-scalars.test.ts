@@ -10,16 +10,17 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../devenv/tools.js';
 import { readYaml, writeYaml } from '../../lib/util/yaml.js';
-import { jinja2Python } from '../conformance/jinja2-reference.js';
-import { cli } from '../env/cli.js';
-import { git } from '../env/git-repo.js';
-import { rng, yamlText } from '../env/yaml-samples.js';
+import { jinja2Python } from '../../devenv/jinja2-reference.js';
+import { cli } from '../support/cli.js';
+import { git } from '../../devenv/git-repo.js';
+import { rng, yamlText } from '../support/yaml-samples.js';
 import { KLUCTL_SCALARS, QUOTED_FOR_PYYAML, WIDE_INTEGERS } from '../unit/yaml-scalars.table.js';
-import { runKluctl } from './reference.js';
+import { runKluctl } from '../../devenv/reference-kluctl.js';
+import { writeFiles } from '../support/files.js';
 
 const exec = promisify(execFile);
 const key = (i: number): string => `v${String(i).padStart(3, '0')}`;
@@ -115,10 +116,7 @@ function stringsBody(): string[] {
 }
 
 async function writeTree(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [p, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, p)), { recursive: true });
-    await writeFile(join(dir, p), text);
-  }
+  writeFiles(dir, files);
   // Kluctl renders a project dir that is a Git repository with a remote.
   await git(dir, ['init', '-q']);
   await git(dir, ['remote', 'add', 'origin', 'https://example.com/probe.git']);

@@ -24,5 +24,6 @@ test('npm run demo -- --once reconciles both targets to Ready', async () => {
   if (code !== 0) throw new Error(`demo exited with ${code}\n${stdout}\n${stderr}`);
   const rows = stdout.split('\n').filter((l) => /^kluctl-system\s+demo-(dev|prod)\s/.test(l));
   expect(rows).toHaveLength(2);
-  for (const r of rows) expect(r).toMatch(/\sTrue\s+deploy succeeded\. 4 new objects\. validate succeeded\./);
+  for (const r of rows)
+    expect(r).toMatch(/\sTrue\s+no drift\s+deploy succeeded\. 4 new objects\. validate succeeded\./);
 }, 300_000);

@@ -6,20 +6,23 @@
  * the shim must list or watch again by itself and push every change; none of the state before,
  * during or after may be lost.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { FetchIngestEndpoint } from '../../lib/adapters/fetch-ingest-endpoint.js';
 import { HttpKubeWatcher } from '../../lib/adapters/http-kube-watcher.js';
-import { kluctlDeploymentCrdPath } from '../../lib/api/crd.js';
 import { jsonLogger } from '../../lib/logging/json-logger.js';
 import type { ObjectRef } from '../../lib/ports.js';
 import { mirrorOf } from '../../lib/shim/mirror.js';
 import { Shim } from '../../lib/shim/shim.js';
-import { kubectl, startControlPlane, type ControlPlane } from '../env/control-plane.js';
-import { factsOf, TestIngestServer } from '../env/shim-harness.js';
-import { eventually, testEnv } from '../env/test-env.js';
-import { startProcess, type ManagedProcess } from '../env/processes.js';
+import type { ControlPlane } from '../../devenv/control-plane.js';
+import {
+  startApiServerAgain,
+  startPrivateControlPlane,
+  stopApiServer,
+} from '../support/apiserver-process.js';
+import { factsOf, TestIngestServer } from '../support/shim-harness.js';
+import { eventually, testEnv } from '../support/test-env.js';
+import type { ManagedProcess } from '../../devenv/processes.js';
 
 const KEY = Buffer.from('restart-test-key-'.padEnd(40, 'x'));
 const NS = 'shim-restart';
@@ -30,22 +33,7 @@ let restarted: ManagedProcess | undefined;
 const clients: HttpKubeClient[] = [];
 
 beforeAll(async () => {
-  const env = testEnv();
-  cp = await startControlPlane({
-    workDir: join(env.runDir, 'shim-apiserver-restart'),
-    logsDir: join(env.logsDir, 'shim-apiserver-restart'),
-  });
-  await must(kubectl(cp.kubeconfigPath, ['apply', '--server-side', '-f', kluctlDeploymentCrdPath()]));
-  await must(
-    kubectl(cp.kubeconfigPath, [
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      '-f',
-      kluctlDeploymentCrdPath(),
-    ]),
-  );
-  await must(kubectl(cp.kubeconfigPath, ['create', 'namespace', NS]));
+  cp = await startPrivateControlPlane('shim-apiserver-restart', NS);
 }, 120_000);
 
 afterAll(async () => {
@@ -53,11 +41,6 @@ afterAll(async () => {
   await restarted?.stop();
   await cp?.stop();
 });
-
-async function must(p: ReturnType<typeof kubectl>): Promise<void> {
-  const r = await p;
-  if (r.code !== 0) throw new Error(r.stderr);
-}
 
 async function adminClient(): Promise<HttpKubeClient> {
   const c = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: cp.kubeconfigPath });
@@ -81,33 +64,6 @@ async function create(kube: HttpKubeClient, name: string): Promise<void> {
     spec: SPEC,
   };
   await kube.apply(kd, { fieldManager: 'test' });
-}
-
-/** The running kube-apiserver of `cp`: its pid and command line (found by its --secure-port). */
-function apiServerProcess(): { pid: number; argv: string[] } {
-  const port = new URL(cp.server).port;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    } catch {
-      continue;
-    }
-    if (argv[0]?.endsWith('kube-apiserver') && argv.includes(`--secure-port=${port}`)) {
-      return { pid: Number(entry), argv };
-    }
-  }
-  throw new Error(`no kube-apiserver with --secure-port=${port} found`);
-}
-
-/** Whether process `pid` runs (an exited child not yet reaped shows as a zombie, state Z). */
-function running(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 async function mirrorMatchesCluster(ingest: TestIngestServer, kube: HttpKubeClient): Promise<void> {
@@ -139,30 +95,12 @@ test('after a kube-apiserver restart the shim watches again and pushes every cha
     await create(kube, 'b');
     await mirrorMatchesCluster(ingest, kube);
 
-    const { pid, argv } = apiServerProcess();
-    // SIGTERM, and SIGKILL after a grace period, as the kubelet stops a static pod.
-    process.kill(-pid, 'SIGTERM');
-    await eventually(async () => expect(running(pid)).toBe(false), { timeoutMs: 10_000 }).catch(() =>
-      process.kill(-pid, 'SIGKILL'),
-    );
-    await eventually(async () => expect(running(pid)).toBe(false), { timeoutMs: 10_000 });
+    const argv = await stopApiServer(cp);
     await eventually(async () => expect(shim.state().informers[0]!.lastError).toBeDefined(), {
       timeoutMs: 30_000,
     });
     await new Promise((r) => setTimeout(r, 2000));
-    restarted = startProcess({
-      name: 'kube-apiserver-restarted',
-      command: argv[0]!,
-      args: argv.slice(1),
-      logsDir: join(testEnv().logsDir, 'shim-apiserver-restart'),
-    });
-    await eventually(
-      async () => expect((await kubectl(cp.kubeconfigPath, ['get', '--raw', '/readyz'])).code).toBe(0),
-      {
-        timeoutMs: 90_000,
-        intervalMs: 500,
-      },
-    );
+    restarted = await startApiServerAgain(cp, argv, join(testEnv().logsDir, 'shim-apiserver-restart'));
 
     const readyAt = Date.now();
     // Changes right after the restart, while the shim may still be backing off.

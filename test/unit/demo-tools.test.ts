@@ -7,7 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_TOOL_BUILDS } from '../../bin/demo-tools.js';
-import { RUNTIME_TOOLS, toolBuildNames, type ToolName } from '../../lib/tools.js';
+import { toolBuildNames, type ToolName } from '../../devenv/tools.js';
+import { RUNTIME_TOOLS } from '../../lib/runtime-tools.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -19,12 +20,16 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Tools named in `toolPath('x'` calls of the engine (lib/), the CLI and runner (bin/) and functions. */
+/**
+ * Tools named in `runtimeToolPath('x'` / `toolPath('x'` calls of the engine (lib/), the CLI and runner
+ * (bin/) and functions.
+ */
 function toolsResolvedBySources(): Set<string> {
   const found = new Set<string>();
   for (const dir of ['lib', 'bin', 'functions']) {
     for (const file of sources(join(ROOT, dir))) {
-      for (const m of readFileSync(file, 'utf8').matchAll(/toolPath\(\s*'([a-z-]+)'/g)) found.add(m[1]!);
+      for (const m of readFileSync(file, 'utf8').matchAll(/\b(?:runtimeToolPath|toolPath)\(\s*'([a-z-]+)'/g))
+        found.add(m[1]!);
     }
   }
   return found;

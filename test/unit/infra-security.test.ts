@@ -1,57 +1,34 @@
 // CDK assertions on the permissions of the kluctl-serverless stack and on the validation of its props.
 // The function code is inline (permissions do not depend on it), and the tools layer comes from a
 // temporary directory with a dummy bin/kustomize, so no real binary and no bundling are needed.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { KluctlServerlessStackProps } from '../../infra/kluctl-serverless-stack.js';
-import { synthVariant } from './infra-fixtures.js';
-import type { VariantProps } from './infra-fixtures.js';
+import {
+  asList,
+  createInfraWorkspace,
+  functionStatements,
+  only,
+  policyStatements,
+} from './infra-fixtures.js';
+import type { InfraWorkspace, VariantProps } from './infra-fixtures.js';
 import { KsError } from '../../lib/errors.js';
 
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kubeconfig-prod-AbC123';
-let outRoot: string;
-let layerDir: string;
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhooks-AbC123';
+let ws: InfraWorkspace;
 let template: Template;
 
-function synth(props: VariantProps = {}): Template {
-  return synthVariant(outRoot, layerDir, props);
-}
-
-/** Every statement of every identity policy in the template. */
-function policyStatements(
-  t: Template,
-): Array<{ Action: string | string[]; Resource: unknown; Effect: string }> {
-  return Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
-    (p) => p.Properties.PolicyDocument.Statement,
-  );
-}
-
-const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
-
-function only<T>(resources: Record<string, T>): [string, T] {
-  const entries = Object.entries(resources);
-  expect(entries).toHaveLength(1);
-  return entries[0]!;
-}
+const synth = (props: VariantProps = {}): Template => ws.synth(props);
 
 beforeAll(() => {
-  outRoot = mkdtempSync(join(tmpdir(), 'infra-test-'));
-  layerDir = join(outRoot, 'layer');
-  mkdirSync(join(layerDir, 'bin'), { recursive: true });
-  for (const tool of ['kustomize', 'helm', 'sops']) {
-    writeFileSync(join(layerDir, 'bin', tool), '#!/bin/sh\necho dummy\n', { mode: 0o755 });
-  }
+  ws = createInfraWorkspace();
   template = synth();
 });
 
-afterAll(() => {
-  rmSync(outRoot, { recursive: true, force: true });
-});
+afterAll(() => ws?.dispose());
 
 describe('least privilege', () => {
   it('grants no wildcard resource and no wildcard action, and no managed policies', () => {
@@ -59,74 +36,98 @@ describe('least privilege', () => {
     expect(statements.length).toBeGreaterThan(0);
     for (const st of statements) {
       for (const action of asList(st.Action)) expect(action).not.toContain('*');
-      // The only wildcard allowed is the object path of the state bucket (`<bucket ARN>/*`).
+      // The only wildcards allowed: the state bucket's objects (`<bucket ARN>/*`) and the registered
+      // clusters' secrets (`...:secret:kluctl-serverless/clusters/*`).
       for (const resource of asList(st.Resource))
-        expect(JSON.stringify(resource).replace('"/*"', '')).not.toContain('*');
+        expect(
+          JSON.stringify(resource).replace('"/*"', '').replace('kluctl-serverless/clusters/*', ''),
+        ).not.toContain('*');
     }
     for (const role of Object.values(template.findResources('AWS::IAM::Role')))
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('lets the function touch only state objects, its queue and its secret', () => {
-    const [bucketId] = only(template.findResources('AWS::S3::Bucket'));
-    const [secretId] = only(template.findResources('AWS::SecretsManager::Secret'));
-    const statements = policyStatements(template);
-    expect(statements).toContainEqual(
+  const bucketObjects = () => ({
+    'Fn::Join': ['', [{ 'Fn::GetAtt': [only(template.findResources('AWS::S3::Bucket'))[0], 'Arn'] }, '/*']],
+  });
+  const clusterSecrets = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':secretsmanager:eu-west-1:123456789012:secret:kluctl-serverless/clusters/*',
+      ],
+    ],
+  };
+  const actionsOf = (statements: ReturnType<typeof policyStatements>, service: string) =>
+    statements
+      .flatMap((st) => asList(st.Action))
+      .filter((a) => a.startsWith(`${service}:`))
+      .sort();
+
+  it('lets the reconcile function touch state objects, consume its queue and read cluster secrets only', () => {
+    const st = functionStatements(template, 'reconcile worker');
+    expect(st).toContainEqual(
       expect.objectContaining({
         Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+        Resource: bucketObjects(),
       }),
     );
-    expect(statements).toContainEqual(
-      expect.objectContaining({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] } }),
+    expect(st).toContainEqual(
+      expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: clusterSecrets }),
     );
-    expect(statements).toContainEqual(
-      expect.objectContaining({
-        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        Resource: { Ref: secretId },
-      }),
-    );
-    const actions = statements.flatMap((st) => asList(st.Action));
-    expect(actions.filter((a) => a.startsWith('sqs:')).sort()).toEqual([
+    expect(actionsOf(st, 'sqs')).toEqual([
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:ReceiveMessage',
     ]);
-    expect(
-      actions.filter(
-        (a) =>
-          a.startsWith('secretsmanager:') &&
-          a !== 'secretsmanager:GetSecretValue' &&
-          a !== 'secretsmanager:DescribeSecret',
-      ),
-    ).toEqual([]);
+    expect(actionsOf(st, 'secretsmanager')).toEqual(['secretsmanager:GetSecretValue']);
   });
 
-  it('reads an imported secret by its ARN and creates none', () => {
-    const t = synth({ kubeconfigSecretArn: SECRET_ARN });
+  it('lets ingest write state, read cluster secrets (the shim keys) and send to the queue', () => {
+    const st = functionStatements(template, 'ingest');
+    expect(actionsOf(st, 's3')).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(st).toContainEqual(
+      expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: clusterSecrets }),
+    );
+    expect(actionsOf(st, 'sqs')).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+  });
+
+  it('lets the webhook only read state objects and its own secret, and send to the queue', () => {
+    const st = functionStatements(template, 'webhook');
+    const [secretId] = only(template.findResources('AWS::SecretsManager::Secret'));
+    expect(actionsOf(st, 's3')).toEqual(['s3:GetObject']);
+    expect(st).toContainEqual(
+      expect.objectContaining({
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: { Ref: secretId },
+      }),
+    );
+    expect(JSON.stringify(st)).not.toContain('kluctl-serverless/clusters');
+    expect(actionsOf(st, 'sqs')).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+  });
+
+  it('gives the schedule function no secret at all', () => {
+    const st = functionStatements(template, 'schedule');
+    expect(actionsOf(st, 'secretsmanager')).toEqual([]);
+    expect(actionsOf(st, 'sqs')).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+  });
+
+  it('uses an imported webhook secret by its ARN and creates none', () => {
+    const t = synth({ webhookSecretArn: SECRET_ARN });
     t.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    expect(policyStatements(t)).toContainEqual(
+    expect(functionStatements(t, 'webhook')).toContainEqual(
       expect.objectContaining({
         Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
         Resource: SECRET_ARN,
       }),
     );
-    t.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ KUBECONFIG_SECRET_ARN: SECRET_ARN }) },
-    });
   });
 
-  it('reads a secret imported by name, matching only its random suffix', () => {
-    const t = synth({ kubeconfigSecretName: 'clusters/prod/kubeconfig' });
-    t.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    const secretStatement = policyStatements(t).find((st) =>
-      asList(st.Action).includes('secretsmanager:GetSecretValue'),
-    );
-    expect(JSON.stringify(secretStatement?.Resource)).toContain(':secret:clusters/prod/kubeconfig-??????');
-  });
-  it('lets the function use the state bucket key, and only for data keys', () => {
+  it('lets the functions use the state bucket key, and only for data keys', () => {
     const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/0d1e2f3a-1111-2222-3333-444455556666';
     const t = synth((helper) => ({ stateBucketKey: Key.fromKeyArn(helper, 'Key', keyArn) }));
     t.hasResourceProperties('AWS::S3::Bucket', {
@@ -165,15 +166,21 @@ describe('props validation', () => {
     ['maxReceiveCount zero', { maxReceiveCount: 0 }, /maxReceiveCount is 0/],
     ['non-FIFO queue name', { queueName: 'reconcile' }, /queueName 'reconcile' is not a FIFO queue name/],
     [
-      'both secret sources',
-      { kubeconfigSecretArn: SECRET_ARN, kubeconfigSecretName: 'x' },
-      /set only one of them/,
+      'partial secret ARN',
+      { webhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhooks' },
+      /webhookSecretArn .* is not a complete secret ARN; use the full ARN/,
     ],
     [
-      'partial secret ARN',
-      { kubeconfigSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kubeconfig' },
-      /not a complete secret ARN; use the full ARN/,
+      'cluster secret prefix without a trailing slash',
+      { clusterSecretPrefix: 'clusters' },
+      /clusterSecretPrefix 'clusters' is not a secret name prefix ending in '\/'/,
     ],
+    [
+      'schedule in seconds',
+      { scheduleInterval: Duration.seconds(30) },
+      /scheduleInterval is 30 seconds; .*Duration.minutes\(n\)/,
+    ],
+    ['API rate zero', { apiRateLimit: 0 }, /apiRateLimit is 0/],
     [
       'cache expiry in hours',
       { cloneCacheExpiration: Duration.hours(12) },

@@ -1,47 +1,30 @@
 // CDK assertions on the kluctl-serverless stack. The default stack is synthesized once with the real
 // esbuild bundling of the reconcile handler; variants use inline code so they stay fast. The tools
 // layer comes from a temporary directory with a dummy bin/kustomize, so no real binary is needed.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { KluctlServerlessStack } from '../../infra/kluctl-serverless-stack.js';
-import { ENV, synthVariant } from './infra-fixtures.js';
-import type { VariantProps } from './infra-fixtures.js';
+import { createInfraWorkspace, ENV, functionNamed, only } from './infra-fixtures.js';
+import type { InfraWorkspace, VariantProps } from './infra-fixtures.js';
 
-let outRoot: string;
-let layerDir: string;
+let ws: InfraWorkspace;
 let app: App;
 let template: Template;
 
-function synth(props: VariantProps = {}): Template {
-  return synthVariant(outRoot, layerDir, props);
-}
-
-function only<T>(resources: Record<string, T>): [string, T] {
-  const entries = Object.entries(resources);
-  expect(entries).toHaveLength(1);
-  return entries[0]!;
-}
+const synth = (props: VariantProps = {}): Template => ws.synth(props);
 
 beforeAll(() => {
-  outRoot = mkdtempSync(join(tmpdir(), 'infra-test-'));
-  layerDir = join(outRoot, 'layer');
-  mkdirSync(join(layerDir, 'bin'), { recursive: true });
-  for (const tool of ['kustomize', 'helm', 'sops']) {
-    writeFileSync(join(layerDir, 'bin', tool), '#!/bin/sh\necho dummy\n', { mode: 0o755 });
-  }
-  app = new App({ outdir: join(outRoot, 'default') });
+  ws = createInfraWorkspace();
+  app = new App({ outdir: join(ws.outRoot, 'default') });
   template = Template.fromStack(
-    new KluctlServerlessStack(app, 'Test', { env: ENV, toolsLayerDir: layerDir }),
+    new KluctlServerlessStack(app, 'Test', { env: ENV, toolsLayerDir: ws.layerDir }),
   );
 });
 
-afterAll(() => {
-  rmSync(outRoot, { recursive: true, force: true });
-});
+afterAll(() => ws?.dispose());
 describe('state bucket', () => {
   it('is encrypted, versioned, private and expires caches and old versions', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
@@ -58,6 +41,7 @@ describe('state bucket', () => {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({ Prefix: 'clone-cache/', ExpirationInDays: 3, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'results/', ExpirationInDays: 90, Status: 'Enabled' }),
           Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
         ]),
       },
@@ -83,11 +67,13 @@ describe('state bucket', () => {
     const t = synth({
       cloneCacheExpiration: Duration.days(1),
       noncurrentVersionExpiration: Duration.days(90),
+      resultsExpiration: Duration.days(7),
     });
     t.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({ Prefix: 'clone-cache/', ExpirationInDays: 1 }),
+          Match.objectLike({ Prefix: 'results/', ExpirationInDays: 7 }),
           Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 } }),
         ]),
       },
@@ -119,16 +105,15 @@ describe('reconcile queue', () => {
     const [, queue] = only(
       template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile.fifo' } }),
     );
-    const [, fn] = only(template.findResources('AWS::Lambda::Function'));
-    expect(fn.Properties.Timeout).toBe(600);
-    expect(queue.Properties.VisibilityTimeout).toBeGreaterThan(fn.Properties.Timeout);
+    const [, fn] = functionNamed(template, 'reconcile worker');
+    expect(fn.Properties['Timeout']).toBe(600);
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThan(fn.Properties['Timeout'] as number);
   });
 });
 
 describe('reconcile function', () => {
   it('runs the bundled handler on nodejs22.x x86_64 with the state, tool and secret settings', () => {
     const [bucketId] = only(template.findResources('AWS::S3::Bucket'));
-    const [secretId] = only(template.findResources('AWS::SecretsManager::Secret'));
     const [layerId] = only(template.findResources('AWS::Lambda::LayerVersion'));
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
@@ -143,20 +128,23 @@ describe('reconcile function', () => {
           KUSTOMIZE_PATH: '/opt/bin/kustomize',
           HELM_PATH: '/opt/bin/helm',
           SOPS_PATH: '/opt/bin/sops',
-          KUBECONFIG_SECRET_ARN: { Ref: secretId },
+          CLUSTER_SECRET_PREFIX: 'kluctl-serverless/clusters/',
         }),
       },
     });
   });
 
-  it('is bundled by the local esbuild into one ESM file', () => {
-    const [, fn] = only(template.findResources('AWS::Lambda::Function'));
-    const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
-    const bundle = join(app.outdir, `asset.${assetHash}`, 'index.mjs');
-    expect(existsSync(bundle)).toBe(true);
-    const head = readFileSync(bundle, 'utf8').slice(0, 200);
-    expect(head).toContain("import { createRequire } from 'node:module'");
-  });
+  it.each(['reconcile worker', 'ingest', 'webhook', 'schedule'])(
+    'bundles the %s handler with the local esbuild into one ESM file',
+    (what) => {
+      const [, fn] = functionNamed(template, what);
+      const assetHash = String((fn.Properties['Code'] as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+      const bundle = join(app.outdir, `asset.${assetHash}`, 'index.mjs');
+      expect(existsSync(bundle)).toBe(true);
+      const head = readFileSync(bundle, 'utf8').slice(0, 200);
+      expect(head).toMatch(/^import \{ createRequire( as \w+)? \} from 'node:module'/);
+    },
+  );
 
   it('ships the layer directory, with bin/kustomize, for x86_64 and nodejs22.x', () => {
     const [, layer] = only(template.findResources('AWS::Lambda::LayerVersion'));
@@ -182,18 +170,20 @@ describe('reconcile function', () => {
     });
   });
 
-  it('keeps its logs for a month in its own log group', () => {
-    const [logsId] = only(template.findResources('AWS::Logs::LogGroup'));
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logsId } } });
+  it("keeps each function's logs for a month in its own log group", () => {
+    const groups = Object.entries(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(4);
+    for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(30);
+    const used = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f) => f.Properties.LoggingConfig.LogGroup.Ref,
+    );
+    expect(used.sort()).toEqual(groups.map(([id]) => id).sort());
   });
 
   it('passes the default service account (Kluctl --default-service-account) only when set', () => {
     const vars = (t: Template) =>
-      only(t.findResources('AWS::Lambda::Function'))[1].Properties.Environment.Variables as Record<
-        string,
-        unknown
-      >;
+      (functionNamed(t, 'reconcile worker')[1].Properties['Environment'] as { Variables: unknown })
+        .Variables as Record<string, unknown>;
     expect(vars(template)).not.toHaveProperty('DEFAULT_SERVICE_ACCOUNT');
     expect(vars(synth({ defaultServiceAccount: 'kluctl-deployer' }))).toMatchObject({
       DEFAULT_SERVICE_ACCOUNT: 'kluctl-deployer',
@@ -208,6 +198,7 @@ describe('reconcile function', () => {
       queueVisibilityTimeout: Duration.minutes(20),
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'kluctl-serverless reconcile worker',
       Timeout: 840,
       MemorySize: 2048,
       ReservedConcurrentExecutions: 7,
@@ -216,12 +207,14 @@ describe('reconcile function', () => {
   });
 });
 describe('alarms and outputs', () => {
-  it('alarms on dead letters and on function errors', () => {
+  it("alarms on dead letters, on old queued reconciles, and on every function's errors and throttles", () => {
     const [dlqId] = only(
       template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile-dlq.fifo' } }),
     );
-    const [fnId] = only(template.findResources('AWS::Lambda::Function'));
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    const [queueId] = only(
+      template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile.fifo' } }),
+    );
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 4 * 2);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
@@ -229,12 +222,22 @@ describe('alarms and outputs', () => {
       ComparisonOperator: 'GreaterThanThreshold',
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Errors',
-      Namespace: 'AWS/Lambda',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Threshold: 900,
     });
+    for (const what of ['reconcile worker', 'ingest', 'webhook', 'schedule']) {
+      const [fnId] = functionNamed(template, what);
+      for (const metric of ['Errors', 'Throttles']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: metric,
+          Namespace: 'AWS/Lambda',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        });
+      }
+    }
   });
 
   it('notifies the alarm topic when one is given', () => {
@@ -242,17 +245,21 @@ describe('alarms and outputs', () => {
       alarmTopic: Topic.fromTopicArn(helper, 'Topic', 'arn:aws:sns:eu-west-1:123456789012:ops'),
     }));
     const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(2);
+    expect(alarms).toHaveLength(10);
     for (const alarm of alarms)
       expect(alarm.Properties.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:ops']);
   });
 
-  it('outputs the bucket name and the queue URL', () => {
+  it('outputs the bucket, the queue, the API URL, the webhook secret and the cluster secret prefix', () => {
     const [bucketId] = only(template.findResources('AWS::S3::Bucket'));
     const [queueId] = only(
       template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile.fifo' } }),
     );
+    const [secretId] = only(template.findResources('AWS::SecretsManager::Secret'));
     template.hasOutput('StateBucketName', { Value: { Ref: bucketId } });
     template.hasOutput('ReconcileQueueUrl', { Value: { Ref: queueId } });
+    template.hasOutput('WebhookSecretArn', { Value: { Ref: secretId } });
+    template.hasOutput('ClusterSecretPrefix', { Value: 'kluctl-serverless/clusters/' });
+    template.hasOutput('ApiUrl', { Value: Match.anyValue() });
   });
 });

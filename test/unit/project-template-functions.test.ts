@@ -4,9 +4,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { TemplateError } from '../../lib/errors.js';
 import {
   findTemplateFile,
@@ -18,15 +18,13 @@ import {
 } from '../../lib/project/template-functions.js';
 import type { TemplateFunctionsContext } from '../../lib/project/template-functions.js';
 import { TemplateEngine } from '../../lib/templating/template-engine.js';
+import { writeFiles } from '../support/files.js';
 
 let root: string;
 const engine = new TemplateEngine();
 
 function write(files: Record<string, string>): void {
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), text);
-  }
+  writeFiles(root, files);
 }
 
 function ctx(over: Partial<TemplateFunctionsContext> = {}): TemplateFunctionsContext {

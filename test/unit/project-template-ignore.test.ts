@@ -1,15 +1,13 @@
 /** `.templateignore` scoping (kluctl-semantics §3.1), following Kluctl's TestTemplateIgnore. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { TemplateIgnore } from '../../lib/project/template-ignore.js';
+import { writeFiles } from '../support/files.js';
 
 let root: string;
 function write(files: Record<string, string>): void {
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), text);
-  }
+  writeFiles(root, files);
 }
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'ti-test-'));

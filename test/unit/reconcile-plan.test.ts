@@ -1,6 +1,11 @@
 import type { KluctlDeploymentSpec } from '../../lib/api/types.js';
 import type { KluctlDeploymentStatus } from '../../lib/api/types.js';
-import { hasDeployMemory, memoryFromStatus, planReconcile } from '../../lib/reconcile/plan.js';
+import {
+  hasDeployMemory,
+  memoryFromStatus,
+  nextReconcileAt,
+  planReconcile,
+} from '../../lib/reconcile/plan.js';
 import type { DeployMemory } from '../../lib/reconcile/plan.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
@@ -256,6 +261,31 @@ describe('planReconcile', () => {
     });
     expect(approved.deploy).toBe(true);
     expect(approved.nextRunAt.getTime() - now.getTime()).toBe(60_000);
+  });
+});
+
+// Kluctl's nextReconcileTime, computed after the run: min(now + interval, last deploy end +
+// deployInterval, last validate end + validateInterval (validate on)); suspended: interval only.
+describe('nextReconcileAt', () => {
+  const inMin = (d: Date) => (d.getTime() - now.getTime()) / 60_000;
+  it.each<[string, Partial<KluctlDeploymentSpec>, { deploy?: number; validate?: number }, number]>([
+    ['interval alone', {}, {}, 5],
+    ['validateInterval defaults to interval, counted from the last validate', {}, { validate: -2 }, 3],
+    ['validation off: validate end ignored', { validate: false }, { validate: -2 }, 5],
+    ['deployInterval from the last deploy', { deployInterval: '3m' }, { deploy: -1 }, 2],
+    ['never deployed: no deployInterval', { deployInterval: '3m' }, {}, 5],
+    ['overdue deployInterval: at once', { deployInterval: '1m' }, { deploy: -10 }, 0],
+    ['validateInterval longer than interval', { validateInterval: '1h' }, { validate: -1 }, 5],
+    ['suspended: interval only', { suspend: true, deployInterval: '1m' }, { deploy: -10, validate: -10 }, 5],
+  ])('%s', (_name, extra, ends, minutes) => {
+    const t = (m: number | undefined) => (m === undefined ? undefined : ago(-m));
+    const next = nextReconcileAt({
+      spec: spec(extra),
+      now,
+      ...(t(ends.deploy) ? { lastDeployEnd: t(ends.deploy)! } : {}),
+      ...(t(ends.validate) ? { lastValidateEnd: t(ends.validate)! } : {}),
+    });
+    expect(inMin(next)).toBe(minutes);
   });
 });
 

@@ -2,15 +2,11 @@ import type { KluctlDeployment } from '../../lib/api/types.js';
 import { dueReason, entryAfterReconcile } from '../../lib/runner/schedule.js';
 import { parseReconcileMessage } from '../../lib/serverless/reconcile-message.js';
 import { parseArgs } from '../../bin/commands/common.js';
+import { kluctlDeployment } from '../support/kluctl-deployment.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const kd = (generation: number, annotations: Record<string, string> = {}): KluctlDeployment =>
-  ({
-    apiVersion: 'gitops.kluctl.io/v1beta1',
-    kind: 'KluctlDeployment',
-    metadata: { name: 'a', namespace: 'n', generation, annotations },
-    spec: { interval: '5m', source: {} },
-  }) as KluctlDeployment;
+  kluctlDeployment('n', 'a', { interval: '5m', source: {} }, { generation, annotations }) as KluctlDeployment;
 
 describe('dueReason', () => {
   const entry = entryAfterReconcile(
@@ -38,6 +34,34 @@ describe('dueReason', () => {
     ],
   ])('%s', (_n, obj, at, reason) => expect(dueReason(obj, entry, at)).toBe(reason));
   it('is due when first seen', () => expect(dueReason(kd(1), undefined, now)).toBe('first seen'));
+
+  // Kluctl's ReconcileRequestedPredicate: any request annotation that appears or changes triggers a
+  // reconcile, a removed one does not (the controller removes them itself while processing).
+  it.each(['diff', 'deploy', 'prune', 'validate', 'reconcile'])(
+    'kluctl.io/request-%s appearing or changing triggers, its removal does not',
+    (kind) => {
+      const key = `kluctl.io/request-${kind}`;
+      const seen = entryAfterReconcile(
+        kd(1, { [key]: 'v1' }),
+        new Date(now.getTime() + 60_000),
+        300_000,
+        now,
+      );
+      expect(dueReason(kd(1, { [key]: 'v2' }), seen, now)).toBe(`${kind} requested`);
+      expect(dueReason(kd(1, { [key]: 'v1' }), seen, now)).toBeUndefined();
+      expect(dueReason(kd(1), seen, now)).toBeUndefined();
+      const none = entryAfterReconcile(kd(1), new Date(now.getTime() + 60_000), 300_000, now);
+      expect(dueReason(kd(1, { [key]: 'v1' }), none, now)).toBe(`${kind} requested`);
+    },
+  );
+
+  it('is due once when the deletion starts', () => {
+    const deleting = { ...kd(2), metadata: { ...kd(2).metadata, deletionTimestamp: now.toISOString() } };
+    const before = entryAfterReconcile(kd(2), new Date(now.getTime() + 60_000), 300_000, now);
+    expect(dueReason(deleting, before, now)).toBe('being deleted');
+    const after = entryAfterReconcile(deleting, new Date(now.getTime() + 60_000), 300_000, now);
+    expect(dueReason(deleting, after, now)).toBeUndefined();
+  });
 });
 
 describe('parseReconcileMessage', () => {

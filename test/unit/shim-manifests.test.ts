@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../lib/ports.js';
-import { oneManifest, SHIM_MANIFESTS_DIR, shimManifests } from '../env/shim-manifests.js';
+import { oneManifest, SHIM_MANIFESTS_DIR, shimManifests } from '../support/shim-manifests.js';
 
 const objects = shimManifests();
 const NS = 'kluctl-serverless-system';

@@ -1,6 +1,7 @@
+import { jest } from '@jest/globals';
 import { StateConflictError, StateStoreError } from '../../lib/errors.js';
 import type { StateStore, StoredBlob, WriteCondition } from '../../lib/ports.js';
-import { acquireLease, readJson, releaseLease, updateJson } from '../../lib/state/json-state.js';
+import { acquireLease, readJson, releaseLease, takeLease, updateJson } from '../../lib/state/json-state.js';
 import type { ReconcileState } from '../../lib/state/json-state.js';
 
 /** An in-memory store with S3's conditional-write semantics; `beforePut` lets a test race a writer. */
@@ -142,6 +143,32 @@ describe('leases', () => {
     expect(await releaseLease(store, KEY, 'a')).toBe(true);
     expect((await readJson<ReconcileState>(store, KEY)).value).toEqual({});
     expect(await acquireLease(store, KEY, 'b', 60_000, at(2))).toBe(true);
+  });
+
+  it('releases from the version the lease wrote without reading; a stale one falls back to a read', async () => {
+    const store = new MemoryStore();
+    const reads = jest.spyOn(store, 'get');
+    const leased = await takeLease<ReconcileState>(store, KEY, 'a', 60_000, t0);
+    expect(leased?.value?.lease?.holder).toBe('a');
+    reads.mockClear();
+    expect(await releaseLease(store, KEY, 'a', leased)).toBe(true);
+    expect(reads).not.toHaveBeenCalled();
+    // Another holder took over after expiry: the known version is stale, the write conflicts, the
+    // re-read shows the lease is no longer ours, and nothing is released.
+    const again = await takeLease<ReconcileState>(store, KEY, 'a', 60_000, at(1));
+    expect(await acquireLease(store, KEY, 'b', 60_000, at(62))).toBe(true);
+    expect(await releaseLease(store, KEY, 'a', again)).toBe(false);
+    expect((await readJson<ReconcileState>(store, KEY)).value?.lease?.holder).toBe('b');
+  });
+
+  it('never refuses a lease on a remembered version alone: a refusal is checked by a read', async () => {
+    const store = new MemoryStore();
+    const stale = await takeLease<ReconcileState>(store, KEY, 'b', 60_000, t0);
+    expect(await releaseLease(store, KEY, 'b', stale)).toBe(true);
+    // `stale` still shows b's lease; the store has none, so a takes it.
+    expect(await takeLease(store, KEY, 'a', 60_000, at(1), stale)).toBeDefined();
+    // And a remembered version that lets a write through is still checked by the conditional write.
+    expect(await takeLease(store, KEY, 'c', 60_000, at(2), { value: {}, etag: '"0"' })).toBeUndefined();
   });
 
   it('releases nothing when there is no state', async () => {

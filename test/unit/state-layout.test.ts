@@ -18,7 +18,7 @@ describe('state layout', () => {
     expect(mirrorKey(UID, 'ns', 'app')).toBe(`clusters/${UID}/deployments/ns/app/mirror.json`);
     expect(stateKey(UID, 'ns', 'app')).toBe(`clusters/${UID}/deployments/ns/app/state.json`);
     expect(resultKey(UID, 'ns', 'app', '2026-11-25T12:00:00Z-abc')).toBe(
-      `clusters/${UID}/deployments/ns/app/results/2026-11-25T12:00:00Z-abc.json.gz`,
+      `results/${UID}/ns/app/2026-11-25T12:00:00Z-abc.json.gz`,
     );
   });
 
@@ -29,7 +29,8 @@ describe('state layout', () => {
       name: 'app',
       file: 'state.json',
     });
-    expect(parseDeploymentKey(resultKey(UID, 'ns', 'app', 'r1'))?.file).toBe('results/r1.json.gz');
+    // Results live outside the deployment folder, under the prefix the lifecycle rule expires.
+    expect(parseDeploymentKey(resultKey(UID, 'ns', 'app', 'r1'))).toBeUndefined();
     expect(parseDeploymentKey('repos/x/deployments.json')).toBeUndefined();
   });
 

@@ -4,16 +4,12 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VarsSource } from '../../lib/project/deployment-config.js';
-import type { Dict } from '../../lib/project/merge.js';
-import { loadVarsSource } from '../../lib/project/vars/vars-loader.js';
-import type { VarsLoadContext } from '../../lib/project/vars/vars-loader.js';
 import { filterRefs } from '../../lib/project/vars/git-files-source.js';
 import { formatJsonPath, getJsonPath, parseJsonPath, setJsonPathOnEmpty } from '../../lib/util/json-path.js';
 import { VarsRuntime } from '../../lib/project/vars/vars-runtime.js';
 import type { VarsServices } from '../../lib/project/vars/vars-services.js';
-import { TemplateEngine } from '../../lib/templating/template-engine.js';
+import { varsContext, varsLoader } from '../support/vars.js';
 
-const engine = new TemplateEngine();
 let dir: string;
 
 beforeAll(async () => {
@@ -27,24 +23,10 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-function ctx(services: VarsServices = {}, searchDirs = [dir]): VarsLoadContext & { runtime: VarsRuntime } {
-  return { engine, sourceRoot: dir, searchDirs, file: 'deployment.yml', runtime: new VarsRuntime(services) };
-}
+const ctx = (services: VarsServices = {}, searchDirs = [dir]) =>
+  varsContext(new VarsRuntime(services), { sourceRoot: dir, searchDirs });
 
-async function load(sources: VarsSource[], c = ctx(), start: Dict = {}): Promise<Dict> {
-  let vars = start;
-  for (const s of sources) vars = await loadVarsSource(vars, s, c);
-  return vars;
-}
-
-async function loadError(sources: VarsSource[], c = ctx()): Promise<string> {
-  const err = await load(sources, c).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return (err as Error).message;
-}
+const { load, loadError } = varsLoader(() => ctx());
 
 describe('TestVarsLoader (Kluctl pkg/vars/vars_loader_test.go)', () => {
   it('TestValues: values merge into the context', async () => {

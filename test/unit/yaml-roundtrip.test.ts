@@ -6,7 +6,7 @@
  * PyYAML.
  */
 import { readYaml, writeYaml } from '../../lib/util/yaml.js';
-import { nest, rng, yamlSample } from '../env/yaml-samples.js';
+import { nest, rng, yamlSample } from '../support/yaml-samples.js';
 
 describe('YAML written by lib/util/yaml.ts reads back unchanged', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('random documents, seed %i', (seed) => {

@@ -43,6 +43,13 @@ export async function applyObject(
     recordError(ctx, ref, ruleError);
     return undefined;
   }
+  // Unchanged since the last run that saw it match: the live object stands for the applied one.
+  const remote = entry.remote;
+  const skipVersion = ctx.opts.skipResourceVersions?.get(refKey(ref));
+  if (remote && skipVersion !== undefined && remote.metadata.resourceVersion === skipVersion) {
+    recordApplied(ctx, entry, remote);
+    return remote;
+  }
   try {
     const applied = await applyWithRecovery(ctx, fixObjectForApply(obj), entry, opts.replaced ?? false);
     if (applied) recordApplied(ctx, entry, applied);

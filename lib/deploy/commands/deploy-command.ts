@@ -77,10 +77,12 @@ export async function runDeploy(
   let objects = phase.objects;
   if (opts.prune && !project.discriminator) {
     errors.push({ ref: NO_REF, message: 'pruning without a discriminator is not supported' });
-  } else if (opts.prune && !opts.dryRun && phase.orphans.length > 0 && !opts.signal?.aborted) {
+  } else if (opts.prune && phase.orphans.length > 0 && !opts.signal?.aborted) {
     progressOf(env).step(`Deleting ${phase.orphans.length} orphan objects`);
+    // Under --dry-run the deletes are server-side dry runs that count as deleted, as in Kluctl.
     const del = await deleteObjects(env.kube, phase.orphans, {
       wait: (opts.waitPrune ?? true) && !opts.noWait,
+      dryRun: opts.dryRun ?? false,
     });
     errors.push(...del.errors);
     objects = markDeleted(objects, del.deleted, del.skipped ?? []);

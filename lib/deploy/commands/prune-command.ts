@@ -17,7 +17,10 @@ import { deployedObjects, finishCommandResult, newCommandResult, progressOf } fr
 export interface DeleteCommandOptions {
   /** Overrides the target's discriminator (`--discriminator`). */
   readonly discriminator?: string;
-  /** Do not delete anything, only report what would be deleted. */
+  /**
+   * Delete nothing: the deletes are server-side dry runs, and what the API server accepted is
+   * reported as deleted (Kluctl's `--dry-run`).
+   */
   readonly dryRun?: boolean;
   /** Wait until deleted objects are gone; default true (`--no-wait` turns it off for delete). */
   readonly wait?: boolean;
@@ -85,9 +88,13 @@ async function runDeletion(
   let deleted: ObjectRef[] = [];
   let skipped: ObjectRef[] = [];
   const errors: { ref: ObjectRef; message: string }[] = [];
-  if (!opts.dryRun && doomed.length > 0) {
+  if (doomed.length > 0) {
     progress.step(`Deleting ${doomed.length} objects`);
-    const del = await deleteObjects(env.kube, doomed, { wait: opts.wait ?? true });
+    // A dry run sends the deletes as server-side dry runs: they count as deleted, as in Kluctl.
+    const del = await deleteObjects(env.kube, doomed, {
+      wait: opts.wait ?? true,
+      dryRun: opts.dryRun ?? false,
+    });
     deleted = del.deleted;
     skipped = del.skipped ?? [];
     errors.push(...del.errors);

@@ -48,6 +48,23 @@ export async function validateProject(
   input: ValidateInput,
   clock: Clock = systemClock,
 ): Promise<ValidateResult> {
+  return (await validateOnce(kube, input, clock)).result;
+}
+
+/** A validate result, and whether each of its errors says only that a live object is not ready yet. */
+export interface ValidateOutcome {
+  readonly result: ValidateResult;
+  /** True when the result has errors and all of them are readiness findings (waiting may fix them). */
+  readonly onlyNotReady: boolean;
+}
+
+/** {@link validateProject}, also telling readiness errors from the others. */
+export async function validateOnce(
+  kube: KubeClient,
+  input: ValidateInput,
+  clock: Clock = systemClock,
+): Promise<ValidateOutcome> {
+  let notReadyErrors = 0;
   const startTime = metaTime(clock.now());
   const errors: DeploymentError[] = [];
   const warnings: DeploymentError[] = [];
@@ -91,14 +108,16 @@ export async function validateProject(
       if (!r.ready) ready = false;
       for (const res of r.results) results.push({ ref: kref, ...res });
       // Validate counts "not ready" as an error; findings keep Kluctl's order.
-      for (const f of r.findings)
+      for (const f of r.findings) {
         (f.kind === 'warning' ? warnings : errors).push({ ref: kref, message: f.message });
+        if (f.kind === 'notReady') notReadyErrors++;
+      }
     } catch (err) {
       errors.push({ ref: kref, message: errorMessage(err) });
       ready = false;
     }
   }
-  return {
+  const result: ValidateResult = {
     id: randomUUID(),
     reconcileId: input.reconcileId ?? '',
     projectKey: input.projectKey,
@@ -113,6 +132,7 @@ export async function validateProject(
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(results.length > 0 ? { results } : {}),
   };
+  return { result, onlyNotReady: errors.length > 0 && errors.length === notReadyErrors };
 }
 
 /** Options of {@link validateUntil}. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KsError, ProjectLoadError, errorMessage } from '../../errors.js';
 import type { GitAuth, GitSource } from '../../ports.js';
-import { toolPath } from '../../tools.js';
+import { runtimeToolPath } from '../../runtime-tools.js';
 import { isDict } from '../merge.js';
 import { findConfigFile, isInside, toSlash } from '../paths.js';
 import { parseYaml } from '../../util/strict-yaml.js';
@@ -41,7 +41,7 @@ const ANNOTATION_HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 
 /** How Helm charts are rendered; every field is optional. */
 export interface HelmRenderContext {
-  /** helm binary. Default: `toolPath('helm')`. */
+  /** helm binary. Default: `runtimeToolPath('helm')`. */
   readonly helmPath?: string;
   /** Capabilities.KubeVersion (cluster's version or `--kubernetes-version`). Default: helm's built-in. */
   readonly kubeVersion?: string;
@@ -262,7 +262,7 @@ async function renderOne(file: string, input: RenderHelmChartsInput, helmPath: s
 export async function renderHelmCharts(input: RenderHelmChartsInput): Promise<string[]> {
   const files = await findChartFiles(input.renderedDir);
   if (files.length === 0) return [];
-  const helmPath = input.ctx.helmPath ?? toolPath('helm');
+  const helmPath = input.ctx.helmPath ?? runtimeToolPath('helm');
   const warnings: string[] = [];
   for (const f of files) warnings.push(...(await renderOne(f, input, helmPath)));
   return warnings;

@@ -1,0 +1,134 @@
+/**
+ * What a reconcile tells beyond its status: Kubernetes events on the KluctlDeployment (events.ts) and
+ * metric samples (reconcile-metrics.ts) sent to the host's sink (the runner's registry, or EMF lines in
+ * a function). The orchestrator reports what happened at three points (a command finished, validation
+ * finished, the reconcile ended); this module decides what that means for events and metrics.
+ * Neither ever fails a reconcile.
+ */
+import type { CommandResultSummary, KluctlDeployment } from '../api/types.js';
+import { errorMessage } from '../errors.js';
+import type { Clock, KubeClient, Logger } from '../ports.js';
+import { commandEvent, EventRecorder, reconcileEndEvent } from './events.js';
+import type { MetricsSink } from './metrics.js';
+import { commandSamples, reconcileSamples } from './reconcile-metrics.js';
+import { READY, Reasons } from './status.js';
+import type { StatusPatch } from './status-writer.js';
+
+/** What a report needs from the reconcile's dependencies. */
+export interface ReportDeps {
+  /** Client of the KluctlDeployment's cluster (events are created there). */
+  readonly kube: KubeClient;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Where metric samples go; default nowhere. */
+  readonly metrics?: MetricsSink;
+  /** Records the events; default one recorder per client (so repeats are counted), `false`: none. */
+  readonly events?: EventRecorder | false;
+}
+
+const recorders = new WeakMap<KubeClient, EventRecorder>();
+
+/** The shared recorder of a client. */
+function recorderFor(deps: ReportDeps): EventRecorder | undefined {
+  if (deps.events === false) return undefined;
+  if (deps.events) return deps.events;
+  let r = recorders.get(deps.kube);
+  if (!r) recorders.set(deps.kube, (r = new EventRecorder(deps.kube, deps.clock, deps.logger)));
+  return r;
+}
+
+/** How a reconcile ended, for {@link RunReport.finished}. */
+export interface RunEnd {
+  /** The status as written at the end. */
+  readonly status: StatusPatch;
+  readonly nextRunAt?: Date;
+}
+
+/** Events and metrics of one reconcile. */
+export class RunReport {
+  private readonly recorder: EventRecorder | undefined;
+  private deploy: { seconds: number; summary: CommandResultSummary } | undefined;
+  private validateSeconds: number | undefined;
+
+  constructor(
+    private readonly deps: ReportDeps,
+    /** The object as the reconcile read it (its Ready reason names command events). */
+    private readonly kd: KluctlDeployment,
+    private readonly started: Date,
+  ) {
+    this.recorder = recorderFor(deps);
+  }
+
+  /**
+   * A command's result was written (`command` as Kluctl names it: the deploy mode, `prune`, `diff`,
+   * `delete`): its event, and its counts for the metrics. `seconds` marks the deploy of the reconcile.
+   */
+  async commandFinished(summary: CommandResultSummary, command: string, seconds?: number): Promise<void> {
+    if (seconds !== undefined) this.deploy = { seconds, summary };
+    else this.send(commandSamples(this.kd, summary));
+    await this.recorder?.record(this.kd, commandEvent(this.kd, summary, command));
+  }
+
+  /** Validation took `seconds` (its retries included). */
+  validated(seconds: number): void {
+    this.validateSeconds = seconds;
+  }
+
+  /** The reconcile ended with `end.status` written: the end event and the run's metrics. */
+  async finished(end: RunEnd): Promise<void> {
+    try {
+      await this.finish(end);
+    } catch (err) {
+      this.deps.logger.warn('reporting the reconcile failed', { error: errorMessage(err) });
+    }
+  }
+
+  private async finish(end: RunEnd): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    const ready = end.status.conditions?.find((c) => c.type === READY);
+    const failed = ready?.reason !== Reasons.succeeded;
+    const prepareFailed = ready?.reason === Reasons.prepareFailed;
+    this.send(
+      reconcileSamples({
+        kd: this.kd,
+        ...(ready ? { ready } : {}),
+        ...(end.status.lastDeployResult
+          ? { lastDeployStart: end.status.lastDeployResult.commandInfo?.startTime }
+          : {}),
+        ...(this.deploy ? { deploy: this.deploy } : {}),
+        ...(this.validateSeconds !== undefined ? { validateSeconds: this.validateSeconds } : {}),
+        reconcileSeconds: (now - this.started.getTime()) / 1000,
+      }),
+    );
+    const event = reconcileEndEvent({
+      reason: ready?.reason ?? 'warning',
+      // Kluctl's event carries the error: the prepare error itself, else the Ready message.
+      ...(failed
+        ? { error: (prepareFailed ? end.status.lastPrepareError : undefined) ?? ready?.message ?? '' }
+        : {}),
+      elapsedMs: now - this.started.getTime(),
+      nextRunInMs: end.nextRunAt ? end.nextRunAt.getTime() - now : 0,
+    });
+    await this.recorder?.record(this.kd, event);
+  }
+
+  /** The finalizer ran: the metrics say so (Kluctl records no event for it). */
+  deleted(): void {
+    const now = this.deps.clock.now().getTime();
+    this.send(
+      reconcileSamples({
+        kd: this.kd,
+        deleting: true,
+        reconcileSeconds: (now - this.started.getTime()) / 1000,
+      }),
+    );
+  }
+
+  private send(samples: Parameters<MetricsSink['record']>[0]): void {
+    try {
+      this.deps.metrics?.record(samples);
+    } catch (err) {
+      this.deps.logger.warn('recording metrics failed', { error: errorMessage(err) });
+    }
+  }
+}
