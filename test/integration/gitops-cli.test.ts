@@ -211,6 +211,20 @@ test(
 );
 
 test(
+  'deployments picked by -l/--label-selector; --name with -l is refused as by Kluctl',
+  async () => {
+    await kubectlTest(['label', '--overwrite', 'kluctldeployment', 'kd', '-n', ns, 'team=gitops-cli']);
+    const before = (await getKd()).status?.reconcileRequestResult?.request.requestValue;
+    expectOk(await gitops(['reconcile', '-l', 'team=gitops-cli', '-n', ns], { select: false }));
+    expect((await getKd()).status?.reconcileRequestResult?.request.requestValue).not.toBe(before);
+    const both = await gitops(['reconcile', '-l', 'team=gitops-cli']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('either name or label selector must be set, not both');
+  },
+  STEP_MS,
+);
+
+test(
   'a request whose command fails exits non-zero with the command error',
   async () => {
     const r = await gitops(['deploy', '-t', 'no-such-target']);
