@@ -14,9 +14,7 @@ import { summarizeResult } from '../deploy/command-result.js';
 import { commandProject } from '../deploy/commands/command-base.js';
 import { runDiff } from '../deploy/commands/deploy-command.js';
 import { runPrune } from '../deploy/commands/prune-command.js';
-import type { Clock, Logger, ObjectRef } from '../ports.js';
-import type { JsonVersion } from '../state/json-state.js';
-import type { RunDeadline } from './deadline.js';
+import type { Clock } from '../ports.js';
 import {
   asControllerResult,
   controllerCommandEnv,
@@ -28,12 +26,11 @@ import type { DeployStepInput } from './deploy-step.js';
 import { commandErrorText, finishedRequest, REQUEST_RESULT_FIELD, takeRequest } from './manual-requests.js';
 import type { CommandRequestKind, TakenRequest } from './manual-requests.js';
 import { loadMemory, rememberPartial } from './memory.js';
-import type { ReconcileMemory } from './memory.js';
 import { PrepareError, prepareProject } from './prepare.js';
 import type { PrepareDeps, PreparedProject } from './prepare.js';
 import type { ReconcileOutcome } from './outcome.js';
 import { keepCommandResult, keepValidateResult } from './results.js';
-import type { RunReport } from './run-report.js';
+import type { Run } from './run.js';
 import type { ResultSinks } from './results.js';
 import { prepareErrorText, projectKeyOf } from './status.js';
 import type { StatusPatch, StatusWriter } from './status-writer.js';
@@ -45,23 +42,13 @@ export interface RequestDeps extends Omit<PrepareDeps, 'sops' | 'signal'>, Resul
 }
 
 /** The run a request is served in, as the reconcile hands it over. */
-export interface RequestRun {
+export interface RequestRun extends Omit<Run, 'deps' | 'started'> {
   readonly deps: RequestDeps;
-  readonly kd: DeployStepInput['kd'];
-  readonly ref: ObjectRef;
-  readonly reconcileId: string;
-  readonly clusterId: string;
-  readonly stateKey: string;
-  /** The state document as the run last wrote it (updated by the memory write). */
-  readonly state: { known: JsonVersion<ReconcileMemory> | undefined };
-  readonly deadline: RunDeadline;
   readonly status: StatusWriter;
-  /** Events and metrics of the run (the command's event, as Kluctl records one per command). */
-  readonly report: RunReport;
-  readonly log: Logger;
   /** Records a failed prepare in status (Kluctl's PrepareFailed) and gives the run's outcome. */
   readonly failPrepare: (err: unknown, commit?: string) => ReconcileOutcome;
 }
+
 /** What the command did, for status, the request's record and the memory. */
 interface CommandOutcome {
   readonly status: StatusPatch;
