@@ -8,10 +8,11 @@
  */
 import type { KluctlDeploymentInfo, ValidateResult } from '../api/types.js';
 import type { CommandResult } from '../deploy/command-result.js';
-import type { KubeClient, KubeObject, ResourceInfo } from '../ports.js';
+import type { KubeClient, KubeObject } from '../ports.js';
 import {
   commandResultSecret,
   LABEL_RESULT,
+  RESULT_SECRETS,
   RESULT_ID_LABEL,
   resultsBeyondRetention,
   resultsOfDeployment,
@@ -27,15 +28,6 @@ import type { KluctlResultStore } from '../results/kluctl-result-store.js';
 
 /** Kluctl's field manager for result Secrets. */
 const FIELD_MANAGER = 'kluctl-results';
-
-const SECRETS: ResourceInfo = {
-  group: '',
-  version: 'v1',
-  kind: 'Secret',
-  plural: 'secrets',
-  namespaced: true,
-  verbs: ['create', 'delete', 'get', 'list', 'patch'],
-};
 
 /** Options of {@link KubeSecretsResultStore}; every one defaults to Kluctl's controller default. */
 export interface KubeSecretsResultStoreOptions {
@@ -73,7 +65,10 @@ export class KubeSecretsResultStore implements KluctlResultStore {
   }
 
   async deleteResultsOf(deployment: KluctlDeploymentInfo): Promise<number> {
-    const all = await this.kube.list(SECRETS, { namespace: this.namespace, labelSelector: LABEL_RESULT });
+    const all = await this.kube.list(RESULT_SECRETS, {
+      namespace: this.namespace,
+      labelSelector: LABEL_RESULT,
+    });
     const doomed = resultsOfDeployment(all, deployment);
     for (const s of doomed) await this.deleteSecret(s.metadata.name);
     return doomed.length;
@@ -86,7 +81,7 @@ export class KubeSecretsResultStore implements KluctlResultStore {
   ): Promise<void> {
     await this.ensureNamespace();
     await this.kube.apply(secret, { fieldManager: FIELD_MANAGER, force: true });
-    const all = await this.kube.list(SECRETS, {
+    const all = await this.kube.list(RESULT_SECRETS, {
       namespace: this.namespace,
       labelSelector: RESULT_ID_LABEL[kind],
     });

@@ -15,15 +15,26 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ProjectKey, TargetKey, ValidateResult } from '../api/types.js';
 import type { CommandResult, ResultObject } from '../deploy/command-result.js';
 import { kluctlResultJson, summarizeResult, toKluctlRef } from '../deploy/command-result.js';
-import type { KubeObject } from '../ports.js';
+import type { KubeObject, ResourceInfo } from '../ports.js';
 
 export const LABEL_RESULT = 'kluctl.io/result';
 export const LABEL_COMMAND_RESULT_ID = 'kluctl.io/command-result-id';
 export const LABEL_VALIDATE_RESULT_ID = 'kluctl.io/validate-result-id';
-const SUMMARY_ANNOTATION = {
+/** The annotation holding each kind's summary as JSON (what Kluctl's tools list results from). */
+export const SUMMARY_ANNOTATION = {
   command: 'kluctl.io/command-result-summary',
   validate: 'kluctl.io/validate-result-summary',
 } as const;
+
+/** The Secrets resource, where results live. */
+export const RESULT_SECRETS: ResourceInfo = {
+  group: '',
+  version: 'v1',
+  kind: 'Secret',
+  plural: 'secrets',
+  namespaced: true,
+  verbs: ['create', 'delete', 'get', 'list', 'patch'],
+};
 
 /** Which kind of result a Secret holds. */
 export type ResultKind = keyof typeof SUMMARY_ANNOTATION;
