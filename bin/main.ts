@@ -225,6 +225,15 @@ program
   .action(run);
 
 program.addCommand(shimCommand());
+// The gitops commands load the Kubernetes client and the request protocol, so their module is loaded
+// only when the command line names them; otherwise a stand-in lists them in the top-level help.
+if (process.argv.slice(2).includes('gitops')) {
+  program.addCommand((await import('./commands/gitops.js')).gitopsCommand());
+} else {
+  program
+    .command('gitops')
+    .description('GitOps sub-commands: drive KluctlDeployments through their reconciler');
+}
 program
   .command('webui')
   .description('web UI helpers (the UI itself is served by run --listen)')

@@ -12,7 +12,11 @@ import type { GitInfo, ProjectKey } from '../../lib/api/types.js';
 import type { CommandResult } from '../../lib/deploy/command-result.js';
 import { obfuscateSecrets } from '../../lib/deploy/command-result.js';
 import type { CommandEnv } from '../../lib/deploy/commands/command-base.js';
-import { formatCommandResult, parseOutputFlags } from '../../lib/deploy/result-output.js';
+import {
+  DEFAULT_TERMINAL_WIDTH,
+  formatCommandResult,
+  parseOutputFlags,
+} from '../../lib/deploy/result-output.js';
 import type { OutputTarget } from '../../lib/deploy/result-output.js';
 import { KsError } from '../../lib/errors.js';
 import type { KubeClient } from '../../lib/ports.js';
@@ -32,6 +36,13 @@ export interface OutputFlags {
   stateDir?: string;
 }
 
+/** The width Kluctl fits tables to: `$COLUMNS`, else the terminal on stdout, else 80. */
+export function terminalWidth(): number {
+  const cols = Number.parseInt(process.env.COLUMNS ?? '', 10);
+  if (Number.isFinite(cols)) return cols;
+  return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : DEFAULT_TERMINAL_WIDTH;
+}
+
 /** Progress lines on stderr. */
 export const stderrProgress = { step: (m: string): void => void process.stderr.write(`${m}\n`) };
 
@@ -43,7 +54,7 @@ export async function outputCommandResult(
 ): Promise<void> {
   const safe = flags.obfuscate === false ? r : obfuscateSecrets(r);
   for (const t of targets ?? parseOutputFlags(flags.outputFormat)) {
-    const text = formatCommandResult(safe, t.format, flags.shortOutput ?? false);
+    const text = formatCommandResult(safe, t.format, flags.shortOutput ?? false, terminalWidth());
     if (t.path) await writeFile(t.path, text);
     else process.stdout.write(text);
   }

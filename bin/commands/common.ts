@@ -116,10 +116,13 @@ export async function explicitContext(flags: ProjectFlags): Promise<string | und
 }
 
 /**
- * The kubeconfig's `current-context` as kubectl finds it: `--kubeconfig`, else the first file of
- * $KUBECONFIG that sets one, else ~/.kube/config. Undefined when none can be read.
+ * The first answer `pick` gives for a kubeconfig file, in kubectl's order: `--kubeconfig`, else the
+ * files of $KUBECONFIG, else ~/.kube/config. Unreadable files are skipped, as kubectl does when merging.
  */
-export function currentContextName(kubeconfig: string | undefined): string | undefined {
+export function fromKubeconfig<T>(
+  kubeconfig: string | undefined,
+  pick: (doc: Record<string, unknown>) => T | undefined,
+): T | undefined {
   const files = kubeconfig
     ? [kubeconfig]
     : process.env.KUBECONFIG
@@ -127,16 +130,23 @@ export function currentContextName(kubeconfig: string | undefined): string | und
       : [join(homedir(), '.kube', 'config')];
   for (const f of files) {
     try {
-      const doc = readYaml(readFileSync(f, 'utf8'), f, { strict: false }) as {
-        'current-context'?: unknown;
-      } | null;
-      const name = doc?.['current-context'];
-      if (typeof name === 'string' && name) return name;
+      const doc = readYaml(readFileSync(f, 'utf8'), f, { strict: false });
+      const found =
+        typeof doc === 'object' && doc !== null ? pick(doc as Record<string, unknown>) : undefined;
+      if (found !== undefined) return found;
     } catch {
-      // unreadable files are skipped, as kubectl does when merging
+      // skipped, see above
     }
   }
   return undefined;
+}
+
+/** The kubeconfig's `current-context` as kubectl finds it; undefined when none can be read. */
+export function currentContextName(kubeconfig: string | undefined): string | undefined {
+  return fromKubeconfig(kubeconfig, (doc) => {
+    const name = doc['current-context'];
+    return typeof name === 'string' && name ? name : undefined;
+  });
 }
 
 /** A client for the context the project's target names (`--context` wins), as Kluctl resolves it. */

@@ -55,8 +55,8 @@ export function gitCredentialOptions(cmd: Command): Command {
     .option('--git-ca-file <host/path=file>', 'CA bundle for Git over https (repeatable)', collect, []);
 }
 
-/** Adds `-o/--output-format`, `--short-output`, `--no-obfuscate` and the result-store flags. */
-export function outputOptions(cmd: Command): Command {
+/** Adds `-o/--output-format`, `--short-output` and `--no-obfuscate`. */
+export function resultFormatOptions(cmd: Command): Command {
   return cmd
     .option(
       '-o, --output-format <format[=path]>',
@@ -65,7 +65,12 @@ export function outputOptions(cmd: Command): Command {
       [],
     )
     .option('--short-output', 'text output without the per-object diffs')
-    .option('--no-obfuscate', 'show Secret values in diffs')
+    .option('--no-obfuscate', 'show Secret values in diffs');
+}
+
+/** Adds {@link resultFormatOptions} and the result-store flags. */
+export function outputOptions(cmd: Command): Command {
+  return resultFormatOptions(cmd)
     .option('--write-command-result', 'store the result in the local state folder (as `run` uses)')
     .option('--state-dir <dir>', 'the local state folder', '.kluctl-serverless/state');
 }

@@ -6,7 +6,7 @@ import { commandProject, deployedObjects } from '../../lib/deploy/commands/comma
 import { formatValidateResult, parseOutputFlags } from '../../lib/deploy/result-output.js';
 import { KsError } from '../../lib/errors.js';
 import type { ProjectFlags } from './common.js';
-import { gitInfoOf, stderrProgress } from './command-output.js';
+import { gitInfoOf, stderrProgress, terminalWidth } from './command-output.js';
 import { withRenderedTarget } from './rendered-target.js';
 
 interface ValidateFlags extends ProjectFlags {
@@ -40,7 +40,7 @@ export async function validate(flags: ValidateFlags): Promise<void> {
         onAttempt: (r, f) => {
           failed = f;
           for (const t of targets) {
-            const text = formatValidateResult(r, t.format);
+            const text = formatValidateResult(r, t.format, terminalWidth());
             if (t.path) writeFileSync(t.path, text);
             else process.stdout.write(text);
           }

@@ -29,8 +29,6 @@ import type { KluctlResultStore } from '../results/kluctl-result-store.js';
 /** Kluctl's field manager for result Secrets. */
 const FIELD_MANAGER = 'kluctl-results';
 
-const SECRETS = RESULT_SECRETS;
-
 /** Options of {@link KubeSecretsResultStore}; every one defaults to Kluctl's controller default. */
 export interface KubeSecretsResultStoreOptions {
   /** `--command-result-namespace`; default `kluctl-results`. */
@@ -67,7 +65,10 @@ export class KubeSecretsResultStore implements KluctlResultStore {
   }
 
   async deleteResultsOf(deployment: KluctlDeploymentInfo): Promise<number> {
-    const all = await this.kube.list(SECRETS, { namespace: this.namespace, labelSelector: LABEL_RESULT });
+    const all = await this.kube.list(RESULT_SECRETS, {
+      namespace: this.namespace,
+      labelSelector: LABEL_RESULT,
+    });
     const doomed = resultsOfDeployment(all, deployment);
     for (const s of doomed) await this.deleteSecret(s.metadata.name);
     return doomed.length;
@@ -80,7 +81,7 @@ export class KubeSecretsResultStore implements KluctlResultStore {
   ): Promise<void> {
     await this.ensureNamespace();
     await this.kube.apply(secret, { fieldManager: FIELD_MANAGER, force: true });
-    const all = await this.kube.list(SECRETS, {
+    const all = await this.kube.list(RESULT_SECRETS, {
       namespace: this.namespace,
       labelSelector: RESULT_ID_LABEL[kind],
     });

@@ -39,15 +39,30 @@ function refText(ref: KluctlObjectRef): string {
   return ref.name ? `${ref.kind}/${ref.name}` : ref.kind;
 }
 
-/** A command result in the given format. */
-export function formatCommandResult(r: CommandResult, format: OutputFormat, short = false): string {
+/**
+ * The width Kluctl fits its tables to when stdout is no terminal and `COLUMNS` is unset (the last
+ * column of a table fills the rest of the line).
+ */
+export const DEFAULT_TERMINAL_WIDTH = 80;
+
+/** A command result in the given format; `width` is the terminal's (Kluctl's tables fill it). */
+export function formatCommandResult(
+  r: CommandResult,
+  format: OutputFormat,
+  short = false,
+  width = DEFAULT_TERMINAL_WIDTH,
+): string {
   if (format === 'json') return `${JSON.stringify(kluctlResultJson(r), null, 2)}\n`;
   if (format === 'yaml') return writeYaml(kluctlResultJson(r));
-  return formatCommandResultText(r, short);
+  return formatCommandResultText(r, short, width);
 }
 
 /** Kluctl's text form of a command result. */
-export function formatCommandResultText(r: CommandResult, short = false): string {
+export function formatCommandResultText(
+  r: CommandResult,
+  short = false,
+  width = DEFAULT_TERMINAL_WIDTH,
+): string {
   const out: string[] = [];
   const section = (title: string, refs: KluctlObjectRef[]): void => {
     if (refs.length === 0) return;
@@ -70,7 +85,11 @@ export function formatCommandResultText(r: CommandResult, short = false): string
       out.push(i === 0 ? '\n' : '\n');
       out.push(`Diff for object ${refText(toKluctlRef(o.ref))}\n`);
       out.push(
-        prettyTable([['Path', 'Diff'], ...o.changes!.map((c) => [c.jsonPath, c.unifiedDiff ?? ''])], 60),
+        prettyTable(
+          [['Path', 'Diff'], ...o.changes!.map((c) => [c.jsonPath, c.unifiedDiff ?? ''])],
+          60,
+          width,
+        ),
       );
     });
   }
@@ -100,8 +119,12 @@ function errorsSection(out: string[], title: string, list: readonly DeploymentEr
   }
 }
 
-/** A validate result in the given format. */
-export function formatValidateResult(r: ValidateResult, format: OutputFormat): string {
+/** A validate result in the given format; `width` as for {@link formatCommandResult}. */
+export function formatValidateResult(
+  r: ValidateResult,
+  format: OutputFormat,
+  width = DEFAULT_TERMINAL_WIDTH,
+): string {
   if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
   if (format === 'yaml') return writeYaml(r);
   const out: string[] = [];
@@ -112,21 +135,24 @@ export function formatValidateResult(r: ValidateResult, format: OutputFormat): s
   }
   if (r.results?.length) {
     out.push(out.length > 0 ? '\n' : '', 'Results:\n');
-    out.push(prettyTable([['Object', 'Message'], ...r.results.map((e) => [refText(e.ref), e.message])], 60));
+    out.push(
+      prettyTable([['Object', 'Message'], ...r.results.map((e) => [refText(e.ref), e.message])], 60, width),
+    );
   }
   return out.join('');
 }
 
 /**
- * A bordered two-column table as Kluctl draws it; the first column is at most `firstWidth` wide and
- * long cells wrap. Multi-line cells keep their lines.
+ * A bordered two-column table as Kluctl draws it: the first column is at most `firstWidth` wide, the
+ * second fills the rest of `lineWidth` (at least 1), and long cells wrap. Multi-line cells keep their
+ * lines.
  */
-function prettyTable(rows: readonly (readonly string[])[], firstWidth: number): string {
-  const width = (col: number, max?: number): number => {
-    const w = Math.max(0, ...rows.flatMap((r) => (r[col] ?? '').split('\n').map((l) => l.length)));
-    return max === undefined ? w : Math.min(w, max);
-  };
-  const widths = [width(0, firstWidth), width(1)];
+function prettyTable(rows: readonly (readonly string[])[], firstWidth: number, lineWidth: number): string {
+  const first = Math.min(
+    firstWidth,
+    Math.max(0, ...rows.flatMap((r) => (r[0] ?? '').split('\n').map((l) => l.length))),
+  );
+  const widths = [first, Math.max(1, lineWidth - first - 3 - 4)];
   const sep = `+-${widths.map((w) => '-'.repeat(w)).join('-+-')}-+\n`;
   let s = sep;
   for (const row of rows) {

@@ -214,5 +214,10 @@ function sorted(v: unknown): unknown {
  * time of asking (RFC 3339 with fractions), which the client then finds in `status.<kind>RequestResult`.
  */
 export function requestAnnotationPatch(kind: RequestKind, request: ManualRequest): Record<string, unknown> {
-  return { metadata: { annotations: { [REQUEST_ANNOTATIONS[kind]]: JSON.stringify(request) } } };
+  // Kluctl's JSON: requestValue first, overridesPatch only when there is one.
+  const json = JSON.stringify({
+    requestValue: request.requestValue,
+    ...(request.overridesPatch ? { overridesPatch: request.overridesPatch } : {}),
+  });
+  return { metadata: { annotations: { [REQUEST_ANNOTATIONS[kind]]: json } } };
 }

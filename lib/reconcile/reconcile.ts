@@ -32,6 +32,7 @@ import type { ReconcileOutcome } from './outcome.js';
 import { reconcileProject } from './project-steps.js';
 import type { ProjectRun } from './project-steps.js';
 import { serveCommandRequest } from './request-pass.js';
+import { captureLog, keepsLog, storeReconcileLog } from './reconcile-log.js';
 import type { ReconcileDeps, Run } from './run.js';
 import { RunReport } from './run-report.js';
 import { prepareErrorText, projectKeyOf } from './status.js';
@@ -93,7 +94,12 @@ export async function reconcileDeployment(
 /** One run: read, lease, and the steps of {@link reconcileLeased}. */
 async function reconcileRun(deps: ReconcileDeps, req: ReconcileRequest): Promise<ReconcileOutcome> {
   const reconcileId = req.reconcileId ?? randomUUID();
-  const log = deps.logger.child({ name: req.name, namespace: req.namespace, reconcileID: reconcileId });
+  // The run's lines are also kept per reconcile id for `gitops logs` (reconcile-log.ts).
+  const captured = captureLog(
+    deps.logger.child({ name: req.name, namespace: req.namespace, reconcileID: reconcileId }),
+    () => deps.clock.now(),
+  );
+  const log = captured.logger;
   const started = deps.clock.now();
   const ref = kdRef(req);
 
@@ -142,6 +148,11 @@ async function reconcileRun(deps: ReconcileDeps, req: ReconcileRequest): Promise
       };
       const outcome = await reconcileLeased(run);
       if (outcome.outcome === 'finalized') report.deleted();
+      if (keepsLog(outcome, captured.lines)) {
+        const id = { clusterId, namespace: req.namespace, name: req.name };
+        const entry = { reconcileId, lines: captured.lines, endTime: deps.clock.now() };
+        await storeReconcileLog(deps.store, id, entry, log);
+      }
       return outcome;
     } finally {
       await dropLease(deps.store, stateKey, holder, state.known).then(

@@ -11,7 +11,7 @@ import type { Logger, StateStore } from '../ports.js';
 import type { CommandResult } from '../deploy/command-result.js';
 import { obfuscateSecrets, summarizeResult } from '../deploy/command-result.js';
 import type { KluctlResultStore } from '../results/kluctl-result-store.js';
-import { resultKey, resultsPrefix } from '../state/layout.js';
+import { reconcileLogsPrefix, resultKey, resultsPrefix } from '../state/layout.js';
 import type { DeploymentId } from '../state/layout.js';
 
 /** Where a reconcile keeps its results. */
@@ -41,7 +41,11 @@ export async function storeCommandResult(
     `${result.command.endTime.replace(/[:.]/g, '-')}-${result.id}`,
   );
   await store.put(key, gzipSync(JSON.stringify(safe)), { ifNoneMatch: '*', contentType: 'application/gzip' });
-  const all = [...(await store.list(resultsPrefix(d.clusterId, d.namespace, d.name)))].sort();
+  // Reconcile logs live below the results (reconcile-log.ts) and have their own retention.
+  const logs = reconcileLogsPrefix(d.clusterId, d.namespace, d.name);
+  const all = [...(await store.list(resultsPrefix(d.clusterId, d.namespace, d.name)))]
+    .filter((k) => !k.startsWith(logs))
+    .sort();
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await store.delete(old);
   return key;
 }

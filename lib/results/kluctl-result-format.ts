@@ -18,8 +18,15 @@ import { kluctlResultJson, summarizeResult, toKluctlRef } from '../deploy/comman
 import type { KubeObject, ResourceInfo } from '../ports.js';
 
 export const LABEL_RESULT = 'kluctl.io/result';
+export const LABEL_COMMAND_RESULT_ID = 'kluctl.io/command-result-id';
+export const LABEL_VALIDATE_RESULT_ID = 'kluctl.io/validate-result-id';
+/** The annotation holding each kind's summary as JSON (what Kluctl's tools list results from). */
+export const SUMMARY_ANNOTATION = {
+  command: 'kluctl.io/command-result-summary',
+  validate: 'kluctl.io/validate-result-summary',
+} as const;
 
-/** The resource type results are stored as (core Secrets). */
+/** The Secrets resource, where results live. */
 export const RESULT_SECRETS: ResourceInfo = {
   group: '',
   version: 'v1',
@@ -28,12 +35,6 @@ export const RESULT_SECRETS: ResourceInfo = {
   namespaced: true,
   verbs: ['create', 'delete', 'get', 'list', 'patch'],
 };
-export const LABEL_COMMAND_RESULT_ID = 'kluctl.io/command-result-id';
-export const LABEL_VALIDATE_RESULT_ID = 'kluctl.io/validate-result-id';
-const SUMMARY_ANNOTATION = {
-  command: 'kluctl.io/command-result-summary',
-  validate: 'kluctl.io/validate-result-summary',
-} as const;
 
 /** Which kind of result a Secret holds. */
 export type ResultKind = keyof typeof SUMMARY_ANNOTATION;

@@ -15,6 +15,9 @@
  *                                deletes the oldest, and a lifecycle rule on `results/` (infra/)
  *                                expires what retention missed, which a prefix in the deployment
  *                                folder could not express
+ *   results/<clusterId>/<namespace>/<name>/logs/<end time>-<reconcileId>.jsonl.gz
+ *                                the log lines of one reconcile (`gitops logs`; reconcile/reconcile-log.ts),
+ *                                newest 20 kept, expired by the same lifecycle rule
  *   schedule/<clusterId>/<shard>.json
  *                                schedule index (lib/serverless/schedule-index.ts): `namespace/name` →
  *                                next run time, so the schedule tick reads SCHEDULE_SHARDS small
@@ -79,6 +82,16 @@ export function resultsPrefix(clusterId: string, namespace: string, name: string
 /** One stored command result (gzip JSON). */
 export function resultKey(clusterId: string, namespace: string, name: string, resultId: string): string {
   return `${resultsPrefix(clusterId, namespace, name)}${segment(resultId, 'result id')}.json.gz`;
+}
+
+/** Prefix of the stored reconcile logs of one deployment (lib/reconcile/reconcile-log.ts). */
+export function reconcileLogsPrefix(clusterId: string, namespace: string, name: string): string {
+  return `${resultsPrefix(clusterId, namespace, name)}logs/`;
+}
+
+/** The log of one reconcile (gzip JSON lines); `name` is `<end time>-<reconcile id>`. */
+export function reconcileLogKey(clusterId: string, namespace: string, name: string, logName: string): string {
+  return `${reconcileLogsPrefix(clusterId, namespace, name)}${segment(logName, 'log name')}.jsonl.gz`;
 }
 
 /** Identifies a deployment whose key was found by listing. */

@@ -175,7 +175,10 @@ test('memory of an earlier object of the same name is not inherited (finalizer r
 /** The stored delete result (keys sort by end time in seconds, so a deploy of the same second may follow). */
 async function deleteResult(name: string) {
   const keys = await s.store.list(resultsPrefix(clusterId, s.namespace, name));
-  const results = await Promise.all([...keys].map((k) => readCommandResult(s.store, k)));
+  // Reconcile logs (`logs/…jsonl.gz`) live beside the results.
+  const results = await Promise.all(
+    [...keys].filter((k) => k.endsWith('.json.gz')).map((k) => readCommandResult(s.store, k)),
+  );
   const deletes = results.filter((r) => r?.command.command === 'delete');
   expect(deletes).toHaveLength(1);
   return deletes[0];

@@ -196,7 +196,10 @@ test('one set of function dependencies reconciles two API servers, nothing cross
       `clusters/${b.id}/deployments/${ns}/app/state.json`,
     ].sort(),
   );
-  const results = (await store.list('results/')).filter((k) => k.includes(`/${ns}/`));
+  // Reconcile logs (`logs/…jsonl.gz`) live beside the results.
+  const results = (await store.list('results/')).filter(
+    (k) => k.includes(`/${ns}/`) && k.endsWith('.json.gz'),
+  );
   expect(results).toHaveLength(2);
   for (const key of results) {
     const result = JSON.parse(gunzipSync((await store.get(key))!.body).toString('utf8')) as CommandResult;

@@ -283,7 +283,8 @@ describe('controller finalizer', () => {
     const store = new FsStateStore(stateDir);
     // Results live under results/<cluster>/<namespace>/<name>/ (lib/state/layout.ts).
     for (const key of await store.list('results/')) {
-      if (!key.includes(`/${kdNs.ours}/`)) continue;
+      // Reconcile logs (`logs/…jsonl.gz`) live beside the results.
+      if (!key.includes(`/${kdNs.ours}/`) || !key.endsWith('.json.gz')) continue;
       const r = await readCommandResult(store, key);
       if (r?.command.command !== 'delete') continue;
       out[r.kluctlDeployment!.name] = deleteSummary(summarizeResult(r) as unknown as Record<string, unknown>);
