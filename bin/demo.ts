@@ -13,7 +13,7 @@ import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../lib/api/constants.js';
 import type { KluctlDeployment } from '../lib/api/types.js';
 import { errorMessage } from '../lib/errors.js';
 import { systemClock } from '../lib/ports.js';
-import type { KubeClient, Logger } from '../lib/ports.js';
+import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
 import { LocalRunner } from '../lib/runner/local-runner.js';
 import { startRunnerHttp } from '../lib/runner/runner-http.js';
 import { hashPassword } from '../lib/webui/users.js';
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const ok = kds.every((k) => readyStatus(k) === 'True');
     if (!ok) process.exitCode = 1;
     if (!once) {
-      const ui = await startDemoWebui(kube, runner, logger);
+      const ui = await startDemoWebui(kube, deps.store, runner, logger);
       stopUi = ui.close;
       step(`web UI: ${ui.url} (user admin, password ${ui.password})`);
       step(
@@ -133,6 +133,7 @@ async function main(): Promise<void> {
  */
 async function startDemoWebui(
   kube: KubeClient,
+  store: StateStore,
   runner: LocalRunner,
   logger: Logger,
 ): Promise<{ url: string; password: string; close: () => Promise<void> }> {
@@ -140,7 +141,7 @@ async function startDemoWebui(
   const listen = i > 0 ? (process.argv[i + 1] ?? '') : '127.0.0.1:8080';
   const password = randomBytes(9).toString('base64url');
   const webui = await createWebui({
-    clusters: [new KubeWebuiCluster(kube)],
+    clusters: [new KubeWebuiCluster(kube, { store })],
     users: [{ name: 'admin', role: 'admin', passwordHash: await hashPassword(password) }],
     clock: systemClock,
     logger,

@@ -291,6 +291,36 @@ function History({ d, results }) {
   </table>`;
 }
 
+/** The kept log lines of the last reconciles (those that did something), newest first. */
+function Logs({ d, version }) {
+  const [logs, setLogs] = useState(undefined);
+  useEffect(() => {
+    api(
+      `/api/deployments/${encodeURIComponent(d.clusterId)}/${encodeURIComponent(d.namespace)}/${encodeURIComponent(d.name)}/logs`,
+    ).then(
+      (r) => setLogs(r.logs),
+      () => setLogs([]),
+    );
+  }, [version]);
+  if (!logs) return html`<p class="muted">Loading…</p>`;
+  if (logs.length === 0) return html`<p class="muted">No reconcile logs kept.</p>`;
+  return html`<div class="logs">
+    ${logs.slice(0, 10).map(
+      (l, i) => html`<details open=${i === 0}>
+        <summary>reconcile <code>${l.reconcileId}</code> (${l.lines.length} lines)</summary>
+        <pre class="log">${l.lines.map((x) => `${x.ts} ${x.level.toUpperCase().padEnd(5)} ${x.msg}${fieldsText(x)}\n`)}</pre>
+      </details>`,
+    )}
+  </div>`;
+}
+
+function fieldsText(line) {
+  const rest = Object.entries(line).filter(([k]) => !['ts', 'level', 'msg'].includes(k));
+  return rest.length
+    ? ` ${rest.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`
+    : '';
+}
+
 /** One deployment's page; reloads when its row in the live list changes. */
 export function DeploymentDetail({ route, me, list }) {
   const [detail, setDetail] = useState(undefined);
@@ -367,6 +397,10 @@ export function DeploymentDetail({ route, me, list }) {
       <h2 id="history-title">Results</h2>
       <${DurationPlot} entries=${detail.results} />
       <${History} d=${d} results=${detail.results} />
+    </section>
+    <section aria-labelledby="logs-title">
+      <h2 id="logs-title">Reconcile logs</h2>
+      <${Logs} d=${d} version=${rowKey} />
     </section>
     <section aria-labelledby="conditions-title">
       <h2 id="conditions-title">Conditions</h2>

@@ -82,7 +82,12 @@ export async function run(flags: RunFlags): Promise<void> {
     webui =
       users || oidc
         ? await createWebui({
-            clusters: [new KubeWebuiCluster(kube, flags.namespace ? { namespace: flags.namespace } : {})],
+            clusters: [
+              new KubeWebuiCluster(kube, {
+                store: deps.store,
+                ...(flags.namespace ? { namespace: flags.namespace } : {}),
+              }),
+            ],
             users: users ?? [],
             ...(oidc ? { oidc } : {}),
             clock: systemClock,

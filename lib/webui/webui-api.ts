@@ -7,6 +7,7 @@ import type { DriftDetectionResult, KluctlDeployment } from '../api/types.js';
 import { obfuscateChanges } from '../deploy/diff/obfuscate.js';
 import { KsError } from '../errors.js';
 import type { Clock } from '../ports.js';
+import type { ReconcileLog } from '../reconcile/reconcile-log.js';
 import { resultsOfDeployment } from '../results/kluctl-result-format.js';
 import { deploymentDetail, summarizeDeployment } from './deployment-view.js';
 import type { DeploymentKey, DeploymentSummary } from './deployment-view.js';
@@ -77,6 +78,12 @@ export class WebuiApi {
       );
     }
     return kind === 'command' ? commandResultView(secret) : validateResultView(secret);
+  }
+
+  /** The kept reconcile logs of the deployment, newest first. */
+  async logs(key: DeploymentKey): Promise<ReconcileLog[]> {
+    const { cluster } = await this.find(key);
+    return (await cluster.reconcileLogs(key.namespace, key.name)).reverse();
   }
 
   /** Runs `action` on the deployment (see webui-actions.ts). */

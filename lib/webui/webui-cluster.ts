@@ -5,7 +5,9 @@
  */
 import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND, KD_PLURAL } from '../api/constants.js';
 import type { KluctlDeployment } from '../api/types.js';
-import type { KubeClient, KubeObject, ObjectRef, ResourceInfo } from '../ports.js';
+import type { KubeClient, KubeObject, ObjectRef, ResourceInfo, StateStore } from '../ports.js';
+import { readReconcileLogs } from '../reconcile/reconcile-log.js';
+import type { ReconcileLog } from '../reconcile/reconcile-log.js';
 import { LABEL_RESULT, RESULT_ID_LABEL, RESULT_SECRETS } from '../results/kluctl-result-format.js';
 import type { ResultKind } from '../results/kluctl-result-format.js';
 import { KLUCTL_RESULTS_NAMESPACE } from '../results/kluctl-result-store.js';
@@ -33,6 +35,8 @@ export interface WebuiCluster {
   listResults(): Promise<KubeObject[]>;
   /** The result Secret of `kind` with `id`, if kept. */
   getResult(kind: ResultKind, id: string): Promise<KubeObject | undefined>;
+  /** The kept log lines of the deployment's reconciles, oldest first (none without a state store). */
+  reconcileLogs(namespace: string, name: string): Promise<ReconcileLog[]>;
   /** Merge-patches a deployment; returns it as stored. */
   patchDeployment(namespace: string, name: string, patch: Record<string, unknown>): Promise<KluctlDeployment>;
 }
@@ -43,6 +47,8 @@ export interface KubeWebuiClusterOptions {
   readonly namespace?: string;
   /** Kluctl's results namespace; default `kluctl-results`. */
   readonly resultsNamespace?: string;
+  /** The runner's state store, where the reconcile logs are kept; default none (no logs shown). */
+  readonly store?: StateStore;
 }
 
 /** {@link WebuiCluster} over a KubeClient. */
@@ -82,6 +88,11 @@ export class KubeWebuiCluster implements WebuiCluster {
       labelSelector: `${RESULT_ID_LABEL[kind]}=${id}`,
     });
     return found[0];
+  }
+
+  async reconcileLogs(namespace: string, name: string): Promise<ReconcileLog[]> {
+    if (!this.opts.store) return [];
+    return readReconcileLogs(this.opts.store, { clusterId: await this.clusterId(), namespace, name });
   }
 
   async patchDeployment(

@@ -95,19 +95,20 @@ async function routeApi(c: ApiContext): Promise<void> {
   }
   if (path === '/api/deployments') return send(res, 200, { deployments: await c.api.summaries() });
   const m =
-    /^\/api\/deployments\/([^/]+)\/([^/]+)\/([^/]+)(?:\/(results|actions)\/([^/]+)(?:\/([^/]+))?)?$/.exec(
+    /^\/api\/deployments\/([^/]+)\/([^/]+)\/([^/]+)(?:\/(logs)|\/(results|actions)\/([^/]+)(?:\/([^/]+))?)?$/.exec(
       path,
     );
   if (!m) return send(res, 404, { message: `no API ${path}` });
   const key = { clusterId: dec(m[1]!), namespace: dec(m[2]!), name: dec(m[3]!) };
-  if (!m[4]) return send(res, 200, await c.api.detail(key));
-  if (m[4] === 'results') {
-    return send(res, 200, await c.api.result(key, dec(m[5]!), dec(m[6] ?? '')));
+  if (m[4]) return send(res, 200, { logs: await c.api.logs(key) });
+  if (!m[5]) return send(res, 200, await c.api.detail(key));
+  if (m[5] === 'results') {
+    return send(res, 200, await c.api.result(key, dec(m[6]!), dec(m[7] ?? '')));
   }
   requirePost(req);
   requireSameOrigin(req);
   if (session.identity.role !== 'admin') {
-    c.log.warn('web UI action refused', { user: session.identity.name, action: m[5], ...key });
+    c.log.warn('web UI action refused', { user: session.identity.name, action: m[6], ...key });
     return send(res, 403, {
       message: `user ${session.identity.name} is a viewer; actions need the admin role`,
     });
@@ -116,7 +117,7 @@ async function routeApi(c: ApiContext): Promise<void> {
     return send(res, 403, { message: 'missing or wrong CSRF token; reload the page' });
   }
   const body = (await readJson(req)) as { hash?: unknown };
-  const action = dec(m[5]!);
+  const action = dec(m[6]!);
   const done = await c.api.act(key, action, typeof body.hash === 'string' ? body.hash : undefined);
   c.log.info('web UI action', {
     user: session.identity.name,

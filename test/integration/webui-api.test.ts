@@ -207,6 +207,11 @@ describe('web UI API', () => {
     const after = await kd();
     expect(after.metadata.annotations?.['kluctl.io/request-validate']).toBeUndefined();
     expect(after.status?.validateRequestResult?.request.requestValue).toBe(r.body.requestValue);
+    // Its log lines are kept under its reconcile id and shown.
+    const logs = await get(admin, `/api/deployments/${clusterId}/${ns}/app/logs`);
+    const kept = (logs.body as { logs: { reconcileId: string; lines: { msg: string }[] }[] }).logs;
+    const mine = kept.find((l) => l.reconcileId === after.status?.validateRequestResult?.reconcileId);
+    expect(mine?.lines.length).toBeGreaterThan(0);
   }, 120_000);
 
   it('suspends and resumes through spec.suspend', async () => {

@@ -124,7 +124,7 @@ export async function startWebuiScenario(
   const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const oidc = opts.oidc ? await startOidcProvider({ clientId: 'kluctl-webui', user: OIDC_USER }) : undefined;
   const webui = await createWebui({
-    clusters: [new KubeWebuiCluster(kube, { namespace: ns })],
+    clusters: [new KubeWebuiCluster(kube, { namespace: ns, store: deps.store })],
     users: [
       { name: USERS.admin[0], role: 'admin', passwordHash: await hashPassword(USERS.admin[1]) },
       { name: USERS.viewer[0], role: 'viewer', passwordHash: await hashPassword(USERS.viewer[1]) },
