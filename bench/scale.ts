@@ -249,19 +249,25 @@ interface KdList {
   items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
 }
 
-/** Lists the deployments once a second until all `n` are Ready=True; throws when the reconciler exits. */
+/**
+ * Lists the deployments once a second until each of the `n` has been seen Ready=True (a deployment
+ * whose next interval already started may be Unknown again: Ready from cold is its first Ready);
+ * throws when the reconciler exits.
+ */
 async function waitAllReady(kc: string, namespace: string, n: number, proc: ManagedProcess): Promise<void> {
+  const seen = new Set<string>();
   let last = -1;
   for (;;) {
     const r = await kubectl(kc, ['get', 'kluctldeployments', '-n', namespace, '-o', 'json']);
     if (r.code === 0) {
-      const list = JSON.parse(r.stdout) as KdList;
-      const ready = list.items.filter((d) =>
-        d.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-      ).length;
-      if (ready >= n) return;
-      if (ready !== last) process.stderr.write(`scale: ${namespace}: ${ready}/${n} ready\n`);
-      last = ready;
+      for (const d of (JSON.parse(r.stdout) as KdList).items) {
+        if (d.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+          seen.add(d.metadata.name);
+      }
+      if (seen.size >= n) return;
+      if (seen.size !== last)
+        process.stderr.write(`scale: ${namespace}: ${seen.size}/${n} have been ready\n`);
+      last = seen.size;
     }
     if (proc.hasExited()) throw new Error(`${proc.name} exited:\n${tailFile(proc.logFile, 40)}`);
     await sleep(1000);
