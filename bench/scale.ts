@@ -112,14 +112,10 @@ export async function main(): Promise<void> {
         interval,
         noise,
       );
-      const theirs = await runSide(
-        env,
-        { namespace: `kluctl-${n}`, prefix: `k${n}` },
-        n,
-        repo.url,
-        interval,
-        noise,
-      );
+      // `--ours-only`: no baseline (e.g. a profiling run next to a full one).
+      const theirs = process.argv.includes('--ours-only')
+        ? undefined
+        : await runSide(env, { namespace: `kluctl-${n}`, prefix: `k${n}` }, n, repo.url, interval, noise);
       report(n, interval, ours, theirs, noise);
     }
   } finally {
@@ -275,16 +271,22 @@ async function waitAllReady(kc: string, namespace: string, n: number, proc: Mana
 }
 
 /** Prints one JSON line per figure, Kluctl's controller as the baseline. */
-function report(n: number, interval: string, ours: SideFigures, theirs: SideFigures, noise: object): void {
+function report(
+  n: number,
+  interval: string,
+  ours: SideFigures,
+  theirs: SideFigures | undefined,
+  noise: object,
+): void {
   const line = (o: Record<string, unknown>): void =>
     void process.stdout.write(`${JSON.stringify({ bench: 'scale', n, ...o })}\n`);
   line({
     case: 'cold until all Ready',
     ms: ours.coldMs,
-    baselineMs: theirs.coldMs,
-    speedup: +(theirs.coldMs / ours.coldMs).toFixed(2),
+    baselineMs: theirs?.coldMs,
+    speedup: theirs && +(theirs.coldMs / ours.coldMs).toFixed(2),
     cpuS: ours.coldCpuS,
-    baselineCpuS: theirs.coldCpuS,
+    baselineCpuS: theirs?.coldCpuS,
     flux: `${FLUX.kustomizations} Kustomizations in ${FLUX.ms / 1000} s on ${FLUX.cores} cores (published)`,
     fluxMsPerDeployment: FLUX.ms / FLUX.kustomizations,
   });
@@ -292,20 +294,20 @@ function report(n: number, interval: string, ours: SideFigures, theirs: SideFigu
     case: `one interval (${interval}) with nothing changed: API requests`,
     apiCalls: ours.steadyApiCalls,
     perDeployment: +(ours.steadyApiCalls / n).toFixed(2),
-    baselineApiCalls: theirs.steadyApiCalls,
-    baselinePerDeployment: +(theirs.steadyApiCalls / n).toFixed(2),
+    baselineApiCalls: theirs?.steadyApiCalls,
+    baselinePerDeployment: theirs && +(theirs.steadyApiCalls / n).toFixed(2),
     apiByVerb: ours.steadyApiByVerb,
-    baselineApiByVerb: theirs.steadyApiByVerb,
+    baselineApiByVerb: theirs?.steadyApiByVerb,
     backgroundSubtracted: total(noise as Record<string, number>),
   });
   line({
     case: `one interval (${interval}) with nothing changed: CPU`,
     cpuS: +ours.steadyCpuS.toFixed(2),
-    baselineCpuS: +theirs.steadyCpuS.toFixed(2),
+    baselineCpuS: theirs && +theirs.steadyCpuS.toFixed(2),
     reconciles: ours.steadyReconciles,
-    baselineReconciles: theirs.steadyReconciles,
+    baselineReconciles: theirs?.steadyReconciles,
   });
-  line({ case: 'peak RSS', peakRssMB: ours.peakRssMB, baselinePeakRssMB: theirs.peakRssMB });
+  line({ case: 'peak RSS', peakRssMB: ours.peakRssMB, baselinePeakRssMB: theirs?.peakRssMB });
 }
 
 async function mustKubectl(kc: string, args: string[], input?: string): Promise<void> {
