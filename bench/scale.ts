@@ -159,6 +159,7 @@ async function runSide(
     );
     await waitAllReady(env.kc, side.namespace, n, proc);
     const coldMs = since(t0);
+    process.stderr.write(`scale: ${side.namespace}: all ${n} have been Ready after ${coldMs} ms\n`);
     const coldCpuS = cpuSeconds(proc.pid);
     const api0 = await apiRequestCounts(env.kc);
     const r0 = await reconciles();
@@ -252,6 +253,8 @@ interface KdList {
  */
 async function waitAllReady(kc: string, namespace: string, n: number, proc: ManagedProcess): Promise<void> {
   const seen = new Set<string>();
+  const t0 = performance.now();
+  const timeoutMs = Number(flag('cold-timeout-s') ?? 1800) * 1000;
   let last = -1;
   for (;;) {
     const r = await kubectl(kc, ['get', 'kluctldeployments', '-n', namespace, '-o', 'json']);
@@ -265,6 +268,10 @@ async function waitAllReady(kc: string, namespace: string, n: number, proc: Mana
         process.stderr.write(`scale: ${namespace}: ${seen.size}/${n} have been ready\n`);
       last = seen.size;
     }
+    if (since(t0) > timeoutMs)
+      throw new Error(
+        `${namespace}: only ${seen.size}/${n} have been Ready after ${since(t0)} ms (--cold-timeout-s)`,
+      );
     if (proc.hasExited()) throw new Error(`${proc.name} exited:\n${tailFile(proc.logFile, 40)}`);
     await sleep(1000);
   }
