@@ -33,7 +33,7 @@ const FLUX = { kustomizations: 1000, ms: 256_000, cores: 16 } as const;
 /** Finished reconciles in each side's /metrics. */
 const OUR_RECONCILES = /^kluctl_serverless_reconciles_total\{[^}]*\} (\S+)$/gm;
 const KLUCTL_RECONCILES =
-  /^controller_runtime_reconcile_total\{controller="kluctldeployment"[^}]*\} (\S+)$/gm;
+  /^controller_runtime_reconcile_total\{controller="kluctl-controller"[^}]*\} (\S+)$/gm;
 
 /** Sum of the samples `re` matches in the /metrics served on `port` (0 while it does not answer). */
 async function reconcilesTotal(port: number, re: RegExp): Promise<number> {
@@ -183,8 +183,22 @@ async function runSide(
       peakRssMB: peakRssMB(proc.pid),
     };
   } finally {
-    await proc.stop();
+    await stopGracefully(proc);
   }
+}
+
+/**
+ * SIGTERM, then up to 60 s for the reconciles in flight to finish (the runner exits by itself then, and
+ * `node --cpu-prof` writes its profile only on such an exit), then what proc.stop() does.
+ */
+async function stopGracefully(proc: ManagedProcess): Promise<void> {
+  try {
+    process.kill(proc.pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
+  await Promise.race([proc.exited, sleep(60_000)]);
+  await proc.stop();
 }
 
 /** Our local runner from the build, as a user starts it (4 reconciles at a time, as Kluctl's controller). */
