@@ -218,15 +218,18 @@ export function resultsBeyondRetention(
   key: { readonly projectKey: ProjectKey; readonly targetKey: TargetKey },
   keep: number,
 ): KubeObject[] {
+  // Only this target's results are ranked; the sort keys are computed once per entry, not per comparison
+  // (the runner writes a result per reconcile and the namespace holds every deployment's results).
   const entries = secrets.flatMap((s) => {
     const summary = parseSummary(s, kind);
-    return summary && sameProject(summary.projectKey ?? {}, key.projectKey) ? [{ s, summary }] : [];
+    return summary &&
+      sameProject(summary.projectKey ?? {}, key.projectKey) &&
+      sameTarget(summary.targetKey, key.targetKey)
+      ? [{ s, order: sortKey(summary, kind) }]
+      : [];
   });
-  entries.sort((a, b) => compareNewestFirst(a.summary, b.summary, kind));
-  return entries
-    .filter((e) => sameTarget(e.summary.targetKey, key.targetKey))
-    .slice(keep)
-    .map((e) => e.s);
+  entries.sort((a, b) => compareNewestFirst(a.order, b.order));
+  return entries.slice(keep).map((e) => e.s);
 }
 
 function parseSummary(s: KubeObject, kind: ResultKind): SummaryFields | undefined {
@@ -255,17 +258,25 @@ function sameTarget(a: TargetKey | undefined, b: TargetKey): boolean {
   );
 }
 
-function compareNewestFirst(a: SummaryFields, b: SummaryFields, kind: ResultKind): number {
-  const times = (s: SummaryFields) =>
-    kind === 'command' ? [s.commandInfo?.startTime, s.commandInfo?.endTime] : [s.startTime, s.endTime];
-  const [as, ae] = times(a).map((t) => Date.parse(t ?? '') || 0);
-  const [bs, be] = times(b).map((t) => Date.parse(t ?? '') || 0);
-  if (as !== bs) return bs! - as!;
-  if (ae !== be) return be! - ae!;
-  if (kind === 'command') {
-    const ac = a.commandInfo?.command ?? '';
-    const bc = b.commandInfo?.command ?? '';
-    if (ac !== bc) return ac < bc ? -1 : 1;
-  }
+/** What results are ranked by: start time, end time, command (command results) and id. */
+interface SortKey {
+  readonly start: number;
+  readonly end: number;
+  readonly command: string;
+  readonly id: string;
+}
+
+function sortKey(s: SummaryFields, kind: ResultKind): SortKey {
+  const [start, end] = (
+    kind === 'command' ? [s.commandInfo?.startTime, s.commandInfo?.endTime] : [s.startTime, s.endTime]
+  ).map((t) => Date.parse(t ?? '') || 0);
+  const command = kind === 'command' ? (s.commandInfo?.command ?? '') : '';
+  return { start: start!, end: end!, command, id: s.id };
+}
+
+function compareNewestFirst(a: SortKey, b: SortKey): number {
+  if (a.start !== b.start) return b.start - a.start;
+  if (a.end !== b.end) return b.end - a.end;
+  if (a.command !== b.command) return a.command < b.command ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
