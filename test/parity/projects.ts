@@ -29,6 +29,7 @@ const REQUIRED_ARG_VALUES: Readonly<Record<string, readonly Readonly<Record<stri
   'fixture-images': [{ namespace: 'parity-images' }],
   'fixture-skeleton': [{ namespace: 'parity-skeleton' }],
   'fixture-identity': [{ namespace: 'parity-identity', other: 'parity-identity-other' }],
+  'fixture-stuck-rollout': [{ namespace: 'parity-stuck-rollout' }],
 };
 
 /**
