@@ -79,7 +79,7 @@ it('loads the Kubernetes client, Git, SSH and tar into the reconcile function on
   expect(loaded.has('liquidjs')).toBe(true);
 });
 
-it.each(['reconcile', 'schedule', 'webhook', 'ingest'] as const)(
+it.each(['reconcile', 'schedule', 'webhook', 'ingest', 'webui'] as const)(
   'loads the %s function bundle alone in a fresh Node process, exporting handler',
   async (name) => {
     const bundle = join(dist, 'functions', name, 'index.mjs');
