@@ -63,6 +63,7 @@ export async function buildWebuiFunction(env: NodeJS.ProcessEnv): Promise<Webui>
     secrets.requireSecretString(keyArn, env.AWS_REGION),
   ]);
   const users = parseWebuiUsers(usersText, `secret ${usersArn}`);
+  const key = Buffer.from(keyText, 'utf8');
   const oidc = await oidcConfig(env, (arn) => secrets.requireSecretString(arn, env.AWS_REGION));
   const logger = jsonLogger((l) => process.stdout.write(`${l}\n`));
   const clients = new ClusterClients(registry, connectCluster);
@@ -76,7 +77,9 @@ export async function buildWebuiFunction(env: NodeJS.ProcessEnv): Promise<Webui>
     ...(env.WEBUI_ASSETS_DIR ? { assetsDir: env.WEBUI_ASSETS_DIR } : {}),
     // The HTTP API is HTTPS only.
     secureCookies: env.WEBUI_INSECURE_COOKIES !== 'true',
-    sessions: new SignedSessions(Buffer.from(keyText, 'utf8'), systemClock),
+    sessions: new SignedSessions(key, systemClock),
+    // Separate HMAC domains (lib/webui/oidc.ts prefixes its inputs), one key.
+    oidcStateKey: key,
     stream: false,
     pollMs: POLL_MS,
   });

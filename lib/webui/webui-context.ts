@@ -27,6 +27,8 @@ export interface WebuiOptions {
   readonly secureCookies?: boolean;
   /** Live update interval; default 2000 ms. */
   readonly pollMs?: number;
+  /** Key that makes OIDC logins stateless (see OidcLogin); default none: pending logins in memory. */
+  readonly oidcStateKey?: Uint8Array;
   /** Where sessions live; default in memory (one process). */
   readonly sessions?: WebuiSessions;
   /**

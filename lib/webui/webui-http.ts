@@ -52,7 +52,7 @@ export async function createWebui(opts: WebuiOptions): Promise<Webui> {
     ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
   });
   const log = opts.logger.child({ component: 'webui' });
-  const oidc = opts.oidc ? new OidcLogin(opts.oidc, opts.clock) : undefined;
+  const oidc = opts.oidc ? new OidcLogin(opts.oidc, opts.clock, opts.oidcStateKey) : undefined;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     // The page calls the API below /ui/api/, so a host that routes only /ui/* (the HTTP API on AWS)
