@@ -5,11 +5,12 @@
  * bundles: Node then reads a few files instead of resolving thousands inside node_modules.
  */
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAssets } from '../lib/webui/webui-assets.js';
 
 /** Root of this repository (entry points are relative to it). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,7 +25,7 @@ export const CLI_ENTRIES: Readonly<Record<string, string>> = {
 };
 
 /** The Lambda functions; each bundles functions/<name>/handler.ts into dist/functions/<name>/ (index.mjs). */
-export const FUNCTION_NAMES = ['reconcile', 'schedule', 'webhook', 'ingest'] as const;
+export const FUNCTION_NAMES = ['reconcile', 'schedule', 'webhook', 'ingest', 'webui'] as const;
 
 /** One of {@link FUNCTION_NAMES}. */
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
@@ -129,7 +130,23 @@ export function functionBuildOptions(name: FunctionName, outdir: string): BuildO
 /** Bundles one function into `outdir` (index.mjs and its chunks). */
 export async function buildFunction(name: FunctionName, outdir: string): Promise<Metafile> {
   await rm(outdir, { recursive: true, force: true });
-  return (await build(functionBuildOptions(name, outdir))).metafile!;
+  const meta = (await build(functionBuildOptions(name, outdir))).metafile!;
+  await addFunctionFiles(name, outdir);
+  return meta;
+}
+
+/**
+ * Files a function reads at run time besides its code: the web UI's page, script, style and vendored
+ * libraries go to `webui/` beside the bundle (where lib/webui/webui-assets.ts looks for them), already
+ * linked, as the function has no node_modules to resolve them from.
+ */
+async function addFunctionFiles(name: FunctionName, outdir: string): Promise<void> {
+  if (name !== 'webui') return;
+  for (const [file, a] of await loadAssets()) {
+    const path = join(outdir, 'webui', file);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, a.body);
+  }
 }
 
 /** Builds the CLI afresh into `<distDir>/cli/` (the test suite does this before spawning it). */
@@ -150,9 +167,11 @@ export interface BuildReport {
 export async function buildAll(distDir = DIST_DIR): Promise<BuildReport> {
   const [cli, ...fns] = await Promise.all<Metafile>([
     buildCli(distDir),
-    ...FUNCTION_NAMES.map(
-      async (n) => (await build(functionBuildOptions(n, join(distDir, 'functions', n)))).metafile!,
-    ),
+    ...FUNCTION_NAMES.map(async (n) => {
+      const meta = (await build(functionBuildOptions(n, join(distDir, 'functions', n)))).metafile!;
+      await addFunctionFiles(n, join(distDir, 'functions', n));
+      return meta;
+    }),
   ]);
   const functions = Object.fromEntries(FUNCTION_NAMES.map((n, i) => [n, fns[i]!])) as Record<
     FunctionName,

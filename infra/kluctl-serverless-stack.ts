@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { ClusterSecrets } from './cluster-secrets.js';
 import { FrontFunctions } from './front-functions.js';
 import { IngressApi } from './ingress-api.js';
+import { WebuiFunction } from './webui-function.js';
 import { ReconcileFunction } from './reconcile-function.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 import { resolveStackProps } from './stack-props.js';
@@ -41,6 +42,8 @@ export class KluctlServerlessStack extends Stack {
   readonly front: FrontFunctions;
   /** The HTTP API of ingest and webhooks. */
   readonly ingress: IngressApi;
+  /** The web UI at `<ApiUrl>/ui/`. */
+  readonly webui: WebuiFunction;
 
   constructor(scope: Construct, id: string, props: KluctlServerlessStackProps = {}) {
     // Validate before creating anything, so a bad prop fails with its own message, not a CDK one.
@@ -91,9 +94,18 @@ export class KluctlServerlessStack extends Stack {
       logRetention: cfg.logRetention,
       alarmActions,
     });
+    this.webui = new WebuiFunction(this, 'Webui', {
+      stateBucket: this.stateBucket,
+      clusters: this.clusters,
+      logRetention: cfg.logRetention,
+      oidc: cfg.webuiOidc,
+      code: cfg.frontCode?.webui,
+      alarmActions,
+    });
     this.ingress = new IngressApi(this, 'Ingress', {
       ingest: this.front.ingest.function,
       webhook: this.front.webhook.function,
+      webui: this.webui.fn.function,
       throttlingRateLimit: cfg.apiRateLimit,
       throttlingBurstLimit: cfg.apiBurstLimit,
     });
@@ -122,6 +134,15 @@ export class KluctlServerlessStack extends Stack {
     new CfnOutput(this, 'ClusterSecretPrefix', {
       value: this.clusters.prefix,
       description: "Register clusters as secrets under this prefix ('kluctl-serverless cluster register')",
+    });
+    new CfnOutput(this, 'WebuiUrl', {
+      value: `${this.ingress.api.apiEndpoint}/ui/`,
+      description: 'The web UI; log in as a user of WebuiUsersSecretArn or with OIDC',
+    });
+    new CfnOutput(this, 'WebuiUsersSecretArn', {
+      value: this.webui.usersSecret.secretArn,
+      description:
+        'Web UI users: {"users":[{"name","role","passwordHash"}]} (\'kluctl-serverless webui hash-password\')',
     });
   }
 

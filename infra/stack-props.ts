@@ -10,6 +10,7 @@ import type { Code } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { KsError } from '../lib/errors.js';
+import type { WebuiOidcProps } from './webui-function.js';
 
 /** Props of the kluctl-serverless stack. */
 export interface KluctlServerlessStackProps extends StackProps {
@@ -45,7 +46,14 @@ export interface KluctlServerlessStackProps extends StackProps {
   /** Age of the oldest queued reconcile that raises an alarm. @default 15 minutes */
   readonly queueAgeAlarmThreshold?: Duration;
   /** Prebuilt code of the front functions (tests). @default each entry bundled with esbuild */
-  readonly frontCode?: { readonly ingest?: Code; readonly webhook?: Code; readonly schedule?: Code };
+  readonly frontCode?: {
+    readonly ingest?: Code;
+    readonly webhook?: Code;
+    readonly schedule?: Code;
+    readonly webui?: Code;
+  };
+  /** OIDC login of the web UI (static users are in the stack's WebuiUsersSecretArn). @default none */
+  readonly webuiOidc?: WebuiOidcProps;
   /**
    * Directory that becomes the tools layer; it must contain `bin/kustomize` (a linux/amd64 binary),
    * which Lambda mounts at /opt/bin/kustomize. @default the pinned kustomize from
@@ -98,6 +106,7 @@ export interface ResolvedStackProps {
   readonly apiBurstLimit: number;
   readonly queueAgeAlarmThreshold: Duration;
   readonly frontCode: KluctlServerlessStackProps['frontCode'];
+  readonly webuiOidc: WebuiOidcProps | undefined;
   readonly toolsLayerDir: string | undefined;
   readonly reconcileCode: Code | undefined;
   readonly reconcileTimeout: Duration;
@@ -201,6 +210,7 @@ export function resolveStackProps(props: KluctlServerlessStackProps): ResolvedSt
     apiBurstLimit,
     queueAgeAlarmThreshold: props.queueAgeAlarmThreshold ?? Duration.minutes(15),
     frontCode: props.frontCode,
+    webuiOidc: props.webuiOidc,
     toolsLayerDir: props.toolsLayerDir,
     reconcileCode: props.reconcileCode,
     reconcileTimeout,

@@ -70,6 +70,31 @@ export class StateBucket extends Construct {
   }
 
   /**
+   * Lets `grantee` read and list the objects under `prefixes` (each ending in `*`, e.g. `results/*`)
+   * and nothing else: what the web UI function needs.
+   */
+  grantPrefixRead(grantee: IGrantable, prefixes: readonly string[]): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: prefixes.map((p) => this.bucket.arnForObjects(p)),
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [...prefixes] } },
+      }),
+    );
+    if (this.encryptionKey) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.encryptionKey.keyArn] }),
+      );
+    }
+  }
+
+  /**
    * Lets `grantee` read, write, delete and list state objects, with exactly the actions the S3 state
    * store uses (GetObject also covers HeadObject; ListBucket covers ListObjectsV2). Written out instead
    * of `bucket.grantReadWrite` because that grant uses action wildcards such as `s3:GetObject*`.

@@ -23,24 +23,52 @@ function useRoute() {
     : undefined;
 }
 
-/** The live list: first from /api/deployments, then from every `deployments` event. */
+/**
+ * The live list: first from /ui/api/deployments, then from every `deployments` event; a server that
+ * cannot stream (the HTTP API on AWS) says `stream: false`, and the list is fetched again every `pollMs`.
+ */
 function useDeployments(enabled) {
   const [state, setState] = useState({ deployments: undefined, version: 0, live: false, error: undefined });
   useEffect(() => {
     if (!enabled) return undefined;
     let closed = false;
-    api('/api/deployments')
-      .then((d) => !closed && setState((s) => ({ ...s, deployments: s.deployments ?? d.deployments })))
+    let es;
+    let timer;
+    const poll = (pollMs) =>
+      api('/ui/api/deployments')
+        .then(
+          (d) =>
+            !closed &&
+            setState((s) => ({
+              deployments: d.deployments,
+              version: s.version + 1,
+              live: true,
+              error: undefined,
+            })),
+        )
+        .catch((e) => !closed && setState((s) => ({ ...s, live: false, error: e.message })))
+        .finally(() => {
+          if (!closed) timer = setTimeout(() => poll(pollMs), pollMs);
+        });
+    api('/ui/api/deployments')
+      .then((d) => {
+        if (closed) return;
+        setState((s) => ({ ...s, deployments: s.deployments ?? d.deployments }));
+        if (d.stream === false) timer = setTimeout(() => poll(d.pollMs ?? 5000), d.pollMs ?? 5000);
+        else {
+          es = new EventSource('/ui/api/events');
+          es.addEventListener('deployments', (ev) => {
+            const v = JSON.parse(ev.data);
+            setState({ deployments: v.deployments, version: v.version, live: true, error: undefined });
+          });
+          es.onerror = () => setState((s) => ({ ...s, live: false }));
+        }
+      })
       .catch((e) => !closed && setState((s) => ({ ...s, error: e.message })));
-    const es = new EventSource('/api/events');
-    es.addEventListener('deployments', (ev) => {
-      const d = JSON.parse(ev.data);
-      setState({ deployments: d.deployments, version: d.version, live: true, error: undefined });
-    });
-    es.onerror = () => setState((s) => ({ ...s, live: false }));
     return () => {
       closed = true;
-      es.close();
+      es?.close();
+      clearTimeout(timer);
     };
   }, [enabled]);
   return state;
@@ -51,7 +79,7 @@ function Login({ onLogin }) {
   const [busy, setBusy] = useState(false);
   const [methods, setMethods] = useState({ staticUsers: true, oidc: false });
   useEffect(() => {
-    api('/api/auth/info').then(setMethods, () => undefined);
+    api('/ui/api/auth/info').then(setMethods, () => undefined);
   }, []);
   const submit = async (ev) => {
     ev.preventDefault();
@@ -60,7 +88,7 @@ function Login({ onLogin }) {
     setError('');
     try {
       onLogin(
-        await api('/api/login', {
+        await api('/ui/api/login', {
           method: 'POST',
           body: { name: form.get('name'), password: form.get('password') },
         }),
@@ -85,7 +113,7 @@ function Login({ onLogin }) {
         </form>`
         : ''
     }
-    ${methods.oidc ? html`<p><a class="button" href="/api/auth/oidc/login">Log in with OIDC</a></p>` : ''}
+    ${methods.oidc ? html`<p><a class="button" href="/ui/api/auth/oidc/login">Log in with OIDC</a></p>` : ''}
   </main>`;
 }
 
@@ -94,12 +122,12 @@ function App() {
   const route = useRoute();
   const list = useDeployments(Boolean(me?.user));
   useEffect(() => {
-    api('/api/me').then(setMe, () => setMe(null));
+    api('/ui/api/me').then(setMe, () => setMe(null));
   }, []);
   if (me === undefined) return html`<p class="loading">Loading…</p>`;
   if (me === null) return html`<${Login} onLogin=${setMe} />`;
   const logout = async () => {
-    await api('/api/logout', { method: 'POST' }).catch(() => undefined);
+    await api('/ui/api/logout', { method: 'POST' }).catch(() => undefined);
     setMe(null);
   };
   return html`<div>

@@ -144,7 +144,7 @@ function Actions({ d, me, onDone }) {
     setMessage('');
     try {
       const r = await api(
-        `/api/deployments/${encodeURIComponent(d.clusterId)}/${encodeURIComponent(d.namespace)}/${encodeURIComponent(d.name)}/actions/${action}`,
+        `/ui/api/deployments/${encodeURIComponent(d.clusterId)}/${encodeURIComponent(d.namespace)}/${encodeURIComponent(d.name)}/actions/${action}`,
         {
           method: 'POST',
           body: body ?? {},
@@ -215,7 +215,7 @@ function ResultView({ d, entry }) {
   const [error, setError] = useState('');
   useEffect(() => {
     api(
-      `/api/deployments/${encodeURIComponent(d.clusterId)}/${encodeURIComponent(d.namespace)}/${encodeURIComponent(d.name)}/results/${entry.kind}/${entry.id}`,
+      `/ui/api/deployments/${encodeURIComponent(d.clusterId)}/${encodeURIComponent(d.namespace)}/${encodeURIComponent(d.name)}/results/${entry.kind}/${entry.id}`,
     ).then(setResult, (e) => setError(e.message));
   }, [entry.id]);
   if (error) return html`<p class="error">${error}</p>`;
@@ -296,7 +296,7 @@ function Logs({ d, version }) {
   const [logs, setLogs] = useState(undefined);
   useEffect(() => {
     api(
-      `/api/deployments/${encodeURIComponent(d.clusterId)}/${encodeURIComponent(d.namespace)}/${encodeURIComponent(d.name)}/logs`,
+      `/ui/api/deployments/${encodeURIComponent(d.clusterId)}/${encodeURIComponent(d.namespace)}/${encodeURIComponent(d.name)}/logs`,
     ).then(
       (r) => setLogs(r.logs),
       () => setLogs([]),
@@ -331,7 +331,7 @@ export function DeploymentDetail({ route, me, list }) {
   const rowKey = JSON.stringify(row ?? null);
   const load = () =>
     api(
-      `/api/deployments/${encodeURIComponent(route.clusterId)}/${encodeURIComponent(route.namespace)}/${encodeURIComponent(route.name)}`,
+      `/ui/api/deployments/${encodeURIComponent(route.clusterId)}/${encodeURIComponent(route.namespace)}/${encodeURIComponent(route.name)}`,
     ).then(
       (d) => {
         setDetail(d);

@@ -8,15 +8,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
-import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
 import { createSecretsClusterRegistry } from '../../lib/adapters/secrets-cluster-registry.js';
 import { KsError } from '../../lib/errors.js';
 import { nextRunRecorder } from '../../lib/serverless/schedule-index.js';
 import { ClusterClients } from '../../lib/serverless/cluster-clients.js';
-import type { ConnectCluster } from '../../lib/serverless/cluster-clients.js';
 import { MemoryClusterRegistry } from '../../lib/serverless/memory-cluster-registry.js';
 import type { ClusterRegistry } from '../../lib/serverless/protocol.js';
+import { connectCluster } from '../shared/connect-cluster.js';
 import { ownKubeconfig, sharedReconcileDeps } from '../shared/compose.js';
+
+export { connectCluster };
 import type { ReconcileFunctionDeps } from './deps.js';
 
 /** Options of {@link reconcileFunctionDeps}. */
@@ -70,17 +71,6 @@ export async function buildDeps(
         )),
   };
 }
-
-/** A cluster's clients from its registered kubeconfig. */
-export const connectCluster: ConnectCluster = async (kubeconfigYaml) => {
-  const kube = await HttpKubeClient.fromKubeconfig({ kubeconfigYaml });
-  return {
-    kube,
-    clusters: new HttpKubeClientFactory(kube),
-    serviceAccountTokens: kube,
-    close: () => kube.close(),
-  };
-};
 
 /** The registry of the stack's own cluster, under the id its API server reports. */
 async function ownClusterRegistry(env: NodeJS.ProcessEnv): Promise<ClusterRegistry> {

@@ -6,7 +6,7 @@
  * is kept server-side for ten minutes and bound to the browser by a cookie, so a login started
  * elsewhere cannot be completed here.
  */
-import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import { KsError, errorMessage } from '../errors.js';
 import type { Clock } from '../ports.js';
@@ -51,9 +51,16 @@ export class OidcLogin {
   private discovery: Promise<Discovery> | undefined;
   private readonly pending = new Map<string, Pending>();
 
+  /**
+   * With `stateKey`, a started login is kept nowhere: its expiry rides in the state, and the PKCE
+   * verifier and nonce are HMACs of the state under the key, so any instance holding the key finishes
+   * it (the Lambda function, whose instances share no memory). The provider's one-time codes then
+   * guard against a replayed callback. Without it, pending logins live in this object's memory.
+   */
   constructor(
     private readonly config: OidcConfig,
     private readonly clock: Clock,
+    private readonly stateKey?: Uint8Array,
   ) {}
 
   /** Starts a login: the URL to send the browser to, and the state to bind to it by cookie. */
@@ -61,10 +68,15 @@ export class OidcLogin {
     const d = await this.discover();
     const now = this.clock.now().getTime();
     for (const [k, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(k);
-    const state = token();
-    const verifier = token();
-    const nonce = token();
-    this.pending.set(state, { verifier, nonce, expiresAt: now + PENDING_MS });
+    let state = token();
+    let verifier = token();
+    let nonce = token();
+    if (this.stateKey) {
+      state = `${state}.${(now + PENDING_MS).toString(36)}`;
+      ({ verifier, nonce } = this.derived(state));
+    } else {
+      this.pending.set(state, { verifier, nonce, expiresAt: now + PENDING_MS });
+    }
     const url = new URL(d.authorization_endpoint);
     const q = url.searchParams;
     q.set('response_type', 'code');
@@ -83,7 +95,7 @@ export class OidcLogin {
    * holds); returns who logged in. Throws KsError InvalidInput for anything that does not check out.
    */
   async finish(code: string, state: string, cookieState: string | undefined): Promise<WebuiIdentity> {
-    const p = this.pending.get(state);
+    const p = this.stateKey ? this.statelessPending(state) : this.pending.get(state);
     this.pending.delete(state);
     if (!p || p.expiresAt <= this.clock.now().getTime() || cookieState !== state) {
       throw new KsError(
@@ -111,6 +123,17 @@ export class OidcLogin {
     }
     const claims = await this.verifyIdToken(tokens.id_token, d, p.nonce);
     return this.identity(claims);
+  }
+
+  private derived(state: string): { verifier: string; nonce: string } {
+    const mac = (what: string) =>
+      createHmac('sha256', this.stateKey!).update(`oidc-${what}:${state}`).digest('base64url');
+    return { verifier: mac('verifier'), nonce: mac('nonce') };
+  }
+
+  private statelessPending(state: string): Pending | undefined {
+    const expiresAt = parseInt(state.split('.')[1] ?? '', 36);
+    return Number.isFinite(expiresAt) ? { ...this.derived(state), expiresAt } : undefined;
   }
 
   private identity(claims: Record<string, unknown>): WebuiIdentity {

@@ -22,8 +22,21 @@ export interface WebuiSession {
   readonly expiresAt: number;
 }
 
+/**
+ * Where sessions live: the runner keeps them in memory ({@link SessionStore}); the Lambda function,
+ * whose instances share nothing, signs them into the cookie (signed-sessions.ts).
+ */
+export interface WebuiSessions {
+  /** Starts a session for `identity`; its `id` is the cookie value. */
+  create(identity: WebuiIdentity): WebuiSession;
+  /** The live session of a cookie value, if any. */
+  get(id: string | undefined): WebuiSession | undefined;
+  /** Ends a session (where the store can). */
+  delete(id: string | undefined): void;
+}
+
 /** In-memory sessions with expiry. */
-export class SessionStore {
+export class SessionStore implements WebuiSessions {
   private readonly sessions = new Map<string, WebuiSession>();
 
   constructor(

@@ -25,14 +25,18 @@ export interface ActionDone {
 /** Reads and acts on the deployments of `clusters`. */
 export class WebuiApi {
   constructor(
-    private readonly clusters: readonly WebuiCluster[],
+    private readonly clusters: readonly WebuiCluster[] | (() => Promise<readonly WebuiCluster[]>),
     private readonly clock: Clock,
   ) {}
+
+  private async served(): Promise<readonly WebuiCluster[]> {
+    return typeof this.clusters === 'function' ? this.clusters() : this.clusters;
+  }
 
   /** Every deployment of every cluster, sorted by project, target, namespace and name. */
   async summaries(): Promise<DeploymentSummary[]> {
     const rows = await Promise.all(
-      this.clusters.map(async (c) => {
+      (await this.served()).map(async (c) => {
         const id = await c.clusterId();
         return (await c.listDeployments()).map((kd) => summarizeDeployment(kd, id));
       }),
@@ -96,7 +100,7 @@ export class WebuiApi {
   }
 
   private async find(key: DeploymentKey): Promise<{ cluster: WebuiCluster; kd: KluctlDeployment }> {
-    for (const cluster of this.clusters) {
+    for (const cluster of await this.served()) {
       if ((await cluster.clusterId()) !== key.clusterId) continue;
       const kd = await cluster.getDeployment(key.namespace, key.name);
       if (kd) return { cluster, kd };

@@ -68,6 +68,12 @@ export async function loadAssets(dir = defaultAssetsDir()): Promise<AssetMap> {
   }
   const require = createRequire(import.meta.url);
   for (const [name, [spec, file]] of Object.entries(VENDOR)) {
+    // A bundle (the Lambda function) carries the libraries beside the page, already linked.
+    const copied = join(dir, name);
+    if (existsSync(copied)) {
+      out.set(name, asset(await readFile(copied), 'text/javascript; charset=utf-8'));
+      continue;
+    }
     let path: string;
     try {
       path = join(dirname(require.resolve(spec)), file);

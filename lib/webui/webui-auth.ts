@@ -23,9 +23,10 @@ export async function routeAuth(c: ApiContext, path: string): Promise<void> {
   if (path === '/api/auth/oidc/login') {
     const { url, state } = await c.oidc.start();
     // Lax, not Strict: the provider's redirect back is a cross-site navigation that must carry it.
+    // Path=/: the callback may be configured below /api/ (runner) or /ui/api/ (AWS).
     c.res.setHeader(
       'set-cookie',
-      `${OIDC_STATE_COOKIE}=${state}; Path=/api/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=600${secure}`,
+      `${OIDC_STATE_COOKIE}=${state}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600${secure}`,
     );
     c.res.writeHead(302, { location: url }).end();
     return;
@@ -40,7 +41,7 @@ export async function routeAuth(c: ApiContext, path: string): Promise<void> {
     const session = startSession(c, identity, 'oidc');
     c.res.setHeader('set-cookie', [
       sessionCookieOf(c, session),
-      `${OIDC_STATE_COOKIE}=; Path=/api/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=0${secure}`,
+      `${OIDC_STATE_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure}`,
     ]);
     c.res.writeHead(302, { location: '/ui/' }).end();
     return;

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, Logger } from '../ports.js';
 import type { OidcConfig, OidcLogin } from './oidc.js';
-import type { SessionStore } from './sessions.js';
+import type { WebuiSessions } from './sessions.js';
 import type { WebuiUser } from './users.js';
 import type { WebuiApi } from './webui-api.js';
 import type { WebuiCluster } from './webui-cluster.js';
@@ -13,7 +13,8 @@ import type { DeploymentEvents } from './webui-events.js';
 
 /** Options of `createWebui` (webui-http.ts). */
 export interface WebuiOptions {
-  readonly clusters: readonly WebuiCluster[];
+  /** The clusters served, or a function listing them at each request (hosts that discover clusters). */
+  readonly clusters: readonly WebuiCluster[] | (() => Promise<readonly WebuiCluster[]>);
   /** Static users; may be empty when OIDC is configured. */
   readonly users: readonly WebuiUser[];
   /** OIDC login (Kluctl's Webui `--auth-oidc-*`); default off. */
@@ -26,6 +27,15 @@ export interface WebuiOptions {
   readonly secureCookies?: boolean;
   /** Live update interval; default 2000 ms. */
   readonly pollMs?: number;
+  /** Key that makes OIDC logins stateless (see OidcLogin); default none: pending logins in memory. */
+  readonly oidcStateKey?: Uint8Array;
+  /** Where sessions live; default in memory (one process). */
+  readonly sessions?: WebuiSessions;
+  /**
+   * Whether `/api/events` streams (Server-Sent Events); default true. Hosts that cannot hold a response
+   * open (API Gateway HTTP APIs buffer it) set false: the page then polls every `pollMs`.
+   */
+  readonly stream?: boolean;
 }
 
 /** What a route needs. */
@@ -33,7 +43,7 @@ export interface ApiContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly path: string;
-  readonly sessions: SessionStore;
+  readonly sessions: WebuiSessions;
   readonly api: WebuiApi;
   readonly events: DeploymentEvents;
   readonly log: Logger;

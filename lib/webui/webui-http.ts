@@ -44,7 +44,7 @@ export interface Webui {
 /** Builds the web UI (reads its files once; throws if one is missing). */
 export async function createWebui(opts: WebuiOptions): Promise<Webui> {
   const assets = await loadAssets(opts.assetsDir);
-  const sessions = new SessionStore(opts.clock);
+  const sessions = opts.sessions ?? new SessionStore(opts.clock);
   const api = new WebuiApi(opts.clusters, opts.clock);
   const events = new DeploymentEvents({
     list: () => api.summaries(),
@@ -52,10 +52,12 @@ export async function createWebui(opts: WebuiOptions): Promise<Webui> {
     ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
   });
   const log = opts.logger.child({ component: 'webui' });
-  const oidc = opts.oidc ? new OidcLogin(opts.oidc, opts.clock) : undefined;
+  const oidc = opts.oidc ? new OidcLogin(opts.oidc, opts.clock, opts.oidcStateKey) : undefined;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname;
+    // The page calls the API below /ui/api/, so a host that routes only /ui/* (the HTTP API on AWS)
+    // serves all of it; /api/ stays as the runner's original path.
+    const path = url.pathname.startsWith('/ui/api/') ? url.pathname.slice('/ui'.length) : url.pathname;
     if (path === '/' && req.method === 'GET') {
       res.writeHead(302, { location: '/ui/' }).end();
       return true;
@@ -90,10 +92,16 @@ async function routeApi(c: ApiContext): Promise<void> {
   if (!session) return send(res, 401, { message: 'log in first' });
   if (path === '/api/me') return send(res, 200, me(session));
   if (path === '/api/events') {
+    if (c.opts.stream === false)
+      return send(res, 404, { message: 'no event stream here; poll /api/deployments' });
     c.events.subscribe(res);
     return;
   }
-  if (path === '/api/deployments') return send(res, 200, { deployments: await c.api.summaries() });
+  if (path === '/api/deployments') {
+    const live =
+      c.opts.stream === false ? { stream: false, pollMs: c.opts.pollMs ?? 5000 } : { stream: true };
+    return send(res, 200, { deployments: await c.api.summaries(), ...live });
+  }
   const m =
     /^\/api\/deployments\/([^/]+)\/([^/]+)\/([^/]+)(?:\/(logs)|\/(results|actions)\/([^/]+)(?:\/([^/]+))?)?$/.exec(
       path,

@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../../lib/ports.js';
 import type { Logger } from '../../lib/ports.js';
+import { OidcLogin } from '../../lib/webui/oidc.js';
 import { createWebui } from '../../lib/webui/webui-http.js';
 import type { Webui } from '../../lib/webui/webui-http.js';
 import { startOidcProvider } from '../../devenv/oidc-provider.js';
@@ -134,5 +135,41 @@ it('refuses a callback in another browser and a user in neither group', async ()
   expect(refused.status).toBe(400);
   expect(((await refused.json()) as { message: string }).message).toMatch(
     /neither the admins nor the viewers/,
+  );
+});
+
+it('finishes a login on another instance sharing the state key (the Lambda function), and only there', async () => {
+  const config = {
+    issuerUrl: provider.issuer,
+    clientId: 'kluctl-webui',
+    clientSecret: 'client-secret',
+    redirectUrl: `${base}/api/auth/oidc/callback`,
+    adminsGroup: 'kluctl-admins',
+  };
+  const key = Buffer.alloc(32, 3);
+  provider.user = ADMIN;
+  const follow = async (login: OidcLogin) => {
+    const { url, state } = await login.start();
+    const back = await fetch(url, { redirect: 'manual' });
+    const q = new URL(back.headers.get('location')!).searchParams;
+    return { code: q.get('code')!, state };
+  };
+  const first = await follow(new OidcLogin(config, systemClock, key));
+  expect(first.state).toMatch(/^[A-Za-z0-9_-]+\.[0-9a-z]+$/);
+  await expect(
+    new OidcLogin(config, systemClock, key).finish(first.code, first.state, first.state),
+  ).resolves.toEqual({
+    name: ADMIN.email,
+    role: 'admin',
+  });
+  // Another key derives another PKCE verifier: the provider refuses the code.
+  const second = await follow(new OidcLogin(config, systemClock, key));
+  await expect(
+    new OidcLogin(config, systemClock, Buffer.alloc(32, 4)).finish(second.code, second.state, second.state),
+  ).rejects.toThrow(/OIDC token request failed/);
+  // A state whose expiry was moved is refused before any request, by the same check as a stale one.
+  const stale = `${second.state.split('.')[0]}.${(Date.now() - 1000).toString(36)}`;
+  await expect(new OidcLogin(config, systemClock, key).finish(second.code, stale, stale)).rejects.toThrow(
+    /unknown, expired/,
   );
 });

@@ -2,7 +2,7 @@
 // (build/size-budget.json), the CLI's start-up free of the heavy modules only some commands use, each
 // function without the modules only another function needs, and each function loadable on its own.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -79,7 +79,7 @@ it('loads the Kubernetes client, Git, SSH and tar into the reconcile function on
   expect(loaded.has('liquidjs')).toBe(true);
 });
 
-it.each(['reconcile', 'schedule', 'webhook', 'ingest'] as const)(
+it.each(['reconcile', 'schedule', 'webhook', 'ingest', 'webui'] as const)(
   'loads the %s function bundle alone in a fresh Node process, exporting handler',
   async (name) => {
     const bundle = join(dist, 'functions', name, 'index.mjs');
@@ -92,3 +92,16 @@ it.each(['reconcile', 'schedule', 'webhook', 'ingest'] as const)(
   },
   60_000,
 );
+
+it('puts the web UI page and its linked libraries beside the webui function bundle', () => {
+  const dir = join(dist, 'functions', 'webui', 'webui');
+  for (const f of [
+    'index.html',
+    'app.js',
+    'style.css',
+    'vendor/preact.mjs',
+    'vendor/hooks.mjs',
+    'vendor/htm.mjs',
+  ])
+    expect(existsSync(join(dir, f))).toBe(true);
+});

@@ -59,7 +59,7 @@ function synthVariant(outRoot: string, layerDir: string, props: VariantProps): T
       env: ENV,
       toolsLayerDir: layerDir,
       reconcileCode: code,
-      frontCode: { ingest: code, webhook: code, schedule: code },
+      frontCode: { ingest: code, webhook: code, schedule: code, webui: code },
       ...extra,
     }),
   );

@@ -53,11 +53,16 @@ describe('front functions', () => {
 });
 
 describe('HTTP API', () => {
-  it('routes POST /ingest to ingest and POST /webhook/{provider} to the webhook, and nothing else', () => {
+  it('routes POST /ingest, POST /webhook/{provider} and the web UI (test/unit/infra-webui.test.ts), and nothing else', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
       (r) => r.Properties.RouteKey as string,
     );
-    expect(routes.sort()).toEqual(['POST /ingest', 'POST /webhook/{provider}']);
+    expect(routes.sort()).toEqual([
+      'ANY /ui',
+      'ANY /ui/{proxy+}',
+      'POST /ingest',
+      'POST /webhook/{provider}',
+    ]);
     const [ingestId] = functionNamed(template, 'ingest');
     const [webhookId] = functionNamed(template, 'webhook');
     const targets = Object.values(template.findResources('AWS::Lambda::Permission')).map((p) =>

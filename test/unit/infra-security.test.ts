@@ -36,11 +36,14 @@ describe('least privilege', () => {
     expect(statements.length).toBeGreaterThan(0);
     for (const st of statements) {
       for (const action of asList(st.Action)) expect(action).not.toContain('*');
-      // The only wildcards allowed: the state bucket's objects (`<bucket ARN>/*`) and the registered
-      // clusters' secrets (`...:secret:kluctl-serverless/clusters/*`).
+      // The only wildcards allowed: the state bucket's objects (`<bucket ARN>/*`, and the web UI's
+      // `/clusters/*` and `/results/*`) and the registered clusters' secrets
+      // (`...:secret:kluctl-serverless/clusters/*`).
       for (const resource of asList(st.Resource))
         expect(
-          JSON.stringify(resource).replace('"/*"', '').replace('kluctl-serverless/clusters/*', ''),
+          JSON.stringify(resource)
+            .replace(/"\/(clusters\/|results\/)?\*"/, '')
+            .replace('kluctl-serverless/clusters/*', ''),
         ).not.toContain('*');
     }
     for (const role of Object.values(template.findResources('AWS::IAM::Role')))
@@ -98,7 +101,11 @@ describe('least privilege', () => {
 
   it('lets the webhook only read state objects and its own secret, and send to the queue', () => {
     const st = functionStatements(template, 'webhook');
-    const [secretId] = only(template.findResources('AWS::SecretsManager::Secret'));
+    const [secretId] = only(
+      template.findResources('AWS::SecretsManager::Secret', {
+        Properties: { Description: Match.stringLikeRegexp('webhook') },
+      }),
+    );
     expect(actionsOf(st, 's3')).toEqual(['s3:GetObject']);
     expect(st).toContainEqual(
       expect.objectContaining({
@@ -116,9 +123,11 @@ describe('least privilege', () => {
     expect(actionsOf(st, 'sqs')).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
   });
 
-  it('uses an imported webhook secret by its ARN and creates none', () => {
+  it('uses an imported webhook secret by its ARN and creates none (only the web UI its two)', () => {
     const t = synth({ webhookSecretArn: SECRET_ARN });
-    t.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const created = Object.keys(t.findResources('AWS::SecretsManager::Secret'));
+    expect(created.every((id) => id.startsWith('Webui'))).toBe(true);
+    expect(created).toHaveLength(2);
     expect(functionStatements(t, 'webhook')).toContainEqual(
       expect.objectContaining({
         Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],

@@ -172,7 +172,7 @@ describe('reconcile function', () => {
 
   it("keeps each function's logs for a month in its own log group", () => {
     const groups = Object.entries(template.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(4);
+    expect(groups).toHaveLength(5);
     for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(30);
     const used = Object.values(template.findResources('AWS::Lambda::Function')).map(
       (f) => f.Properties.LoggingConfig.LogGroup.Ref,
@@ -214,7 +214,7 @@ describe('alarms and outputs', () => {
     const [queueId] = only(
       template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile.fifo' } }),
     );
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 4 * 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 5 * 2);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
@@ -226,7 +226,7 @@ describe('alarms and outputs', () => {
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
       Threshold: 900,
     });
-    for (const what of ['reconcile worker', 'ingest', 'webhook', 'schedule']) {
+    for (const what of ['reconcile worker', 'ingest', 'webhook', 'schedule', 'web UI']) {
       const [fnId] = functionNamed(template, what);
       for (const metric of ['Errors', 'Throttles']) {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -245,17 +245,28 @@ describe('alarms and outputs', () => {
       alarmTopic: Topic.fromTopicArn(helper, 'Topic', 'arn:aws:sns:eu-west-1:123456789012:ops'),
     }));
     const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(12);
     for (const alarm of alarms)
       expect(alarm.Properties.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:ops']);
   });
 
-  it('outputs the bucket, the queue, the API URL, the webhook secret and the cluster secret prefix', () => {
+  it('outputs the bucket, the queue, the API URL, the webhook secret, the cluster secret prefix and the web UI', () => {
     const [bucketId] = only(template.findResources('AWS::S3::Bucket'));
     const [queueId] = only(
       template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'reconcile.fifo' } }),
     );
-    const [secretId] = only(template.findResources('AWS::SecretsManager::Secret'));
+    const [secretId] = only(
+      template.findResources('AWS::SecretsManager::Secret', {
+        Properties: { Description: Match.stringLikeRegexp('webhook') },
+      }),
+    );
+    const [usersId] = only(
+      template.findResources('AWS::SecretsManager::Secret', {
+        Properties: { Description: Match.stringLikeRegexp('web UI users') },
+      }),
+    );
+    template.hasOutput('WebuiUsersSecretArn', { Value: { Ref: usersId } });
+    template.hasOutput('WebuiUrl', { Value: Match.anyValue() });
     template.hasOutput('StateBucketName', { Value: { Ref: bucketId } });
     template.hasOutput('ReconcileQueueUrl', { Value: { Ref: queueId } });
     template.hasOutput('WebhookSecretArn', { Value: { Ref: secretId } });
