@@ -74,6 +74,8 @@ export default tseslint.config(
         EventSource: 'readonly',
         addEventListener: 'readonly',
         removeEventListener: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
       },
     },
   },
