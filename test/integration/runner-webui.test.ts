@@ -99,7 +99,7 @@ it('serves the web UI with the users of the Secret, and stops on SIGTERM with a 
   expect(login.status).toBe(200);
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const list = await fetch(`${base}/api/deployments`, { headers: { cookie } });
-  expect(await list.json()).toEqual({ deployments: [] });
+  expect(await list.json()).toEqual({ deployments: [], stream: true });
 
   const stream = await fetch(`${base}/api/events`, { headers: { cookie } });
   expect(stream.status).toBe(200);
