@@ -21,6 +21,7 @@ import { toolPath } from '../../devenv/tools.js';
 import { cli } from '../support/cli.js';
 import type { CliResult } from '../support/cli.js';
 import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/kluctl-deployment.js';
+import { configMapItemsProject } from '../support/fixtures.js';
 import { createRepo } from '../../devenv/git-repo.js';
 import type { TestRepo } from '../../devenv/git-repo.js';
 import { startGitServer } from '../../devenv/git-server.js';
@@ -35,28 +36,15 @@ let runner: LocalRunner;
 let tmp: string;
 let ns: string;
 
-/** A project of one ConfigMap per entry of `data` (one deployment item each) in `ns`. */
-function project(data: Record<string, string>): Record<string, string | null> {
-  const files: Record<string, string | null> = {
-    '.kluctl.yml': `discriminator: "${ns}-{{ target.name }}"\ntargets:\n  - name: t1\n`,
-    'deployment.yml': `deployments:\n${Object.keys(data)
-      .map((n) => `  - path: ${n}`)
-      .join('\n')}\n`,
-  };
-  for (const [name, value] of Object.entries(data)) {
-    files[`${name}/kustomization.yml`] = 'resources: [cm.yml]\n';
-    files[`${name}/cm.yml`] =
-      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  k: '${value}'\n`;
-  }
-  return files;
-}
+/** A project of one ConfigMap per entry of `data` in this file's namespace. */
+const project = (data: Record<string, string>) => configMapItemsProject(ns, data);
 
 beforeAll(async () => {
   const env = testEnv();
   await installCrds();
   server = await startGitServer();
   ns = await createTestNamespace('gitops-cli');
-  repo = await createRepo(server, ns, project({ a: 'v1', b: 'v1' }) as Record<string, string>);
+  repo = await createRepo(server, ns, project({ a: 'v1', b: 'v1' }));
   tmp = await mkdtemp(join(tmpdir(), 'ks-gitops-cli-'));
   kube = await HttpKubeClient.fromKubeconfig({ kubeconfigPath: env.kubeconfigPath });
   const log = join(env.logsDir, `runner-${ns}.log`);

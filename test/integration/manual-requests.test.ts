@@ -17,6 +17,7 @@ import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 import { decodeResultData } from '../../lib/results/kluctl-result-format.js';
 import { applyKluctlDeployment, patchKluctlDeploymentSpec } from '../support/kluctl-deployment.js';
+import { configMapItemsProject } from '../support/fixtures.js';
 import { testReconcileDeps } from '../support/reconcile-scenario.js';
 import { createRepo } from '../../devenv/git-repo.js';
 import type { TestRepo } from '../../devenv/git-repo.js';
@@ -50,21 +51,7 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-/** A project of ConfigMaps named after `data`'s keys, each its own deployment item, in `ns`. */
-function project(ns: string, data: Record<string, string>): Record<string, string> {
-  const files: Record<string, string> = {
-    '.kluctl.yml': `discriminator: "${ns}-{{ target.name }}"\ntargets:\n  - name: t1\n`,
-    'deployment.yml': `deployments:\n${Object.keys(data)
-      .map((n) => `  - path: ${n}`)
-      .join('\n')}\n`,
-  };
-  for (const [name, value] of Object.entries(data)) {
-    files[`${name}/kustomization.yml`] = 'resources: [cm.yml]\n';
-    files[`${name}/cm.yml`] =
-      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  k: '${value}'\n`;
-  }
-  return files;
-}
+const project = configMapItemsProject;
 
 /** A namespace, its repository and its KluctlDeployment `kd`, reconciled once. */
 async function setup(prefix: string, data: Record<string, string>, spec: Record<string, unknown> = {}) {
