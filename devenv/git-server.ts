@@ -23,6 +23,8 @@ export interface GitServerOptions {
   readonly root?: string;
   /** When set, every request without these credentials gets 401; default: no authentication. */
   readonly auth?: GitServerAuth;
+  /** Answer each request only after this many ms, as a distant Git host would (benchmarks); default 0. */
+  readonly delayMs?: number;
 }
 
 /** A running server. */
@@ -31,6 +33,8 @@ export interface GitServer {
   readonly root: string;
   /** Credentials the server demands, if any. */
   readonly auth: GitServerAuth | undefined;
+  /** Requests served so far (every smart-HTTP round trip counts one). */
+  requests(): number;
   /** The clone URL of repository `name` (without credentials). */
   url(name: string): string;
   /** Stops the server (and removes `root` when the server created it). */
@@ -41,13 +45,22 @@ export interface GitServer {
 export async function startGitServer(opts: GitServerOptions = {}): Promise<GitServer> {
   const ownRoot = opts.root === undefined;
   const root = opts.root ?? (await mkdtemp(join(tmpdir(), 'ks-git-root-')));
+  let served = 0;
   const server = createServer((req, res) => {
+    served++;
+    if (opts.delayMs) {
+      setTimeout(() => handle(req, res), opts.delayMs);
+      return;
+    }
+    handle(req, res);
+  });
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (opts.auth && !authorized(req, opts.auth)) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end('authentication required\n');
       return;
     }
     runBackend(root, req, res);
-  });
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -56,6 +69,7 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
   return {
     root,
     auth: opts.auth,
+    requests: () => served,
     url: (name) => `http://127.0.0.1:${port}/${name}.git`,
     stop: async () => {
       await closeServer(server);
