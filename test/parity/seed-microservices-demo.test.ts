@@ -6,17 +6,14 @@
  * `kluctl controller run` reconciles them, then (after its objects are gone) our runner
  * (`kluctl-serverless run --once`) on the same cluster. Both must deploy without errors, the workloads
  * get ready through kwok (hostPath volumes stand in for a provisioner so the redis pods can be
- * scheduled; nothing serves the frontend's LoadBalancer), and after a validation of the settled
- * cluster both end with the same status. The Bitnami redis chart is not downloaded: the example keeps
+ * scheduled; nothing serves the frontend's LoadBalancer), and after a validate request on the settled
+ * cluster both end with the same status, drift detection and the request's result included. The Bitnami redis chart is not downloaded: the example keeps
  * it pre-pulled in `.helm-charts`, which both tools use.
  */
 import { cp, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { reconcileDeps } from '../../bin/compose.js';
 import type { KluctlDeployment } from '../../lib/api/types.js';
-import { silentLogger } from '../../lib/ports.js';
-import { LocalRunner } from '../../lib/runner/local-runner.js';
 import { cli } from '../support/cli.js';
 import { getKluctlDeployment } from '../support/kluctl-deployment.js';
 import { git } from '../../devenv/git-repo.js';
@@ -25,7 +22,7 @@ import type { GitServer } from '../../devenv/git-server.js';
 import { eventually, installCrds, kubectlJson, kubectlTest, testEnv } from '../support/test-env.js';
 import { startKluctlController, waitReconciled } from './kluctl-controller.js';
 import { extractExamples } from '../../devenv/reference-kluctl.js';
-import { DRIFT_FIELDS, normalizeValue } from './status-compare.js';
+import { normalizeValue } from './status-compare.js';
 
 const TIMEOUT = 1_200_000;
 const NAMESPACE = 'kluctl-system';
@@ -96,17 +93,7 @@ test(
     try {
       for (const name of NAMES) await waitReconciled(controller, { namespace: NAMESPACE, name }, 1, 600_000);
       await workloadsSettled();
-      for (const name of NAMES) {
-        const request = JSON.stringify({ requestValue: `validate-${Date.now()}` });
-        await kubectlTest([
-          'annotate',
-          'kluctldeployment',
-          name,
-          '-n',
-          NAMESPACE,
-          `kluctl.io/request-validate=${request}`,
-        ]);
-      }
+      await requestValidate();
       // The request is one reconcile, the full reconcile it triggers the next.
       for (const name of NAMES) await waitReconciled(controller, { namespace: NAMESPACE, name }, 3, 300_000);
       kluctl = await statuses();
@@ -118,24 +105,15 @@ test(
     // 2. Our runner, on the same cluster once Kluctl's objects are gone.
     await createVolumes('ours');
     await applyDocsDeployments();
-    const run = await cli([
-      'run',
-      '--once',
-      '--namespace',
-      NAMESPACE,
-      '--kubeconfig',
-      testEnv().kubeconfigPath,
-      '--state-dir',
-      stateDir,
-    ]);
-    if (run.code !== 0) throw new Error(`run --once failed (${run.code}):\n${run.stdout}\n${run.stderr}`);
+    await runOnce();
     for (const name of NAMES) {
       const kd = await readKd(name);
       expect({ name, errors: kd.status?.lastDeployResult?.errors ?? [] }).toEqual({ name, errors: [] });
     }
     await workloadsSettled();
-    // Our runner validates again when validateInterval (the 10m interval) has passed: run it as if it had.
-    await validateLater();
+    // The same validate request, served by the next pass of our runner.
+    await requestValidate();
+    await runOnce();
     const ours = await statuses();
 
     expect(ours).toEqual(kluctl);
@@ -217,34 +195,47 @@ async function workloadsSettled(): Promise<void> {
   );
 }
 
-/** One tick of our runner with a clock 11 minutes ahead, so the validation of the interval is due. */
-async function validateLater(): Promise<void> {
-  const { deps, kube } = await reconcileDeps({
-    kubeconfig: testEnv().kubeconfigPath,
-    stateDir,
-    logger: silentLogger,
-  });
-  const later = { now: () => new Date(Date.now() + 11 * 60_000) };
-  const runner = new LocalRunner({ ...deps, clock: later }, { namespace: NAMESPACE });
-  try {
-    await runner.tick();
-  } finally {
-    kube.close();
+/** Asks for a validation of each deployment, as `kluctl gitops validate` does (a request annotation). */
+async function requestValidate(): Promise<void> {
+  for (const name of NAMES) {
+    // The same value on both sides: each side's deployments are new objects.
+    const request = JSON.stringify({ requestValue: 'validate-settled' });
+    const r = await kubectlTest([
+      'annotate',
+      '--overwrite',
+      'kluctldeployment',
+      name,
+      '-n',
+      NAMESPACE,
+      `kluctl.io/request-validate=${request}`,
+    ]);
+    if (r.code !== 0) throw new Error(`annotating ${name} failed: ${r.stderr}`);
   }
+}
+
+/** One pass of our runner over the namespace (`kluctl-serverless run --once`). */
+async function runOnce(): Promise<void> {
+  const run = await cli([
+    'run',
+    '--once',
+    '--namespace',
+    NAMESPACE,
+    '--kubeconfig',
+    testEnv().kubeconfigPath,
+    '--state-dir',
+    stateDir,
+  ]);
+  if (run.code !== 0) throw new Error(`run --once failed (${run.code}):\n${run.stdout}\n${run.stderr}`);
 }
 
 const readKd = (name: string): Promise<KluctlDeployment> => getKluctlDeployment(NAMESPACE, name);
 
-/**
- * The status of both deployments, comparable across the two runs. Kluctl's answer to the validate
- * request (`validateRequestResult`) and its drift detection have no counterpart in ours yet.
- */
+/** The status of both deployments, comparable across the two runs (drift and the validate request's result included). */
 async function statuses(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const name of NAMES) {
     const kd = await readKd(name);
     const status = { ...(kd.status as Record<string, unknown>) };
-    for (const f of [...DRIFT_FIELDS, 'validateRequestResult']) delete status[f];
     out[name] = {
       generation: kd.metadata.generation,
       status: normalizeValue(status, {}),

@@ -12,6 +12,7 @@ export const DRIFT_FIELDS = ['lastDriftDetectionResult', 'lastDriftDetectionResu
 /** Keys whose values differ on every run; only their presence is compared. */
 const VOLATILE_KEYS = new Set([
   'id',
+  'resultId',
   'reconcileId',
   'startTime',
   'endTime',
