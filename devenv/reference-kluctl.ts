@@ -5,9 +5,10 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ownedTempDir } from './temp-dirs.js';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -68,7 +69,7 @@ export interface RunKluctlOptions {
  * exit codes.
  */
 export async function runKluctl(args: readonly string[], opts: RunKluctlOptions = {}): Promise<KluctlRun> {
-  const cacheDir = opts.cacheDir ?? (await mkdtemp(join(tmpdir(), 'ks-kluctl-cache-')));
+  const cacheDir = opts.cacheDir ?? (await ownedTempDir('ks-kluctl-cache-'));
   try {
     return await execKluctl(args, opts, cacheDir);
   } finally {

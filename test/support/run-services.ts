@@ -11,14 +11,14 @@
  */
 import type { Config } from '@jest/types';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { buildCli } from '../../build/bundles.js';
 import { startCluster } from '../../devenv/cluster.js';
 import { kubectl } from '../../devenv/control-plane.js';
 import { LOCALSTACK_CREDENTIALS, startLocalStack } from '../../devenv/localstack.js';
 import { stopAll, tailFile } from '../../devenv/processes.js';
+import { ownedTempDir, sweepOrphanedTempDirs } from '../../devenv/temp-dirs.js';
 import { failedMarker, setTestRun, takeTestRun, type TestRun } from './run-state.js';
 import { RUN_LABEL, TEST_ENV_FILE_VAR, type TestEnv } from './test-env.js';
 
@@ -27,7 +27,10 @@ type Service<T> = { value: T; stop(): Promise<void>; startupMs?: number; note?: 
 /** Starts the services (unless only unit tests were selected) and publishes them to the workers. */
 export async function startRunServices(globalConfig: Config.GlobalConfig): Promise<void> {
   if (onlyUnitTests(globalConfig)) return;
-  const runDir = await mkdtemp(join(tmpdir(), 'ks-test-'));
+  const swept = await sweepOrphanedTempDirs();
+  if (swept.length > 0)
+    process.stderr.write(`\n[test-env] removed ${swept.length} temp folders of runs that were killed\n`);
+  const runDir = await ownedTempDir('ks-test-');
   const logsDir = join(runDir, 'logs');
   await mkdir(logsDir);
   // Tests spawn the CLI as users run it: the bundle of `npm run build`, rebuilt from the sources here.
@@ -153,6 +156,8 @@ export async function stopRunServices(): Promise<void> {
   await stopAll();
   if (failed) {
     process.stderr.write(formatLogs(run.env.logsDir));
+    // Only the logs are worth keeping (etcd and LocalStack data are tens of MB): they stay, unowned.
+    await keepOnly(run.env.runDir, basename(run.env.logsDir));
   } else {
     await rm(run.env.runDir, { recursive: true, force: true });
   }
@@ -181,4 +186,11 @@ function formatLogs(logsDir: string): string {
     out += `\n----- last ${TAIL_LINES} lines of ${file} -----\n${tailFile(file, TAIL_LINES)}\n`;
   }
   return out;
+}
+
+/** Removes everything in `dir` but `keep` (and the owner marker, so later runs leave the rest alone). */
+async function keepOnly(dir: string, keep: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (name !== keep) await rm(join(dir, name), { recursive: true, force: true });
+  }
 }
