@@ -1,5 +1,6 @@
 /**
- * Scale benchmark (`npm run bench -- scale [--n=100,300,1000] [--interval=1m] [--profile=DIR]`): N
+ * Scale benchmark (`npm run bench -- scale [--n=100,300,1000] [--interval=1m] [--concurrency=4]
+ * [--profile=DIR] [--ours-only]`): N
  * KluctlDeployments of one small project (bench/scale-project.ts) reconciled by our local runner
  * (`bin/kluctl-serverless.js run`, the built CLI, as a child process) and then by Kluctl's controller
  * (`kluctl controller run` of the reference binary), on one cluster with kwok, in the same run. Each
@@ -64,6 +65,8 @@ interface Env {
   readonly work: string;
   readonly logsDir: string;
   readonly intervalMs: number;
+  /** Reconciles at a time, for both sides (`--concurrency`, default 4: both tools' default). */
+  readonly concurrency: number;
   readonly profileDir?: string;
 }
 
@@ -101,6 +104,7 @@ export async function main(): Promise<void> {
         work,
         logsDir,
         intervalMs: parseInterval(interval),
+        concurrency: Number(flag('concurrency') ?? 4),
         ...(profileDir && n === largest ? { profileDir: resolve(profileDir) } : {}),
       };
       const noise = await backgroundRequests(kc, env.intervalMs);
@@ -116,7 +120,7 @@ export async function main(): Promise<void> {
       const theirs = process.argv.includes('--ours-only')
         ? undefined
         : await runSide(env, { namespace: `kluctl-${n}`, prefix: `k${n}` }, n, repo.url, interval, noise);
-      report(n, interval, ours, theirs, noise);
+      report(n, interval, env.concurrency, ours, theirs, noise);
     }
   } finally {
     await git.stop();
@@ -201,7 +205,7 @@ async function stopGracefully(proc: ManagedProcess): Promise<void> {
   await proc.stop();
 }
 
-/** Our local runner from the build, as a user starts it (4 reconciles at a time, as Kluctl's controller). */
+/** Our local runner from the build, as a user starts it (`--concurrency` as Kluctl's controller gets). */
 async function startOurRunner(env: Env, namespace: string, port: number): Promise<ManagedProcess> {
   const stateDir = join(env.work, `state-${namespace}`);
   await mkdir(stateDir, { recursive: true });
@@ -222,7 +226,7 @@ async function startOurRunner(env: Env, namespace: string, port: number): Promis
       '--state-dir',
       stateDir,
       '--concurrency',
-      '4',
+      String(env.concurrency),
       '--listen',
       `127.0.0.1:${port}`,
     ],
@@ -250,6 +254,7 @@ function startKluctlController(env: Env, namespace: string, port: number): Manag
       '--health-probe-bind-address=0',
       '--source-override-bind-address=0',
       '--no-update-check',
+      `--concurrency=${env.concurrency}`,
     ],
     env: { ...process.env, KLUCTL_CACHE_DIR: join(env.work, `kluctl-cache-${namespace}`) },
     logsDir: env.logsDir,
@@ -295,12 +300,13 @@ async function waitAllReady(kc: string, namespace: string, n: number, proc: Mana
 function report(
   n: number,
   interval: string,
+  concurrency: number,
   ours: SideFigures,
   theirs: SideFigures | undefined,
   noise: object,
 ): void {
   const line = (o: Record<string, unknown>): void =>
-    void process.stdout.write(`${JSON.stringify({ bench: 'scale', n, ...o })}\n`);
+    void process.stdout.write(`${JSON.stringify({ bench: 'scale', n, concurrency, ...o })}\n`);
   line({
     case: 'cold until all Ready',
     ms: ours.coldMs,
