@@ -5,74 +5,38 @@
  * deploy, suspend and resume, a viewer refused an action, and an OIDC login. Screenshots of the main pages are kept
  * in test-artifacts/webui/.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { eventually, kubectlJson } from '../support/test-env.js';
 import { OIDC_USER, SECRET_V2, USERS, startWebuiScenario } from '../integration/webui-scenario.js';
 import type { WebuiScenario } from '../integration/webui-scenario.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'webui');
-/** Generous: the machine is shared, and a reconcile runs between some steps. */
-const WAIT = 90_000;
+import {
+  ARTIFACTS,
+  WAIT,
+  confirmAction as confirm,
+  expectText,
+  launchChromium,
+  logIn as logInAt,
+} from './chromium.js';
+import type { Browser } from './chromium.js';
 
 let sc: WebuiScenario;
-let profile: string;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
-/** Script errors of the page: any fails the last test. */
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   sc = await startWebuiScenario('webui-browser', { runner: true, oidc: true });
-  profile = await mkdtemp(join(tmpdir(), 'ks-chromium-'));
-  await mkdir(ARTIFACTS, { recursive: true });
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(WAIT);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  browser = await launchChromium();
+  page = browser.page;
 }, 240_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
+  await browser?.close();
   await sc?.close();
 }, 60_000);
 
-async function logIn(user: readonly [string, string]): Promise<void> {
-  await page.goto(`${sc.base}/`);
-  await page.getByLabel('User').fill(user[0]);
-  await page.getByLabel('Password').fill(user[1]);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByText(`${user[0]} (`).waitFor();
-}
-
-/** Clicks an action button and answers Yes in the confirmation dialog. */
-async function confirmAction(name: string | RegExp): Promise<void> {
-  await page.getByRole('button', { name, exact: typeof name === 'string' }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.waitFor();
-  await dialog.getByRole('button', { name: 'Yes' }).click();
-}
+const logIn = (user: readonly [string, string]) => logInAt(page, `${sc.base}/`, user);
+const confirmAction = (name: string | RegExp) => confirm(page, name);
 
 async function configMapValue(): Promise<string | undefined> {
   const cm = await kubectlJson<{ data?: { k?: string } }>(['get', 'configmap', 'cm', '-n', sc.ns]);
@@ -173,11 +137,6 @@ describe('web UI in Chromium', () => {
     await page.getByRole('link', { name: 'Log in with OIDC' }).click();
     await page.getByText(`${OIDC_USER.email} (admin)`).waitFor();
     await page.locator('tr[data-name="app"]').waitFor();
-    expect(pageErrors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   }, 180_000);
 });
-
-/** Waits until the locator's text contains `text`. */
-async function expectText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
-  await eventually(async () => expect(await locator.textContent()).toContain(text), { timeoutMs: WAIT });
-}
