@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { eventually } from '../support/test-env.js';
+import { startWebuiScenario } from '../integration/webui-scenario.js';
+import type { WebuiScenario } from '../integration/webui-scenario.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots of the main pages, kept as test artifacts (gitignored). */
@@ -80,4 +82,29 @@ export async function confirmAction(page: Page, name: string | RegExp): Promise<
 /** Waits until the locator's text contains `text`. */
 export async function expectText(locator: Locator, text: string): Promise<void> {
   await eventually(async () => expect(await locator.textContent()).toContain(text), { timeoutMs: WAIT });
+}
+
+/** The web UI scenario and a browser, ready once the file's `beforeAll` has run. */
+export interface ScenarioInChromium {
+  readonly sc: WebuiScenario;
+  readonly browser: Browser;
+  readonly page: Page;
+}
+
+/**
+ * Starts the web UI scenario (runner and OIDC on) and Chromium before the file's tests and stops both
+ * after them.
+ */
+export function webuiScenarioInChromium(prefix: string): ScenarioInChromium {
+  const ui = {} as { sc: WebuiScenario; browser: Browser; page: Page };
+  beforeAll(async () => {
+    ui.sc = await startWebuiScenario(prefix, { runner: true, oidc: true });
+    ui.browser = await launchChromium();
+    ui.page = ui.browser.page;
+  }, 240_000);
+  afterAll(async () => {
+    await ui.browser?.close();
+    await ui.sc?.close();
+  }, 60_000);
+  return ui;
 }
