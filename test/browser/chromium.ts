@@ -12,6 +12,7 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { eventually } from '../support/test-env.js';
 import { startWebuiScenario } from '../integration/webui-scenario.js';
 import type { WebuiScenario } from '../integration/webui-scenario.js';
+import type { OidcProviderOptions } from '../../devenv/oidc-provider.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots of the main pages, kept as test artifacts (gitignored). */
@@ -92,13 +93,16 @@ export interface ScenarioInChromium {
 }
 
 /**
- * Starts the web UI scenario (runner and OIDC on) and Chromium before the file's tests and stops both
- * after them.
+ * Starts the web UI scenario (runner and OIDC on, the provider with `oidc`) and Chromium before the
+ * file's tests and stops both after them.
  */
-export function webuiScenarioInChromium(prefix: string): ScenarioInChromium {
+export function webuiScenarioInChromium(
+  prefix: string,
+  oidc: Partial<OidcProviderOptions> = {},
+): ScenarioInChromium {
   const ui = {} as { sc: WebuiScenario; browser: Browser; page: Page };
   beforeAll(async () => {
-    ui.sc = await startWebuiScenario(prefix, { runner: true, oidc: true });
+    ui.sc = await startWebuiScenario(prefix, { runner: true, oidc });
     ui.browser = await launchChromium();
     ui.page = ui.browser.page;
   }, 240_000);
