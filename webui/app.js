@@ -154,7 +154,7 @@ function App() {
   return html`<div>
     <header class="top">
       <a href="#/" class="brand">kluctl-serverless</a>
-      <span class=${`live ${list.live ? 'on' : 'off'}`} title="live updates"
+      <span class=${`live ${list.live ? 'on' : 'off'}`} title="live updates" aria-live="polite"
         >${list.live ? '● live' : '○ offline'}</span
       >
       <span class="who">${me.user} (${me.role})</span>

@@ -380,7 +380,7 @@ export function DeploymentDetail({ route, me, list }) {
   return html`<article aria-labelledby="kd-title">
     <p><a href="#/">← All deployments</a></p>
     <h1 id="kd-title">${d.namespace}/${d.name}</h1>
-    <p class="badges">
+    <p class="badges" aria-live="polite">
       <${ReadyBadge} d=${d} />
       ${d.suspended ? html`<span class="badge warn">suspended</span>` : ''}
       ${d.dryRun ? html`<span class="badge">dry run</span>` : ''}
