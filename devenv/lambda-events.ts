@@ -6,39 +6,91 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, ScheduledEvent, SQSEvent } from 'aws-lambda';
 import type { Message } from '@aws-sdk/client-sqs';
 
+/** One request as an HTTP API (payload format 2.0) hands it to a Lambda function. */
+export interface HttpApiRequest {
+  readonly method: string;
+  /** The path as sent, not decoded (`rawPath`). */
+  readonly path: string;
+  /** The route that matched, e.g. `ANY /ui/{proxy+}`; default `<method> <path>`. */
+  readonly routeKey?: string;
+  readonly rawQueryString?: string;
+  /** Header names in any case; API Gateway lower-cases them. A `cookie` header goes to `cookies`. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly pathParameters?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly isBase64Encoded?: boolean;
+}
+
+/**
+ * The event API Gateway builds for an HTTP API route (payload format 2.0): lower-cased headers
+ * (duplicates already joined with commas by the caller), the cookies moved out of the headers into
+ * `cookies`, the query string raw and parsed (duplicates joined with commas).
+ */
+export function httpApiEvent(r: HttpApiRequest): APIGatewayProxyEventV2 {
+  const now = new Date();
+  const headers: Record<string, string> = {};
+  let cookies: string[] | undefined;
+  for (const [k, v] of Object.entries(r.headers ?? {})) {
+    const name = k.toLowerCase();
+    if (name === 'cookie')
+      cookies = v
+        .split(';')
+        .map((c) => c.trim())
+        .filter(Boolean);
+    else headers[name] = v;
+  }
+  const rawQueryString = r.rawQueryString ?? '';
+  const query: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(rawQueryString)) query[k] = k in query ? `${query[k]},${v}` : v;
+  const routeKey = r.routeKey ?? `${r.method} ${r.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: r.path,
+    rawQueryString,
+    ...(cookies?.length ? { cookies } : {}),
+    headers,
+    ...(rawQueryString ? { queryStringParameters: query } : {}),
+    ...(r.pathParameters ? { pathParameters: { ...r.pathParameters } } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'local.execute-api.localhost',
+      domainPrefix: 'local',
+      http: {
+        method: r.method,
+        path: r.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: headers['user-agent'] ?? 'test',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(r.body !== undefined ? { body: r.body } : {}),
+    isBase64Encoded: r.isBase64Encoded ?? false,
+  };
+}
+
 /** A POST through an HTTP API (payload format 2.0); header names are lower-cased as API Gateway does. */
 export function apiGatewayEvent(
   path: string,
   body: string,
   headers: Readonly<Record<string, string>> = {},
 ): APIGatewayProxyEventV2 {
-  const now = new Date();
-  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  return {
-    version: '2.0',
-    routeKey: `POST ${path}`,
-    rawPath: path,
-    rawQueryString: '',
+  return httpApiEvent({
+    method: 'POST',
+    path,
     headers: {
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(body)),
-      ...lower,
-    },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'local.execute-api.localhost',
-      domainPrefix: 'local',
-      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-      requestId: randomUUID(),
-      routeKey: `POST ${path}`,
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
+      ...headers,
     },
     body,
-    isBase64Encoded: false,
-  };
+  });
 }
 
 /** The SQS event the event source mapping builds from received FIFO messages. */

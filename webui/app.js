@@ -3,7 +3,7 @@
 import { render } from './vendor/preact.mjs';
 import { useEffect, useState } from './vendor/hooks.mjs';
 import { html } from './html.js';
-import { api } from './api.js';
+import { SESSION_ENDED, api } from './api.js';
 import { DeploymentList, DeploymentDetail } from './views.js';
 
 function useRoute() {
@@ -61,7 +61,12 @@ function useDeployments(enabled) {
             const v = JSON.parse(ev.data);
             setState({ deployments: v.deployments, version: v.version, live: true, error: undefined });
           });
-          es.onerror = () => setState((s) => ({ ...s, live: false }));
+          es.onerror = () => {
+            setState((s) => ({ ...s, live: false }));
+            // Refused for good (the browser retries other failures itself): ask who we are, which
+            // sends the page to the login form when the session is over.
+            if (es.readyState === EventSource.CLOSED) void api('/ui/api/me').catch(() => undefined);
+          };
         }
       })
       .catch((e) => !closed && setState((s) => ({ ...s, error: e.message })));
@@ -74,7 +79,7 @@ function useDeployments(enabled) {
   return state;
 }
 
-function Login({ onLogin }) {
+function Login({ onLogin, ended }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const [methods, setMethods] = useState({ staticUsers: true, oidc: false });
@@ -101,6 +106,7 @@ function Login({ onLogin }) {
   };
   return html`<main class="login">
     <h1>kluctl-serverless</h1>
+    ${ended ? html`<p role="status">Your session ended; log in again.</p>` : ''}
     ${
       methods.staticUsers
         ? html`<form onSubmit=${submit} aria-describedby="login-error">
@@ -121,11 +127,26 @@ function App() {
   const [me, setMe] = useState(undefined);
   const route = useRoute();
   const list = useDeployments(Boolean(me?.user));
+  const [ended, setEnded] = useState(false);
   useEffect(() => {
     api('/ui/api/me').then(setMe, () => setMe(null));
+    const onEnded = () =>
+      setMe((m) => {
+        if (m) setEnded(true);
+        return null;
+      });
+    addEventListener(SESSION_ENDED, onEnded);
+    return () => removeEventListener(SESSION_ENDED, onEnded);
   }, []);
   if (me === undefined) return html`<p class="loading">Loading…</p>`;
-  if (me === null) return html`<${Login} onLogin=${setMe} />`;
+  if (me === null)
+    return html`<${Login}
+      onLogin=${(m) => {
+        setEnded(false);
+        setMe(m);
+      }}
+      ended=${ended}
+    />`;
   const logout = async () => {
     await api('/ui/api/logout', { method: 'POST' }).catch(() => undefined);
     setMe(null);
@@ -133,7 +154,7 @@ function App() {
   return html`<div>
     <header class="top">
       <a href="#/" class="brand">kluctl-serverless</a>
-      <span class=${`live ${list.live ? 'on' : 'off'}`} title="live updates"
+      <span class=${`live ${list.live ? 'on' : 'off'}`} title="live updates" aria-live="polite"
         >${list.live ? '● live' : '○ offline'}</span
       >
       <span class="who">${me.user} (${me.role})</span>

@@ -122,17 +122,47 @@ const ACTIONS = [
   ['validate', 'Validate', 'Validate now.'],
 ];
 
-/** A confirmation dialog (native <dialog>, focus trapped by the browser). */
+/**
+ * A confirmation dialog: a native modal <dialog> (the page behind is inert), focus first on Cancel (the
+ * harmless answer, so a stray Enter changes nothing), Tab and Shift+Tab kept between its buttons,
+ * Escape cancels. The answer is given once the dialog has closed, so the browser has put focus back on
+ * the button that opened it before the dialog leaves the page.
+ */
 function Confirm({ question, onAnswer }) {
   const ref = useRef();
+  const cancel = useRef();
+  const answer = useRef(false);
   useEffect(() => {
-    ref.current?.showModal();
+    const opener = document.activeElement;
+    const dialog = ref.current;
+    dialog?.showModal();
+    cancel.current?.focus();
+    return () => {
+      if (dialog?.open) dialog.close();
+      if (opener?.isConnected && document.activeElement === document.body) opener.focus();
+    };
   }, []);
-  return html`<dialog ref=${ref} aria-labelledby="confirm-q" onCancel=${() => onAnswer(false)}>
+  const trap = (ev) => {
+    if (ev.key !== 'Tab') return;
+    const buttons = [...ref.current.querySelectorAll('button')];
+    const i = buttons.indexOf(document.activeElement);
+    ev.preventDefault();
+    buttons[(i + (ev.shiftKey ? -1 : 1) + buttons.length) % buttons.length].focus();
+  };
+  const close = (yes) => {
+    answer.current = yes;
+    ref.current.close();
+  };
+  return html`<dialog
+    ref=${ref}
+    aria-labelledby="confirm-q"
+    onKeyDown=${trap}
+    onClose=${() => onAnswer(answer.current)}
+  >
     <p id="confirm-q">${question}</p>
     <div class="buttons">
-      <button type="button" onClick=${() => onAnswer(true)}>Yes</button>
-      <button type="button" onClick=${() => onAnswer(false)}>Cancel</button>
+      <button type="button" onClick=${() => close(true)}>Yes</button>
+      <button type="button" ref=${cancel} onClick=${() => close(false)}>Cancel</button>
     </div>
   </dialog>`;
 }
@@ -253,7 +283,7 @@ function History({ d, results }) {
         <th scope="col">Deleted</th>
         <th scope="col">Errors</th>
         <th scope="col">Warnings</th>
-        <th scope="col"></th>
+        <th scope="col"><span class="sr-only">Result</span></th>
       </tr>
     </thead>
     <tbody>
@@ -350,13 +380,14 @@ export function DeploymentDetail({ route, me, list }) {
   return html`<article aria-labelledby="kd-title">
     <p><a href="#/">← All deployments</a></p>
     <h1 id="kd-title">${d.namespace}/${d.name}</h1>
-    <p class="badges">
+    <p class="badges" aria-live="polite">
       <${ReadyBadge} d=${d} />
       ${d.suspended ? html`<span class="badge warn">suspended</span>` : ''}
       ${d.dryRun ? html`<span class="badge">dry run</span>` : ''}
       ${d.manual ? html`<span class="badge">manual</span>` : ''}
       ${d.approvalPending ? html`<span class="badge warn">approval pending</span>` : ''}
       ${d.pendingRequests.map((r) => html`<span class="badge">${r} requested</span>`)}
+      ${d.takenRequests.filter((r) => !r.endTime).map((r) => html`<span class="badge">${r.kind} running</span>`)}
     </p>
     <p class="muted">project ${d.project} · target ${d.target} · cluster ${d.clusterId}</p>
     ${d.ready ? html`<p class="status-message">${d.ready.reason}: ${d.ready.message}</p>` : ''}

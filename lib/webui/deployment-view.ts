@@ -5,12 +5,22 @@
  */
 import { REQUEST_ANNOTATIONS } from '../api/constants.js';
 import type { Condition, KluctlDeployment } from '../api/types.js';
+import { REQUEST_RESULT_FIELD } from '../reconcile/manual-requests.js';
 
 /** Identifies one deployment across clusters. */
 export interface DeploymentKey {
   readonly clusterId: string;
   readonly namespace: string;
   readonly name: string;
+}
+
+/** A request the reconciler took, as the list shows it. */
+export interface TakenRequestBrief {
+  readonly kind: string;
+  readonly requestValue: string;
+  /** Absent while it runs. */
+  readonly endTime?: string;
+  readonly failed: boolean;
 }
 
 /** One row of the deployment list. */
@@ -40,6 +50,12 @@ export interface DeploymentSummary extends DeploymentKey {
   };
   /** Request annotations not yet taken by the reconciler (e.g. `deploy`). */
   readonly pendingRequests: readonly string[];
+  /**
+   * The requests the reconciler took (`status.<kind>RequestResult`): the value, and the end time once
+   * done. A row changes when a request ends, so a page showing it reloads and finds the new result
+   * even when the request was taken and finished between two looks at the list.
+   */
+  readonly takenRequests: readonly TakenRequestBrief[];
   readonly generation?: number;
   readonly observedGeneration?: number;
 }
@@ -124,6 +140,18 @@ export function summarizeDeployment(kd: KluctlDeployment, clusterId: string): De
     pendingRequests: Object.entries(REQUEST_ANNOTATIONS)
       .filter(([, a]) => (annotations[a] ?? '') !== '')
       .map(([k]) => k),
+    takenRequests: Object.entries(REQUEST_RESULT_FIELD).flatMap(([kind, field]) => {
+      const r = st[field];
+      if (!r) return [];
+      return [
+        {
+          kind,
+          requestValue: r.request.requestValue,
+          ...(r.endTime ? { endTime: r.endTime } : {}),
+          failed: Boolean(r.commandError),
+        },
+      ];
+    }),
     ...(kd.metadata.generation !== undefined ? { generation: kd.metadata.generation } : {}),
     ...(st.observedGeneration !== undefined ? { observedGeneration: st.observedGeneration } : {}),
   };

@@ -1,13 +1,15 @@
 /**
  * OIDC login for the web UI, as Kluctl's Webui offers it: the authorization code flow with PKCE
- * (S256) against the issuer's discovered endpoints; the ID token's signature (RS256, key from the
- * issuer's JWKS), issuer, audience, expiry and nonce are checked, and the role comes from the groups
- * claim (`adminsGroup` → admin, `viewersGroup` → viewer, anything else is refused). The flow's state
- * is kept server-side for ten minutes and bound to the browser by a cookie, so a login started
- * elsewhere cannot be completed here.
+ * (S256) against the issuer's discovered endpoints; the ID token's signature (RS256 or ES256, key from
+ * the issuer's JWKS), issuer, audience, expiry and nonce are checked, and the role comes from the
+ * groups claim (`adminsGroup` → admin, `viewersGroup` → viewer, anything else is refused). The flow's
+ * state is kept server-side for ten minutes and bound to the browser by a cookie, so a login started
+ * elsewhere cannot be completed here. A login yields the identity until the ID token's expiry; with a
+ * refresh token from the provider, {@link OidcLogin.refresh} renews it (and its role) from a new ID
+ * token.
  */
 import { createHash, createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
-import type { JsonWebKey } from 'node:crypto';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { KsError, errorMessage } from '../errors.js';
 import type { Clock } from '../ports.js';
 import type { WebuiIdentity } from './users.js';
@@ -42,6 +44,31 @@ interface Pending {
   readonly nonce: string;
   readonly expiresAt: number;
 }
+
+/** What a login or a refresh yields. */
+export interface OidcGrant {
+  readonly identity: WebuiIdentity;
+  /** When the ID token expires (ms since the epoch): the identity holds until then. */
+  readonly identityExpiresAt: number;
+  /** The provider's refresh token, when it gave one. */
+  readonly refreshToken?: string;
+}
+
+/** The ID token signatures accepted, with how node:crypto checks each and the key type it needs. */
+const ALGORITHMS = {
+  RS256: {
+    kty: 'RSA',
+    crv: undefined,
+    verify: (data: Buffer, key: KeyObject, sig: Buffer) => verify('RSA-SHA256', data, key, sig),
+  },
+  // JWS carries ECDSA signatures as r||s (IEEE P1363), not DER.
+  ES256: {
+    kty: 'EC',
+    crv: 'P-256',
+    verify: (data: Buffer, key: KeyObject, sig: Buffer) =>
+      verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig),
+  },
+} as const;
 
 /** How long a started login may take. */
 const PENDING_MS = 10 * 60_000;
@@ -94,7 +121,7 @@ export class OidcLogin {
    * Completes a login from the callback's `code` and `state` (and the state the browser's cookie
    * holds); returns who logged in. Throws KsError InvalidInput for anything that does not check out.
    */
-  async finish(code: string, state: string, cookieState: string | undefined): Promise<WebuiIdentity> {
+  async finish(code: string, state: string, cookieState: string | undefined): Promise<OidcGrant> {
     const p = this.stateKey ? this.statelessPending(state) : this.pending.get(state);
     this.pending.delete(state);
     if (!p || p.expiresAt <= this.clock.now().getTime() || cookieState !== state) {
@@ -103,13 +130,37 @@ export class OidcLogin {
         'OIDC login state unknown, expired or from another browser; log in again',
       );
     }
+    return this.tokenGrant(
+      {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: this.config.redirectUrl,
+        code_verifier: p.verifier,
+      },
+      p.nonce,
+    );
+  }
+
+  /**
+   * Renews a login with the provider's refresh token: a new ID token, checked as at login (but for
+   * the nonce, which belongs to the login), for the same user; the role is read again from its groups,
+   * so a user moved out of the admins group loses the role at the next refresh. Throws KsError
+   * InvalidInput when the provider refuses or answers without an ID token.
+   */
+  async refresh(refreshToken: string, previous: WebuiIdentity): Promise<OidcGrant> {
+    const grant = await this.tokenGrant({ grant_type: 'refresh_token', refresh_token: refreshToken });
+    if (grant.identity.name !== previous.name) {
+      throw new KsError('InvalidInput', `OIDC refresh returned ${grant.identity.name}, not ${previous.name}`);
+    }
+    // Providers that do not rotate refresh tokens answer without one: the old one stays good.
+    return grant.refreshToken ? grant : { ...grant, refreshToken };
+  }
+
+  private async tokenGrant(form: Record<string, string>, nonce?: string): Promise<OidcGrant> {
     const d = await this.discover();
     const body = new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: this.config.redirectUrl,
+      ...form,
       client_id: this.config.clientId,
-      code_verifier: p.verifier,
       ...(this.config.clientSecret ? { client_secret: this.config.clientSecret } : {}),
     });
     const res = await fetch(d.token_endpoint, {
@@ -117,12 +168,24 @@ export class OidcLogin {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body,
     });
-    const tokens = (await res.json().catch(() => ({}))) as { id_token?: string; error?: string };
+    const tokens = (await res.json().catch(() => ({}))) as {
+      id_token?: string;
+      refresh_token?: string;
+      error?: string;
+    };
     if (!res.ok || !tokens.id_token) {
-      throw new KsError('InvalidInput', `OIDC token request failed: ${tokens.error ?? `HTTP ${res.status}`}`);
+      const what = form.grant_type === 'refresh_token' ? 'refresh' : 'token request';
+      throw new KsError(
+        'InvalidInput',
+        `OIDC ${what} failed: ${tokens.error ?? (res.ok ? 'no ID token' : `HTTP ${res.status}`)}`,
+      );
     }
-    const claims = await this.verifyIdToken(tokens.id_token, d, p.nonce);
-    return this.identity(claims);
+    const claims = await this.verifyIdToken(tokens.id_token, d, nonce);
+    return {
+      identity: this.identity(claims),
+      identityExpiresAt: (claims.exp as number) * 1000,
+      ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+    };
   }
 
   private derived(state: string): { verifier: string; nonce: string } {
@@ -146,18 +209,28 @@ export class OidcLogin {
     throw new KsError('InvalidInput', `user ${name} is in neither the admins nor the viewers group`);
   }
 
-  private async verifyIdToken(jwt: string, d: Discovery, nonce: string): Promise<Record<string, unknown>> {
+  private async verifyIdToken(jwt: string, d: Discovery, nonce?: string): Promise<Record<string, unknown>> {
     const [h, p, sig] = jwt.split('.');
     if (!h || !p || !sig) throw new KsError('InvalidInput', 'OIDC ID token is not a JWT');
     const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as { alg?: string; kid?: string };
-    if (header.alg !== 'RS256')
-      throw new KsError('InvalidInput', `OIDC ID token algorithm ${header.alg} is not RS256`);
+    const alg = Object.hasOwn(ALGORITHMS, header.alg ?? '')
+      ? ALGORITHMS[header.alg as keyof typeof ALGORITHMS]
+      : undefined;
+    if (!alg) {
+      throw new KsError('InvalidInput', `OIDC ID token algorithm ${header.alg} is neither RS256 nor ES256`);
+    }
     const jwks = (await getJson(d.jwks_uri)) as { keys?: (JsonWebKey & { kid?: string })[] };
     const jwk =
       jwks.keys?.find((k) => k.kid === header.kid) ?? (jwks.keys?.length === 1 ? jwks.keys[0] : undefined);
     if (!jwk) throw new KsError('InvalidInput', `OIDC issuer has no key ${header.kid}`);
-    const ok = verify(
-      'RSA-SHA256',
+    // The key's type must fit the algorithm the token names (no RS256 token checked with an EC key).
+    if (jwk.kty !== alg.kty || jwk.crv !== alg.crv) {
+      throw new KsError(
+        'InvalidInput',
+        `OIDC key ${header.kid} is ${[jwk.kty, jwk.crv].filter(Boolean).join(' ')}, which does not fit ${header.alg}`,
+      );
+    }
+    const ok = alg.verify(
       Buffer.from(`${h}.${p}`),
       createPublicKey({ key: jwk, format: 'jwk' }),
       Buffer.from(sig, 'base64url'),
@@ -172,7 +245,8 @@ export class OidcLogin {
       throw new KsError('InvalidInput', 'OIDC ID token is for another client');
     if (typeof claims.exp !== 'number' || claims.exp < now - 60)
       throw new KsError('InvalidInput', 'OIDC ID token expired');
-    if (claims.nonce !== nonce) throw new KsError('InvalidInput', 'OIDC ID token nonce does not match');
+    if (nonce !== undefined && claims.nonce !== nonce)
+      throw new KsError('InvalidInput', 'OIDC ID token nonce does not match');
     return claims;
   }
 

@@ -20,6 +20,39 @@ export interface WebuiSession {
   readonly identity: WebuiIdentity;
   readonly csrfToken: string;
   readonly expiresAt: number;
+  /** OIDC: when the identity is to be renewed with {@link refreshToken}. */
+  readonly refreshAt?: number;
+  /** OIDC with a refresh token: when the identity expires unless renewed. */
+  readonly identityExpiresAt?: number;
+  /** OIDC: the provider's refresh token (never sent to the page). */
+  readonly refreshToken?: string;
+}
+
+/** How an OIDC login bounds its session: the ID token's expiry, and the refresh token if any. */
+export interface SessionGrant {
+  /** When the identity expires (the ID token's `exp`, ms). */
+  readonly identityExpiresAt: number;
+  readonly refreshToken?: string;
+}
+
+/**
+ * The expiry and refresh time of a session for `grant` at `now`. Without a refresh token the session
+ * ends with the ID token; with one, it lasts `ttlMs` and the identity is renewed a little before the
+ * ID token expires (a quarter of its remaining life, at most a minute early).
+ */
+export function sessionTimes(
+  now: number,
+  ttlMs: number,
+  grant: SessionGrant | undefined,
+): { expiresAt: number; refreshAt?: number; identityExpiresAt?: number } {
+  if (!grant) return { expiresAt: now + ttlMs };
+  if (!grant.refreshToken) return { expiresAt: Math.min(now + ttlMs, grant.identityExpiresAt) };
+  const early = Math.min(60_000, Math.max(0, grant.identityExpiresAt - now) / 4);
+  return {
+    expiresAt: now + ttlMs,
+    refreshAt: grant.identityExpiresAt - early,
+    identityExpiresAt: grant.identityExpiresAt,
+  };
 }
 
 /**
@@ -27,8 +60,13 @@ export interface WebuiSession {
  * whose instances share nothing, signs them into the cookie (signed-sessions.ts).
  */
 export interface WebuiSessions {
-  /** Starts a session for `identity`; its `id` is the cookie value. */
-  create(identity: WebuiIdentity): WebuiSession;
+  /** Starts a session for `identity` (bounded by `grant` for OIDC); its `id` is the cookie value. */
+  create(identity: WebuiIdentity, grant?: SessionGrant): WebuiSession;
+  /**
+   * The session with its identity renewed (an OIDC refresh): same CSRF token and overall expiry; the
+   * `id` may change (a signed cookie does), so the caller sets the cookie again.
+   */
+  renew(session: WebuiSession, identity: WebuiIdentity, grant: SessionGrant): WebuiSession;
   /** The live session of a cookie value, if any. */
   get(id: string | undefined): WebuiSession | undefined;
   /** Ends a session (where the store can). */
@@ -45,15 +83,29 @@ export class SessionStore implements WebuiSessions {
   ) {}
 
   /** Starts a session for `identity`. */
-  create(identity: WebuiIdentity): WebuiSession {
+  create(identity: WebuiIdentity, grant?: SessionGrant): WebuiSession {
     this.sweep();
     const s: WebuiSession = {
       id: token(),
       identity,
       csrfToken: token(),
-      expiresAt: this.clock.now().getTime() + this.ttlMs,
+      ...sessionTimes(this.clock.now().getTime(), this.ttlMs, grant),
+      ...(grant?.refreshToken ? { refreshToken: grant.refreshToken } : {}),
     };
     this.sessions.set(s.id, s);
+    return s;
+  }
+
+  /** Replaces the stored session's identity, refresh time and token; the id stays. */
+  renew(session: WebuiSession, identity: WebuiIdentity, grant: SessionGrant): WebuiSession {
+    const { refreshAt, identityExpiresAt } = sessionTimes(this.clock.now().getTime(), this.ttlMs, grant);
+    const s: WebuiSession = {
+      ...session,
+      identity,
+      ...(refreshAt !== undefined ? { refreshAt, identityExpiresAt } : {}),
+      ...(grant.refreshToken ? { refreshToken: grant.refreshToken } : {}),
+    };
+    if (this.sessions.has(s.id)) this.sessions.set(s.id, s);
     return s;
   }
 

@@ -3,7 +3,7 @@
  * and `GET /api/auth/info`, which tells the login page which of them are on.
  */
 import { readCookie, sessionCookie } from './sessions.js';
-import type { WebuiSession } from './sessions.js';
+import type { SessionGrant, WebuiSession } from './sessions.js';
 import { authenticate } from './users.js';
 import type { WebuiIdentity } from './users.js';
 import { readJson, requirePost, requireSameOrigin, send } from './http-util.js';
@@ -33,12 +33,12 @@ export async function routeAuth(c: ApiContext, path: string): Promise<void> {
   }
   if (path === '/api/auth/oidc/callback') {
     const q = new URL(c.req.url ?? '/', 'http://localhost').searchParams;
-    const identity = await c.oidc.finish(
+    const grant = await c.oidc.finish(
       q.get('code') ?? '',
       q.get('state') ?? '',
       readCookie(c.req.headers.cookie, OIDC_STATE_COOKIE),
     );
-    const session = startSession(c, identity, 'oidc');
+    const session = startSession(c, grant.identity, 'oidc', grant);
     c.res.setHeader('set-cookie', [
       sessionCookieOf(c, session),
       `${OIDC_STATE_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure}`,
@@ -70,13 +70,24 @@ export function me(s: WebuiSession): Record<string, unknown> {
   return { user: s.identity.name, role: s.identity.role, csrfToken: s.csrfToken };
 }
 
-function startSession(c: ApiContext, identity: WebuiIdentity, method: string): WebuiSession {
-  const session = c.sessions.create(identity);
-  c.log.info('web UI login', { user: identity.name, role: identity.role, method });
+function startSession(
+  c: ApiContext,
+  identity: WebuiIdentity,
+  method: string,
+  grant?: SessionGrant,
+): WebuiSession {
+  const session = c.sessions.create(identity, grant);
+  c.log.info('web UI login', {
+    user: identity.name,
+    role: identity.role,
+    method,
+    ...(grant ? { refreshable: grant.refreshToken !== undefined } : {}),
+  });
   return session;
 }
 
-function sessionCookieOf(c: ApiContext, session: WebuiSession): string {
+/** The Set-Cookie value that carries `session` for the rest of its life. */
+export function sessionCookieOf(c: ApiContext, session: WebuiSession): string {
   return sessionCookie(session.id, {
     maxAgeS: Math.floor((session.expiresAt - c.opts.clock.now().getTime()) / 1000),
     secure: c.opts.secureCookies ?? false,

@@ -32,8 +32,11 @@ export class DeploymentEvents {
 
   constructor(private readonly opts: DeploymentEventsOptions) {}
 
-  /** Streams events to `res` until the browser goes away; the current list is sent at once. */
-  subscribe(res: ServerResponse): void {
+  /**
+   * Streams events to `res` until the browser goes away or `until` (ms since the epoch) has come; the
+   * current list is sent at once.
+   */
+  subscribe(res: ServerResponse, until?: number): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -42,7 +45,13 @@ export class DeploymentEvents {
     });
     res.write('retry: 3000\n\n');
     this.clients.add(res);
+    // Timers hold 32-bit delays: a stream that would outlive ~24 days simply is not cut.
+    const left = until === undefined ? undefined : until - Date.now();
+    const cut =
+      left !== undefined && left < 2 ** 31 - 1 ? setTimeout(() => res.end(), Math.max(0, left)) : undefined;
+    cut?.unref();
     res.on('close', () => {
+      if (cut) clearTimeout(cut);
       this.clients.delete(res);
       if (this.clients.size === 0) this.stopPolling();
     });

@@ -16,6 +16,7 @@ import {
   sendError,
 } from './http-util.js';
 import { OidcLogin } from './oidc.js';
+import { currentSession } from './session-refresh.js';
 import { me, routeAuth } from './webui-auth.js';
 import type { ApiContext, WebuiOptions } from './webui-context.js';
 import { loadAssets } from './webui-assets.js';
@@ -81,20 +82,22 @@ export async function createWebui(opts: WebuiOptions): Promise<Webui> {
 async function routeApi(c: ApiContext): Promise<void> {
   const { req, res, path } = c;
   if (path.startsWith('/api/auth/') || path === '/api/login') return routeAuth(c, path);
-  const session = c.sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
   if (path === '/api/logout') {
     requirePost(req);
     requireSameOrigin(req);
-    c.sessions.delete(session?.id);
+    c.sessions.delete(c.sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE))?.id);
     res.setHeader('set-cookie', sessionCookie('', { maxAgeS: 0, secure: c.opts.secureCookies ?? false }));
     return send(res, 200, { ok: true });
   }
+  const session = await currentSession(c);
   if (!session) return send(res, 401, { message: 'log in first' });
   if (path === '/api/me') return send(res, 200, me(session));
   if (path === '/api/events') {
     if (c.opts.stream === false)
       return send(res, 404, { message: 'no event stream here; poll /api/deployments' });
-    c.events.subscribe(res);
+    // The stream ends when the session needs a look (refresh or expiry): the browser reconnects,
+    // and the new request renews the session or is refused.
+    c.events.subscribe(res, session.refreshAt ?? session.expiresAt);
     return;
   }
   if (path === '/api/deployments') {

@@ -106,7 +106,7 @@ it('logs in through the provider with PKCE, with the role of the groups claim', 
   expect(done.headers.get('location')).toBe('/ui/');
   const session = cookieOf(done, 'ks_session')!;
   expect(await me(session)).toMatchObject({ user: ADMIN.email, role: 'admin' });
-  expect(logins).toContainEqual({ user: ADMIN.email, role: 'admin', method: 'oidc' });
+  expect(logins).toContainEqual({ user: ADMIN.email, role: 'admin', method: 'oidc', refreshable: false });
   expect(provider.refusals).toEqual([]);
 
   // The same callback again (a replay) finds no login to complete.
@@ -158,10 +158,7 @@ it('finishes a login on another instance sharing the state key (the Lambda funct
   expect(first.state).toMatch(/^[A-Za-z0-9_-]+\.[0-9a-z]+$/);
   await expect(
     new OidcLogin(config, systemClock, key).finish(first.code, first.state, first.state),
-  ).resolves.toEqual({
-    name: ADMIN.email,
-    role: 'admin',
-  });
+  ).resolves.toMatchObject({ identity: { name: ADMIN.email, role: 'admin' } });
   // Another key derives another PKCE verifier: the provider refuses the code.
   const second = await follow(new OidcLogin(config, systemClock, key));
   await expect(

@@ -26,6 +26,7 @@ import { createRepo } from '../../devenv/git-repo.js';
 import type { TestRepo } from '../../devenv/git-repo.js';
 import { startGitServer } from '../../devenv/git-server.js';
 import { startOidcProvider } from '../../devenv/oidc-provider.js';
+import type { OidcProvider, OidcProviderOptions } from '../../devenv/oidc-provider.js';
 import type { GitServer } from '../../devenv/git-server.js';
 import { testReconcileDeps } from '../support/reconcile-scenario.js';
 import { createTestNamespace, installCrds, testEnv } from '../support/test-env.js';
@@ -55,6 +56,8 @@ export interface WebuiScenario {
   /** `http://127.0.0.1:PORT`. */
   readonly base: string;
   readonly log: LogLine[];
+  /** The OIDC provider, when the scenario has one. */
+  readonly oidc?: OidcProvider;
   /** Reconciles the deployment once, in this process. */
   reconcile(): Promise<void>;
   close(): Promise<void>;
@@ -70,13 +73,37 @@ function project(namespace: string, value: string, secret: string): Record<strin
   };
 }
 
+/** An HTTP server on a free loopback port that answers with the web UI handed to `serve` later. */
+export async function listenForWebui(): Promise<{
+  readonly base: string;
+  serve(webui: Webui): void;
+  close(): Promise<void>;
+}> {
+  let webui: Webui | undefined;
+  const http: Server = createServer((req, res) => {
+    void webui!.handle(req, res).then((done) => {
+      if (!done) res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+  return {
+    base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    serve: (w) => void (webui = w),
+    close: async () => {
+      webui?.close();
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
+
 /**
  * Starts the scenario in a new namespace; with `runner`, a local runner ticks every second; with
  * `oidc`, the UI also offers OIDC login at devenv's provider.
  */
 export async function startWebuiScenario(
   prefix: string,
-  opts: { runner?: boolean; oidc?: boolean } = {},
+  opts: { runner?: boolean; oidc?: boolean | Partial<OidcProviderOptions> } = {},
 ): Promise<WebuiScenario> {
   const log: LogLine[] = [];
   const logger: Logger = {
@@ -114,15 +141,15 @@ export async function startWebuiScenario(
   const runner = opts.runner ? new LocalRunner(deps, { namespace: ns, tickMs: 1000 }) : undefined;
   runner?.start();
   // The server starts first: the OIDC callback URL needs its port.
-  const ui: { webui?: Webui } = {};
-  const http: Server = createServer((req, res) => {
-    void ui.webui!.handle(req, res).then((done) => {
-      if (!done) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
-  const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const oidc = opts.oidc ? await startOidcProvider({ clientId: 'kluctl-webui', user: OIDC_USER }) : undefined;
+  const http = await listenForWebui();
+  const base = http.base;
+  const oidc = opts.oidc
+    ? await startOidcProvider({
+        clientId: 'kluctl-webui',
+        user: OIDC_USER,
+        ...(typeof opts.oidc === 'object' ? opts.oidc : {}),
+      })
+    : undefined;
   const webui = await createWebui({
     clusters: [new KubeWebuiCluster(kube, { namespace: ns, store: deps.store })],
     users: [
@@ -143,7 +170,7 @@ export async function startWebuiScenario(
     logger,
     pollMs: 300,
   });
-  ui.webui = webui;
+  http.serve(webui);
   return {
     ns,
     clusterId: await kube.clusterId(),
@@ -151,13 +178,12 @@ export async function startWebuiScenario(
     deps,
     base,
     log,
+    ...(oidc ? { oidc } : {}),
     reconcile,
     close: async () => {
-      webui.close();
+      await http.close();
       await oidc?.stop();
       await runner?.stop();
-      http.closeAllConnections();
-      await new Promise<void>((r) => http.close(() => r()));
       kube.close();
       await gitServer.stop();
       await repo.cleanup();

@@ -1,7 +1,7 @@
 // Stateless web UI sessions (lib/webui/signed-sessions.ts): a cookie another instance with the same key
 // accepts, that no one can alter, and that expires; its CSRF token is per session.
 import { SignedSessions } from '../../lib/webui/signed-sessions.js';
-import { csrfMatches } from '../../lib/webui/sessions.js';
+import { csrfMatches, sessionTimes } from '../../lib/webui/sessions.js';
 
 const key = Buffer.alloc(32, 7);
 let now = new Date('2026-12-06T00:00:00Z');
@@ -49,5 +49,52 @@ describe('SignedSessions', () => {
 
   it('refuses a key shorter than 32 bytes, naming the fix', () => {
     expect(() => new SignedSessions(Buffer.alloc(16), clock)).toThrow(/at least 32 random bytes/);
+  });
+});
+
+describe('OIDC session times (sessionTimes)', () => {
+  const t0 = Date.parse('2026-12-06T00:00:00Z');
+  it.each([
+    ['a password login', undefined, { expiresAt: t0 + 3600_000 }],
+    ['an ID token without refresh token', { identityExpiresAt: t0 + 300_000 }, { expiresAt: t0 + 300_000 }],
+    [
+      'an ID token with a refresh token: renewed a minute early',
+      { identityExpiresAt: t0 + 300_000, refreshToken: 'r' },
+      { expiresAt: t0 + 3600_000, refreshAt: t0 + 240_000, identityExpiresAt: t0 + 300_000 },
+    ],
+    [
+      'a short ID token: renewed a quarter of its life early',
+      { identityExpiresAt: t0 + 4000, refreshToken: 'r' },
+      { expiresAt: t0 + 3600_000, refreshAt: t0 + 3000, identityExpiresAt: t0 + 4000 },
+    ],
+  ])('%s', (_, grant, want) => {
+    expect(sessionTimes(t0, 3600_000, grant)).toEqual(want);
+  });
+});
+
+describe('SignedSessions with OIDC refresh', () => {
+  it('carries the refresh token encrypted and renews the identity with the same CSRF token', () => {
+    const store = new SignedSessions(key, clock, 3600_000);
+    const grant = { identityExpiresAt: now.getTime() + 300_000, refreshToken: 'refresh-secret-1' };
+    const s = store.create({ name: 'ada', role: 'admin' }, grant);
+    expect(Buffer.from(s.id.split('.')[0]!, 'base64url').toString()).not.toContain('refresh-secret-1');
+    expect(store.get(s.id)).toMatchObject({
+      refreshToken: 'refresh-secret-1',
+      refreshAt: grant.identityExpiresAt - 60_000,
+    });
+    const renewed = store.renew(
+      s,
+      { name: 'ada', role: 'viewer' },
+      { ...grant, refreshToken: 'refresh-secret-2' },
+    );
+    expect(renewed.id).not.toBe(s.id);
+    expect(store.get(renewed.id)).toMatchObject({
+      identity: { name: 'ada', role: 'viewer' },
+      csrfToken: s.csrfToken,
+      expiresAt: s.expiresAt,
+      refreshToken: 'refresh-secret-2',
+    });
+    // Another key can neither accept the cookie nor read the token.
+    expect(new SignedSessions(Buffer.alloc(32, 8), clock).get(renewed.id)).toBeUndefined();
   });
 });

@@ -152,6 +152,25 @@ describe('list row', () => {
       }),
       'c1',
     );
+    const taken = (endTime?: string) =>
+      summarizeDeployment(
+        kd({
+          status: {
+            diffRequestResult: {
+              request: { requestValue: 'v1' },
+              startTime: '2026-01-01T00:00:00Z',
+              reconcileId: 'r',
+              ...(endTime ? { endTime } : {}),
+            },
+          },
+        }),
+        'c1',
+      ).takenRequests;
+    // A request's end changes the row, so pages watching the list reload.
+    expect(taken()).toEqual([{ kind: 'diff', requestValue: 'v1', failed: false }]);
+    expect(taken('2026-01-01T00:00:01Z')).toEqual([
+      { kind: 'diff', requestValue: 'v1', endTime: '2026-01-01T00:00:01Z', failed: false },
+    ]);
     expect(row).toMatchObject({
       clusterId: 'c1',
       project: 'https://example.com/repo.git//sub',
