@@ -139,6 +139,8 @@ export type WatchEnd = 'closed' | 'expired';
 export interface WatchOptions {
   /** Only this namespace; default: all namespaces. */
   readonly namespace?: string;
+  /** Only objects matching this label selector (objects that stop matching arrive as `DELETED`). */
+  readonly labelSelector?: string;
   /** Where the watch starts: a list's or the last event's resourceVersion. */
   readonly resourceVersion: string;
   /** Ends the watch (it then resolves `closed`). */
@@ -153,7 +155,10 @@ export interface WatchOptions {
  */
 export interface KubeWatcher {
   /** Lists every object (all pages) with the list's resourceVersion. */
-  listVersioned(resource: ResourceInfo, opts?: { namespace?: string }): Promise<VersionedList>;
+  listVersioned(
+    resource: ResourceInfo,
+    opts?: { namespace?: string; labelSelector?: string },
+  ): Promise<VersionedList>;
   /** Streams changes after `opts.resourceVersion` to `onEvent` until the watch ends. */
   watch(resource: ResourceInfo, opts: WatchOptions, onEvent: (e: WatchEvent) => void): Promise<WatchEnd>;
 }
