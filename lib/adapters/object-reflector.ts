@@ -59,7 +59,8 @@ export class ObjectReflector {
   private readonly abort = new AbortController();
   private rv: string | undefined;
   private synced = false;
-  private refused = false;
+  /** The last list or watch failed: callers list the API server until the next list succeeds. */
+  private down = false;
   private started: Promise<void> | undefined;
   private waiters: ((ok: boolean) => void)[] = [];
 
@@ -74,11 +75,14 @@ export class ObjectReflector {
     this.started ??= this.run();
   }
 
-  /** Resolves true once the copy is complete, false when the type may not be listed or watched. */
+  /**
+   * Resolves true once the copy is complete; false while the type may not be listed or watched, or its
+   * last list or watch failed (the caller lists the API server itself meanwhile).
+   */
   ready(): Promise<boolean> {
     this.start();
     if (this.synced) return Promise.resolve(true);
-    if (this.refused) return Promise.resolve(false);
+    if (this.down) return Promise.resolve(false);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -149,7 +153,7 @@ export class ObjectReflector {
           this.replace(list.items, list.resourceVersion);
           this.rv = list.resourceVersion;
           this.synced = true;
-          this.refused = false;
+          this.down = false;
           this.release(true);
         }
         const t0 = this.now();
@@ -172,11 +176,11 @@ export class ObjectReflector {
       } catch (err) {
         if (signal.aborted) return;
         this.unsync();
+        this.down = true;
+        this.release(false);
         const status = err instanceof KubeApiError ? err.status : undefined;
         if (status !== undefined && REFUSED.has(status)) {
           // Kluctl's permission warnings come from the caller's own list, which is refused too.
-          this.refused = true;
-          this.release(false);
           await sleepUnlessAborted(this.opts.refusedRetryMs ?? 300_000, signal);
           continue;
         }
