@@ -29,7 +29,11 @@ export class CachedKubeClient implements ClusterClient {
     resource: ResourceInfo,
     opts: { namespace?: string; labelSelector?: string } = {},
   ): Promise<KubeObject[]> {
-    return (await this.cache.list(resource, opts)) ?? this.inner.list(resource, opts);
+    const cached = await this.cache.list(resource, opts);
+    if (cached) return cached;
+    const listed = await this.inner.list(resource, opts);
+    this.cache.listed(resource, opts);
+    return listed;
   }
 
   async apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {

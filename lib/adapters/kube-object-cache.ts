@@ -12,6 +12,7 @@
  */
 import type { KubeObject, KubeWatcher, Logger, ObjectRef, ResourceInfo } from '../ports.js';
 import { impliesLabel, matchesLabels, parseLabelSelector } from '../util/label-selector.js';
+import type { LabelRequirement } from '../util/label-selector.js';
 import { ObjectReflector } from './object-reflector.js';
 import type { ReflectorOptions } from './object-reflector.js';
 
@@ -77,17 +78,9 @@ export class KubeObjectCache {
     opts: { namespace?: string; labelSelector?: string },
   ): Promise<KubeObject[] | undefined> {
     this.lastUsed = Date.now();
-    if (!opts.labelSelector || !resource.verbs.includes('watch')) return undefined;
-    const reqs = parseLabelSelector(opts.labelSelector);
-    if (!reqs) return undefined;
-    const namespace = resource.namespaced ? opts.namespace : undefined;
-    const scope = this.opts.scopes.find(
-      (s) =>
-        impliesLabel(reqs, s.labelKey) &&
-        (!s.namespace || !resource.namespaced || s.namespace === namespace) &&
-        (!s.kinds || s.kinds.includes(`${resource.group}/${resource.kind}`)),
-    );
-    if (!scope) return undefined;
+    const found = this.scopeOf(resource, opts);
+    if (!found) return undefined;
+    const { scope, reqs, namespace } = found;
     const reflector = this.reflectorFor(resource, scope);
     if (!(await reflector.ready())) return undefined;
     const objects = reflector.snapshot();
@@ -97,6 +90,17 @@ export class KubeObjectCache {
         (o) => (!namespace || o.metadata.namespace === namespace) && matchesLabels(reqs, o.metadata.labels),
       )
       .map((o) => structuredClone(o));
+  }
+
+  /**
+   * The caller listed the API server itself after {@link list} could not answer, and it worked: a
+   * reflector that was refused may now be allowed.
+   */
+  listed(resource: ResourceInfo, opts: { namespace?: string; labelSelector?: string }): void {
+    const found = this.scopeOf(resource, opts);
+    // A list in one namespace proves nothing about a cluster-wide watch.
+    if (!found || (found.namespace && !found.scope.namespace)) return;
+    this.reflectors.get(this.keyOf(resource, found.scope))?.wake();
   }
 
   /** An object as a write of this identity left it (not a dry run): the copies show it at once. */
@@ -122,13 +126,31 @@ export class KubeObjectCache {
     this.crdWatch?.stop();
   }
 
-  private reflectorFor(resource: ResourceInfo, scope: CacheScope): ObjectReflector {
-    const key = reflectorKey(
-      resource.group,
-      resource.kind,
-      this.opts.scopes.indexOf(scope),
-      resource.version,
+  /** The scope that holds every object `list(resource, opts)` can return, if any. */
+  private scopeOf(
+    resource: ResourceInfo,
+    opts: { namespace?: string; labelSelector?: string },
+  ): { scope: CacheScope; reqs: LabelRequirement[]; namespace: string | undefined } | undefined {
+    if (!opts.labelSelector || !resource.verbs.includes('watch')) return undefined;
+    const reqs = parseLabelSelector(opts.labelSelector);
+    if (!reqs) return undefined;
+    const namespace = resource.namespaced ? opts.namespace : undefined;
+    const scope = this.opts.scopes.find(
+      (s) =>
+        impliesLabel(reqs, s.labelKey) &&
+        (!s.namespace || !resource.namespaced || s.namespace === namespace) &&
+        (!s.kinds || s.kinds.includes(`${resource.group}/${resource.kind}`)),
     );
+    return scope ? { scope, reqs, namespace } : undefined;
+  }
+
+  private keyOf(resource: ResourceInfo, scope: CacheScope): string {
+    const i = this.opts.scopes.indexOf(scope);
+    return `${resource.group}/${resource.kind}/${resource.version}#${i}`;
+  }
+
+  private reflectorFor(resource: ResourceInfo, scope: CacheScope): ObjectReflector {
+    const key = this.keyOf(resource, scope);
     let r = this.reflectors.get(key);
     if (!r) {
       r = new ObjectReflector(
@@ -155,10 +177,6 @@ export class KubeObjectCache {
       if (scope) yield [scope, r];
     }
   }
-}
-
-function reflectorKey(group: string, kind: string, scope: number, version: string): string {
-  return `${group}/${kind}/${version}#${scope}`;
 }
 
 function splitApiVersion(apiVersion: string): [string, string] {

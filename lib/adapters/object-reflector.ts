@@ -34,7 +34,10 @@ export interface ReflectorOptions {
    * resourceVersion current, and each new watch is one more request.
    */
   readonly watchTimeoutSeconds?: () => number;
-  /** How long a refused list or watch (401/403/404/405) waits before trying again; default 5 min. */
+  /**
+   * A refused list or watch (401/403/404/405) is tried again when {@link ObjectReflector.wake} says
+   * a list of the caller succeeded, but not sooner than this after the refusal; default 5 min.
+   */
   readonly refusedRetryMs?: number;
   /** Milliseconds now; default Date.now. */
   readonly now?: () => number;
@@ -63,6 +66,8 @@ export class ObjectReflector {
   private down = false;
   private started: Promise<void> | undefined;
   private waiters: ((ok: boolean) => void)[] = [];
+  /** Ends the wait after a refusal (set while refused). */
+  private retry: { at: number; now: () => void } | undefined;
 
   constructor(
     private readonly watcher: KubeWatcher,
@@ -132,6 +137,11 @@ export class ObjectReflector {
     this.unconfirmed.set(key, { until: this.now() + CONFIRM_MS, ...(rv ? { rv } : {}) });
   }
 
+  /** A list of the caller succeeded where this reflector was refused: try again (not too often). */
+  wake(): void {
+    if (this.retry && this.retry.at <= this.now()) this.retry.now();
+  }
+
   /** Ends the watch. */
   stop(): void {
     this.abort.abort();
@@ -180,8 +190,15 @@ export class ObjectReflector {
         this.release(false);
         const status = err instanceof KubeApiError ? err.status : undefined;
         if (status !== undefined && REFUSED.has(status)) {
-          // Kluctl's permission warnings come from the caller's own list, which is refused too.
-          await sleepUnlessAborted(this.opts.refusedRetryMs ?? 300_000, signal);
+          // Kluctl's permission warnings come from the caller's own list, which is refused too. Trying
+          // again on a timer would cost a request per type and identity that may never list: only
+          // when the caller's own list succeeds (RBAC changed) is it tried again.
+          await new Promise<void>((resolve) => {
+            const at = this.now() + (this.opts.refusedRetryMs ?? 300_000);
+            this.retry = { at, now: resolve };
+            signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+          this.retry = undefined;
           continue;
         }
         failures++;

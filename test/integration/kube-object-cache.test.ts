@@ -185,6 +185,60 @@ test("an identity that may not list gets the API's refusal and Kluctl's warning,
   }
 });
 
+test('a refused type costs one list per use, and is watched once RBAC allows it', async () => {
+  await kubectl('create', 'serviceaccount', 'later', '-n', ns);
+  const user = `system:serviceaccount:${ns}:later`;
+  const client = admin.withIdentity(user);
+  const cache = new KubeObjectCache({
+    watcher: new HttpKubeWatcher(client),
+    scopes: objectCacheScopes(),
+    logger: silentLogger,
+    reflector: { refusedRetryMs: 0 },
+  });
+  const kube = new CachedKubeClient(client, cache);
+  const gets = () => client.stats.byVerb.GET ?? 0;
+  try {
+    for (let i = 0; i < 3; i++) {
+      await expect(kube.list(CM, { labelSelector: selector('shared') })).rejects.toMatchObject({
+        status: 403,
+      });
+    }
+    // The watch's first list and the caller's own three: nothing retries behind the caller's back.
+    expect(gets()).toBe(4);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(gets()).toBe(4);
+    const name = `ks-objcache-${ns}`;
+    const rbac = [
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name },
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name },
+        subjects: [{ kind: 'ServiceAccount', name: 'later', namespace: ns }],
+        roleRef: { kind: 'ClusterRole', name, apiGroup: 'rbac.authorization.k8s.io' },
+      },
+    ];
+    const r = await kubectlTest(['apply', '-f', '-'], {
+      input: rbac.map((d) => JSON.stringify(d)).join('\n'),
+    });
+    if (r.code !== 0) throw new Error(r.stderr);
+    // The caller's own list works now; that starts the watch again, and the cache answers.
+    await eventually(async () => expect(await names(kube, 'shared')).toEqual(['d']));
+    await eventually(async () => {
+      const before = gets();
+      expect(await names(kube, 'shared')).toEqual(['d']);
+      expect(gets()).toBe(before);
+    });
+  } finally {
+    cache.stop();
+  }
+});
+
 test('a CRD created out of band becomes a resource type for orphan search without a restart', async () => {
   const group = `${ns}.example.com`;
   expect((await caches.kube.listResources()).some((r) => r.group === group)).toBe(false);
