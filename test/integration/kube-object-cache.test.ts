@@ -6,6 +6,7 @@
  * Kluctl's permission warning, never objects the runner read; a CRD created out of band becomes a
  * resource type for orphan search without a restart.
  */
+import { readFile } from 'node:fs/promises';
 import { HttpKubeClient } from '../../lib/adapters/http-kube-client.js';
 import { CachedKubeClient } from '../../lib/adapters/cached-kube-client.js';
 import { HttpKubeWatcher } from '../../lib/adapters/http-kube-watcher.js';
@@ -16,7 +17,13 @@ import type { ObjectCaches } from '../../lib/adapters/object-caches.js';
 import { collectRemoteObjects, LIST_PERMISSION_WARNING } from '../../lib/deploy/remote-objects.js';
 import type { KubeWatcher, ResourceInfo, WatchEnd, WatchEvent, WatchOptions } from '../../lib/ports.js';
 import { silentLogger } from '../../lib/ports.js';
-import { createTestNamespace, eventually, kubectlTest, testEnv } from '../support/test-env.js';
+import {
+  createTestNamespace,
+  eventually,
+  kubectlTest,
+  restrictedKubeconfig,
+  testEnv,
+} from '../support/test-env.js';
 
 const CM: ResourceInfo = {
   group: '',
@@ -237,6 +244,45 @@ test('a refused type costs one list per use, and is watched once RBAC allows it'
   } finally {
     cache.stop();
   }
+});
+
+test('kubeconfig identities have their own caches, which outlive the clients of one reconcile', async () => {
+  const reader = `objcache-reader-${ns}`;
+  const nobody = `objcache-nobody-${ns}`;
+  const rbac = [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: reader },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: reader },
+      subjects: [{ kind: 'User', name: reader, apiGroup: 'rbac.authorization.k8s.io' }],
+      roleRef: { kind: 'ClusterRole', name: reader, apiGroup: 'rbac.authorization.k8s.io' },
+    },
+  ];
+  const r = await kubectlTest(['apply', '-f', '-'], { input: rbac.map((d) => JSON.stringify(d)).join('\n') });
+  if (r.code !== 0) throw new Error(r.stderr);
+  const yaml = async (user: string) => readFile(await restrictedKubeconfig(user), 'utf8');
+  const readerYaml = await yaml(reader);
+  const none = await caches.clusters.connect({ kubeconfigYaml: await yaml(nobody) });
+  await expect(none.list(CM, { labelSelector: selector('shared') })).rejects.toMatchObject({ status: 403 });
+  none.close();
+  const first = await caches.clusters.connect({ kubeconfigYaml: readerYaml });
+  expect(await names(first, 'shared')).toEqual(['d']);
+  // The reconcile is done with its client; the next one reuses the identity's connection and cache.
+  first.close();
+  const second = await caches.clusters.connect({ kubeconfigYaml: readerYaml });
+  expect(await names(second, 'shared')).toEqual(['d']);
+  await kubectl('label', 'configmap', 'd', '-n', ns, 'seen=yes');
+  await eventually(async () => {
+    const [d] = await second.list(CM, { labelSelector: selector('shared') });
+    expect(d?.metadata.labels?.seen).toBe('yes');
+  });
+  second.close();
 });
 
 test('a CRD created out of band becomes a resource type for orphan search without a restart', async () => {
