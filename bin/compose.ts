@@ -87,6 +87,8 @@ export async function reconcileDeps(
       defaultServiceAccount?: string;
       /** Watch-backed object caches (ADR 0014): only for a process that lives across reconciles. */
       objectCache?: boolean;
+      /** The namespace of the deployments the caller reconciles (default all), for the caches. */
+      namespace?: string;
     },
 ): Promise<{
   deps: ReconcileDeps;
@@ -102,7 +104,12 @@ export async function reconcileDeps(
   const logger = flags.logger ?? cliLogger(flags.debug);
   const direct = { kube, clusters: new HttpKubeClientFactory(kube), stop: async () => {} };
   const cached = flags.objectCache
-    ? startObjectCaches({ ...direct, reconnect: () => kubeClient(flags), logger })
+    ? startObjectCaches({
+        ...direct,
+        reconnect: () => kubeClient(flags),
+        logger,
+        ...(flags.namespace ? { deploymentsNamespace: flags.namespace } : {}),
+      })
     : direct;
   return {
     kube,

@@ -60,8 +60,11 @@ export interface ApplyOptions {
 export interface KubeClient {
   /** Server-side apply of one object; returns the object as the server stored (or would store) it. */
   apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject>;
-  /** Reads one object; undefined when it does not exist. */
-  get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /**
+   * Reads one object; undefined when it does not exist. A client that keeps watched copies may answer
+   * from one that is at `minResourceVersion` or newer; without it, from any copy it trusts.
+   */
+  get(ref: ObjectRef, opts?: { readonly minResourceVersion?: string }): Promise<KubeObject | undefined>;
   /** Lists objects of one resource type, optionally in one namespace and by label selector. */
   list(resource: ResourceInfo, opts?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
   /** Creates one object (POST); fails with a 409 KubeApiError when it exists. */

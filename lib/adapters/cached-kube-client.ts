@@ -61,7 +61,15 @@ export class CachedKubeClient implements ClusterClient {
     if (!opts.dryRun) this.cache.forget(ref);
   }
 
-  get(ref: ObjectRef): Promise<KubeObject | undefined> {
+  async get(ref: ObjectRef, opts: { minResourceVersion?: string } = {}): Promise<KubeObject | undefined> {
+    if (this.cache.serves(ref.group, ref.kind)) {
+      const info = await this.inner.resolve(
+        ref.group ? `${ref.group}/${ref.version}` : ref.version,
+        ref.kind,
+      );
+      const cached = info && (await this.cache.get(info, ref, opts.minResourceVersion));
+      if (cached) return cached;
+    }
     return this.inner.get(ref);
   }
 

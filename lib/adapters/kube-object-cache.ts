@@ -13,12 +13,16 @@
 import type { KubeObject, KubeWatcher, Logger, ObjectRef, ResourceInfo } from '../ports.js';
 import { impliesLabel, matchesLabels, parseLabelSelector } from '../util/label-selector.js';
 import type { LabelRequirement } from '../util/label-selector.js';
-import { ObjectReflector } from './object-reflector.js';
+import { isOlder, ObjectReflector } from './object-reflector.js';
 import type { ReflectorOptions } from './object-reflector.js';
 
-/** Which lists a cache answers: objects with `labelKey`, optionally only in one namespace or kind. */
+/**
+ * Which reads a cache answers: lists of objects with `labelKey` (every object of the kinds without
+ * one, which also answers reads of single objects), optionally only in one namespace or kind.
+ */
 export interface CacheScope {
-  readonly labelKey: string;
+  /** Default: every object (then `kinds` should name the few types to keep). */
+  readonly labelKey?: string;
   /** Only this namespace (of namespaced types); default all. */
   readonly namespace?: string;
   /** Only these `<group>/<kind>`s (core: `/Secret`); default every type. */
@@ -53,6 +57,7 @@ export interface KubeObjectCacheOptions {
 /** Lists served from watches, for one cluster and identity. */
 export class KubeObjectCache {
   private readonly reflectors = new Map<string, ObjectReflector>();
+  private readonly scopeOfReflector = new Map<ObjectReflector, CacheScope>();
   private crdWatch: ObjectReflector | undefined;
   /** When the cache was last asked (the owner stops idle caches). */
   lastUsed = Date.now();
@@ -103,12 +108,36 @@ export class KubeObjectCache {
     this.reflectors.get(this.keyOf(resource, found.scope))?.wake();
   }
 
+  /**
+   * One object from a scope without label key, when the copy holds it at `minResourceVersion` or
+   * later; undefined otherwise (the caller reads the API server: the object may be new or changed).
+   */
+  async get(
+    resource: ResourceInfo,
+    ref: ObjectRef,
+    minResourceVersion: string | undefined,
+  ): Promise<KubeObject | undefined> {
+    this.lastUsed = Date.now();
+    const scope = this.opts.scopes.find((s) => this.holdsAll(s, resource, ref.namespace));
+    if (!scope || !resource.verbs.includes('watch')) return undefined;
+    const reflector = this.reflectorFor(resource, scope);
+    if (!(await reflector.ready())) return undefined;
+    const obj = reflector.find(ref.namespace, ref.name);
+    if (!obj || isOlder(obj.metadata.resourceVersion, minResourceVersion)) return undefined;
+    return structuredClone(obj);
+  }
+
+  /** Whether {@link get} may answer for this kind (a cheap test before resolving the kind). */
+  serves(group: string, kind: string): boolean {
+    return this.opts.scopes.some((s) => !s.labelKey && s.kinds?.includes(`${group}/${kind}`));
+  }
+
   /** An object as a write of this identity left it (not a dry run): the copies show it at once. */
   observe(obj: KubeObject): void {
     const [group, version] = splitApiVersion(obj.apiVersion);
     for (const [scope, r] of this.matching(group, obj.kind)) {
       if (r.scope.namespace && r.scope.namespace !== obj.metadata.namespace) continue;
-      const inScope = obj.metadata.labels?.[scope.labelKey] !== undefined;
+      const inScope = !scope.labelKey || obj.metadata.labels?.[scope.labelKey] !== undefined;
       if (r.scope.resource.version !== version) r.invalidate(obj, inScope);
       else r.observe(structuredClone(obj), inScope);
     }
@@ -131,17 +160,23 @@ export class KubeObjectCache {
     resource: ResourceInfo,
     opts: { namespace?: string; labelSelector?: string },
   ): { scope: CacheScope; reqs: LabelRequirement[]; namespace: string | undefined } | undefined {
-    if (!opts.labelSelector || !resource.verbs.includes('watch')) return undefined;
-    const reqs = parseLabelSelector(opts.labelSelector);
+    if (!resource.verbs.includes('watch')) return undefined;
+    const reqs = parseLabelSelector(opts.labelSelector ?? '');
     if (!reqs) return undefined;
     const namespace = resource.namespaced ? opts.namespace : undefined;
     const scope = this.opts.scopes.find(
       (s) =>
-        impliesLabel(reqs, s.labelKey) &&
+        (s.labelKey ? impliesLabel(reqs, s.labelKey) : this.holdsAll(s, resource, namespace)) &&
         (!s.namespace || !resource.namespaced || s.namespace === namespace) &&
         (!s.kinds || s.kinds.includes(`${resource.group}/${resource.kind}`)),
     );
     return scope ? { scope, reqs, namespace } : undefined;
+  }
+
+  /** Whether `scope` holds every object of the type in `namespace` (all namespaces: undefined). */
+  private holdsAll(scope: CacheScope, resource: ResourceInfo, namespace: string | undefined): boolean {
+    if (scope.labelKey || !scope.kinds?.includes(`${resource.group}/${resource.kind}`)) return false;
+    return !scope.namespace || !resource.namespaced || scope.namespace === namespace;
   }
 
   private keyOf(resource: ResourceInfo, scope: CacheScope): string {
@@ -158,11 +193,12 @@ export class KubeObjectCache {
         {
           resource,
           ...(scope.namespace && resource.namespaced ? { namespace: scope.namespace } : {}),
-          labelSelector: scope.labelKey,
+          ...(scope.labelKey ? { labelSelector: scope.labelKey } : {}),
         },
         { ...this.opts.reflector, logger: this.opts.logger },
       );
       this.reflectors.set(key, r);
+      this.scopeOfReflector.set(r, scope);
       r.start();
     }
     return r;
@@ -173,7 +209,7 @@ export class KubeObjectCache {
     for (const r of this.reflectors.values()) {
       const res = r.scope.resource;
       if (res.group !== group || res.kind !== kind) continue;
-      const scope = this.opts.scopes.find((s) => s.labelKey === r.scope.labelSelector);
+      const scope = this.scopeOfReflector.get(r);
       if (scope) yield [scope, r];
     }
   }

@@ -2,10 +2,11 @@
  * The object caches of a long-lived reconciler (the local runner; ADR 0014), built in one place: the
  * runner's own identity, and one per identity its deployments deploy as, each watching what Kluctl's
  * commands list again and again: objects with a discriminator label (orphan search, drift detection,
- * validate) and Kluctl's result Secrets (retention of results). The AWS functions live too briefly for
+ * validate) and Kluctl's result Secrets (retention of results); the own one also keeps the
+ * KluctlDeployments, which every reconcile reads first. The AWS functions live too briefly for
  * watches and keep listing.
  */
-import { LABEL_DISCRIMINATOR } from '../api/constants.js';
+import { GITOPS_GROUP, KD_KIND, LABEL_DISCRIMINATOR } from '../api/constants.js';
 import type { ClusterAccess, ClusterClient, KubeClient, KubeClientFactory, Logger } from '../ports.js';
 import { LABEL_RESULT } from '../results/kluctl-result-format.js';
 import { KLUCTL_RESULTS_NAMESPACE } from '../results/kluctl-result-store.js';
@@ -41,6 +42,11 @@ export interface ObjectCachesOptions {
   readonly clusters: KubeClientFactory;
   /** Builds a fresh own client when its credentials expired (a rotated service-account token). */
   readonly reconnect?: () => Promise<HttpKubeClient>;
+  /**
+   * The namespace of the KluctlDeployments the runner reconciles (default all): the own cache keeps
+   * them too, so a reconcile reads its deployment from the copy (when it is as new as the runner saw).
+   */
+  readonly deploymentsNamespace?: string;
   readonly logger: Logger;
 }
 
@@ -48,9 +54,13 @@ export interface ObjectCachesOptions {
 export function startObjectCaches(o: ObjectCachesOptions): ObjectCaches {
   const scopes = objectCacheScopes();
   const logger = o.logger.child({ component: 'object-cache' });
+  const deployments: CacheScope = {
+    kinds: [`${GITOPS_GROUP}/${KD_KIND}`],
+    ...(o.deploymentsNamespace ? { namespace: o.deploymentsNamespace } : {}),
+  };
   const own = new KubeObjectCache({
     watcher: new HttpKubeWatcher(o.kube, o.reconnect),
-    scopes,
+    scopes: [...scopes, deployments],
     logger,
     // Identities over the runner's connection share its discovery: one CRD watch serves them all.
     onResourceTypesChanged: () => o.kube.invalidateDiscovery(),

@@ -104,6 +104,11 @@ export class ObjectReflector {
     return this.usable ? [...this.objects.values()] : undefined;
   }
 
+  /** One object, or undefined when the copy lacks it or cannot be trusted. */
+  find(namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.usable ? this.objects.get(`${namespace ?? ''}/${name}`) : undefined;
+  }
+
   /** An object as a write of this process left it; `inScope` false: it no longer matches the scope. */
   observe(obj: KubeObject, inScope: boolean): void {
     const key = keyOf(obj);

@@ -12,9 +12,18 @@ import { startObjectCaches } from '../../lib/adapters/object-caches.js';
 import type { ObjectCaches } from '../../lib/adapters/object-caches.js';
 import { silentLogger } from '../../lib/ports.js';
 import type { RequestStats } from '../../lib/adapters/kube-http-transport.js';
+import { HttpKubeWatcher } from '../../lib/adapters/http-kube-watcher.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
+import { LocalRunner } from '../../lib/runner/local-runner.js';
+import { DeploymentInformer } from '../../lib/shim/deployment-informer.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
-import { applyKluctlDeployment, getKluctlDeployment, readyCondition } from '../support/kluctl-deployment.js';
+import {
+  applyKluctlDeployment,
+  getKluctlDeployment,
+  kluctlDeploymentRef,
+  patchKluctlDeploymentSpec,
+  readyCondition,
+} from '../support/kluctl-deployment.js';
 import {
   startProjectScenario,
   testReconcileDeps,
@@ -65,7 +74,7 @@ const kubectl = async (args: string[]) => {
   if (r.code !== 0) throw new Error(r.stderr);
 };
 
-test('a reconcile with nothing changed makes 5 API requests, none of them a list', async () => {
+test('a reconcile with nothing changed makes 4 API requests, none of them a read', async () => {
   expect(await reconcile()).toMatchObject({ outcome: 'succeeded', deployed: true });
   // The first run started the watches; from now on the caches answer. Two validate results exist after
   // the next run, so the counted one also deletes the oldest (Kluctl keeps 2).
@@ -84,12 +93,13 @@ test('a reconcile with nothing changed makes 5 API requests, none of them a list
       .map(([verb, n]) => [verb, n - (before.byVerb[verb] ?? 0)] as const)
       .filter(([, n]) => n > 0),
   );
-  // GET of the deployment; one status PATCH; the end event (POST); the validate result (an apply, a
-  // PATCH) and the deletion of the oldest one beyond retention (DELETE). Without the caches the same
-  // run lists every resource type by discriminator (about 55 LISTs) and reads each object once more.
+  // One status PATCH; the end event (POST); the validate result (an apply, a PATCH) and the deletion of
+  // the oldest one beyond retention (DELETE). The deployment is read from the watched copy. Without
+  // the caches the same run lists every resource type by discriminator (about 55 LISTs) and reads the
+  // deployment and each of its objects once more.
   expect({ total: after.total - before.total, byVerb }).toEqual({
-    total: 5,
-    byVerb: { GET: 1, PATCH: 2, POST: 1, DELETE: 1 },
+    total: 4,
+    byVerb: { PATCH: 2, POST: 1, DELETE: 1 },
   });
   const kd = await getKluctlDeployment(ns, 'app');
   expect(readyCondition(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
@@ -139,4 +149,49 @@ test('drift and orphans made out of band are found through the cache on the next
     { name: 'svc-a', new: false, orphan: false, changed: true },
   ]);
   expect(kd.status?.lastDriftDetectionResultMessage).toBe('1 new/1 chg/1 orp');
+});
+
+test('the deployment is read from the copy only when it is as new as the runner saw it', async () => {
+  const ref = kluctlDeploymentRef(ns, 'app');
+  const gets = () => s.kube.stats.byVerb.GET ?? 0;
+  const before = gets();
+  const cached = await caches.kube.get(ref);
+  expect(gets()).toBe(before);
+  // The runner saw a newer version than the copy holds (its watch was faster): the API server answers.
+  const newer = String(BigInt(cached!.metadata.resourceVersion!) + 1000n);
+  const read = await caches.kube.get(ref, { minResourceVersion: newer });
+  expect(gets()).toBe(before + 1);
+  expect(read?.metadata.name).toBe('app');
+});
+
+test('the runner with the caches reconciles a spec change at once, reading the deployment from the copy', async () => {
+  const outcomes: string[] = [];
+  const runner = new LocalRunner(deps, {
+    namespace: ns,
+    tickMs: 60_000,
+    watch: (onChange) =>
+      new DeploymentInformer({
+        watcher: new HttpKubeWatcher(s.kube),
+        namespace: ns,
+        onChange,
+        logger: silentLogger,
+      }),
+    onReconciled: (_key, o) => outcomes.push(o.outcome),
+  });
+  runner.start();
+  try {
+    await eventually(async () => expect(outcomes.length).toBeGreaterThan(0), { timeoutMs: 60_000 });
+    await patchKluctlDeploymentSpec(ns, 'app', { validateInterval: '2s' });
+    const generation = (await getKluctlDeployment(ns, 'app')).metadata.generation;
+    await eventually(
+      async () => {
+        const kd = await getKluctlDeployment(ns, 'app');
+        expect(kd.status?.observedGeneration).toBe(generation);
+        expect(kd.status?.conditions?.some((c) => c.type === 'Reconciling')).toBe(false);
+      },
+      { timeoutMs: 60_000 },
+    );
+  } finally {
+    await runner.stop();
+  }
 });
