@@ -186,8 +186,9 @@ export class ObjectReflector {
         // Expired: events were lost, so the copy is incomplete until the next list.
         if (end === 'expired') this.unsync();
         // A watch the server ends at once, again and again, must not become a busy loop.
+        // (One quick end is normal: an expired watch lists again at once.)
         failures = this.now() - t0 < 1000 ? failures + 1 : 0;
-        if (failures > 0) await sleepUnlessAborted(backoffDelayMs(failures), signal);
+        if (failures > 1) await sleepUnlessAborted(backoffDelayMs(failures - 1), signal);
       } catch (err) {
         if (signal.aborted) return;
         this.unsync();
