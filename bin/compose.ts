@@ -16,6 +16,7 @@ import { HttpKubeClient } from '../lib/adapters/http-kube-client.js';
 import { HttpKubeClientFactory } from '../lib/adapters/kube-client-factory.js';
 import { cloneCachedGit } from '../lib/compose/clone-cached-git.js';
 import { KubeSecretsResultStore } from '../lib/adapters/kube-secrets-result-store.js';
+import { startObjectCaches } from '../lib/adapters/object-caches.js';
 import { jsonLogger } from '../lib/logging/json-logger.js';
 import type { KubeClient, Logger, StateStore } from '../lib/ports.js';
 import { systemClock } from '../lib/ports.js';
@@ -79,22 +80,43 @@ export function cliLogger(debug = false): Logger {
 
 /** Everything a reconcile needs, for the local runner. */
 export async function reconcileDeps(
-  flags: ClusterFlags & StateFlags & { debug?: boolean; logger?: Logger; defaultServiceAccount?: string },
+  flags: ClusterFlags &
+    StateFlags & {
+      debug?: boolean;
+      logger?: Logger;
+      defaultServiceAccount?: string;
+      /** Watch-backed object caches (ADR 0014): only for a process that lives across reconciles. */
+      objectCache?: boolean;
+      /** The namespace of the deployments the caller reconciles (default all), for the caches. */
+      namespace?: string;
+    },
 ): Promise<{
   deps: ReconcileDeps;
   kube: HttpKubeClient;
   stateWhere: string;
+  /** Ends the object caches' watches. */
+  stopCaches: () => Promise<void>;
 }> {
   const kube = await kubeClient(flags);
   const { store, where } = await stateStore(flags);
   const workDir = join(tmpdir(), 'kluctl-serverless');
   await mkdir(workDir, { recursive: true });
   const logger = flags.logger ?? cliLogger(flags.debug);
+  const direct = { kube, clusters: new HttpKubeClientFactory(kube), stop: async () => {} };
+  const cached = flags.objectCache
+    ? startObjectCaches({
+        ...direct,
+        reconnect: () => kubeClient(flags),
+        logger,
+        ...(flags.namespace ? { deploymentsNamespace: flags.namespace } : {}),
+      })
+    : direct;
   return {
     kube,
     stateWhere: where,
+    stopCaches: () => cached.stop(),
     deps: {
-      kube,
+      kube: cached.kube,
       store,
       // The same clone cache as the functions, in the runner's state store.
       git: cloneCachedGit(store, logger),
@@ -115,11 +137,11 @@ export async function reconcileDeps(
       varsServices: { env: {}, gitRefs: new IsomorphicGitRefLister(), awsSecrets: new AwsSdkSecretsReader() },
       holder: `${hostname()}-${process.pid}`,
       // spec.kubeConfig and spec.serviceAccountName (or --default-service-account) connect through it.
-      clusters: new HttpKubeClientFactory(kube),
+      clusters: cached.clusters,
       // What `/metrics` renders (renderMetrics()).
       metrics: processMetrics,
       // Results also go where Kluctl's CLI (`kluctl gitops deploy`, ...) reads them.
-      kluctlResults: new KubeSecretsResultStore(kube),
+      kluctlResults: new KubeSecretsResultStore(cached.kube),
       ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
     },
   };

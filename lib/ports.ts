@@ -60,8 +60,11 @@ export interface ApplyOptions {
 export interface KubeClient {
   /** Server-side apply of one object; returns the object as the server stored (or would store) it. */
   apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject>;
-  /** Reads one object; undefined when it does not exist. */
-  get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /**
+   * Reads one object; undefined when it does not exist. A client that keeps watched copies may answer
+   * from one that is at `minResourceVersion` or newer; without it, from any copy it trusts.
+   */
+  get(ref: ObjectRef, opts?: { readonly minResourceVersion?: string }): Promise<KubeObject | undefined>;
   /** Lists objects of one resource type, optionally in one namespace and by label selector. */
   list(resource: ResourceInfo, opts?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
   /** Creates one object (POST); fails with a 409 KubeApiError when it exists. */
@@ -139,6 +142,8 @@ export type WatchEnd = 'closed' | 'expired';
 export interface WatchOptions {
   /** Only this namespace; default: all namespaces. */
   readonly namespace?: string;
+  /** Only objects matching this label selector (objects that stop matching arrive as `DELETED`). */
+  readonly labelSelector?: string;
   /** Where the watch starts: a list's or the last event's resourceVersion. */
   readonly resourceVersion: string;
   /** Ends the watch (it then resolves `closed`). */
@@ -153,7 +158,10 @@ export interface WatchOptions {
  */
 export interface KubeWatcher {
   /** Lists every object (all pages) with the list's resourceVersion. */
-  listVersioned(resource: ResourceInfo, opts?: { namespace?: string }): Promise<VersionedList>;
+  listVersioned(
+    resource: ResourceInfo,
+    opts?: { namespace?: string; labelSelector?: string },
+  ): Promise<VersionedList>;
   /** Streams changes after `opts.resourceVersion` to `onEvent` until the watch ends. */
   watch(resource: ResourceInfo, opts: WatchOptions, onEvent: (e: WatchEvent) => void): Promise<WatchEnd>;
 }

@@ -48,7 +48,8 @@ export const WEBHOOK_SECRET_ENV = 'KLUCTL_SERVERLESS_WEBHOOK_SECRET';
 /** Runs until Ctrl-C, or reconciles everything once with --once. */
 export async function run(flags: RunFlags): Promise<void> {
   const secrets = await webhookSecrets(flags);
-  const { deps, kube, stateWhere } = await reconcileDeps(flags);
+  // The watch-backed object caches pay off only across reconciles (ADR 0014): not for --once.
+  const { deps, kube, stateWhere, stopCaches } = await reconcileDeps({ ...flags, objectCache: !flags.once });
   const metrics = new RunnerMetrics();
   const runner = new LocalRunner(deps, {
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
@@ -131,6 +132,7 @@ export async function run(flags: RunFlags): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  await stopCaches();
   kube.close();
   process.stderr.write('stopped\n');
 }

@@ -37,7 +37,10 @@ export class HttpKubeWatcher implements KubeWatcher {
     private readonly reconnect?: () => Promise<HttpKubeClient>,
   ) {}
 
-  async listVersioned(resource: ResourceInfo, opts: { namespace?: string } = {}): Promise<VersionedList> {
+  async listVersioned(
+    resource: ResourceInfo,
+    opts: { namespace?: string; labelSelector?: string } = {},
+  ): Promise<VersionedList> {
     const base = collectionPath(resource, opts.namespace);
     const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
     const items: KubeObject[] = [];
@@ -45,6 +48,7 @@ export class HttpKubeWatcher implements KubeWatcher {
     let resourceVersion = '';
     do {
       const q = new URLSearchParams({ limit: '500' });
+      if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
       if (cont) q.set('continue', cont);
       const body = (await this.guard(() => this.client.getPath(`${base}?${q}`, resource.plural))) as {
         items?: KubeObject[];
@@ -71,6 +75,7 @@ export class HttpKubeWatcher implements KubeWatcher {
       resourceVersion: opts.resourceVersion,
       timeoutSeconds: String(timeoutSeconds),
     });
+    if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
     const path = `${collectionPath(resource, opts.namespace)}?${q}`;
     const local = new AbortController();
     const onAbort = (): void => local.abort();

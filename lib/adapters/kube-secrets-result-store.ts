@@ -81,9 +81,10 @@ export class KubeSecretsResultStore implements KluctlResultStore {
   ): Promise<void> {
     await this.ensureNamespace();
     await this.kube.apply(secret, { fieldManager: FIELD_MANAGER, force: true });
+    // As Kluctl's result store (its cache holds Secrets with kluctl.io/result): both labels.
     const all = await this.kube.list(RESULT_SECRETS, {
       namespace: this.namespace,
-      labelSelector: RESULT_ID_LABEL[kind],
+      labelSelector: `${LABEL_RESULT},${RESULT_ID_LABEL[kind]}`,
     });
     for (const old of resultsBeyondRetention(all, kind, key, this.keep[kind])) {
       await this.deleteSecret(old.metadata.name);

@@ -11,8 +11,8 @@
  *   `Reconciliation finished in <d>, next run in <d>` with the annotation
  *   `gitops.kluctl.io/commit_status: update`, or on failure the error (the Ready message, the full
  *   prepare error for a failed prepare); the reason is the final Ready reason.
- * Like client-go's recorder, a repeat of the same event (same object, type, reason and message) while
- * this process remembers it raises the first one's `count` instead of creating another.
+ * Like client-go's recorder (event-correlator.ts), a repeat of the same event raises the first one's
+ * `count`, similar events are combined and a flood of them is dropped.
  */
 import { formatDuration } from '../api/durations.js';
 import { GITOPS_GROUP, GITOPS_VERSION, KD_KIND } from '../api/constants.js';
@@ -20,6 +20,7 @@ import { metaTime } from '../api/meta-time.js';
 import type { CommandResultSummary, KluctlDeployment } from '../api/types.js';
 import { errorMessage, KubeApiError } from '../errors.js';
 import type { Clock, KubeClient, Logger } from '../ports.js';
+import { EventCorrelator } from './event-correlator.js';
 import { deployResultMessage, READY } from './status.js';
 
 /** Kluctl's controller name: the events' source component (its `--controller-name` default). */
@@ -75,22 +76,15 @@ export function reconcileEndEvent(end: ReconcileEnd): DeploymentEvent {
   };
 }
 
-/** What the recorder remembers of an event it created, to count repeats. */
-interface Seen {
-  readonly name: string;
-  count: number;
-}
-
-/** client-go's recorder remembers this many events for counting repeats. */
-const MAX_REMEMBERED = 4096;
-
 /**
  * Records events on KluctlDeployments through the cluster's KubeClient: created as core/v1 Events
- * named `<object>.<hex nanoseconds>` like client-go names them, repeats counted. Recording never
- * fails a reconcile: errors are logged (an identity without `create` on events loses only events).
+ * named `<object>.<hex nanoseconds>` like client-go names them, correlated as client-go's recorder
+ * does it for Kluctl (event-correlator.ts: repeats counted, similar ones combined, floods dropped).
+ * Recording never fails a reconcile: errors are logged (an identity without `create` on events loses
+ * only events).
  */
 export class EventRecorder {
-  private readonly seen = new Map<string, Seen>();
+  private readonly correlator: EventCorrelator;
   private seq = 0;
 
   constructor(
@@ -98,22 +92,26 @@ export class EventRecorder {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly component = EVENT_COMPONENT,
-  ) {}
+  ) {
+    this.correlator = new EventCorrelator(clock);
+  }
 
   /** Records `e` on `kd`. */
   async record(kd: KluctlDeployment, e: DeploymentEvent): Promise<void> {
     const namespace = kd.metadata.namespace ?? 'default';
-    const key = JSON.stringify([namespace, kd.metadata.name, kd.metadata.uid, e.type, e.reason, e.message]);
+    const object = JSON.stringify([namespace, kd.metadata.name, kd.metadata.uid]);
+    const c = this.correlator.correlate({ object, ...e }, () => this.eventName(kd.metadata.name));
+    if (c.action === 'skip') return;
     const now = metaTime(this.clock.now());
     try {
-      const old = this.seen.get(key);
-      if (old && (await this.bump(namespace, old, now))) return;
-      const name = this.eventName(kd.metadata.name);
+      if (c.action === 'patch' && (await this.bump(namespace, c, now))) return;
+      // Like client-go, a combined event carries no annotations.
+      const annotations = e.annotations && !c.aggregated ? { annotations: { ...e.annotations } } : {};
       await this.kube.create(
         {
           apiVersion: 'v1',
           kind: 'Event',
-          metadata: { name, namespace, ...(e.annotations ? { annotations: { ...e.annotations } } : {}) },
+          metadata: { name: c.name, namespace, ...annotations },
           involvedObject: {
             apiVersion: `${GITOPS_GROUP}/${GITOPS_VERSION}`,
             kind: KD_KIND,
@@ -123,7 +121,7 @@ export class EventRecorder {
             ...(kd.metadata.resourceVersion ? { resourceVersion: kd.metadata.resourceVersion } : {}),
           },
           reason: e.reason,
-          message: e.message,
+          message: c.message,
           type: e.type,
           firstTimestamp: now,
           lastTimestamp: now,
@@ -134,31 +132,31 @@ export class EventRecorder {
         },
         { fieldManager: this.component },
       );
-      this.remember(key, { name, count: 1 });
     } catch (err) {
       this.logger.warn('recording an event failed', { reason: e.reason, error: errorMessage(err) });
     }
   }
 
   /** Raises the count of an event created before; false when it is gone (events expire). */
-  private async bump(namespace: string, old: Seen, now: string): Promise<boolean> {
+  private async bump(
+    namespace: string,
+    c: { name: string; count: number; message: string },
+    now: string,
+  ): Promise<boolean> {
     try {
       await this.kube.mergePatch(
-        { group: '', version: 'v1', kind: 'Event', name: old.name, namespace },
-        { count: old.count + 1, lastTimestamp: now },
+        { group: '', version: 'v1', kind: 'Event', name: c.name, namespace },
+        { count: c.count, lastTimestamp: now, message: c.message },
         { fieldManager: this.component },
       );
-      old.count++;
       return true;
     } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return false;
+      if (err instanceof KubeApiError && err.status === 404) {
+        this.correlator.lost(c.name);
+        return false;
+      }
       throw err;
     }
-  }
-
-  private remember(key: string, seen: Seen): void {
-    if (this.seen.size >= MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value as string);
-    this.seen.set(key, seen);
   }
 
   /** `<object>.<unix nanoseconds in hex>`, unique within this process. */

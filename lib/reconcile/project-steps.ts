@@ -66,8 +66,8 @@ export async function reconcileProject(p: ProjectRun): Promise<ReconcileOutcome 
   progress.prepared = prepared;
   const rendered = prepared.rendered;
   status.set({ observedCommit: prepared.commit });
-  // Kluctl omits an empty lastPrepareError: null removes it (RFC 7386).
-  await status.patch({ lastPrepareError: null });
+  // Kluctl omits an empty lastPrepareError: null removes it (RFC 7386); written with what follows.
+  status.defer({ lastPrepareError: null });
   // The target cluster (spec.kubeConfig may name another than ours) and its id.
   const targetKey: TargetKey = {
     targetName: rendered.target.name,
@@ -118,7 +118,8 @@ export async function reconcileProject(p: ProjectRun): Promise<ReconcileOutcome 
   let deployResult: CommandResult | undefined;
   if (plan.deploy) {
     if (deadline.reached()) return stop(deadline.error('deploy'));
-    await status.progressing(`Performing kluctl ${deployMode(kd.spec)}`);
+    // Sent at once: the cluster is about to change (validate and drift detection progress waits).
+    await status.progressing(`Performing kluctl ${deployMode(kd.spec)}`, undefined, true);
     const t0 = deps.clock.now().getTime();
     const result = (deployResult = await runDeployStep(target, deps.clock, stepInput));
     const summary = summarizeResult(result);
@@ -153,6 +154,8 @@ export async function reconcileProject(p: ProjectRun): Promise<ReconcileOutcome 
         reconcileId,
         renderedObjectsHash: rendered.objectsHash,
         kluctlDeployment: { name, namespace, clusterId },
+        // As Kluctl's validate: list the used kinds by discriminator, then read the rest one by one.
+        ...(rendered.discriminator ? { discriminator: rendered.discriminator } : {}),
       },
       {
         limitMs: readinessRetryLimit({

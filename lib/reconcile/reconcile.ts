@@ -56,6 +56,12 @@ export interface ReconcileRequest {
    * the lease take). Work stops at the earlier of this and `spec.timeout`; absent: only the latter.
    */
   readonly deadline?: Date;
+  /**
+   * The resourceVersion of the deployment as the caller saw it when it decided to reconcile (the
+   * runner's watch): a client that keeps a watched copy answers the first read from it only when the
+   * copy is that new, so the run never reconciles an older spec than the one it was started for.
+   */
+  readonly minResourceVersion?: string;
 }
 
 export type { ReconcileOutcome } from './outcome.js';
@@ -104,7 +110,8 @@ async function reconcileRun(deps: ReconcileDeps, req: ReconcileRequest): Promise
   const ref = kdRef(req);
 
   // 1. Read the object fresh; it may be gone already.
-  const kd = (await deps.kube.get(ref)) as KluctlDeployment | undefined;
+  const fresh = req.minResourceVersion ? { minResourceVersion: req.minResourceVersion } : {};
+  const kd = (await deps.kube.get(ref, fresh)) as KluctlDeployment | undefined;
   if (!kd) return { outcome: 'gone', message: 'KluctlDeployment not found', deployed: false };
 
   // 2. One reconcile per deployment at a time, across processes and functions, for as long as this

@@ -96,7 +96,8 @@ export async function serveCommandRequest(
     status.set({ observedCommit: prepared.commit });
     await status.patch({ lastPrepareError: null });
     const spec = taken.kd.spec;
-    await status.progressing(`Performing ${kind === 'deploy' ? deployMode(spec) : kind}`);
+    // A manual request shows its step at once (the CLI that asked for it is waiting).
+    await status.progressing(`Performing ${kind === 'deploy' ? deployMode(spec) : kind}`, undefined, true);
     const done = await runRequestedCommand(r, kind, taken, prepared);
     // One patch completes the record together with the result it names: `kluctl gitops diff` clears
     // lastDiffResult as soon as it sees the end time, and must not see it set afterwards.

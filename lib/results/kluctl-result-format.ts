@@ -33,7 +33,7 @@ export const RESULT_SECRETS: ResourceInfo = {
   kind: 'Secret',
   plural: 'secrets',
   namespaced: true,
-  verbs: ['create', 'delete', 'get', 'list', 'patch'],
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
 };
 
 /** Which kind of result a Secret holds. */

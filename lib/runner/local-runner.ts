@@ -256,6 +256,8 @@ export class LocalRunner {
       const outcome = await reconcileDeployment(this.deps, {
         namespace: kd.metadata.namespace!,
         name: kd.metadata.name,
+        // A watched copy older than what this runner saw is not good enough (ADR 0014).
+        ...(kd.metadata.resourceVersion ? { minResourceVersion: kd.metadata.resourceVersion } : {}),
       });
       this.entries.set(
         key,
