@@ -199,6 +199,10 @@ export async function reconcileProject(p: ProjectRun): Promise<ReconcileOutcome 
       log.info('drift detection', { drift: drift.message, dryRunApplied: drift.dryRunApplied });
     }
   }
+  // Kluctl's memory is its status: a deploy whose status write fails is deployed again next time.
+  // Ours is in the state store, so after a deploy the status goes first; if it cannot be written (the
+  // API server went away mid-run) the run fails here and the memory stays as it was.
+  if (plan.deploy) await status.flush({ observe: false });
   // Remember what we did (the next plan reads it). A deploy cut by the host's deadline did not do
   // what Kluctl's controller would have done, so the next run deploys again.
   run.state.known = await rememberRun(
