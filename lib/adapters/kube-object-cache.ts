@@ -13,6 +13,7 @@
 import type { KubeObject, KubeWatcher, Logger, ObjectRef, ResourceInfo } from '../ports.js';
 import { impliesLabel, matchesLabels, parseLabelSelector } from '../util/label-selector.js';
 import type { LabelRequirement } from '../util/label-selector.js';
+import { cloneJson } from '../util/dict.js';
 import { isOlder, ObjectReflector } from './object-reflector.js';
 import type { ReflectorOptions } from './object-reflector.js';
 
@@ -94,7 +95,7 @@ export class KubeObjectCache {
       .filter(
         (o) => (!namespace || o.metadata.namespace === namespace) && matchesLabels(reqs, o.metadata.labels),
       )
-      .map((o) => structuredClone(o));
+      .map((o) => cloneJson(o));
   }
 
   /**
@@ -124,7 +125,7 @@ export class KubeObjectCache {
     if (!(await reflector.ready())) return undefined;
     const obj = reflector.find(ref.namespace, ref.name);
     if (!obj || isOlder(obj.metadata.resourceVersion, minResourceVersion)) return undefined;
-    return structuredClone(obj);
+    return cloneJson(obj);
   }
 
   /** Whether {@link get} may answer for this kind (a cheap test before resolving the kind). */
@@ -139,7 +140,7 @@ export class KubeObjectCache {
       if (r.scope.namespace && r.scope.namespace !== obj.metadata.namespace) continue;
       const inScope = !scope.labelKey || obj.metadata.labels?.[scope.labelKey] !== undefined;
       if (r.scope.resource.version !== version) r.invalidate(obj, inScope);
-      else r.observe(structuredClone(obj), inScope);
+      else r.observe(cloneJson(obj), inScope);
     }
   }
 

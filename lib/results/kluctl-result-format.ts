@@ -232,15 +232,25 @@ export function resultsBeyondRetention(
   return entries.slice(keep).map((e) => e.s);
 }
 
+/** Summaries already parsed, by their annotation text (retention reads every result on every write). */
+const parsedSummaries = new Map<string, SummaryFields | undefined>();
+/** Bound of {@link parsedSummaries}: a few results per deployment of a large runner. */
+const PARSED_SUMMARIES_MAX = 20_000;
+
 function parseSummary(s: KubeObject, kind: ResultKind): SummaryFields | undefined {
   const text = s.metadata.annotations?.[SUMMARY_ANNOTATION[kind]];
   if (!text) return undefined;
+  if (parsedSummaries.has(text)) return parsedSummaries.get(text);
+  let v: SummaryFields | undefined;
   try {
-    const v = JSON.parse(text) as SummaryFields;
-    return typeof v.id === 'string' ? v : undefined;
+    const parsed = JSON.parse(text) as SummaryFields;
+    v = typeof parsed.id === 'string' ? parsed : undefined;
   } catch {
-    return undefined;
+    v = undefined;
   }
+  if (parsedSummaries.size >= PARSED_SUMMARIES_MAX) parsedSummaries.clear();
+  parsedSummaries.set(text, v);
+  return v;
 }
 
 /** Kluctl's FilterProject: a repo key and sub directory, each only compared when the filter has one. */
