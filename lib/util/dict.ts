@@ -15,8 +15,13 @@ export function isDict(v: unknown): v is Dict {
  */
 export function cloneJson<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map((x: unknown) => cloneJson(x)) as T;
+  if (Array.isArray(v)) {
+    const list: unknown[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) list[i] = cloneJson(v[i]);
+    return list as T;
+  }
   const out: Dict = {};
-  for (const [k, x] of Object.entries(v as Dict)) out[k] = cloneJson(x);
+  // JSON objects have no inherited enumerable keys; for-in avoids Object.entries' pair arrays.
+  for (const k in v) out[k] = cloneJson((v as Dict)[k]);
   return out as T;
 }
