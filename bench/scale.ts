@@ -1,6 +1,6 @@
 /**
  * Scale benchmark (`npm run bench -- scale [--n=100,300,1000] [--interval=1m] [--concurrency=4]
- * [--profile=DIR] [--ours-only]`): N
+ * [--profile=DIR] [--ours-only] [--cold-only]`): N
  * KluctlDeployments of one small project (bench/scale-project.ts) reconciled by our local runner
  * (`bin/kluctl-serverless.js run`, the built CLI, as a child process) and then by Kluctl's controller
  * (`kluctl controller run` of the reference binary), on one cluster with kwok, in the same run. Each
@@ -87,6 +87,7 @@ export async function main(): Promise<void> {
   if (ns.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--n: expected e.g. --n=100,300,1000');
   const interval = flag('interval') ?? '1m';
   const profileDir = flag('profile');
+  const coldOnly = process.argv.includes('--cold-only');
   const work = await mkdtemp(join(tmpdir(), 'ks-bench-scale-'));
   const logsDir = join(work, 'logs');
   const cluster = await startCluster({ workDir: join(work, 'cluster'), logsDir, controllers: true });
@@ -107,7 +108,8 @@ export async function main(): Promise<void> {
         concurrency: Number(flag('concurrency') ?? 4),
         ...(profileDir && n === largest ? { profileDir: resolve(profileDir) } : {}),
       };
-      const noise = await backgroundRequests(kc, env.intervalMs);
+      // `--cold-only`: only the time until all are Ready (no background or steady-state interval).
+      const noise = coldOnly ? {} : await backgroundRequests(kc, env.intervalMs);
       const ours = await runSide(
         env,
         { namespace: `ours-${n}`, prefix: `o${n}` },
@@ -165,6 +167,17 @@ async function runSide(
     const coldMs = since(t0);
     process.stderr.write(`scale: ${side.namespace}: all ${n} have been Ready after ${coldMs} ms\n`);
     const coldCpuS = cpuSeconds(proc.pid);
+    if (process.argv.includes('--cold-only')) {
+      return {
+        coldMs,
+        coldCpuS,
+        steadyReconciles: 0,
+        steadyCpuS: 0,
+        steadyApiCalls: 0,
+        steadyApiByVerb: {},
+        peakRssMB: peakRssMB(proc.pid),
+      };
+    }
     const api0 = await apiRequestCounts(env.kc);
     const r0 = await reconciles();
     await sleep(env.intervalMs);
@@ -317,6 +330,10 @@ function report(
     flux: `${FLUX.kustomizations} Kustomizations in ${FLUX.ms / 1000} s on ${FLUX.cores} cores (published)`,
     fluxMsPerDeployment: FLUX.ms / FLUX.kustomizations,
   });
+  if (process.argv.includes('--cold-only')) {
+    line({ case: 'peak RSS', peakRssMB: ours.peakRssMB, baselinePeakRssMB: theirs?.peakRssMB });
+    return;
+  }
   line({
     case: `one interval (${interval}) with nothing changed: API requests`,
     apiCalls: ours.steadyApiCalls,
