@@ -1,6 +1,6 @@
 /**
  * Scale benchmark (`npm run bench -- scale [--n=100,300,1000] [--interval=1m] [--concurrency=4]
- * [--profile=DIR] [--ours-only] [--cold-only]`): N
+ * [--profile=DIR] [--ours-only|--kluctl-only] [--cold-only]`): N
  * KluctlDeployments of one small project (bench/scale-project.ts) reconciled by our local runner
  * (`bin/kluctl-serverless.js run`, the built CLI, as a child process) and then by Kluctl's controller
  * (`kluctl controller run` of the reference binary), on one cluster with kwok, in the same run. Each
@@ -110,6 +110,11 @@ export async function main(): Promise<void> {
       };
       // `--cold-only`: only the time until all are Ready (no background or steady-state interval).
       const noise = coldOnly ? {} : await backgroundRequests(kc, env.intervalMs);
+      // `--kluctl-only`: only Kluctl's side (a long baseline run, e.g. at N=1000 with --cold-timeout-s).
+      if (process.argv.includes('--kluctl-only')) {
+        await kluctlOnly(env, n, repo.url, interval, noise);
+        continue;
+      }
       const ours = await runSide(
         env,
         { namespace: `ours-${n}`, prefix: `o${n}` },
@@ -129,6 +134,27 @@ export async function main(): Promise<void> {
     await cluster.stop();
     await stopAll();
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Kluctl's side alone: its figures, or how far it got when `--cold-timeout-s` ended the wait. */
+async function kluctlOnly(
+  env: Env,
+  n: number,
+  url: string,
+  interval: string,
+  noise: Record<string, number>,
+): Promise<void> {
+  const side = { namespace: `kluctl-${n}`, prefix: `k${n}` };
+  const line = (o: Record<string, unknown>): void =>
+    void process.stdout.write(
+      `${JSON.stringify({ bench: 'scale', n, concurrency: env.concurrency, side: 'kluctl', ...o })}\n`,
+    );
+  try {
+    const f = await runSide(env, side, n, url, interval, noise);
+    line({ case: 'cold until all Ready', ms: f.coldMs, cpuS: f.coldCpuS, peakRssMB: f.peakRssMB });
+  } catch (err) {
+    line({ case: 'cold until all Ready', notReached: (err as Error).message.split('\n')[0] });
   }
 }
 
