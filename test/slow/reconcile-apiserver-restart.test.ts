@@ -103,6 +103,8 @@ test('the API server restarted mid-deploy: that run fails, the next run complete
   const again = await client();
   const deps2 = testReconcileDeps({ kube: again, workDir, holder: 'restart-test' });
   const next = await reconcileDeployment(deps2, { namespace: NS, name: 'app' });
+  if (next.outcome !== 'succeeded')
+    process.stderr.write(`next run: ${JSON.stringify(next).slice(0, 2000)}\n`);
   expect(next).toMatchObject({ outcome: 'succeeded', deployed: true });
   const kd = (await again.get(kluctlDeploymentRef(NS, 'app'))) as KluctlDeployment;
   expect(readyCondition(kd)).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
