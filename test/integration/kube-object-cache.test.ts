@@ -24,15 +24,9 @@ import {
   restrictedKubeconfig,
   testEnv,
 } from '../support/test-env.js';
+import { CONFIGMAPS } from '../support/resources.js';
 
-const CM: ResourceInfo = {
-  group: '',
-  version: 'v1',
-  kind: 'ConfigMap',
-  plural: 'configmaps',
-  namespaced: true,
-  verbs: ['get', 'list', 'watch', 'delete'],
-};
+const CM = CONFIGMAPS;
 const LABEL = 'kluctl.io/discriminator';
 const selector = (d: string) => `${LABEL}=${d}`;
 

@@ -31,6 +31,7 @@ import {
 } from '../support/reconcile-scenario.js';
 import { kubectlApply } from '../support/identity-scenario.js';
 import { eventually, kubectlTest } from '../support/test-env.js';
+import { CONFIGMAPS } from '../support/resources.js';
 
 let s: ProjectScenario;
 let caches: ObjectCaches;
@@ -124,13 +125,9 @@ test('drift and orphans made out of band are found through the cache on the next
     ['--server-side', '--field-manager=kluctl'],
   );
   // The watches report within moments; the next reconcile must see all three changes.
-  const cms = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
   const selector = `kluctl.io/discriminator=${discriminator}`;
   await eventually(async () => {
-    const listed = await caches.kube.list(
-      { ...cms, verbs: ['list', 'watch', 'delete'] },
-      { labelSelector: selector },
-    );
+    const listed = await caches.kube.list(CONFIGMAPS, { labelSelector: selector });
     expect(listed.map((o) => o.metadata.name).sort()).toEqual(['stray']);
   });
 

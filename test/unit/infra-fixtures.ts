@@ -97,6 +97,12 @@ export function functionNamed(t: Template, what: string): [string, { Properties:
   return found[0] as [string, { Properties: Record<string, unknown> }];
 }
 
+/** The environment variables of the one function whose description contains `what`. */
+export function functionEnv(t: Template, what: string): Record<string, unknown> {
+  const props = functionNamed(t, what)[1].Properties;
+  return (props['Environment'] as { Variables: Record<string, unknown> }).Variables;
+}
+
 /** The values of a statement field as a list. */
 export const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 

@@ -3,7 +3,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { createInfraWorkspace, functionNamed } from './infra-fixtures.js';
+import { createInfraWorkspace, functionEnv, functionNamed } from './infra-fixtures.js';
 import type { InfraWorkspace } from './infra-fixtures.js';
 
 let ws: InfraWorkspace;
@@ -16,9 +16,7 @@ beforeAll(() => {
 
 afterAll(() => ws?.dispose());
 
-const env = (what: string) =>
-  (functionNamed(template, what)[1].Properties['Environment'] as { Variables: Record<string, unknown> })
-    .Variables;
+const env = (what: string) => functionEnv(template, what);
 
 describe('front functions', () => {
   it.each(['ingest', 'webhook', 'schedule'])('%s runs small on arm64 without the tools layer', (what) => {

@@ -7,7 +7,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { KluctlServerlessStack } from '../../infra/kluctl-serverless-stack.js';
-import { createInfraWorkspace, ENV, functionNamed, only } from './infra-fixtures.js';
+import { createInfraWorkspace, ENV, functionEnv, functionNamed, only } from './infra-fixtures.js';
 import type { InfraWorkspace, VariantProps } from './infra-fixtures.js';
 
 let ws: InfraWorkspace;
@@ -181,9 +181,7 @@ describe('reconcile function', () => {
   });
 
   it('passes the default service account (Kluctl --default-service-account) only when set', () => {
-    const vars = (t: Template) =>
-      (functionNamed(t, 'reconcile worker')[1].Properties['Environment'] as { Variables: unknown })
-        .Variables as Record<string, unknown>;
+    const vars = (t: Template) => functionEnv(t, 'reconcile worker');
     expect(vars(template)).not.toHaveProperty('DEFAULT_SERVICE_ACCOUNT');
     expect(vars(synth({ defaultServiceAccount: 'kluctl-deployer' }))).toMatchObject({
       DEFAULT_SERVICE_ACCOUNT: 'kluctl-deployer',

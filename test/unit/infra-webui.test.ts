@@ -1,7 +1,13 @@
 // CDK assertions on the web UI on AWS (infra/webui-function.ts): its routes on the HTTP API, its
 // function and secrets, and an IAM policy that reads only what the UI shows.
 import type { Template } from 'aws-cdk-lib/assertions';
-import { asList, createInfraWorkspace, functionNamed, functionStatements } from './infra-fixtures.js';
+import {
+  asList,
+  createInfraWorkspace,
+  functionEnv,
+  functionNamed,
+  functionStatements,
+} from './infra-fixtures.js';
 import type { InfraWorkspace } from './infra-fixtures.js';
 
 let ws: InfraWorkspace;
@@ -14,9 +20,7 @@ beforeAll(() => {
 
 afterAll(() => ws?.dispose());
 
-const webuiEnv = (t: Template) =>
-  (functionNamed(t, 'web UI')[1].Properties['Environment'] as { Variables: Record<string, unknown> })
-    .Variables;
+const webuiEnv = (t: Template) => functionEnv(t, 'web UI');
 
 it('routes ANY /ui and ANY /ui/{proxy+} to the web UI function', () => {
   const [fnId] = functionNamed(template, 'web UI');

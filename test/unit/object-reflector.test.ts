@@ -14,15 +14,9 @@ import type {
   WatchEvent,
 } from '../../lib/ports.js';
 import { silentLogger } from '../../lib/ports.js';
+import { CONFIGMAPS } from '../support/resources.js';
 
-const CM: ResourceInfo = {
-  group: '',
-  version: 'v1',
-  kind: 'ConfigMap',
-  plural: 'configmaps',
-  namespaced: true,
-  verbs: ['list', 'watch'],
-};
+const CM = CONFIGMAPS;
 
 const cm = (name: string, rv: number, v = String(rv)): KubeObject => ({
   apiVersion: 'v1',
