@@ -1,6 +1,6 @@
 /**
  * Scale benchmark (`npm run bench -- scale [--n=100,300,1000] [--interval=1m] [--concurrency=4]
- * [--profile=DIR] [--ours-only|--kluctl-only] [--cold-only]`): N
+ * [--profile=DIR] [--ours-only|--kluctl-only] [--cold-only] [--quiet-steady-state]`): N
  * KluctlDeployments of one small project (bench/scale-project.ts) reconciled by our local runner
  * (`bin/kluctl-serverless.js run`, the built CLI, as a child process) and then by Kluctl's controller
  * (`kluctl controller run` of the reference binary), on one cluster with kwok, in the same run. Each
@@ -12,6 +12,8 @@
  * cluster's own background requests, measured for as long with no reconciler running), CPU seconds and
  * peak RSS of the reconciler process. `--profile=DIR` runs our runner under `node --cpu-prof` at the
  * largest N (summarise with `npx tsx bench/cpu-profile-summary.ts DIR/*.cpuprofile`).
+ * `--quiet-steady-state` starts our runner with that flag (no end event and no repeated validate result
+ * on a reconcile that changes nothing; Kluctl's side is unchanged).
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -68,6 +70,8 @@ interface Env {
   /** Reconciles at a time, for both sides (`--concurrency`, default 4: both tools' default). */
   readonly concurrency: number;
   readonly profileDir?: string;
+  /** Our runner with `--quiet-steady-state`. */
+  readonly quietSteadyState: boolean;
 }
 
 function flag(name: string): string | undefined {
@@ -106,6 +110,7 @@ export async function main(): Promise<void> {
         logsDir,
         intervalMs: parseInterval(interval),
         concurrency: Number(flag('concurrency') ?? 4),
+        quietSteadyState: process.argv.includes('--quiet-steady-state'),
         ...(profileDir && n === largest ? { profileDir: resolve(profileDir) } : {}),
       };
       // `--cold-only`: only the time until all are Ready (no background or steady-state interval).
@@ -127,7 +132,7 @@ export async function main(): Promise<void> {
       const theirs = process.argv.includes('--ours-only')
         ? undefined
         : await runSide(env, { namespace: `kluctl-${n}`, prefix: `k${n}` }, n, repo.url, interval, noise);
-      report(n, interval, env.concurrency, ours, theirs, noise);
+      report(n, interval, env, ours, theirs, noise);
     }
   } finally {
     await git.stop();
@@ -268,6 +273,7 @@ async function startOurRunner(env: Env, namespace: string, port: number): Promis
       String(env.concurrency),
       '--listen',
       `127.0.0.1:${port}`,
+      ...(env.quietSteadyState ? ['--quiet-steady-state'] : []),
     ],
     logsDir: env.logsDir,
   });
@@ -339,13 +345,15 @@ async function waitAllReady(kc: string, namespace: string, n: number, proc: Mana
 function report(
   n: number,
   interval: string,
-  concurrency: number,
+  env: Env,
   ours: SideFigures,
   theirs: SideFigures | undefined,
   noise: object,
 ): void {
   const line = (o: Record<string, unknown>): void =>
-    void process.stdout.write(`${JSON.stringify({ bench: 'scale', n, concurrency, ...o })}\n`);
+    void process.stdout.write(
+      `${JSON.stringify({ bench: 'scale', n, concurrency: env.concurrency, ...(env.quietSteadyState ? { quietSteadyState: true } : {}), ...o })}\n`,
+    );
   line({
     case: 'cold until all Ready',
     ms: ours.coldMs,

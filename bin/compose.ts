@@ -85,6 +85,8 @@ export async function reconcileDeps(
       debug?: boolean;
       logger?: Logger;
       defaultServiceAccount?: string;
+      /** `run --quiet-steady-state` (run-report.ts). */
+      quietSteadyState?: boolean;
       /** Watch-backed object caches (ADR 0014): only for a process that lives across reconciles. */
       objectCache?: boolean;
       /** The namespace of the deployments the caller reconciles (default all), for the caches. */
@@ -143,6 +145,7 @@ export async function reconcileDeps(
       // Results also go where Kluctl's CLI (`kluctl gitops deploy`, ...) reads them.
       kluctlResults: new KubeSecretsResultStore(cached.kube),
       ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
+      ...(flags.quietSteadyState ? { quietSteadyState: true } : {}),
     },
   };
 }

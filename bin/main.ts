@@ -195,6 +195,10 @@ program
     '--default-service-account <name>',
     "service account (in the deployment's namespace) to impersonate when spec.serviceAccountName is empty",
   )
+  .option(
+    '--quiet-steady-state',
+    'a reconcile that changes nothing writes only the status: no end event, and a validate result like the last one is not stored again (Kluctl writes both every time)',
+  )
   .option('--once', 'reconcile every deployment once, print the status table and exit')
   .option('--no-watch', 'list deployments on every tick instead of watching them')
   .option(

@@ -83,6 +83,7 @@ export class KluctlServerlessStack extends Stack {
       logRetention: cfg.logRetention,
       alarmActions,
       defaultServiceAccount: cfg.defaultServiceAccount,
+      quietSteadyState: cfg.quietSteadyState,
     });
     this.front = new FrontFunctions(this, 'Front', {
       stateBucket: this.stateBucket,

@@ -33,6 +33,8 @@ export interface ReconcileFunctionProps {
   readonly alarmActions?: readonly IAlarmAction[];
   /** Service account impersonated when a deployment names none. @default none */
   readonly defaultServiceAccount?: string;
+  /** The stack prop `quietSteadyState` (stack-props.ts). */
+  readonly quietSteadyState?: boolean;
 }
 
 /** The reconcile worker: one SQS message, one reconcile. */
@@ -58,6 +60,7 @@ export class ReconcileFunction extends Construct {
         // composition root reads the secret of the cluster a message names when it first needs it.
         CLUSTER_SECRET_PREFIX: props.clusters.prefix,
         ...(props.defaultServiceAccount ? { DEFAULT_SERVICE_ACCOUNT: props.defaultServiceAccount } : {}),
+        ...(props.quietSteadyState ? { QUIET_STEADY_STATE: 'true' } : {}),
       },
       layers: [props.toolsLayer],
       architecture: TOOLS_ARCHITECTURE,

@@ -91,6 +91,14 @@ export interface KluctlServerlessStackProps extends StackProps {
    * @default none: such deployments are reconciled with the kubeconfig secret's own identity
    */
   readonly defaultServiceAccount?: string;
+  /**
+   * A scheduled reconcile that changes nothing writes only the deployment's status: no end event, and a
+   * validate result with the same findings as the last is not stored again (the status keeps its id).
+   * Kluctl's controller writes all three every interval; this cuts the steady-state writes to the
+   * cluster's API server to one per deployment and interval.
+   * @default false: Kluctl's writes
+   */
+  readonly quietSteadyState?: boolean;
 }
 
 /** The props with every default filled in. */
@@ -118,6 +126,7 @@ export interface ResolvedStackProps {
   readonly logRetention: RetentionDays;
   readonly alarmTopic: ITopic | undefined;
   readonly defaultServiceAccount: string | undefined;
+  readonly quietSteadyState: boolean;
 }
 
 const MAX_LAMBDA_TIMEOUT = Duration.minutes(15);
@@ -222,6 +231,7 @@ export function resolveStackProps(props: KluctlServerlessStackProps): ResolvedSt
     logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
     alarmTopic: props.alarmTopic,
     defaultServiceAccount: sa,
+    quietSteadyState: props.quietSteadyState ?? false,
   };
 }
 

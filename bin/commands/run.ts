@@ -36,6 +36,7 @@ interface RunFlags extends ClusterFlags, StateFlags, WebuiFlags {
   once?: boolean;
   debug?: boolean;
   defaultServiceAccount?: string;
+  quietSteadyState?: boolean;
   listen?: string;
   webhookSecretFile?: string;
   /** `--no-watch` sets it to false. */

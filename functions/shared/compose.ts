@@ -97,5 +97,7 @@ export async function sharedReconcileDeps(
     // The runner's /metrics figures, as CloudWatch EMF lines in the function's log.
     metrics: new EmfMetricsSink((l) => process.stdout.write(`${l}\n`)),
     ...(env.DEFAULT_SERVICE_ACCOUNT ? { defaultServiceAccount: env.DEFAULT_SERVICE_ACCOUNT } : {}),
+    // The stack's quietSteadyState (lib/reconcile/run-report.ts).
+    ...(env.QUIET_STEADY_STATE === 'true' ? { quietSteadyState: true } : {}),
   };
 }

@@ -19,7 +19,7 @@ import { nextReconcileAt, planReconcile } from './plan.js';
 import { PrepareError, prepareProject } from './prepare.js';
 import type { PreparedProject } from './prepare.js';
 import type { ReconcileOutcome } from './outcome.js';
-import { keepCommandResult, keepValidateResult } from './results.js';
+import { keepCommandResult, keepValidateResult, sameValidateFindings } from './results.js';
 import type { Run } from './run.js';
 import type { StatusWriter } from './status-writer.js';
 import { readinessRetryLimit, readinessWaitMessage, validateUntilReady } from './validate.js';
@@ -168,11 +168,20 @@ export async function reconcileProject(p: ProjectRun): Promise<ReconcileOutcome 
       },
     );
     const overridesPatch = request?.request.overridesPatch;
-    const lastValidateResult = overridesPatch ? { ...validateResult, overridesPatch } : validateResult;
+    const result = overridesPatch ? { ...validateResult, overridesPatch } : validateResult;
+    // A quiet steady state (run-report.ts) does not store a scheduled validate's result again when it
+    // found what the last one found: the status shows this run's times with the stored result's id.
+    const previous = kd.status?.lastValidateResult;
+    const repeated =
+      deps.quietSteadyState === true &&
+      !request &&
+      previous != null &&
+      sameValidateFindings(previous, result);
+    const lastValidateResult = repeated ? { ...result, id: previous.id } : result;
     status.set({ lastValidateResult });
     commandErrors.push(commandErrorText('validate', validateResult.errors, validateResult.warnings));
-    await keepValidateResult(deps, lastValidateResult);
-    report.validated((deps.clock.now().getTime() - t0) / 1000);
+    if (!repeated) await keepValidateResult(deps, lastValidateResult);
+    report.validated((deps.clock.now().getTime() - t0) / 1000, !repeated);
   }
 
   // 12. Drift detection, as Kluctl on every full reconcile: a dry-run diff that skips the objects

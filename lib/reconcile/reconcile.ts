@@ -327,6 +327,7 @@ async function reconcileLeased(r: Run): Promise<ReconcileOutcome> {
       await status.flush({ observe });
       await report.finished({
         status: status.status,
+        requested: request !== undefined,
         ...(outcome.nextRunAt ? { nextRunAt: outcome.nextRunAt } : {}),
       });
     } finally {

@@ -4,6 +4,7 @@
  * reconciler has one, in Kluctl's own result store (lib/results/kluctl-result-store.ts), where
  * Kluctl's CLI and web UI read them.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import type { ValidateResult } from '../api/types.js';
 import { errorMessage } from '../errors.js';
@@ -86,6 +87,30 @@ export async function keepValidateResult(sinks: ResultSinks, result: ValidateRes
       error: errorMessage(err),
     }),
   );
+}
+
+/**
+ * What a validate found, without what changes on every run (its id, reconcile id and times): two
+ * results with equal findings say the same about the deployment. Empty lists count as absent, as the
+ * status read back from the API server may have either.
+ */
+function validateFindings(r: ValidateResult): Record<string, unknown> {
+  // Through JSON first: fields set to undefined are absent in the status read back.
+  const {
+    id: _id,
+    reconcileId: _reconcileId,
+    startTime: _start,
+    endTime: _end,
+    ...rest
+  } = JSON.parse(JSON.stringify(r)) as ValidateResult;
+  return Object.fromEntries(
+    Object.entries(rest).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
+  );
+}
+
+/** Whether `a` and `b` found the same (see {@link validateFindings}). */
+export function sameValidateFindings(a: ValidateResult, b: ValidateResult): boolean {
+  return isDeepStrictEqual(validateFindings(a), validateFindings(b));
 }
 
 /** Reads a stored result by key. */

@@ -24,6 +24,13 @@ export interface ReportDeps {
   readonly metrics?: MetricsSink;
   /** Records the events; default one recorder per client (so repeats are counted), `false`: none. */
   readonly events?: EventRecorder | false;
+  /**
+   * Beyond Kluctl (`run --quiet-steady-state`): a scheduled reconcile that changed nothing (no
+   * command ran, the same validate findings, the same Ready condition and drift message) records no
+   * end event; together with the validate result not stored again (project-steps.ts), such a reconcile
+   * writes only its status. Default false: Kluctl's event on every reconcile.
+   */
+  readonly quietSteadyState?: boolean;
 }
 
 const recorders = new WeakMap<KubeClient, EventRecorder>();
@@ -42,6 +49,8 @@ export interface RunEnd {
   /** The status as written at the end. */
   readonly status: StatusPatch;
   readonly nextRunAt?: Date;
+  /** The run served a reconcile request (`kluctl gitops reconcile`): its end event is always recorded. */
+  readonly requested?: boolean;
 }
 
 /** Events and metrics of one reconcile. */
@@ -49,6 +58,8 @@ export class RunReport {
   private readonly recorder: EventRecorder | undefined;
   private deploy: { seconds: number; summary: CommandResultSummary } | undefined;
   private validateSeconds: number | undefined;
+  /** Something this run did that a quiet steady state still reports: a command, new validate findings. */
+  private changed = false;
 
   constructor(
     private readonly deps: ReportDeps,
@@ -64,14 +75,16 @@ export class RunReport {
    * `delete`): its event, and its counts for the metrics. `seconds` marks the deploy of the reconcile.
    */
   async commandFinished(summary: CommandResultSummary, command: string, seconds?: number): Promise<void> {
+    this.changed = true;
     if (seconds !== undefined) this.deploy = { seconds, summary };
     else this.send(commandSamples(this.kd, summary));
     await this.recorder?.record(this.kd, commandEvent(this.kd, summary, command));
   }
 
-  /** Validation took `seconds` (its retries included). */
-  validated(seconds: number): void {
+  /** Validation took `seconds` (its retries included); `stored`: its result was written. */
+  validated(seconds: number, stored = true): void {
     this.validateSeconds = seconds;
+    if (stored) this.changed = true;
   }
 
   /** The reconcile ended with `end.status` written: the end event and the run's metrics. */
@@ -100,6 +113,7 @@ export class RunReport {
         reconcileSeconds: (now - this.started.getTime()) / 1000,
       }),
     );
+    if (this.deps.quietSteadyState && !end.requested && !this.changed && this.unchanged(end.status)) return;
     const event = reconcileEndEvent({
       reason: ready?.reason ?? 'warning',
       // Kluctl's event carries the error: the prepare error itself, else the Ready message.
@@ -110,6 +124,19 @@ export class RunReport {
       nextRunInMs: end.nextRunAt ? end.nextRunAt.getTime() - now : 0,
     });
     await this.recorder?.record(this.kd, event);
+  }
+
+  /** Whether the status ends with the Ready condition and drift message the object had before. */
+  private unchanged(status: StatusPatch): boolean {
+    const before = this.kd.status;
+    const ready = (conditions: StatusPatch['conditions']) => {
+      const c = conditions?.find((x) => x.type === READY);
+      return c ? `${c.status}/${c.reason}/${c.message}` : undefined;
+    };
+    return (
+      ready(status.conditions) === ready(before?.conditions) &&
+      (status.lastDriftDetectionResultMessage ?? undefined) === before?.lastDriftDetectionResultMessage
+    );
   }
 
   /** The finalizer ran: the metrics say so (Kluctl records no event for it). */

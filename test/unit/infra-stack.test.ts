@@ -188,6 +188,12 @@ describe('reconcile function', () => {
     });
   });
 
+  it('turns on the quiet steady state only when asked', () => {
+    const vars = (t: Template) => functionEnv(t, 'reconcile worker');
+    expect(vars(template)).not.toHaveProperty('QUIET_STEADY_STATE');
+    expect(vars(synth({ quietSteadyState: true }))).toMatchObject({ QUIET_STEADY_STATE: 'true' });
+  });
+
   it('applies sizing props', () => {
     const t = synth({
       reconcileTimeout: Duration.minutes(14),
