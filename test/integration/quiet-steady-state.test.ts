@@ -5,62 +5,28 @@
  * anything that changes (new validate findings, drift, a reconcile request) is still stored and
  * reported as Kluctl does it.
  */
-import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
-import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
-import { startObjectCaches } from '../../lib/adapters/object-caches.js';
-import type { ObjectCaches } from '../../lib/adapters/object-caches.js';
 import type { RequestStats } from '../../lib/adapters/kube-http-transport.js';
-import { silentLogger } from '../../lib/ports.js';
 import type { KubeObject } from '../../lib/ports.js';
 import { reconcileDeployment } from '../../lib/reconcile/reconcile.js';
-import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 import { LABEL_VALIDATE_RESULT_ID } from '../../lib/results/kluctl-result-format.js';
 import { KLUCTL_RESULTS_NAMESPACE } from '../../lib/results/kluctl-result-store.js';
-import { applyKluctlDeployment, getKluctlDeployment, readyCondition } from '../support/kluctl-deployment.js';
-import {
-  startProjectScenario,
-  testReconcileDeps,
-  type ProjectScenario,
-} from '../support/reconcile-scenario.js';
+import { getKluctlDeployment, readyCondition } from '../support/kluctl-deployment.js';
+import { startCachedScenario, type CachedScenario } from '../support/reconcile-scenario.js';
 import { kubectlJson, kubectlTest } from '../support/test-env.js';
 
-let s: ProjectScenario;
-let caches: ObjectCaches;
-let deps: ReconcileDeps;
+let s: CachedScenario;
 let ns: string;
 
 beforeAll(async () => {
-  s = await startProjectScenario({ name: 'quiet' });
+  s = await startCachedScenario('quiet', { quietSteadyState: true });
   ns = s.ns;
-  caches = startObjectCaches({
-    kube: s.kube,
-    clusters: new HttpKubeClientFactory(s.kube),
-    logger: silentLogger,
-  });
-  deps = testReconcileDeps({
-    kube: caches.kube,
-    clusters: caches.clusters,
-    kluctlResults: new KubeSecretsResultStore(caches.kube),
-    workDir: s.workDir,
-    holder: 'quiet-test',
-    quietSteadyState: true,
-  });
-  // validateInterval 1s: validate is due on every reconcile below, as it is once per interval.
-  await applyKluctlDeployment(ns, 'app', {
-    interval: '10m',
-    validateInterval: '1s',
-    source: { git: { url: s.repo.url } },
-    target: 'dev',
-    args: { namespace: ns },
-  });
 });
 
 afterAll(async () => {
-  await caches?.stop();
   await s?.stop();
 });
 
-const reconcile = () => reconcileDeployment(deps, { namespace: ns, name: 'app' });
+const reconcile = () => reconcileDeployment(s.deps, { namespace: ns, name: 'app' });
 const validateDue = () => new Promise((r) => setTimeout(r, 1100));
 const kubectl = async (args: string[]) => {
   const r = await kubectlTest(args);

@@ -6,9 +6,6 @@
  * drift and orphan detection still see what changed out of band: an object deleted, a discriminator
  * label removed, an orphan with the discriminator created.
  */
-import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
-import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
-import { startObjectCaches } from '../../lib/adapters/object-caches.js';
 import type { ObjectCaches } from '../../lib/adapters/object-caches.js';
 import { silentLogger } from '../../lib/ports.js';
 import type { RequestStats } from '../../lib/adapters/kube-http-transport.js';
@@ -18,53 +15,27 @@ import { LocalRunner } from '../../lib/runner/local-runner.js';
 import { DeploymentInformer } from '../../lib/shim/deployment-informer.js';
 import type { ReconcileDeps } from '../../lib/reconcile/reconcile.js';
 import {
-  applyKluctlDeployment,
   getKluctlDeployment,
   kluctlDeploymentRef,
   patchKluctlDeploymentSpec,
   readyCondition,
 } from '../support/kluctl-deployment.js';
-import {
-  startProjectScenario,
-  testReconcileDeps,
-  type ProjectScenario,
-} from '../support/reconcile-scenario.js';
+import { startCachedScenario, type CachedScenario } from '../support/reconcile-scenario.js';
 import { kubectlApply } from '../support/identity-scenario.js';
 import { eventually, kubectlTest } from '../support/test-env.js';
 import { CONFIGMAPS } from '../support/resources.js';
 
-let s: ProjectScenario;
+let s: CachedScenario;
 let caches: ObjectCaches;
 let deps: ReconcileDeps;
 let ns: string;
 
 beforeAll(async () => {
-  s = await startProjectScenario({ name: 'steady' });
-  ns = s.ns;
-  caches = startObjectCaches({
-    kube: s.kube,
-    clusters: new HttpKubeClientFactory(s.kube),
-    logger: silentLogger,
-  });
-  deps = testReconcileDeps({
-    kube: caches.kube,
-    clusters: caches.clusters,
-    kluctlResults: new KubeSecretsResultStore(caches.kube),
-    workDir: s.workDir,
-    holder: 'steady-test',
-  });
-  // validateInterval 1s: validate is due on every reconcile below, as it is once per interval.
-  await applyKluctlDeployment(ns, 'app', {
-    interval: '10m',
-    validateInterval: '1s',
-    source: { git: { url: s.repo.url } },
-    target: 'dev',
-    args: { namespace: ns },
-  });
+  s = await startCachedScenario('steady');
+  ({ ns, caches, deps } = s);
 });
 
 afterAll(async () => {
-  await caches?.stop();
   await s?.stop();
 });
 

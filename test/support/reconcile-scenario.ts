@@ -5,6 +5,10 @@
  * project in a real Git server, an admin client, a work folder and a namespace).
  */
 import { HttpOciSource } from '../../lib/adapters/http-oci-source.js';
+import { HttpKubeClientFactory } from '../../lib/adapters/kube-client-factory.js';
+import { KubeSecretsResultStore } from '../../lib/adapters/kube-secrets-result-store.js';
+import { startObjectCaches } from '../../lib/adapters/object-caches.js';
+import type { ObjectCaches } from '../../lib/adapters/object-caches.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,4 +132,51 @@ export async function createCredentialsSecret(
     `--from-literal=password=${credentials.password}`,
   ]);
   if (r.code !== 0) throw new Error(`could not create Secret ${namespace}/${name}: ${r.stderr.trim()}`);
+}
+
+/** What {@link startCachedScenario} starts; `stop()` in afterAll. */
+export interface CachedScenario extends ProjectScenario {
+  readonly caches: ObjectCaches;
+  /** Deps as the long-lived runner has them: every client behind the watch-backed caches. */
+  readonly deps: ReconcileDeps;
+}
+
+/**
+ * A project scenario reconciled as the long-lived runner does it (ADR 0014): the object caches in
+ * front of the admin client, Kluctl's result store through them, and `KluctlDeployment` `app` in the
+ * scenario's namespace, validated on every reconcile (`validateInterval: 1s`, as once per interval).
+ */
+export async function startCachedScenario(
+  name: string,
+  deps: Partial<ReconcileDeps> = {},
+): Promise<CachedScenario> {
+  const s = await startProjectScenario({ name });
+  const caches = startObjectCaches({
+    kube: s.kube,
+    clusters: new HttpKubeClientFactory(s.kube),
+    logger: silentLogger,
+  });
+  await applyKluctlDeployment(s.ns, 'app', {
+    interval: '10m',
+    validateInterval: '1s',
+    source: { git: { url: s.repo.url } },
+    target: 'dev',
+    args: { namespace: s.ns },
+  });
+  return {
+    ...s,
+    caches,
+    deps: testReconcileDeps({
+      kube: caches.kube,
+      clusters: caches.clusters,
+      kluctlResults: new KubeSecretsResultStore(caches.kube),
+      workDir: s.workDir,
+      holder: `${name}-test`,
+      ...deps,
+    }),
+    stop: async () => {
+      await caches.stop();
+      await s.stop();
+    },
+  };
 }
