@@ -1,39 +1,14 @@
 /**
  * Measurements of the scale benchmark that work the same for both reconcilers: requests counted by the
- * API server itself (`apiserver_request_total` of its /metrics, so our runner and Kluctl's controller
- * are counted alike), and CPU time and peak RSS of a child process read from /proc.
+ * API server itself (its audit log, by the client's User-Agent, so our runner and Kluctl's controller
+ * are counted alike and the cluster's own controllers not at all), and CPU time and peak RSS of a child
+ * process read from /proc.
  */
-import { readFileSync } from 'node:fs';
-import { kubectl } from '../devenv/control-plane.js';
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 /** Requests the API server has served, by `verb resource` (subresource appended with `/`). */
 export type RequestCounts = Readonly<Record<string, number>>;
-
-/** Reads `apiserver_request_total` from the API server's /metrics, summed over codes and scopes. */
-export async function apiRequestCounts(kc: string): Promise<RequestCounts> {
-  const r = await kubectl(kc, ['get', '--raw', '/metrics']);
-  if (r.code !== 0) throw new Error(`reading the API server's /metrics failed: ${r.stderr.trim()}`);
-  const counts: Record<string, number> = {};
-  for (const line of r.stdout.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const labels = Object.fromEntries(
-      [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!] as const),
-    );
-    const key = `${labels.verb ?? '?'} ${labels.resource || labels.component || '-'}${labels.subresource ? `/${labels.subresource}` : ''}`;
-    counts[key] = (counts[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return counts;
-}
-
-/** `after - before` per key, leaving out keys that did not grow. */
-export function countsDelta(before: RequestCounts, after: RequestCounts): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(after)
-      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
-      .filter(([, v]) => v > 0)
-      .sort((a, b) => b[1] - a[1]),
-  );
-}
 
 /** Sum of the values. */
 export const total = (c: Readonly<Record<string, number>>): number =>
@@ -55,4 +30,54 @@ export function cpuSeconds(pid: number): number {
 export function peakRssMB(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+/** One line of the API server's audit log (devenv/control-plane.ts `auditLogPath`), the fields read. */
+interface AuditEvent {
+  readonly verb?: string;
+  readonly userAgent?: string;
+  readonly stageTimestamp?: string;
+  readonly objectRef?: { readonly resource?: string; readonly subresource?: string };
+}
+
+/**
+ * The requests of one client (its User-Agent starts with one of `userAgentPrefixes`) that ended in
+ * `[fromMs, toMs)`, by `VERB resource[/subresource]`, from the API server's audit log: exact, where
+ * the API server's own counters also hold every other client's requests.
+ */
+export async function auditRequestCounts(
+  auditLogPath: string,
+  userAgentPrefixes: readonly string[],
+  fromMs: number,
+  toMs: number,
+): Promise<RequestCounts> {
+  return countAudit(auditLogPath, fromMs, toMs, (e) => {
+    if (!userAgentPrefixes.some((p) => e.userAgent?.startsWith(p))) return undefined;
+    const resource = e.objectRef?.resource ?? '-';
+    return `${(e.verb ?? '?').toUpperCase()} ${resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`;
+  });
+}
+
+/** Every client's requests that ended in `[fromMs, toMs)`, by User-Agent (its program part). */
+export function auditUserAgents(auditLogPath: string, fromMs: number, toMs: number): Promise<RequestCounts> {
+  return countAudit(auditLogPath, fromMs, toMs, (e) => (e.userAgent ?? '(none)').split(' (')[0]);
+}
+
+async function countAudit(
+  auditLogPath: string,
+  fromMs: number,
+  toMs: number,
+  keyOf: (e: AuditEvent) => string | undefined,
+): Promise<RequestCounts> {
+  const counts: Record<string, number> = {};
+  const lines = createInterface({ input: createReadStream(auditLogPath), crlfDelay: Infinity });
+  for await (const line of lines) {
+    const e = JSON.parse(line) as AuditEvent;
+    if (!e.stageTimestamp) continue;
+    const at = Date.parse(e.stageTimestamp);
+    if (at < fromMs || at >= toMs) continue;
+    const key = keyOf(e);
+    if (key !== undefined) counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]));
 }

@@ -8,8 +8,8 @@
  * as the first (its cluster just holds the first side's objects too).
  *
  * Figures per N and side: time from applying the deployments until all are Ready=True (one list per
- * second), then one interval with nothing changed: API requests counted by the API server (minus the
- * cluster's own background requests, measured for as long with no reconciler running), CPU seconds and
+ * second), then one interval with nothing changed: the reconciler's API requests (from the API server's
+ * audit log, by User-Agent: `kluctl-serverless` ours, `kluctl/` and Go's default Kluctl's controller), CPU seconds and
  * peak RSS of the reconciler process. `--profile=DIR` runs our runner under `node --cpu-prof` at the
  * largest N (summarise with `npx tsx bench/cpu-profile-summary.ts DIR/*.cpuprofile`).
  * `--quiet-steady-state` starts our runner with that flag (no end event and no repeated validate result
@@ -28,12 +28,19 @@ import { referenceKluctl } from '../devenv/reference-kluctl.js';
 import { since } from './cluster.js';
 import { scaleDeployments, scaleProjectFiles } from './scale-project.js';
 import type { ScaleSide } from './scale-project.js';
-import { apiRequestCounts, countsDelta, cpuSeconds, peakRssMB, total } from './scale-probes.js';
+import { auditRequestCounts, auditUserAgents, cpuSeconds, peakRssMB, total } from './scale-probes.js';
 
 /** Flux's published figure: 1,000 Kustomizations reconciled in 4 min 16 s on 16 cores. */
 const FLUX = { kustomizations: 1000, ms: 256_000, cores: 16 } as const;
 
 /** Finished reconciles in each side's /metrics. */
+/**
+ * The User-Agents the audit log shows for our runner (lib/adapters/kube-http-transport.ts) and for
+ * Kluctl's controller: `kluctl/v0.0.0` for its own objects, Go's default for the clients of its
+ * projects' targets (no other client of the benchmark's cluster sends Go's default).
+ */
+const OUR_USER_AGENTS = ['kluctl-serverless '];
+const KLUCTL_USER_AGENTS = ['kluctl/', 'Go-http-client/'];
 const OUR_RECONCILES = /^kluctl_serverless_reconciles_total\{[^}]*\} (\S+)$/gm;
 const KLUCTL_RECONCILES =
   /^controller_runtime_reconcile_total\{controller="kluctl-controller"[^}]*\} (\S+)$/gm;
@@ -66,6 +73,8 @@ interface Env {
   readonly kc: string;
   readonly work: string;
   readonly logsDir: string;
+  /** The API server's audit log. */
+  readonly auditLogPath: string;
   readonly intervalMs: number;
   /** Reconciles at a time, for both sides (`--concurrency`, default 4: both tools' default). */
   readonly concurrency: number;
@@ -91,10 +100,15 @@ export async function main(): Promise<void> {
   if (ns.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--n: expected e.g. --n=100,300,1000');
   const interval = flag('interval') ?? '1m';
   const profileDir = flag('profile');
-  const coldOnly = process.argv.includes('--cold-only');
   const work = await mkdtemp(join(tmpdir(), 'ks-bench-scale-'));
   const logsDir = join(work, 'logs');
-  const cluster = await startCluster({ workDir: join(work, 'cluster'), logsDir, controllers: true });
+  const auditLogPath = join(work, 'audit.log');
+  const cluster = await startCluster({
+    workDir: join(work, 'cluster'),
+    logsDir,
+    controllers: true,
+    auditLogPath,
+  });
   const git = await startGitServer();
   try {
     const kc = cluster.controlPlane.kubeconfigPath;
@@ -108,31 +122,23 @@ export async function main(): Promise<void> {
         kc,
         work,
         logsDir,
+        auditLogPath,
         intervalMs: parseInterval(interval),
         concurrency: Number(flag('concurrency') ?? 4),
         quietSteadyState: process.argv.includes('--quiet-steady-state'),
         ...(profileDir && n === largest ? { profileDir: resolve(profileDir) } : {}),
       };
-      // `--cold-only`: only the time until all are Ready (no background or steady-state interval).
-      const noise = coldOnly ? {} : await backgroundRequests(kc, env.intervalMs);
       // `--kluctl-only`: only Kluctl's side (a long baseline run, e.g. at N=1000 with --cold-timeout-s).
       if (process.argv.includes('--kluctl-only')) {
-        await kluctlOnly(env, n, repo.url, interval, noise);
+        await kluctlOnly(env, n, repo.url, interval);
         continue;
       }
-      const ours = await runSide(
-        env,
-        { namespace: `ours-${n}`, prefix: `o${n}` },
-        n,
-        repo.url,
-        interval,
-        noise,
-      );
+      const ours = await runSide(env, { namespace: `ours-${n}`, prefix: `o${n}` }, n, repo.url, interval);
       // `--ours-only`: no baseline (e.g. a profiling run next to a full one).
       const theirs = process.argv.includes('--ours-only')
         ? undefined
-        : await runSide(env, { namespace: `kluctl-${n}`, prefix: `k${n}` }, n, repo.url, interval, noise);
-      report(n, interval, env, ours, theirs, noise);
+        : await runSide(env, { namespace: `kluctl-${n}`, prefix: `k${n}` }, n, repo.url, interval);
+      report(n, interval, env, ours, theirs);
     }
   } finally {
     await git.stop();
@@ -143,31 +149,18 @@ export async function main(): Promise<void> {
 }
 
 /** Kluctl's side alone: its figures, or how far it got when `--cold-timeout-s` ended the wait. */
-async function kluctlOnly(
-  env: Env,
-  n: number,
-  url: string,
-  interval: string,
-  noise: Record<string, number>,
-): Promise<void> {
+async function kluctlOnly(env: Env, n: number, url: string, interval: string): Promise<void> {
   const side = { namespace: `kluctl-${n}`, prefix: `k${n}` };
   const line = (o: Record<string, unknown>): void =>
     void process.stdout.write(
       `${JSON.stringify({ bench: 'scale', n, concurrency: env.concurrency, side: 'kluctl', ...o })}\n`,
     );
   try {
-    const f = await runSide(env, side, n, url, interval, noise);
+    const f = await runSide(env, side, n, url, interval);
     line({ case: 'cold until all Ready', ms: f.coldMs, cpuS: f.coldCpuS, peakRssMB: f.peakRssMB });
   } catch (err) {
     line({ case: 'cold until all Ready', notReached: (err as Error).message.split('\n')[0] });
   }
-}
-
-/** Requests the cluster makes by itself (controllers, kwok, leases) in `ms` with no reconciler running. */
-async function backgroundRequests(kc: string, ms: number): Promise<Record<string, number>> {
-  const before = await apiRequestCounts(kc);
-  await sleep(ms);
-  return countsDelta(before, await apiRequestCounts(kc));
 }
 
 /** Applies N deployments for `side`, runs its reconciler until all are Ready and for one more interval. */
@@ -177,7 +170,6 @@ async function runSide(
   n: number,
   url: string,
   interval: string,
-  noise: Record<string, number>,
 ): Promise<SideFigures> {
   const isOurs = side.namespace.startsWith('ours');
   await mustKubectl(env.kc, ['create', 'namespace', side.namespace]);
@@ -209,25 +201,33 @@ async function runSide(
         peakRssMB: peakRssMB(proc.pid),
       };
     }
-    const api0 = await apiRequestCounts(env.kc);
+    const from = Date.now();
     const r0 = await reconciles();
     await sleep(env.intervalMs);
     const r1 = await reconciles();
+    const to = Date.now();
     process.stderr.write(
       `scale: ${side.namespace}: reconciles finished ${r0} before, ${r1} after the interval\n`,
     );
     const steadyReconciles = r1 - r0;
     const steadyCpuS = cpuSeconds(proc.pid) - coldCpuS;
-    const delta = countsDelta(api0, await apiRequestCounts(env.kc));
-    // The two /metrics reads of this window are ours, not the reconciler's.
-    const net = countsDelta(noise, delta);
+    // Every client of the window, so that a reconciler's client with another User-Agent would show.
+    process.stderr.write(
+      `scale: ${side.namespace}: requests by User-Agent in the interval: ${JSON.stringify(await auditUserAgents(env.auditLogPath, from, to))}\n`,
+    );
+    const byVerb = await auditRequestCounts(
+      env.auditLogPath,
+      isOurs ? OUR_USER_AGENTS : KLUCTL_USER_AGENTS,
+      from,
+      to,
+    );
     return {
       coldMs,
       coldCpuS,
       steadyReconciles,
       steadyCpuS,
-      steadyApiCalls: Math.max(0, total(delta) - total(noise)),
-      steadyApiByVerb: net,
+      steadyApiCalls: total(byVerb),
+      steadyApiByVerb: byVerb,
       peakRssMB: peakRssMB(proc.pid),
     };
   } finally {
@@ -348,7 +348,6 @@ function report(
   env: Env,
   ours: SideFigures,
   theirs: SideFigures | undefined,
-  noise: object,
 ): void {
   const line = (o: Record<string, unknown>): void =>
     void process.stdout.write(
@@ -376,7 +375,6 @@ function report(
     baselinePerDeployment: theirs && +(theirs.steadyApiCalls / n).toFixed(2),
     apiByVerb: ours.steadyApiByVerb,
     baselineApiByVerb: theirs?.steadyApiByVerb,
-    backgroundSubtracted: total(noise as Record<string, number>),
   });
   line({
     case: `one interval (${interval}) with nothing changed: CPU`,

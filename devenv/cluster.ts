@@ -15,6 +15,8 @@ export interface ClusterOptions {
   readonly logsDir: string;
   /** Start kube-controller-manager, kube-scheduler and kwok too. */
   readonly controllers: boolean;
+  /** The API server's audit log (control-plane.ts); default none. */
+  readonly auditLogPath?: string;
 }
 
 /** A running cluster. */
@@ -34,6 +36,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     workDir: opts.workDir,
     logsDir: opts.logsDir,
     withControllers: opts.controllers,
+    ...(opts.auditLogPath ? { auditLogPath: opts.auditLogPath } : {}),
   });
   if (!opts.controllers) {
     return { controlPlane: cp, startupMs: cp.startupMs, controllersStartupMs: undefined, stop: cp.stop };

@@ -43,7 +43,21 @@ export interface ControlPlaneOptions {
    * the namespace's `default` ServiceAccount. Default false.
    */
   readonly withControllers?: boolean;
+  /**
+   * Write an audit log of every request (JSON lines, metadata level, one line per finished request)
+   * to this file: who (`user`, `userAgent`) did what (`verb`, `objectRef`) when (`stageTimestamp`).
+   * For benchmarks that count one client's requests. Default none.
+   */
+  readonly auditLogPath?: string;
 }
+
+/** The audit policy of {@link ControlPlaneOptions.auditLogPath}: every request once, when it ended. */
+const AUDIT_POLICY = JSON.stringify({
+  apiVersion: 'audit.k8s.io/v1',
+  kind: 'Policy',
+  omitStages: ['RequestReceived', 'ResponseStarted'],
+  rules: [{ level: 'Metadata' }],
+});
 
 /** Context names written into the kubeconfig: Kluctl projects under test use `context: default`. */
 export const TEST_CONTEXT = 'kluctl-serverless-test';
@@ -64,6 +78,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   try {
     const port = await freePort();
     const server = `https://127.0.0.1:${port}`;
+    if (opts.auditLogPath) await writeFile(join(opts.workDir, 'audit-policy.json'), AUDIT_POLICY);
     apiserver = startApiServer({ ...opts, certs, port, etcdUrl: etcd.url });
     const tls = await readAdminTls(certs);
     await waitFor(apiserver, timeoutMs, () => httpsOk(`${server}/readyz`, tls));
@@ -175,6 +190,14 @@ function startApiServer(
       '--endpoint-reconciler-type=none',
       '--enable-priority-and-fairness=false',
       '--profiling=false',
+      ...(opts.auditLogPath
+        ? [
+            `--audit-policy-file=${join(opts.workDir, 'audit-policy.json')}`,
+            `--audit-log-path=${opts.auditLogPath}`,
+            '--audit-log-format=json',
+            '--audit-log-mode=blocking',
+          ]
+        : []),
     ],
     logsDir: opts.logsDir,
   });

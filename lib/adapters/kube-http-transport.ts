@@ -101,6 +101,12 @@ export async function openKubeConnection(src: KubeconfigSource = {}): Promise<Ku
   };
 }
 
+/**
+ * The User-Agent of every request, in client-go's form (`<program> (<os>/<arch>) <runtime>`), so that
+ * the API server's audit log and its operators can tell the reconciler's requests from others'.
+ */
+export const KUBE_USER_AGENT = `kluctl-serverless (${process.platform}/${process.arch}) node/${process.version}`;
+
 /** Request headers that carry impersonation; dropped from a kubeconfig's own when a user is forced. */
 const IMPERSONATION_HEADER = /^impersonate-/i;
 
@@ -114,7 +120,10 @@ export class KubeTransport {
     private readonly conn: KubeConnection,
     impersonateUser: string | undefined,
   ) {
-    const base = (conn.tls.headers ?? {}) as Record<string, string | number | string[]>;
+    const base = {
+      'user-agent': KUBE_USER_AGENT,
+      ...(conn.tls.headers as Record<string, string | number | string[]> | undefined),
+    };
     this.headers =
       impersonateUser === undefined
         ? base
