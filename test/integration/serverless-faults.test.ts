@@ -4,13 +4,14 @@
  * the shim pushes and once while a reconcile runs: nothing is lost once they are back. And a Git server
  * that cannot be reached: PrepareFailed, nothing applied to the cluster.
  */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createRepo } from '../../devenv/git-repo.js';
 import type { TestRepo } from '../../devenv/git-repo.js';
 import { startGitServer } from '../../devenv/git-server.js';
 import type { GitServer } from '../../devenv/git-server.js';
 import { queueDepth, localSqs } from '../../devenv/aws-local.js';
-import { freePort } from '../../devenv/processes.js';
 import { fixtureFiles } from '../support/fixtures.js';
 import {
   applyKluctlDeployment,
@@ -104,7 +105,11 @@ it('S3 and SQS down while a reconcile runs: the message is redelivered and the c
 
 it('Git unreachable: PrepareFailed naming the source, and nothing applied to the cluster', async () => {
   const target = await createTestNamespace('faults-git');
-  const url = `http://127.0.0.1:${await freePort()}/gone.git`;
+  // A Git host that drops every connection, on a port this test holds: a port found free and then
+  // closed could be taken by another process's server meanwhile, which might accept and never answer.
+  const host = createServer((socket) => socket.destroy());
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(host.address() as AddressInfo).port}/gone.git`;
   await applyKluctlDeployment(ns, 'no-git', { ...spec(target), source: { git: { url } } });
   const kd = await eventually(
     async () => {
@@ -112,8 +117,8 @@ it('Git unreachable: PrepareFailed naming the source, and nothing applied to the
       expect(readyCondition(got)).toMatchObject({ status: 'False', reason: 'PrepareFailed' });
       return got;
     },
-    { timeoutMs: 90_000, intervalMs: 250 },
-  );
+    { timeoutMs: 50_000, intervalMs: 250 },
+  ).finally(() => host.close());
   expect(kd.status?.lastPrepareError).toContain('127.0.0.1');
   expect(kd.status?.lastDeployResult).toBeUndefined();
   const objects = await kubectlTest(['get', 'configmaps,services', '-n', target, '-o', 'name']);
