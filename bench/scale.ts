@@ -8,9 +8,9 @@
  * as the first (its cluster just holds the first side's objects too).
  *
  * Figures per N and side: time from applying the deployments until all are Ready=True (one list per
- * second), then one interval with nothing changed: the reconciler's API requests (from the API server's
- * audit log, by User-Agent: `kluctl-serverless` ours, `kluctl/` and Go's default Kluctl's controller), CPU seconds and
- * peak RSS of the reconciler process. `--profile=DIR` runs our runner under `node --cpu-prof` at the
+ * second), then one interval with nothing changed: the reconciler's API requests (from the API
+ * server's audit log, by User-Agent: `kluctl-serverless` ours, `kluctl/` and Go's default Kluctl's
+ * controller), CPU seconds and peak RSS of the reconciler process. `--profile=DIR` runs our runner under `node --cpu-prof` at the
  * largest N (summarise with `npx tsx bench/cpu-profile-summary.ts DIR/*.cpuprofile`).
  * `--quiet-steady-state` starts our runner with that flag (no end event and no repeated validate result
  * on a reconcile that changes nothing; Kluctl's side is unchanged).
@@ -33,7 +33,6 @@ import { auditRequestCounts, auditUserAgents, cpuSeconds, peakRssMB, total } fro
 /** Flux's published figure: 1,000 Kustomizations reconciled in 4 min 16 s on 16 cores. */
 const FLUX = { kustomizations: 1000, ms: 256_000, cores: 16 } as const;
 
-/** Finished reconciles in each side's /metrics. */
 /**
  * The User-Agents the audit log shows for our runner (lib/adapters/kube-http-transport.ts) and for
  * Kluctl's controller: `kluctl/v0.0.0` for its own objects, Go's default for the clients of its
@@ -41,6 +40,7 @@ const FLUX = { kustomizations: 1000, ms: 256_000, cores: 16 } as const;
  */
 const OUR_USER_AGENTS = ['kluctl-serverless '];
 const KLUCTL_USER_AGENTS = ['kluctl/', 'Go-http-client/'];
+/** Finished reconciles in each side's /metrics. */
 const OUR_RECONCILES = /^kluctl_serverless_reconciles_total\{[^}]*\} (\S+)$/gm;
 const KLUCTL_RECONCILES =
   /^controller_runtime_reconcile_total\{controller="kluctl-controller"[^}]*\} (\S+)$/gm;
