@@ -5,10 +5,10 @@
  * bundles: Node then reads a few files instead of resolving thousands inside node_modules.
  */
 import { build } from 'esbuild';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAssets } from '../lib/webui/webui-assets.js';
 
@@ -149,12 +149,33 @@ async function addFunctionFiles(name: FunctionName, outdir: string): Promise<voi
   }
 }
 
-/** Builds the CLI afresh into `<distDir>/cli/` (the test suite does this before spawning it). */
+/**
+ * Builds the CLI afresh into `<distDir>/cli/` (the test suite does this before spawning it). The files
+ * are written beside it and renamed into place one by one, so a CLI started meanwhile (another test
+ * suite of the same checkout) finds every file, old or new; files the new build no longer has go.
+ */
 export async function buildCli(distDir = DIST_DIR): Promise<Metafile> {
   const outdir = join(distDir, 'cli');
-  await rm(outdir, { recursive: true, force: true });
-  const res = await build(cliBuildOptions(outdir));
-  return res.metafile!;
+  const staging = `${outdir}.build-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  try {
+    const res = await build(cliBuildOptions(staging));
+    const built = new Set(await filesUnder(staging));
+    for (const f of built) {
+      await mkdir(dirname(join(outdir, f)), { recursive: true });
+      await rename(join(staging, f), join(outdir, f));
+    }
+    for (const f of await filesUnder(outdir)) if (!built.has(f)) await rm(join(outdir, f), { force: true });
+    return res.metafile!;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** The files under `dir`, relative to it (none when it does not exist). */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
 }
 
 /** What one build produced. */

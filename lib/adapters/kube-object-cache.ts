@@ -89,7 +89,9 @@ export class KubeObjectCache {
     const { scope, reqs, namespace } = found;
     const reflector = this.reflectorFor(resource, scope);
     if (!(await reflector.ready())) return undefined;
-    const objects = reflector.snapshot();
+    // A selector naming the scope's label value (Kluctl's `discriminator=X`) reads only its index entry.
+    const indexed = reqs.find((r) => r.key === scope.labelKey && r.op === 'equals');
+    const objects = reflector.snapshot(indexed?.op === 'equals' ? indexed.value : undefined);
     if (!objects) return undefined;
     return objects
       .filter(
@@ -196,7 +198,11 @@ export class KubeObjectCache {
           ...(scope.namespace && resource.namespaced ? { namespace: scope.namespace } : {}),
           ...(scope.labelKey ? { labelSelector: scope.labelKey } : {}),
         },
-        { ...this.opts.reflector, logger: this.opts.logger },
+        {
+          ...this.opts.reflector,
+          logger: this.opts.logger,
+          ...(scope.labelKey ? { indexLabel: scope.labelKey } : {}),
+        },
       );
       this.reflectors.set(key, r);
       this.scopeOfReflector.set(r, scope);

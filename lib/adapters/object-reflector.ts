@@ -30,6 +30,11 @@ export interface ReflectorOptions {
   /** Keep the objects (default true); false only tracks changes for {@link onChange}. */
   readonly store?: boolean;
   /**
+   * A label whose values are indexed: {@link ObjectReflector.snapshot} given a value returns the
+   * objects with it without looking at the others (a list by discriminator among thousands).
+   */
+  readonly indexLabel?: string;
+  /**
    * Server-side length of one watch in seconds; default 30 to 60 minutes, random: bookmarks keep the
    * resourceVersion current, and each new watch is one more request.
    */
@@ -51,7 +56,7 @@ const REFUSED = new Set([401, 403, 404, 405]);
 
 /** A list-then-watch copy of the objects of one {@link ReflectorScope}. */
 export class ObjectReflector {
-  private readonly objects = new Map<string, KubeObject>();
+  private readonly objects: LabelIndexedMap;
   /** Keys this process took out of scope at a known resourceVersion: older events are ignored. */
   private readonly removed = new Map<string, string>();
   /**
@@ -73,7 +78,9 @@ export class ObjectReflector {
     private readonly watcher: KubeWatcher,
     readonly scope: ReflectorScope,
     private readonly opts: ReflectorOptions,
-  ) {}
+  ) {
+    this.objects = new LabelIndexedMap(opts.indexLabel);
+  }
 
   /** Starts listing and watching (once). */
   start(): void {
@@ -99,9 +106,13 @@ export class ObjectReflector {
     return this.unconfirmed.size === 0;
   }
 
-  /** The objects, or undefined while the copy cannot be trusted (the caller lists instead). */
-  snapshot(): KubeObject[] | undefined {
-    return this.usable ? [...this.objects.values()] : undefined;
+  /**
+   * The objects (given `labelValue`: those whose {@link ReflectorOptions.indexLabel} has that value),
+   * or undefined while the copy cannot be trusted (the caller lists instead).
+   */
+  snapshot(labelValue?: string): KubeObject[] | undefined {
+    if (!this.usable) return undefined;
+    return labelValue === undefined ? [...this.objects.values()] : this.objects.withLabel(labelValue);
   }
 
   /** One object, or undefined when the copy lacks it or cannot be trusted. */
@@ -290,6 +301,52 @@ export class ObjectReflector {
 
   private now(): number {
     return (this.opts.now ?? Date.now)();
+  }
+}
+
+/** The copy's objects by key, also found by the value of one label (kept current on every change). */
+class LabelIndexedMap extends Map<string, KubeObject> {
+  private readonly byValue = new Map<string, Set<string>>();
+
+  constructor(private readonly label: string | undefined) {
+    super();
+  }
+
+  override set(key: string, o: KubeObject): this {
+    this.unindex(key);
+    super.set(key, o);
+    const value = this.label === undefined ? undefined : o.metadata.labels?.[this.label];
+    if (value !== undefined) {
+      let keys = this.byValue.get(value);
+      if (!keys) this.byValue.set(value, (keys = new Set()));
+      keys.add(key);
+    }
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    this.unindex(key);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.byValue.clear();
+    super.clear();
+  }
+
+  /** The objects whose indexed label has `value` (none without an indexed label). */
+  withLabel(value: string): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const key of this.byValue.get(value) ?? []) out.push(super.get(key)!);
+    return out;
+  }
+
+  private unindex(key: string): void {
+    const old = this.label === undefined ? undefined : super.get(key)?.metadata.labels?.[this.label];
+    if (old === undefined) return;
+    const keys = this.byValue.get(old)!;
+    keys.delete(key);
+    if (keys.size === 0) this.byValue.delete(old);
   }
 }
 

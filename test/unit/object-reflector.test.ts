@@ -106,3 +106,49 @@ test('a list older than a write of this process keeps the write', async () => {
   expect(data(r)).toEqual(['a=mine', 'b=created']);
   r.stop();
 });
+
+test('the label index follows every change: events, writes of this process, deletes and a new list', async () => {
+  const w = new ScriptedWatcher();
+  const labelled = (name: string, rv: number, d: string | undefined): KubeObject => {
+    const o = cm(name, rv);
+    return { ...o, metadata: { ...o.metadata, labels: d === undefined ? {} : { d } } };
+  };
+  w.list = { items: [labelled('a', 1, 'x'), labelled('b', 1, 'y')], resourceVersion: '1' };
+  const r = new ObjectReflector(
+    w,
+    { resource: CM, labelSelector: 'd' },
+    { logger: silentLogger, indexLabel: 'd' },
+  );
+  expect(await r.ready()).toBe(true);
+  await new Promise((res) => setImmediate(res));
+  const names = (v: string) =>
+    r
+      .snapshot(v)
+      ?.map((o) => o.metadata.name)
+      .sort();
+  expect(names('x')).toEqual(['a']);
+
+  w.send('ADDED', labelled('c', 2, 'x'));
+  w.send('MODIFIED', labelled('b', 3, 'x')); // y -> x
+  expect([names('x'), names('y')]).toEqual([['a', 'b', 'c'], []]);
+
+  r.observe(labelled('a', 4, 'y'), true); // a write of this process moves a to y
+  r.observe(labelled('c', 5, undefined), false); // and takes c out of scope
+  expect([names('x'), names('y')]).toEqual([['b'], ['a']]);
+
+  w.send('DELETED', labelled('b', 6, 'x'));
+  expect(names('x')).toEqual([]);
+
+  w.list = { items: [labelled('d', 7, 'y'), labelled('e', 7, 'x')], resourceVersion: '7' };
+  w.expire();
+  await new Promise((res) => setTimeout(res, 10));
+  expect([names('x'), names('y')]).toEqual([['e'], ['d']]);
+  // Without a value: every object, as before.
+  expect(
+    r
+      .snapshot()
+      ?.map((o) => o.metadata.name)
+      .sort(),
+  ).toEqual(['d', 'e']);
+  r.stop();
+});
