@@ -97,6 +97,16 @@ test(
       }),
     );
     await waitForCommit();
+    // Each side has acted on the approval: the hash it approved is the one it rendered. (Seen once
+    // locally under load: the reconcile Kluctl's controller ran for this request read the deployment
+    // without the new manualObjectsHash, logged "deployment is not approved" with none, and deployed
+    // on its next scheduled run 6 s later.)
+    await sides.settled(
+      (kd) =>
+        kd.spec.manualObjectsHash !== undefined &&
+        kd.status?.lastManualObjectsHash === kd.spec.manualObjectsHash &&
+        kd.status?.lastObjectsHash === kd.spec.manualObjectsHash,
+    );
     o = await compare();
     expect(o.configMaps).toEqual(['cm1', 'cm2']);
     expect(o.lastManualObjectsHash).toBe('spec');
