@@ -56,6 +56,18 @@ export interface ApplyOptions {
   readonly dryRun?: boolean;
 }
 
+/** What {@link KubeClient.list} lists. */
+export interface ListOptions {
+  /** Only this namespace (of a namespaced type); default all. */
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  /**
+   * The caller reads only `metadata`: a client may return items with nothing else (the API server's
+   * PartialObjectMetadata), which spares sending and copying large data (result Secrets).
+   */
+  readonly metadataOnly?: boolean;
+}
+
 /** The Kubernetes API as the engine needs it. Errors are KubeApiError (lib/errors.ts). */
 export interface KubeClient {
   /** Server-side apply of one object; returns the object as the server stored (or would store) it. */
@@ -66,7 +78,7 @@ export interface KubeClient {
    */
   get(ref: ObjectRef, opts?: { readonly minResourceVersion?: string }): Promise<KubeObject | undefined>;
   /** Lists objects of one resource type, optionally in one namespace and by label selector. */
-  list(resource: ResourceInfo, opts?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
+  list(resource: ResourceInfo, opts?: ListOptions): Promise<KubeObject[]>;
   /** Creates one object (POST); fails with a 409 KubeApiError when it exists. */
   create(obj: KubeObject, opts: { fieldManager: string }): Promise<KubeObject>;
   /** Replaces one object (PUT); a `metadata.resourceVersion` in `obj` makes the write conditional. */

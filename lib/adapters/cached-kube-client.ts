@@ -12,6 +12,7 @@ import type {
   KubeClient,
   KubeClientFactory,
   KubeObject,
+  ListOptions,
   ObjectRef,
   ResourceInfo,
 } from '../ports.js';
@@ -25,10 +26,7 @@ export class CachedKubeClient implements ClusterClient {
     private readonly onClose: () => void = () => {},
   ) {}
 
-  async list(
-    resource: ResourceInfo,
-    opts: { namespace?: string; labelSelector?: string } = {},
-  ): Promise<KubeObject[]> {
+  async list(resource: ResourceInfo, opts: ListOptions = {}): Promise<KubeObject[]> {
     const cached = await this.cache.list(resource, opts);
     if (cached) return cached;
     const listed = await this.inner.list(resource, opts);

@@ -9,6 +9,7 @@ import type {
   ApplyOptions,
   KubeClient,
   KubeObject,
+  ListOptions,
   ObjectRef,
   ResourceInfo,
   ServiceAccountTokens,
@@ -119,10 +120,7 @@ export class HttpKubeClient implements KubeClient, ServiceAccountTokens {
     return this.transport.check(res, 'GET', describeRef(ref)) as KubeObject;
   }
 
-  async list(
-    resource: ResourceInfo,
-    opts: { namespace?: string; labelSelector?: string } = {},
-  ): Promise<KubeObject[]> {
+  async list(resource: ResourceInfo, opts: ListOptions = {}): Promise<KubeObject[]> {
     const base = collectionPath(resource, resource.namespaced ? opts.namespace : undefined);
     const items: KubeObject[] = [];
     let cont: string | undefined;
@@ -130,7 +128,9 @@ export class HttpKubeClient implements KubeClient, ServiceAccountTokens {
       const q = new URLSearchParams({ limit: '500' });
       if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
       if (cont) q.set('continue', cont);
-      const body = (await this.getOk(`${base}?${q}`, resource.plural)) as {
+      const path = `${base}?${q}`;
+      const res = await this.transport.raw('GET', path, undefined, undefined, listAccept(opts));
+      const body = this.transport.check(res, 'GET', resource.plural) as {
         items?: KubeObject[];
         metadata?: { continue?: string };
       };
@@ -299,4 +299,14 @@ function groupVersionPath(info: ResourceInfo): string {
 export function collectionPath(info: ResourceInfo, namespace: string | undefined): string {
   const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   return `${groupVersionPath(info)}${ns}/${info.plural}`;
+}
+
+/**
+ * The media types a list asks for: with `metadataOnly`, the API server's PartialObjectMetadataList
+ * (each item its metadata alone; plain JSON stays acceptable to a server that cannot send it).
+ */
+function listAccept(opts: ListOptions): string {
+  return opts.metadataOnly
+    ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json'
+    : 'application/json';
 }

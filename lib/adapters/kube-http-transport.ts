@@ -199,6 +199,7 @@ export class KubeTransport {
     path: string,
     body?: unknown,
     contentType = 'application/json',
+    accept = 'application/json',
   ): Promise<RawResponse> {
     // Server-side apply is idempotent; merge patches (possibly conditional) are not retried.
     const idempotent = method !== 'PATCH' || contentType === 'application/apply-patch+yaml';
@@ -206,7 +207,7 @@ export class KubeTransport {
       const last = attempt >= this.conn.limits.maxRetries;
       let res: RawResponse;
       try {
-        res = await this.sendLimited(method, path, body, contentType);
+        res = await this.sendLimited(method, path, body, contentType, accept);
       } catch (err) {
         const code = ((err as { cause?: { code?: string } }).cause ?? {}).code;
         if (last || !idempotent || !TRANSIENT_NET_ERRORS.has(code ?? '')) throw err;
@@ -226,19 +227,26 @@ export class KubeTransport {
     path: string,
     body: unknown,
     contentType: string,
+    accept: string,
   ): Promise<RawResponse> {
     await this.conn.bucket.take();
     await this.conn.limiter.acquire();
     this.stats.total++;
     this.stats.byVerb[method] = (this.stats.byVerb[method] ?? 0) + 1;
     try {
-      return await this.send(method, path, body, contentType);
+      return await this.send(method, path, body, contentType, accept);
     } finally {
       this.conn.limiter.release();
     }
   }
 
-  private send(method: string, path: string, body: unknown, contentType: string): Promise<RawResponse> {
+  private send(
+    method: string,
+    path: string,
+    body: unknown,
+    contentType: string,
+    accept: string,
+  ): Promise<RawResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const url = new URL(path, this.conn.server);
     const mod = url.protocol === 'https:' ? https : http;
@@ -251,7 +259,7 @@ export class KubeTransport {
           agent: this.conn.agent,
           headers: {
             ...this.headers,
-            accept: 'application/json',
+            accept,
             ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}),
           },
         },

@@ -10,7 +10,7 @@
  * reconcile running as another (cached-kube-client.ts keeps one cache per identity). Kluctl's
  * controller keeps such a cache for its result Secrets; its orphan search lists the API server.
  */
-import type { KubeObject, KubeWatcher, Logger, ObjectRef, ResourceInfo } from '../ports.js';
+import type { KubeObject, KubeWatcher, ListOptions, Logger, ObjectRef, ResourceInfo } from '../ports.js';
 import { impliesLabel, matchesLabels, parseLabelSelector } from '../util/label-selector.js';
 import type { LabelRequirement } from '../util/label-selector.js';
 import { cloneJson } from '../util/dict.js';
@@ -79,10 +79,7 @@ export class KubeObjectCache {
    * answer (the caller lists the API server). The first call for a type starts its watch and waits for
    * the first list, which stands in for the caller's own.
    */
-  async list(
-    resource: ResourceInfo,
-    opts: { namespace?: string; labelSelector?: string },
-  ): Promise<KubeObject[] | undefined> {
+  async list(resource: ResourceInfo, opts: ListOptions): Promise<KubeObject[] | undefined> {
     this.lastUsed = Date.now();
     const found = this.scopeOf(resource, opts);
     if (!found) return undefined;
@@ -97,7 +94,13 @@ export class KubeObjectCache {
       .filter(
         (o) => (!namespace || o.metadata.namespace === namespace) && matchesLabels(reqs, o.metadata.labels),
       )
-      .map((o) => cloneJson(o));
+      .map((o) =>
+        // Copies, as the API server's answer would be: the caller may change them. Of metadata only
+        // when that is all the caller reads (result Secrets carry tens of kB of data).
+        opts.metadataOnly
+          ? { apiVersion: o.apiVersion, kind: o.kind, metadata: cloneJson(o.metadata) }
+          : cloneJson(o),
+      );
   }
 
   /**

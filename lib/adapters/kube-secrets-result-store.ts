@@ -68,6 +68,7 @@ export class KubeSecretsResultStore implements KluctlResultStore {
     const all = await this.kube.list(RESULT_SECRETS, {
       namespace: this.namespace,
       labelSelector: LABEL_RESULT,
+      metadataOnly: true,
     });
     const doomed = resultsOfDeployment(all, deployment);
     for (const s of doomed) await this.deleteSecret(s.metadata.name);
@@ -85,6 +86,8 @@ export class KubeSecretsResultStore implements KluctlResultStore {
     const all = await this.kube.list(RESULT_SECRETS, {
       namespace: this.namespace,
       labelSelector: `${LABEL_RESULT},${RESULT_ID_LABEL[kind]}`,
+      // Retention reads the summary annotation alone, of every result in the namespace.
+      metadataOnly: true,
     });
     for (const old of resultsBeyondRetention(all, kind, key, this.keep[kind])) {
       await this.deleteSecret(old.metadata.name);

@@ -311,3 +311,37 @@ test('a CRD created out of band becomes a resource type for orphan search withou
     await kubectlTest(['delete', 'crd', `widgets.${group}`, '--wait=false']);
   }
 });
+
+test('a metadata-only list returns metadata alone, from the API server and from the copy alike', async () => {
+  await kubectl('create', 'configmap', 'meta-only', '-n', ns, '--from-literal=big=payload');
+  await kubectl('label', 'configmap', 'meta-only', '-n', ns, `${LABEL}=meta`);
+  await kubectl('annotate', 'configmap', 'meta-only', '-n', ns, 'note=kept');
+  const shape = (items: { apiVersion: string; kind: string; metadata: object }[]) =>
+    items.map((o) => ({ ...o, metadata: pickMeta(o.metadata) }));
+  const pickMeta = (m: object) => {
+    const { name, namespace, labels, annotations } = m as Record<string, unknown>;
+    return { name, namespace, labels, annotations };
+  };
+  const expected = [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'meta-only',
+        namespace: ns,
+        labels: { [LABEL]: 'meta' },
+        annotations: { note: 'kept' },
+      },
+    },
+  ];
+  const opts = { namespace: ns, labelSelector: selector('meta'), metadataOnly: true };
+  // The API server's PartialObjectMetadataList: no data in the answer.
+  const fromServer = await admin.list(CM, opts);
+  expect(shape(fromServer)).toEqual(expected);
+  expect(fromServer[0]).not.toHaveProperty('data');
+  // The copy answers the same, and a full list from it still has the data.
+  await eventually(async () => expect(shape(await caches.kube.list(CM, opts))).toEqual(expected));
+  expect((await caches.kube.list(CM, opts))[0]).not.toHaveProperty('data');
+  const [full] = await caches.kube.list(CM, { namespace: ns, labelSelector: selector('meta') });
+  expect(full).toMatchObject({ data: { big: 'payload' } });
+});
