@@ -110,6 +110,15 @@ export const KUBE_USER_AGENT = `kluctl-serverless (${process.platform}/${process
 /** Request headers that carry impersonation; dropped from a kubeconfig's own when a user is forced. */
 const IMPERSONATION_HEADER = /^impersonate-/i;
 
+/** One request as {@link KubeTransport.raw} sends it. */
+interface OutgoingRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+  readonly contentType: string;
+  readonly accept: string;
+}
+
 /** Requests as one identity over a {@link KubeConnection}, counted in {@link KubeTransport.stats}. */
 export class KubeTransport {
   readonly stats: RequestStats = { total: 0, byVerb: {} };
@@ -207,7 +216,7 @@ export class KubeTransport {
       const last = attempt >= this.conn.limits.maxRetries;
       let res: RawResponse;
       try {
-        res = await this.sendLimited(method, path, body, contentType, accept);
+        res = await this.sendLimited({ method, path, body, contentType, accept });
       } catch (err) {
         const code = ((err as { cause?: { code?: string } }).cause ?? {}).code;
         if (last || !idempotent || !TRANSIENT_NET_ERRORS.has(code ?? '')) throw err;
@@ -222,31 +231,19 @@ export class KubeTransport {
     }
   }
 
-  private async sendLimited(
-    method: string,
-    path: string,
-    body: unknown,
-    contentType: string,
-    accept: string,
-  ): Promise<RawResponse> {
+  private async sendLimited(r: OutgoingRequest): Promise<RawResponse> {
     await this.conn.bucket.take();
     await this.conn.limiter.acquire();
     this.stats.total++;
-    this.stats.byVerb[method] = (this.stats.byVerb[method] ?? 0) + 1;
+    this.stats.byVerb[r.method] = (this.stats.byVerb[r.method] ?? 0) + 1;
     try {
-      return await this.send(method, path, body, contentType, accept);
+      return await this.send(r);
     } finally {
       this.conn.limiter.release();
     }
   }
 
-  private send(
-    method: string,
-    path: string,
-    body: unknown,
-    contentType: string,
-    accept: string,
-  ): Promise<RawResponse> {
+  private send({ method, path, body, contentType, accept }: OutgoingRequest): Promise<RawResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const url = new URL(path, this.conn.server);
     const mod = url.protocol === 'https:' ? https : http;
