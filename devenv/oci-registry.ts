@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { createHelmHome, runHelm } from '../lib/project/helm/helm-cli.js';
 import { toolPath } from './tools.js';
@@ -79,12 +79,16 @@ interface TokenAuthConfig {
   readonly jwksFile: string;
 }
 
+/** The header by which a registry started here says which one it is. */
+const ID_HEADER = 'X-Test-Registry';
+
 function configYaml(
   root: string,
   port: number,
   htpasswd: string | undefined,
   token: TokenAuthConfig | undefined,
   tls: OciRegistryOptions['tls'],
+  id: string,
 ): string {
   const auth = authYaml(htpasswd, token);
   const tlsLines = tls
@@ -110,26 +114,30 @@ function configYaml(
     `  addr: 127.0.0.1:${port}`,
     // Only signs upload state between requests of this throw-away registry.
     '  secret: test-registry-upload-state',
+    // Names this registry in every answer: a port found free can be taken by another registry
+    // before this one binds it, and that one's answers must not count as this one being ready.
+    '  headers:',
+    `    ${ID_HEADER}: [${id}]`,
     ...tlsLines,
     auth,
   ].join('\n');
 }
 
-/** Polls `/v2/` until the registry answers (200, or 401 behind auth); over TLS, until it accepts. */
-async function waitReady(proc: ManagedProcess, port: number, tls: boolean): Promise<void> {
+/** Polls `/v2/` until this registry answers (200, or 401 behind auth); over TLS, until the port accepts. */
+async function waitReady(proc: ManagedProcess, port: number, tls: boolean, id: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (proc.hasExited()) throw new Error(`registry exited during start-up:\n${tailFile(proc.logFile)}`);
-    if (tls ? await listening(port) : await answers(port)) return;
+    if (tls ? await listening(port) : await answers(port, id)) return;
     await sleep(100);
   }
   throw new Error(`registry not ready after ${READY_TIMEOUT_MS} ms:\n${tailFile(proc.logFile)}`);
 }
 
-async function answers(port: number): Promise<boolean> {
+async function answers(port: number, id: string): Promise<boolean> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/v2/`);
-    return res.status === 200 || res.status === 401;
+    return (res.status === 200 || res.status === 401) && res.headers.get(ID_HEADER) === id;
   } catch {
     return false; // not listening yet
   }
@@ -166,7 +174,7 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<T
   }
   const port = await freePort();
   const config = join(root, 'config.yml');
-  await writeFile(config, configYaml(root, port, htpasswd, token, opts.tls));
+  await writeFile(config, configYaml(root, port, htpasswd, token, opts.tls, basename(root)));
   const proc = startProcess({
     name: `oci-registry-${port}`,
     command: toolPath('registry'),
@@ -182,7 +190,7 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<T
     await rm(root, { recursive: true, force: true });
   };
   try {
-    await waitReady(proc, port, opts.tls !== undefined);
+    await waitReady(proc, port, opts.tls !== undefined, basename(root));
   } catch (err) {
     await close();
     throw err;
